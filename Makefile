@@ -1,0 +1,59 @@
+# certreg: `make run` serves the demo, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app
+# Tests run on SQLite unless TEST_DATABASE_URL points at PostgreSQL.
+TEST_DATABASE_URL ?=
+PYTEST_ARGS ?=
+WORKERS ?= 2
+
+.PHONY: run test install install-dev translations i18n chromium bench-smoke clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime translations
+install-dev: $(VENV)/.dev translations
+
+## Compile the message catalogues (.po -> .mo); they are build products, not in git.
+translations: $(VENV)/.runtime
+	$(BIN)/python scripts/i18n.py compile
+
+## Extract new strings into every catalogue (then translate them in the .po files).
+i18n: $(VENV)/.runtime
+	$(BIN)/python scripts/i18n.py update
+
+## Debian's Chromium for the browser tests (never a downloaded browser).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load --if-empty
+	@echo
+	@$(BIN)/flask demo logins
+	@echo
+	@echo "certreg is serving on http://127.0.0.1:5000  (Ctrl+C to stop)"
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install-dev chromium
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+bench-smoke: install-dev
+	$(BIN)/python bench/smoke.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,107 @@
+"""certreg: registry of certified refrigerant technicians and companies.
+
+``create_app`` only assembles the application: no queries, no migrations and no
+network access happen at import or start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from config import CONFIGS, INSTANCE, ProductionConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    config_name = (test_config or {}).get("CONFIG") or os.environ.get("CERTREG_CONFIG", "development")
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(CONFIGS[config_name])
+    if test_config:
+        app.config.update(test_config)
+    _ensure_secret_key(app, config_name)
+    if config_name == "production":
+        ProductionConfig.check(app.config)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO" if config_name == "production" else "WARNING"))
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask, config_name: str) -> None:
+    """Outside production, invent a secret once and keep it in ``instance/`` (never ``"dev"``)."""
+    if app.config.get("SECRET_KEY") or config_name == "production":
+        return
+    if app.testing:
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        return
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    app.config["SECRET_KEY"] = path.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    from certreg import database, i18n
+    from certreg.auth import session as auth_session
+    from certreg.extensions import csrf, db, migrate
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    auth_session.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from certreg.api import bp as api_bp
+    from certreg.auth.views import bp as auth_bp
+    from certreg.registry.views import bp as registry_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(registry_bp)
+    app.register_blueprint(api_bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from certreg.errors import register_error_handlers as register
+    from certreg.security import register_security_headers
+
+    register(app)
+    register_security_headers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from certreg.auth.cli import users_cli
+    from certreg.demo.cli import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from certreg import templating
+
+    templating.init_app(app)

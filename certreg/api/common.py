@@ -1,0 +1,87 @@
+"""Request parsing and answers shared by the API modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g, jsonify, request
+from flask_babel import gettext as _
+
+from certreg.actors import Actor
+from certreg.errors import CertregError, Unauthenticated, ValidationFailed
+from certreg.extensions import db
+
+
+def api_actor() -> Actor:
+    """The token's user as an :class:`Actor`.
+
+    :raise Unauthenticated: no token, or a wrong or revoked one.
+    """
+    user = getattr(g, "api_user", None)
+    if user is None:
+        if getattr(g, "api_token_given", False):
+            raise Unauthenticated(_("The API token is wrong or was revoked."), code="invalid_token")
+        raise Unauthenticated(_("This endpoint needs an API token: Authorization: Bearer <token>."))
+    return Actor.of(user)
+
+
+def optional_actor() -> Actor | None:
+    user = getattr(g, "api_user", None)
+    if user is None and getattr(g, "api_token_given", False):
+        raise Unauthenticated(_("The API token is wrong or was revoked."), code="invalid_token")
+    return Actor.of(user) if user is not None else None
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object.
+
+    :raise CertregError 415: not ``application/json``.
+    :raise ValidationFailed: not valid JSON, or not an object.
+    """
+    if not request.is_json:
+        error = CertregError(_("Send the body as application/json."), code="unsupported_media_type")
+        error.status = 415
+        raise error
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ValidationFailed(_("The body is not valid JSON."), code="invalid_json")
+    if not isinstance(data, dict):
+        raise ValidationFailed(_("The request body must be a JSON object."), code="invalid_json")
+    return data
+
+
+def done(payload: Any, status: int = 200, headers: dict[str, str] | None = None):
+    """Commit the request's transaction once and answer with JSON."""
+    db.session.commit()
+    response = jsonify(payload)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int | None = None) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed.for_field(name, _("Must be a whole number."), "wrong_type") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValidationFailed.for_field(name, _("Out of range."), "out_of_range")
+    return value
+
+
+def paginated(pagination, serialize) -> dict[str, Any]:
+    return {
+        "items": [serialize(item) for item in pagination.items],
+        "page": pagination.page,
+        "per_page": pagination.per_page,
+        "total": pagination.total,
+        "pages": pagination.pages,
+    }
+
+
+def page_args() -> tuple[int, int]:
+    return int_arg("page", 1), int_arg("per_page", current_app.config["PAGE_SIZE"], maximum=500)

@@ -1,0 +1,74 @@
+"""Write and read the audit trail."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from certreg.actors import Actor
+from certreg.audit.models import AuditEntry
+from certreg.extensions import db
+
+logger = logging.getLogger(__name__)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
+    return value
+
+
+def record(
+    actor: Actor,
+    action: str,
+    obj: Any | None = None,
+    *,
+    object_type: str | None = None,
+    object_id: Any | None = None,
+    country_code: str | None = None,
+    summary: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> AuditEntry:
+    """Add an audit entry in the current transaction (it is committed, or rolled back, with the change)."""
+    if obj is not None:
+        object_type = object_type or type(obj).__tablename__.removesuffix("s")
+        object_id = object_id if object_id is not None else getattr(obj, "id", None)
+        country_code = country_code or getattr(obj, "country_code", None)
+    if before is not None and after is not None:
+        changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+        before = {k: before.get(k) for k in changed}
+        after = {k: after.get(k) for k in changed}
+    entry = AuditEntry(
+        actor_user_id=actor.user_id,
+        actor_label=actor.label,
+        country_code=country_code,
+        action=action,
+        object_type=object_type or "",
+        object_id=None if object_id is None else str(object_id),
+        summary=summary[:255],
+        before=_jsonable(before) if before is not None else None,
+        after=_jsonable(after) if after is not None else None,
+        reason=reason,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    logger.info("audit %s %s:%s by %s", action, entry.object_type, entry.object_id, actor.label)
+    return entry
+
+
+def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
+    return {name: _jsonable(getattr(obj, name)) for name in fields}

@@ -1,0 +1,94 @@
+"""``flask users ...``: accounts and API tokens from the command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from certreg.actors import Actor
+from certreg.auth import services
+from certreg.auth.models import Role
+from certreg.errors import CertregError, ValidationFailed
+from certreg.extensions import db
+from certreg.registry.models import Company, Technician
+
+users_cli = AppGroup("users", help="Manage user accounts and API tokens.")
+
+
+def fail(exc: CertregError) -> None:
+    db.session.rollback()
+    click.echo(f"error: {exc.message} [{exc.code}]", err=True)
+    if isinstance(exc, ValidationFailed):
+        for field, messages in exc.fields.items():
+            for message in messages:
+                click.echo(f"  {field}: {message}", err=True)
+    sys.exit(1)
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--country", "country_code", required=True, help="ISO 3166-1 alpha-2 code, e.g. KG")
+@click.option("--name", "display_name", help="Display name (defaults to the e-mail)")
+@click.option("--company", "company_reg", help="Registration number of the company (for company users)")
+@click.option("--technician", "technician_nid", help="National ID number of the technician (for technicians)")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input")
+def create_user(email, role, country_code, display_name, company_reg, technician_nid, password_stdin):
+    """Create an account. The password is asked for, or read from stdin."""
+    country_code = country_code.upper()
+    company_id = technician_id = None
+    if company_reg:
+        company_id = db.session.scalar(
+            sa.select(Company.id).where(Company.country_code == country_code, Company.registration_number == company_reg)
+        ) or -1
+    if technician_nid:
+        technician_id = db.session.scalar(
+            sa.select(Technician.id).where(Technician.country_code == country_code, Technician.national_id == technician_nid)
+        ) or -1
+    password = read_password(password_stdin)
+    data = services.UserData(
+        email=email, display_name=display_name or email, role=role, country_code=country_code,
+        company_id=company_id, technician_id=technician_id,
+    )
+    try:
+        user = services.create_user(Actor.system(), data, password)
+    except CertregError as exc:
+        fail(exc)
+    db.session.commit()
+    click.echo(f"created {user.email} ({user.role.value}, {user.country_code})")
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="CLI", help="What the token is for")
+def create_token(email, name):
+    """Print a new API token for EMAIL (shown once; only its hash is stored)."""
+    try:
+        user = services.get_user_by_email(email)
+        _token, plain = services.create_api_token(Actor(user=user, label=Actor.system().label, is_system=True), user, name)
+    except CertregError as exc:
+        fail(exc)
+    db.session.commit()
+    click.echo(plain)
+
+
+@users_cli.command("list")
+@click.option("--country", "country_code", help="Only this country")
+def list_users(country_code):
+    """List accounts: e-mail, role, country, active."""
+    from certreg.auth.models import User
+
+    query = sa.select(User).order_by(User.country_code, User.email)
+    if country_code:
+        query = query.where(User.country_code == country_code.upper())
+    for user in db.session.scalars(query):
+        click.echo(f"{user.email}\t{user.role.value}\t{user.country_code}\t{'active' if user.is_active else 'inactive'}")

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+
+from certreg.auth.models import ROLE_LABELS
+from certreg.forms import BaseForm, Email, InputRequired, Length, Optional
+from certreg.registry.forms import CountryField
+
+
+class LoginForm(BaseForm):
+    email = StringField(_l("E-mail"), validators=[InputRequired(), Length(max=255)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=256)])
+
+
+class UserForm(BaseForm):
+    email = StringField(_l("E-mail"), validators=[InputRequired(), Length(max=255), Email()])
+    display_name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()],
+                       validators=[InputRequired()])
+    country_code = CountryField(_l("Country"), validators=[InputRequired(), Length(min=2, max=2)])
+    company_id = IntegerField(_l("Company (for company users)"), validators=[Optional()])
+    technician_id = IntegerField(_l("Technician (for technician accounts)"), validators=[Optional()])
+    is_active = BooleanField(_l("Active"), default=True)
+
+
+class NewUserForm(UserForm):
+    password = PasswordField(_l("Initial password"), validators=[InputRequired(), Length(min=10, max=256)])
+
+
+class PasswordForm(BaseForm):
+    current_password = PasswordField(_l("Current password"), validators=[InputRequired(), Length(max=256)])
+    password = PasswordField(_l("New password"), validators=[InputRequired(), Length(min=10, max=256)])
+
+
+class TokenForm(BaseForm):
+    name = StringField(_l("Token name (what it is for)"), validators=[InputRequired(), Length(max=120)])
+
+
+class EmptyForm(BaseForm):
+    """A form with only the CSRF token, for buttons that POST."""

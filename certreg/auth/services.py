@@ -1,0 +1,352 @@
+"""Accounts: sign-in with a throttle shared by all workers, sessions, API tokens, user management."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from certreg.actors import Actor
+from certreg.audit import services as audit
+from certreg.auth.models import ApiToken, LoginThrottle, Role, User, UserSession
+from certreg.db import utcnow
+from certreg.errors import Conflict, NotFound, RateLimited, Unauthenticated, ValidationFailed
+from certreg.extensions import db
+from certreg.registry.models import Company, Technician
+from certreg.registry.services import get_country
+
+logger = logging.getLogger(__name__)
+
+API_TOKEN_PREFIX = "crt_"
+MIN_PASSWORD_LENGTH = 10
+# A hash to compare against when the account does not exist, so timing does not tell.
+_DUMMY_HASH = generate_password_hash("certreg-dummy-password")
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def sha256_hex(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+# --- sign-in throttle ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    account: str
+    number: int  # the n-th attempt for this account in the current window, across all workers
+    window_started_at: datetime
+
+
+def count_sign_in_attempt(email: str) -> SignInAttempt:
+    """Count one sign-in attempt for the account atomically.
+
+    One ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``, so two workers can never read
+    the same count. The caller commits it *before* checking the password, so that a
+    failed attempt counts even though the request then fails.
+    """
+    account = normalise_email(email)
+    now = utcnow()
+    cutoff = now - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(LoginThrottle)
+    table = LoginThrottle.__table__
+    expired = table.c.window_started_at < cutoff
+    stmt = (
+        insert.values(account=account, attempts=1, window_started_at=now)
+        .on_conflict_do_update(
+            index_elements=[table.c.account],
+            set_={
+                "attempts": sa.case((expired, 1), else_=table.c.attempts + 1),
+                "window_started_at": sa.case((expired, now), else_=table.c.window_started_at),
+            },
+        )
+        .returning(table.c.attempts, table.c.window_started_at)
+    )
+    number, started = db.session.execute(stmt).one()
+    if started.tzinfo is None:  # SQLite returns what it stored: naive UTC
+        started = started.replace(tzinfo=UTC)
+    return SignInAttempt(account, number, started)
+
+
+def authenticate(attempt: SignInAttempt, password: str) -> User:
+    """Check the password of a counted attempt (see :func:`count_sign_in_attempt`).
+
+    :raise RateLimited: beyond ``LOGIN_MAX_ATTEMPTS`` attempts for this account in the
+        window; the password is then not checked at all, right or wrong.
+    :raise Unauthenticated: wrong e-mail or password, or a deactivated account.
+    """
+    if attempt.number > current_app.config["LOGIN_MAX_ATTEMPTS"]:
+        window = timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+        retry_after = max(1, int((attempt.window_started_at + window - utcnow()).total_seconds()))
+        logger.warning("sign-in throttled for %s (attempt %s)", attempt.account, attempt.number)
+        raise RateLimited(
+            _("Too many sign-in attempts for this account. Try again in %(minutes)s minutes.",
+              minutes=max(1, round(retry_after / 60))),
+            retry_after=retry_after,
+            code="login_throttled",
+        )
+    user = db.session.scalar(sa.select(User).where(User.email == attempt.account))
+    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    if not (user and valid and user.is_active):
+        logger.info("failed sign-in for %s", attempt.account)
+        raise Unauthenticated(_("Wrong e-mail or password."), code="invalid_credentials")
+    db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.account == attempt.account))
+    return user
+
+
+# --- browser sessions ----------------------------------------------------------------
+
+
+def start_session(user: User, *, user_agent: str | None = None) -> str:
+    """Create a server-side session; returns the secret session id to keep in the signed cookie."""
+    token = secrets.token_urlsafe(32)
+    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    db.session.add(
+        UserSession(
+            user=user,
+            token_hash=sha256_hex(token),
+            expires_at=utcnow() + lifetime,
+            user_agent=(user_agent or "")[:255] or None,
+        )
+    )
+    user.last_login_at = utcnow()
+    user.session_token = token
+    db.session.flush()
+    return token
+
+
+def user_for_session(token: str) -> User | None:
+    row = db.session.execute(
+        sa.select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == sha256_hex(token))
+    ).first()
+    if row is None:
+        return None
+    user_session, user = row
+    if user_session.revoked_at is not None or user_session.expires_at <= utcnow() or not user.is_active:
+        return None
+    user.session_token = token
+    return user
+
+
+def end_session(token: str | None) -> None:
+    if not token:
+        return
+    db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.token_hash == sha256_hex(token), UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def end_all_sessions(user: User) -> None:
+    db.session.execute(
+        sa.update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None)).values(
+            revoked_at=utcnow()
+        )
+    )
+
+
+# --- API tokens ------------------------------------------------------------------
+
+
+def create_api_token(actor: Actor, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a bearer token for ``user``; the plain token is returned once and never stored."""
+    actor.require(actor.user_id == user.id)
+    plain = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name.strip()[:120] or "API", token_hash=sha256_hex(plain), prefix=plain[:12])
+    db.session.add(token)
+    db.session.flush()
+    audit.record(actor, "api_token.create", token, object_type="api_token", country_code=user.country_code,
+                 summary=f"API token '{token.name}' ({token.prefix}…) for {user.email}")
+    return token, plain
+
+
+def user_for_api_token(plain: str) -> User | None:
+    if not plain.startswith(API_TOKEN_PREFIX):
+        return None
+    row = db.session.execute(
+        sa.select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(
+            ApiToken.token_hash == sha256_hex(plain)
+        )
+    ).first()
+    if row is None:
+        return None
+    token, user = row
+    if token.revoked_at is not None or not user.is_active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        token.last_used_at = now  # written with the request's own commit, if any
+    return user
+
+
+def list_api_tokens(actor: Actor, user: User) -> list[ApiToken]:
+    actor.require(actor.user_id == user.id)
+    return list(
+        db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc()))
+    )
+
+
+def revoke_api_token(actor: Actor, token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or not (actor.is_system or token.user_id == actor.user_id):
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.flush()
+        audit.record(actor, "api_token.revoke", token, object_type="api_token",
+                     country_code=token.user.country_code, summary=f"Revoked API token {token.prefix}…")
+    return token
+
+
+# --- users -----------------------------------------------------------------------
+
+
+@dataclass
+class UserData:
+    email: str
+    display_name: str
+    role: str
+    country_code: str
+    company_id: int | None = None
+    technician_id: int | None = None
+    is_active: bool = True
+
+
+def can_manage_users(actor: Actor, country_code: str) -> bool:
+    return actor.is_system or actor.in_country(country_code, Role.ADMIN)
+
+
+def check_password_strength(password: str, *, field: str = "password") -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed.for_field(
+            field, _("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), "password_too_short"
+        )
+    if len(password) > 256:
+        raise ValidationFailed.for_field(field, _("Use at most 256 characters."), "too_long")
+
+
+def _resolve_links(data: UserData) -> tuple[Role, Company | None, Technician | None]:
+    try:
+        role = Role(data.role)
+    except ValueError:
+        raise ValidationFailed.for_field("role", _("Unknown role."), "invalid_choice") from None
+    country = get_country(data.country_code)
+    company = technician = None
+    if role is Role.COMPANY_USER:
+        company = db.session.get(Company, data.company_id) if data.company_id else None
+        if company is None or company.country_code != country.code:
+            raise ValidationFailed.for_field(
+                "company_id", _("Choose a company registered in this country."), "unknown_company"
+            )
+    elif role is Role.TECHNICIAN:
+        technician = db.session.get(Technician, data.technician_id) if data.technician_id else None
+        if technician is None or technician.country_code != country.code:
+            raise ValidationFailed.for_field(
+                "technician_id", _("Choose a technician registered in this country."), "unknown_technician"
+            )
+    return role, company, technician
+
+
+USER_FIELDS = ["email", "display_name", "role", "country_code", "company_id", "technician_id", "is_active"]
+
+
+def create_user(actor: Actor, data: UserData, password: str) -> User:
+    actor.require(can_manage_users(actor, data.country_code))
+    email = normalise_email(data.email)
+    role, company, technician = _resolve_links(data)
+    check_password_strength(password)
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise ValidationFailed.for_field("email", _("An account with this e-mail already exists."), "duplicate_email")
+    user = User(
+        email=email,
+        display_name=data.display_name,
+        role=role,
+        country_code=data.country_code.upper(),
+        company=company,
+        technician=technician,
+        is_active=data.is_active,
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.create", user, summary=f"Created account {email} ({role.value})",
+                 after=audit.snapshot(user, USER_FIELDS))
+    return user
+
+
+def update_user(actor: Actor, user: User, data: UserData) -> User:
+    actor.require(can_manage_users(actor, user.country_code) and can_manage_users(actor, data.country_code))
+    email = normalise_email(data.email)
+    role, company, technician = _resolve_links(data)
+    if email != user.email and db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise ValidationFailed.for_field("email", _("An account with this e-mail already exists."), "duplicate_email")
+    if actor.user_id == user.id and (role is not Role.ADMIN or not data.is_active):
+        raise Conflict(_("You cannot remove your own administrator role or deactivate yourself."),
+                       code="cannot_demote_self")
+    before = audit.snapshot(user, USER_FIELDS)
+    user.email, user.display_name, user.role = email, data.display_name, role
+    user.country_code = data.country_code.upper()
+    user.company, user.technician = company, technician
+    user.is_active = data.is_active
+    db.session.flush()
+    if not user.is_active:
+        end_all_sessions(user)
+    audit.record(actor, "user.update", user, summary=f"Edited account {email}",
+                 before=before, after=audit.snapshot(user, USER_FIELDS))
+    return user
+
+
+def set_password(actor: Actor, user: User, password: str, *, current_password: str | None = None) -> None:
+    if actor.user_id == user.id and not actor.is_system:
+        if current_password is None or not check_password_hash(user.password_hash, current_password):
+            raise ValidationFailed.for_field("current_password", _("Wrong password."), "wrong_password")
+    else:
+        actor.require(can_manage_users(actor, user.country_code))
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    end_all_sessions(user)
+    db.session.flush()
+    audit.record(actor, "user.set_password", user, summary=f"Password changed for {user.email}")
+
+
+def set_locale(user: User, code: str) -> None:
+    user.locale = code
+    db.session.flush()
+
+
+def get_user(actor: Actor, user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or not can_manage_users(actor, user.country_code):
+        raise NotFound()
+    return user
+
+
+def get_user_by_email(email: str) -> User:
+    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise NotFound(_("No account with this e-mail."))
+    return user
+
+
+def list_users(actor: Actor, country_code: str) -> list[User]:
+    actor.require(can_manage_users(actor, country_code))
+    return list(db.session.scalars(sa.select(User).where(User.country_code == country_code).order_by(User.email)))

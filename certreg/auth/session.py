@@ -1,0 +1,41 @@
+"""Flask-Login wiring: the cookie holds a server-side session id, revoked at sign-out."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from certreg.errors import Unauthenticated, wants_json
+from certreg.extensions import login_manager
+
+
+def init_app(app: Flask) -> None:
+    from certreg.auth import services
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    # Strong protection drops the session when the browser fingerprint changes.
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(session_token: str):
+        return services.user_for_session(session_token)
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if wants_json():
+            raise Unauthenticated()
+        from flask import flash
+
+        flash(str(login_manager.login_message), "info")
+        return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+
+
+def actor():
+    """The :class:`~certreg.actors.Actor` for the signed-in user (views use this)."""
+    from certreg.actors import Actor
+
+    return Actor.of(current_user._get_current_object())

@@ -1,0 +1,74 @@
+"""Engine set-up per database.
+
+SQLite (the embedded default): foreign keys on, WAL journal, a busy timeout, and
+transactions that intend to write start with ``BEGIN IMMEDIATE`` so concurrent writers
+queue up instead of failing with "database is locked" when a read transaction tries to
+upgrade to a write lock. Read-only requests (GET/HEAD without the :func:`writes` mark)
+begin a deferred transaction so readers never wait for writers.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_begin_immediate", default=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def writes(view: F) -> F:
+    """Mark a GET view that writes to the database (it begins an immediate transaction)."""
+    view._certreg_writes = True  # type: ignore[attr-defined]
+    return view
+
+
+@contextmanager
+def read_only() -> Iterator[None]:
+    token = _immediate.set(False)
+    try:
+        yield
+    finally:
+        _immediate.reset(token)
+
+
+@event.listens_for(Engine, "connect")
+def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    # Let SQLAlchemy's "begin" event below emit BEGIN, so savepoints and
+    # transactional DDL work and we can choose IMMEDIATE.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.execute("PRAGMA journal_mode").fetchone()
+    if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _on_begin(conn: Any) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def choose_transaction_mode() -> None:
+        view = app.view_functions.get(request.endpoint or "")
+        immediate = request.method not in ("GET", "HEAD", "OPTIONS") or getattr(view, "_certreg_writes", False)
+        _immediate.set(immediate)
+
+    @app.teardown_request
+    def reset_transaction_mode(exc: BaseException | None) -> None:
+        _immediate.set(True)

@@ -1,0 +1,93 @@
+"""Declarative base, naming convention and the column types shared by every feature."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, mapped_column, registry
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp always stored and returned in UTC, timezone-aware.
+
+    SQLite has no time zone type: values are normalised to UTC on the way in and
+    given ``tzinfo=UTC`` on the way out, so both databases behave alike.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+#: Kilograms of refrigerant: exact decimals, three places (grams).
+KILOGRAMS = sa.Numeric(14, 3, asdecimal=True)
+
+intpk = Annotated[int, mapped_column(primary_key=True)]
+str2 = Annotated[str, mapped_column(sa.String(2))]
+str32 = Annotated[str, mapped_column(sa.String(32))]
+str64 = Annotated[str, mapped_column(sa.String(64))]
+str120 = Annotated[str, mapped_column(sa.String(120))]
+str255 = Annotated[str, mapped_column(sa.String(255))]
+text = Annotated[str, mapped_column(sa.Text)]
+timestamp = Annotated[datetime, mapped_column(UTCDateTime())]
+created_at = Annotated[
+    datetime, mapped_column(UTCDateTime(), default=utcnow, server_default=sa.func.current_timestamp())
+]
+kilograms = Annotated[Decimal, mapped_column(KILOGRAMS)]
+
+
+def enum_type(enum_cls: type[enum.Enum], length: int = 32) -> sa.Enum:
+    """A portable enum column storing the member *values*, checked by a CHECK constraint."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        create_constraint=True,
+        validate_strings=True,
+        values_callable=lambda cls: [member.value for member in cls],
+        name=enum_cls.__name__.lower(),
+    )
+
+
+class Base(DeclarativeBase):
+    registry = registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={
+            datetime: UTCDateTime(),
+            date: sa.Date(),
+            Decimal: KILOGRAMS,
+            str: sa.String(255),
+            dict[str, Any]: sa.JSON(),
+        },
+    )

@@ -1,0 +1,32 @@
+"""``flask demo load``: realistic demo data (invented people and numbers) for three countries."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from certreg.extensions import db
+
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing if any account exists already")
+def load(if_empty: bool) -> None:
+    """Fill demo data. Safe to run again: what exists is left as it is."""
+    from certreg.demo import data
+
+    if if_empty and data.has_users():
+        click.echo("database not empty: demo data not loaded")
+        return
+    created = data.load_all()
+    db.session.commit()
+    click.echo(f"demo data loaded ({created} new records)")
+
+
+@demo_cli.command("logins")
+def logins() -> None:
+    """Print the demo accounts and their password."""
+    from certreg.demo import data
+
+    click.echo(data.logins_text())

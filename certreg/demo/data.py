@@ -1,0 +1,133 @@
+"""Demo data. Every name, number and address here is invented.
+
+Built through the same services as the pages, API and CLI, as the system actor
+``cli:demo``; each record is looked up first, so loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from certreg.actors import Actor
+from certreg.auth import services as auth
+from certreg.auth.models import Role, User
+from certreg.extensions import db
+from certreg.registry import services as registry
+from certreg.registry.models import Company, Country, Technician
+
+DEMO_PASSWORD = "demo-pass-2026"
+ACTOR = Actor.system("demo")
+
+COMPANIES = [
+    # country, legal name, Latin name, registration number, address, activities
+    ("KG", "ОсОО «Холод-Сервис Бишкек»", "Kholod-Servis Bishkek LLC", "02304201710123",
+     "ул. Токтогула 101, Бишкек", ["service", "equipment_owner"]),
+    ("KG", "ОсОО «Ала-Тоо Рефрижерейшн»", "Ala-Too Refrigeration LLC", "01811201510456",
+     "пр. Чуй 55, Бишкек", ["dealer", "importer"]),
+    ("KZ", "ТОО «АлматыХладоТорг»", "AlmatyKhladoTorg LLP", "120540012345",
+     "ул. Райымбека 212, Алматы", ["dealer", "importer"]),
+    ("KZ", "ТОО «Хоргос Логистик Сервис»", "Khorgos Logistic Service LLP", "150240098765",
+     "Жаркент, Панфиловский район", ["exporter", "importer"]),
+    ("UZ", "OOO «Toshkent Sovuq Import»", "Tashkent Sovuq Import LLC", "305123456",
+     "Chilonzor tumani, 7-kvartal, Toshkent", ["importer", "dealer"]),
+    ("UZ", "OOO «Sovuqlik Qayta Ishlash»", "Sovuqlik Reclamation LLC", "306654321",
+     "Sergeli tumani, Toshkent", ["reclaimer", "destruction"]),
+]
+
+TECHNICIANS = [
+    # country, full name, Latin name, national ID, birth date, phone, employer registration number
+    ("KG", "Асанов Нурлан Бакытович", "Asanov Nurlan Bakytovich", "21203199000123", date(1990, 3, 12),
+     "+996 555 000 101", "02304201710123"),
+    ("KG", "Жумабекова Айгуль Талантовна", "Zhumabekova Aigul Talantovna", "11507198800456", date(1988, 7, 15),
+     "+996 555 000 102", "02304201710123"),
+    ("KZ", "Серикбаев Ерлан Маратович", "Serikbayev Yerlan Maratovich", "850612300111", date(1985, 6, 12),
+     "+7 701 000 0201", "120540012345"),
+    ("KZ", "Ким Виктор Сергеевич", "Kim Viktor Sergeyevich", "920101300222", date(1992, 1, 1),
+     "+7 701 000 0202", None),
+    ("UZ", "Rahimov Bobur Alisherovich", "Rahimov Bobur Alisherovich", "AB1234567", date(1987, 9, 23),
+     "+998 90 000 0301", "305123456"),
+]
+
+USERS = [
+    # e-mail, display name, role, country, company reg. no., technician national ID
+    ("admin@kg.example.org", "Kyrgyz NOU administrator", Role.ADMIN, "KG", None, None),
+    ("officer@kg.example.org", "Certifying officer, Bishkek", Role.CERTIFYING_OFFICER, "KG", None, None),
+    ("inspector@kg.example.org", "Customs inspector, Torugart", Role.INSPECTOR, "KG", None, None),
+    ("auditor@kg.example.org", "Ministry auditor, Bishkek", Role.AUDITOR, "KG", None, None),
+    ("service@kg.example.org", "Kholod-Servis office", Role.COMPANY_USER, "KG", "02304201710123", None),
+    ("technician@kg.example.org", "Nurlan Asanov", Role.TECHNICIAN, "KG", None, "21203199000123"),
+    ("admin@kz.example.org", "Kazakh NOU administrator", Role.ADMIN, "KZ", None, None),
+    ("officer@kz.example.org", "Certifying officer, Astana", Role.CERTIFYING_OFFICER, "KZ", None, None),
+    ("inspector@kz.example.org", "Customs officer, Khorgos", Role.INSPECTOR, "KZ", None, None),
+    ("auditor@kz.example.org", "Ministry auditor, Astana", Role.AUDITOR, "KZ", None, None),
+    ("dealer@kz.example.org", "AlmatyKhladoTorg counter", Role.COMPANY_USER, "KZ", "120540012345", None),
+    ("admin@uz.example.org", "Uzbek NOU administrator", Role.ADMIN, "UZ", None, None),
+    ("officer@uz.example.org", "Certifying officer, Tashkent", Role.CERTIFYING_OFFICER, "UZ", None, None),
+    ("importer@uz.example.org", "Toshkent Sovuq Import office", Role.COMPANY_USER, "UZ", "305123456", None),
+]
+
+
+def has_users() -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(User)) > 0
+
+
+def _company(country: str, reg: str) -> Company | None:
+    return db.session.scalar(
+        sa.select(Company).where(Company.country_code == country, Company.registration_number == reg)
+    )
+
+
+def _technician(country: str, nid: str) -> Technician | None:
+    return db.session.scalar(
+        sa.select(Technician).where(Technician.country_code == country, Technician.national_id == nid)
+    )
+
+
+def load_registry() -> int:
+    created = 0
+    for country in db.session.scalars(sa.select(Country).where(Country.virgin_cfc_ban_date.is_(None))):
+        # CFC consumption was phased out by all Parties on 1 January 2010.
+        country.virgin_cfc_ban_date = date(2010, 1, 1)
+    for country, legal, latin, reg, address, activities in COMPANIES:
+        if _company(country, reg) is None:
+            registry.create_company(ACTOR, registry.CompanyData(
+                country_code=country, legal_name=legal, name_latin=latin, registration_number=reg,
+                address=address, activities=activities, email=None, phone=None,
+            ))
+            created += 1
+    for country, full, latin, nid, born, phone, employer in TECHNICIANS:
+        technician = _technician(country, nid)
+        if technician is None:
+            technician = registry.create_technician(ACTOR, registry.TechnicianData(
+                country_code=country, full_name=full, full_name_latin=latin, national_id=nid,
+                date_of_birth=born, phone=phone,
+            ))
+            registry.add_training(ACTOR, technician, course="Good practices in refrigeration (ODS and HFC handling)",
+                                  completed_on=date(2024, 4, 18), provider="National Ozone Unit training centre")
+            if employer:
+                registry.add_employment(ACTOR, _company(country, employer), national_id=nid,
+                                        started_on=date(2021, 2, 1))
+            created += 1
+    for email, name, role, country, reg, nid in USERS:
+        if db.session.scalar(sa.select(User.id).where(User.email == email)) is None:
+            auth.create_user(ACTOR, auth.UserData(
+                email=email, display_name=name, role=role.value, country_code=country,
+                company_id=_company(country, reg).id if reg else None,
+                technician_id=_technician(country, nid).id if nid else None,
+            ), DEMO_PASSWORD)
+            created += 1
+    return created
+
+
+def load_all() -> int:
+    """Load every feature's demo data, in dependency order."""
+    return load_registry()
+
+
+def logins_text() -> str:
+    lines = [f"Demo accounts (password for all: {DEMO_PASSWORD}):"]
+    for email, name, role, country, _reg, _nid in USERS:
+        lines.append(f"  {email:<28} {role.value:<19} {country}  {name}")
+    return "\n".join(lines)

@@ -1,0 +1,164 @@
+"""Shared form machinery.
+
+Forms check the *syntax* of input (presence, length, format) for the web pages, the
+JSON API (:func:`form_from_json`) and the CLI alike; services check the rules.
+Every error message is a :class:`certreg.errors.FieldError` carrying a stable code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import Field, validators
+from wtforms.fields import BooleanField, DecimalField, FieldList, FloatField, IntegerField, SelectMultipleField
+from wtforms.validators import StopValidation, ValidationError
+
+from certreg.errors import FieldError, ValidationFailed
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _coded(validator_cls: type, code: str) -> type:
+    """Subclass a WTForms validator so its message carries ``code``."""
+
+    def __call__(self, form, field):  # noqa: N807
+        try:
+            validator_cls.__call__(self, form, field)
+        except StopValidation as exc:
+            message = exc.args[0] if exc.args else ""
+            raise StopValidation(FieldError(str(message) or _("This field is required."), code)) from None
+        except ValidationError as exc:
+            message = exc.args[0] if exc.args else ""
+            raise ValidationError(FieldError(str(message), code)) from None
+
+    return type(validator_cls.__name__, (validator_cls,), {"__call__": __call__})
+
+
+InputRequired = _coded(validators.InputRequired, "required")
+DataRequired = _coded(validators.DataRequired, "required")
+Optional = validators.Optional
+Email = _coded(validators.Email, "invalid_email")
+NumberRange = _coded(validators.NumberRange, "out_of_range")
+Regexp = _coded(validators.Regexp, "invalid_format")
+
+
+class Length(validators.Length):
+    def __call__(self, form, field):
+        try:
+            super().__call__(form, field)
+        except ValidationError as exc:
+            length = len(field.data or "")
+            code = "too_long" if self.max != -1 and length > self.max else "too_short"
+            raise ValidationError(FieldError(str(exc.args[0]), code)) from None
+
+
+class BaseForm(FlaskForm):
+    """Strips surrounding blanks, refuses control characters (NUL and friends) everywhere."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = list(unbound_field.kwargs.get("filters", []))
+            if _strip not in filters:
+                filters.insert(0, _strip)
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for field in self:
+            values = field.raw_data or []
+            multiline = field.type == "TextAreaField"
+            pattern = _CONTROL if multiline else _CONTROL_SINGLE_LINE
+            if any(isinstance(v, str) and pattern.search(v) for v in values):
+                message = FieldError(_("Contains characters that are not allowed (control characters)."), "invalid_characters")
+                field.errors = [message]
+                ok = False
+        return ok
+
+    def error_map(self) -> dict[str, list[str]]:
+        return {name: list(errors) for name, errors in self.errors.items() if name != "csrf_token"}
+
+    def apply(self, exc: ValidationFailed) -> None:
+        """Show a service's refusal on the form: on its field, or on the form as a whole."""
+        placed = False
+        for name, messages in exc.fields.items():
+            field = self._fields.get(name)
+            if field is not None:
+                field.errors = list(field.errors) + list(messages)
+                placed = True
+        if not placed:
+            self.form_errors.append(exc.message)
+
+
+_NUMBER_FIELDS = (IntegerField, DecimalField, FloatField)
+
+
+def _expected(field: Field) -> str:
+    if isinstance(field, BooleanField):
+        return "boolean"
+    if isinstance(field, (SelectMultipleField, FieldList)):
+        return "array"
+    if isinstance(field, _NUMBER_FIELDS):
+        return "number"
+    return "string"
+
+
+def form_from_json(form_cls: type[BaseForm], payload: Any, **kwargs: Any) -> BaseForm:
+    """Build and validate a form from a JSON object; raise :class:`ValidationFailed` on any error.
+
+    Types are strict: a string field takes a string or null, a number field a number (or a
+    numeric string), a boolean field a boolean, a multi-select an array of strings.
+    Unknown members are refused, so typos do not pass silently.
+    """
+    if not isinstance(payload, Mapping):
+        raise ValidationFailed(_("The request body must be a JSON object."), code="invalid_json")
+    form = form_cls(formdata=None, meta={"csrf": False}, **kwargs)
+    known = {name for name in form._fields if name != "csrf_token"}
+    errors: dict[str, list[str]] = {}
+    formdata = MultiDict()
+    for key, value in payload.items():
+        if key not in known:
+            errors[key] = [FieldError(_("Unknown field."), "unknown_field")]
+            continue
+        field = form._fields[key]
+        expected = _expected(field)
+        if value is None:
+            continue
+        if expected == "boolean":
+            ok = isinstance(value, bool)
+            if ok and value:
+                formdata.add(key, "y")
+        elif expected == "array":
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+            if ok:
+                if isinstance(field, FieldList):
+                    for i, v in enumerate(value):
+                        formdata.add(f"{key}-{i}", v)
+                else:
+                    for v in value:
+                        formdata.add(key, v)
+        elif expected == "number":
+            ok = (isinstance(value, (int, float)) and not isinstance(value, bool)) or isinstance(value, str)
+            if ok:
+                formdata.add(key, str(value))
+        else:
+            ok = isinstance(value, str)
+            if ok:
+                formdata.add(key, value)
+        if not ok:
+            errors[key] = [FieldError(_("Wrong type: expected %(type)s.", type=expected), "wrong_type")]
+    if errors:
+        raise ValidationFailed(code="validation_failed", fields=errors)
+    form = form_cls(formdata=formdata, meta={"csrf": False}, **kwargs)
+    if not form.validate():
+        raise ValidationFailed(fields=form.error_map())
+    return form

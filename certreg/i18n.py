@@ -1,0 +1,90 @@
+"""Languages: locale selection, the per-feature catalogues and the language switch.
+
+Each feature keeps its own catalogue under ``certreg/<feature>/translations`` (the
+shared one is ``certreg/translations``); Flask-Babel merges them. ``make i18n``
+extracts and updates them, ``scripts/i18n.py check`` (run by the tests) fails on any
+untranslated string.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel import Locale
+from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+PACKAGE = Path(__file__).resolve().parent
+LANG_COOKIE = "certreg_lang"
+
+bp = Blueprint("i18n", __name__)
+
+
+def translation_directories() -> list[str]:
+    """Every ``translations`` folder of the package, the shared one first."""
+    dirs = [PACKAGE / "translations"]
+    dirs += sorted(p for p in PACKAGE.glob("*/translations") if p.is_dir())
+    return [str(d) for d in dirs if d.is_dir()]
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config.get("CLI_LOCALE") or current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user and getattr(current_user, "is_authenticated", False):
+        preferred = getattr(current_user, "locale", None)
+        if preferred in languages:
+            return preferred
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in languages:
+        return cookie
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def country_name(code: str | None) -> str:
+    """The country's name in the current language (from the CLDR data shipped with Babel)."""
+    if not code:
+        return ""
+    locale = get_locale() or Locale("en")
+    return locale.territories.get(code.upper(), code.upper())
+
+
+@bp.get("/language/<code>")
+def switch(code: str):
+    """Remember the chosen language in a cookie and go back to where the user was.
+
+    :raise 404: for a language certreg does not speak.
+    """
+    from certreg.errors import NotFound
+    from certreg.security import is_safe_next
+
+    if code not in current_app.config["LANGUAGES"]:
+        raise NotFound()
+    target = request.args.get("next")
+    response = redirect(target if is_safe_next(target) else url_for("auth.home"))
+    response.set_cookie(
+        LANG_COOKIE,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+    )
+    if current_user.is_authenticated and current_user.locale != code:
+        from certreg.auth.services import set_locale
+        from certreg.extensions import db
+
+        set_locale(current_user, code)
+        db.session.commit()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    from certreg.extensions import babel
+
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(translation_directories()))
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["country_name"] = country_name
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.register_blueprint(bp)

@@ -1,0 +1,5 @@
+"""Imports every feature's models, so the metadata (and Alembic) sees all tables."""
+
+from certreg.audit import models as audit_models  # noqa: F401
+from certreg.auth import models as auth_models  # noqa: F401
+from certreg.registry import models as registry_models  # noqa: F401

@@ -1,0 +1,235 @@
+"""Registry pages: technicians, companies, staff, and the public search."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from certreg.auth.session import actor
+from certreg.registry import services
+from certreg.registry.forms import (
+    CompanyContactForm,
+    CompanyForm,
+    EmploymentForm,
+    EndEmploymentForm,
+    SearchForm,
+    TechnicianContactForm,
+    TechnicianForm,
+    TrainingForm,
+)
+from certreg.registry.models import ACTIVITY_LABELS
+from certreg.registry.services import Access
+from certreg.web import args_str, form_status, page_arg, submit
+
+bp = Blueprint("registry", __name__)
+
+
+def _country_choices(form) -> None:
+    form.country_code.choices = [(c.code, c.code) for c in services.active_countries()]
+
+
+def technician_data(form: TechnicianForm) -> services.TechnicianData:
+    return services.TechnicianData(**{name: form[name].data for name in services.TECHNICIAN_FIELDS})
+
+
+def company_data(form: CompanyForm) -> services.CompanyData:
+    return services.CompanyData(
+        **{name: form[name].data for name in services.COMPANY_FIELDS}, activities=form.activities.data or []
+    )
+
+
+# --- technicians -----------------------------------------------------------------------
+
+
+@bp.get("/registry/technicians")
+@login_required
+def technicians():
+    q = args_str("q")
+    pagination = services.list_technicians(
+        actor(), current_user.country_code, q=q, page=page_arg(), per_page=50
+    )
+    return render_template("registry/technicians.html", pagination=pagination, q=q)
+
+
+@bp.route("/registry/technicians/new", methods=["GET", "POST"])
+@login_required
+def new_technician():
+    actor().require(services.can_manage_registry(actor(), current_user.country_code))
+    form = TechnicianForm(country_code=current_user.country_code)
+    _country_choices(form)
+    done = submit(form, lambda: services.create_technician(actor(), technician_data(form)))
+    if done:
+        flash(_("Technician %(name)s registered.", name=done.result.full_name), "success")
+        return redirect(url_for("registry.technician", technician_id=done.result.id))
+    return render_template("registry/technician_form.html", form=form, technician=None), form_status(form)
+
+
+@bp.get("/registry/technicians/<int:technician_id>")
+@login_required
+def technician(technician_id: int):
+    record = services.get_technician(actor(), technician_id)
+    access = services.technician_access(actor(), record)
+    can_manage = services.can_manage_registry(actor(), record.country_code)
+    return render_template(
+        "registry/technician.html",
+        technician=record,
+        access=access,
+        Access=Access,
+        can_manage=can_manage,
+        can_edit_contact=services.can_edit_technician_contact(actor(), record),
+        training_form=TrainingForm() if can_manage else None,
+    )
+
+
+@bp.route("/registry/technicians/<int:technician_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_technician(technician_id: int):
+    record = services.get_technician(actor(), technician_id)
+    if services.can_manage_registry(actor(), record.country_code):
+        form = TechnicianForm(obj=record)
+        _country_choices(form)
+        done = submit(form, lambda: services.update_technician(actor(), record, technician_data(form)))
+    else:
+        actor().require(services.can_edit_technician_contact(actor(), record))
+        form = TechnicianContactForm(obj=record)
+        done = submit(form, lambda: services.update_technician_contact(
+            actor(), record, email=form.email.data, phone=form.phone.data, address=form.address.data))
+    if done:
+        flash(_("Saved."), "success")
+        return redirect(url_for("registry.technician", technician_id=record.id))
+    return render_template("registry/technician_form.html", form=form, technician=record), form_status(form)
+
+
+@bp.post("/registry/technicians/<int:technician_id>/trainings")
+@login_required
+def add_training(technician_id: int):
+    record = services.get_technician(actor(), technician_id)
+    actor().require(services.can_manage_registry(actor(), record.country_code))
+    form = TrainingForm()
+    done = submit(form, lambda: services.add_training(
+        actor(), record, course=form.course.data, completed_on=form.completed_on.data, provider=form.provider.data))
+    if done:
+        flash(_("Training recorded."), "success")
+        return redirect(url_for("registry.technician", technician_id=record.id))
+    return render_template(
+        "registry/technician.html", technician=record, access=Access.FULL, Access=Access, can_manage=True,
+        can_edit_contact=True, training_form=form,
+    ), form_status(form)
+
+
+# --- companies ---------------------------------------------------------------------------
+
+
+@bp.get("/registry/companies")
+@login_required
+def companies():
+    q = args_str("q")
+    activity = args_str("activity")
+    pagination = services.list_companies(
+        actor(), current_user.country_code, q=q, activity=activity, page=page_arg(), per_page=50
+    )
+    return render_template(
+        "registry/companies.html", pagination=pagination, q=q, activity=activity, activity_labels=ACTIVITY_LABELS
+    )
+
+
+@bp.route("/registry/companies/new", methods=["GET", "POST"])
+@login_required
+def new_company():
+    actor().require(services.can_manage_registry(actor(), current_user.country_code))
+    form = CompanyForm(country_code=current_user.country_code)
+    _country_choices(form)
+    done = submit(form, lambda: services.create_company(actor(), company_data(form)))
+    if done:
+        flash(_("Company %(name)s registered.", name=done.result.legal_name), "success")
+        return redirect(url_for("registry.company", company_id=done.result.id))
+    return render_template("registry/company_form.html", form=form, company=None), form_status(form)
+
+
+def _company_page(record, **extra):
+    can_staff = services.can_manage_staff(actor(), record)
+    return render_template(
+        "registry/company.html",
+        company=record,
+        access=services.company_access(actor(), record),
+        Access=Access,
+        activity_labels=ACTIVITY_LABELS,
+        can_manage=services.can_manage_registry(actor(), record.country_code),
+        can_edit_contact=services.can_edit_company_contact(actor(), record),
+        employment_form=extra.get("employment_form") or (EmploymentForm(started_on=date.today()) if can_staff else None),
+        end_form=EndEmploymentForm(ended_on=date.today()) if can_staff else None,
+    )
+
+
+@bp.get("/registry/companies/<int:company_id>")
+@login_required
+def company(company_id: int):
+    return _company_page(services.get_company(actor(), company_id))
+
+
+@bp.route("/registry/companies/<int:company_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_company(company_id: int):
+    record = services.get_company(actor(), company_id)
+    if services.can_manage_registry(actor(), record.country_code):
+        form = CompanyForm(obj=record, activities=[a.activity.value for a in record.activities])
+        _country_choices(form)
+        done = submit(form, lambda: services.update_company(actor(), record, company_data(form)))
+    else:
+        actor().require(services.can_edit_company_contact(actor(), record))
+        form = CompanyContactForm(obj=record)
+        done = submit(form, lambda: services.update_company_contact(
+            actor(), record, address=form.address.data, email=form.email.data, phone=form.phone.data))
+    if done:
+        flash(_("Saved."), "success")
+        return redirect(url_for("registry.company", company_id=record.id))
+    return render_template("registry/company_form.html", form=form, company=record), form_status(form)
+
+
+@bp.post("/registry/companies/<int:company_id>/employees")
+@login_required
+def add_employee(company_id: int):
+    record = services.get_company(actor(), company_id)
+    actor().require(services.can_manage_staff(actor(), record))
+    form = EmploymentForm()
+    done = submit(form, lambda: services.add_employment(
+        actor(), record, national_id=form.national_id.data, started_on=form.started_on.data))
+    if done:
+        flash(_("Employee added."), "success")
+        return redirect(url_for("registry.company", company_id=record.id))
+    return _company_page(record, employment_form=form), form_status(form)
+
+
+@bp.post("/registry/companies/<int:company_id>/employees/<int:employment_id>/end")
+@login_required
+def end_employee(company_id: int, employment_id: int):
+    record = services.get_company(actor(), company_id)
+    actor().require(services.can_manage_staff(actor(), record))
+    employment = services.get_employment(actor(), record, employment_id)
+    form = EndEmploymentForm()
+    if submit(form, lambda: services.end_employment(actor(), employment, ended_on=form.ended_on.data)):
+        flash(_("Employment ended."), "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+    return redirect(url_for("registry.company", company_id=record.id))
+
+
+# --- public search -------------------------------------------------------------------
+
+
+@bp.get("/search")
+def search():
+    """Public registry search (no sign-in): only public fields are ever shown."""
+    form = SearchForm(request.args)
+    form.country.choices = [("", _("All countries"))] + [(c.code, c.code) for c in services.active_countries()]
+    results = []
+    if form.validate() and form.q.data:
+        results = services.public_search(form.q.data, country_code=form.country.data or None)
+    return render_template("registry/search.html", form=form, results=results, searched=bool(form.q.data))
+
+

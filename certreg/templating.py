@@ -1,0 +1,35 @@
+"""Template globals: navigation per role, labels."""
+
+from __future__ import annotations
+
+from flask import Flask, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from certreg.auth.models import ROLE_LABELS, Role
+from certreg.registry.models import ACTIVITY_LABELS
+
+# (endpoint, label, roles that see it). An entry whose endpoint does not exist yet is skipped.
+NAVIGATION = [
+    ("auth.home", _l("Home"), None),
+    ("registry.technicians", _l("Technicians"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR}),
+    ("registry.companies", _l("Companies"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR}),
+    ("certificates.index", _l("Certificates"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR}),
+    ("verify.scans", _l("My checks"), {Role.INSPECTOR}),
+    ("logbook.index", _l("Logbook"), {Role.COMPANY_USER, Role.TECHNICIAN}),
+    ("reports.dashboard", _l("Dashboard"), {Role.ADMIN, Role.AUDITOR}),
+    ("registry.search", _l("Public search"), None),
+    ("auth.users", _l("Users"), {Role.ADMIN}),
+    ("auth.account", _l("Account"), None),
+]
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def navigation():
+        items = []
+        if current_user.is_authenticated:
+            for endpoint, label, roles in NAVIGATION:
+                if endpoint in app.view_functions and (roles is None or current_user.role in roles):
+                    items.append((url_for(endpoint), label, endpoint))
+        return {"nav_items": items, "role_labels": ROLE_LABELS, "activity_labels": ACTIVITY_LABELS}

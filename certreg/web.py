@@ -1,0 +1,64 @@
+"""Small helpers shared by the web views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from flask import request
+
+from certreg.errors import Conflict, ValidationFailed
+from certreg.extensions import db
+from certreg.forms import BaseForm
+
+T = TypeVar("T")
+
+
+@dataclass
+class Done(Generic[T]):
+    result: T
+
+
+def submit(form: BaseForm, action: Callable[[], T]) -> Done[T] | None:
+    """Validate ``form``; if valid, run the service call and commit once.
+
+    A refusal by the service is rolled back and shown on the form (on its field, or at
+    the top for conflicts). Returns ``Done(result)`` on success, ``None`` otherwise.
+    """
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = action()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        form.apply(exc)
+        return None
+    except Conflict as exc:
+        db.session.rollback()
+        form.form_errors.append(exc.message)
+        return None
+    db.session.commit()
+    return Done(result)
+
+
+def form_status(*forms: BaseForm) -> int:
+    """422 when a submitted form was refused, so tests and clients can tell."""
+    if request.method == "POST" and any(f.errors or f.form_errors for f in forms):
+        return 422
+    return 200
+
+
+def page_arg() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def args_str(name: str, default: str = "", max_length: int = 120) -> str:
+    value = request.args.get(name, default)
+    return value[:max_length] if isinstance(value, str) else default
+
+
+

@@ -1,0 +1,110 @@
+"""Configuration classes.
+
+Every setting can be given as an environment variable of the same name (see README,
+"Configuration"). ``CERTREG_CONFIG`` picks the class: ``development`` (default),
+``testing`` or ``production``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("CERTREG_INSTANCE_PATH", ROOT / "instance"))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def database_url(default: str) -> str:
+    """``DATABASE_URL`` if set; ``postgres://`` URLs are mapped to the psycopg 3 driver."""
+    url = os.environ.get("DATABASE_URL") or default
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{INSTANCE / 'certreg.sqlite3'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Public address printed in QR codes: ``{PUBLIC_BASE_URL}/v/{token}``. Keep it short.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Directory holding one PEM private key per issuing country (``<kid>.pem``); never in the repo.
+    SIGNING_KEYS_DIR = os.environ.get("SIGNING_KEYS_DIR", str(INSTANCE / "keys"))
+
+    LANGUAGES = ("en", "ru")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    WTF_I18N_ENABLED = True
+
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    SESSION_COOKIE_NAME = os.environ.get("SESSION_COOKIE_NAME", "certreg_session")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_HOURS", 12))
+    # werkzeug.security method; the default (scrypt) is deliberately slow.
+    PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
+    # Sign-in throttle, per account, shared by all workers through the database.
+    LOGIN_MAX_ATTEMPTS = _env_int("LOGIN_MAX_ATTEMPTS", 5)
+    LOGIN_WINDOW_SECONDS = _env_int("LOGIN_WINDOW_SECONDS", 15 * 60)
+    # Send Strict-Transport-Security (only behind HTTPS).
+    HSTS = _env_bool("HSTS", False)
+    # Page size of lists and API collections.
+    PAGE_SIZE = _env_int("PAGE_SIZE", 50)
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = database_url("sqlite://")
+    WTF_CSRF_ENABLED = True
+    SERVER_NAME = None
+    PUBLIC_BASE_URL = "https://certreg.example.org"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests only
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    SESSION_COOKIE_NAME = os.environ.get("SESSION_COOKIE_NAME", "__Host-certreg")
+    HSTS = _env_bool("HSTS", True)
+
+    @classmethod
+    def check(cls, app_config: dict) -> None:
+        """Refuse to start production with an unsafe configuration."""
+        problems = []
+        if not app_config.get("SECRET_KEY") or len(app_config["SECRET_KEY"]) < 32:
+            problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        if not os.environ.get("DATABASE_URL"):
+            problems.append("DATABASE_URL must be set")
+        if not os.environ.get("SIGNING_KEYS_DIR"):
+            problems.append("SIGNING_KEYS_DIR must be set")
+        if not os.environ.get("PUBLIC_BASE_URL", "").startswith("https://"):
+            problems.append("PUBLIC_BASE_URL must be set to the public https:// address")
+        if problems:
+            raise RuntimeError("certreg refuses to start: " + "; ".join(problems))
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

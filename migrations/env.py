@@ -1,0 +1,75 @@
+"""Alembic environment: the Flask app's engine and the metadata of every feature."""
+
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+
+import certreg.models  # noqa: F401  (registers every table on the metadata)
+
+config = context.config
+if config.config_file_name and not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+logger = logging.getLogger("alembic.env")
+
+target_db = current_app.extensions["migrate"].db
+
+
+def get_metadata():
+    return target_db.metadata
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    # Database objects that are not ORM tables (e.g. PostgreSQL triggers' helper tables) are
+    # declared in the migrations only.
+    return not (type_ == "table" and reflected and name.startswith("pg_"))
+
+
+def render_item(type_, obj, autogen_context):
+    """Render certreg's TypeDecorators as their plain SQLAlchemy type, so migrations don't import app code."""
+    from sqlalchemy.types import TypeDecorator
+
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        autogen_context.imports.add("import sqlalchemy as sa")
+        return "sa." + repr(obj.impl)
+    return False
+
+
+def run_migrations_offline():
+    context.configure(
+        url=target_db.engine.url.render_as_string(hide_password=False),
+        target_metadata=get_metadata(),
+        literal_binds=True,
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online():
+    def process_revision_directives(context, revision, directives):
+        if getattr(config.cmd_opts, "autogenerate", False):
+            script = directives[0]
+            if script.upgrade_ops.is_empty():
+                directives[:] = []
+                logger.info("No changes in schema detected.")
+
+    conf_args = dict(current_app.extensions["migrate"].configure_args)
+    conf_args.setdefault("process_revision_directives", process_revision_directives)
+    conf_args.setdefault("render_as_batch", True)
+    conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("include_object", include_object)
+    conf_args.setdefault("render_item", render_item)
+
+    connectable = target_db.engine
+    with connectable.connect() as connection:
+        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Message catalogues, one per feature.
+
+    python scripts/i18n.py update    extract strings and update every language's .po
+    python scripts/i18n.py compile   write the .mo files Flask-Babel reads
+    python scripts/i18n.py check     fail on any string without a translation (the tests run this)
+
+A feature is a package ``certreg/<name>/``: its catalogue lives in
+``certreg/<name>/translations`` and holds the strings of ``certreg/<name>/**.py`` and
+``templates/<name>/**``. Everything else (``certreg/*.py``, ``certreg/api``,
+``templates/*.html``, ``templates/_macros``, ``templates/errors``, ``static/js``) is in the
+shared catalogue ``certreg/translations``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "certreg"
+TEMPLATES = ROOT / "templates"
+LANGUAGES = ["ru"]
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+SHARED_PACKAGES = {"api"}  # packages without a catalogue of their own
+
+
+@dataclass
+class Domain:
+    name: str
+    directory: Path  # the translations folder
+    files: list[tuple[Path, str]]  # (file, extraction method)
+
+
+def _files(base: Path, pattern: str, method: str) -> list[tuple[Path, str]]:
+    return [(p, method) for p in sorted(base.glob(pattern)) if p.is_file()] if base.exists() else []
+
+
+def domains() -> Iterator[Domain]:
+    features = sorted(
+        p.name for p in PACKAGE.iterdir()
+        if (p / "__init__.py").exists() and p.name not in SHARED_PACKAGES and not p.name.startswith("_")
+    )
+    shared = _files(PACKAGE, "*.py", "python")
+    for name in SHARED_PACKAGES:
+        shared += _files(PACKAGE / name, "**/*.py", "python")
+    shared += _files(TEMPLATES, "*.html", "jinja2")
+    feature_dirs = {TEMPLATES / f for f in features}
+    for sub in sorted(p for p in TEMPLATES.iterdir() if p.is_dir() and p not in feature_dirs):
+        shared += _files(sub, "**/*.html", "jinja2")
+        shared += _files(sub, "**/*.js", "jinja2")
+    yield Domain("shared", PACKAGE / "translations", shared)
+    for name in features:
+        files = _files(PACKAGE / name, "**/*.py", "python") + _files(TEMPLATES / name, "**/*.html", "jinja2") \
+            + _files(TEMPLATES / name, "**/*.js", "jinja2") + _files(TEMPLATES / name, "**/*.txt", "jinja2")
+        if files:
+            yield Domain(name, PACKAGE / name / "translations", files)
+
+
+def extract(domain: Domain) -> Catalog:
+    template = Catalog(project="certreg", msgid_bugs_address="", charset="utf-8")
+    for path, method in domain.files:
+        if path.suffix == ".py" and "/translations/" in str(path):
+            continue
+        func = "python" if method == "python" else "jinja2.ext:babel_extract"
+        options = {} if method == "python" else {"trimmed": "true"}
+        for lineno, message, comments, context in extract_from_file(
+            func, str(path), keywords=KEYWORDS, options=options, strip_comment_tags=True
+        ):
+            template.add(message, None, [(str(path.relative_to(ROOT)), lineno)], auto_comments=comments,
+                         context=context)
+    return template
+
+
+def po_path(domain: Domain, lang: str) -> Path:
+    return domain.directory / lang / "LC_MESSAGES" / "messages.po"
+
+
+def update() -> None:
+    for domain in domains():
+        template = extract(domain)
+        if not len(template):
+            continue
+        for lang in LANGUAGES:
+            path = po_path(domain, lang)
+            if path.exists():
+                with path.open("rb") as fh:
+                    catalog = read_po(fh, locale=lang)
+                catalog.update(template, update_header_comment=False)
+                catalog.obsolete.clear()
+            else:
+                catalog = Catalog(locale=lang, project="certreg", charset="utf-8")
+                catalog.update(template)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as fh:
+                write_po(fh, catalog, width=100, sort_output=False, include_previous=False, omit_header=False)
+            untranslated = sum(1 for m in catalog if m.id and (not m.string or m.fuzzy))
+            print(f"{path.relative_to(ROOT)}: {len(catalog)} messages, {untranslated} to translate")
+
+
+def compile_all() -> None:
+    for domain in domains():
+        for lang in LANGUAGES:
+            path = po_path(domain, lang)
+            if not path.exists():
+                continue
+            with path.open("rb") as fh:
+                catalog = read_po(fh, locale=lang)
+            with path.with_suffix(".mo").open("wb") as fh:
+                write_mo(fh, catalog, use_fuzzy=False)
+
+
+def problems() -> list[str]:
+    """Every extracted string that lacks a (non-fuzzy) translation, or whose placeholders differ."""
+    found = []
+    for domain in domains():
+        template = extract(domain)
+        for lang in LANGUAGES:
+            path = po_path(domain, lang)
+            if not path.exists():
+                if len(template):
+                    found.append(f"{path.relative_to(ROOT)}: missing ({len(template)} strings)")
+                continue
+            with path.open("rb") as fh:
+                catalog = read_po(fh, locale=lang)
+            for message in template:
+                if not message.id:
+                    continue
+                translated = catalog.get(message.id, context=message.context)
+                strings = (translated.string if isinstance(translated.string, (list, tuple))
+                           else [translated.string]) if translated else []
+                if translated is None or translated.fuzzy or not all(strings):
+                    where = message.locations[0] if message.locations else ("?", 0)
+                    found.append(f"{lang} {where[0]}:{where[1]}: untranslated {message.id!r}")
+            for message, errors in catalog.check():
+                for error in errors:
+                    found.append(f"{lang} {path.relative_to(ROOT)}: {message.id!r}: {error}")
+    return found
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else "check"
+    if command == "update":
+        update()
+    elif command == "compile":
+        compile_all()
+    elif command == "check":
+        issues = problems()
+        for line in issues:
+            print(line)
+        print(f"{len(issues)} problem(s)")
+        return 1 if issues else 0
+    else:
+        print(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

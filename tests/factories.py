@@ -1,0 +1,81 @@
+"""Small factories with keyword overrides. They go through the services, like real users."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from certreg.actors import Actor
+from certreg.auth import services as auth
+from certreg.auth.models import Role, User
+from certreg.extensions import db
+from certreg.registry import services as registry
+from certreg.registry.models import Company, Technician
+
+SYSTEM = Actor.system("tests")
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+
+
+def make_company(**overrides) -> Company:
+    n = next(_seq)
+    data = dict(
+        country_code="KG",
+        legal_name=f"ОсОО «Тест {n}»",
+        name_latin=f"Test {n} LLC",
+        registration_number=f"REG-{n:06d}",
+        address=f"Street {n}, Bishkek",
+        activities=["service"],
+        email=None,
+        phone=None,
+    )
+    data.update(overrides)
+    company = registry.create_company(SYSTEM, registry.CompanyData(**data))
+    db.session.commit()
+    return company
+
+
+def make_technician(employer: Company | None = None, **overrides) -> Technician:
+    n = next(_seq)
+    data = dict(
+        country_code=employer.country_code if employer else "KG",
+        full_name=f"Тестов Тест {n}",
+        full_name_latin=f"Testov Test {n}",
+        national_id=f"NID{n:08d}",
+        date_of_birth=date(1990, 1, 1),
+        email=f"tech{n}@example.org",
+        phone="+996 555 000 000",
+        address="Bishkek",
+    )
+    data.update(overrides)
+    technician = registry.create_technician(SYSTEM, registry.TechnicianData(**data))
+    if employer is not None:
+        registry.add_employment(SYSTEM, employer, national_id=technician.national_id, started_on=date(2020, 1, 1))
+    db.session.commit()
+    return technician
+
+
+def make_user(role: Role | str = Role.ADMIN, country_code: str = "KG", *, company: Company | None = None,
+              technician: Technician | None = None, email: str | None = None, password: str = PASSWORD) -> User:
+    role = Role(role)
+    n = next(_seq)
+    if role is Role.COMPANY_USER and company is None:
+        company = make_company(country_code=country_code)
+    if role is Role.TECHNICIAN and technician is None:
+        technician = make_technician(country_code=country_code)
+    user = auth.create_user(SYSTEM, auth.UserData(
+        email=email or f"{role.value}{n}@{country_code.lower()}.example.org",
+        display_name=f"{role.value} {n}",
+        role=role.value,
+        country_code=country_code,
+        company_id=company.id if company else None,
+        technician_id=technician.id if technician else None,
+    ), password)
+    db.session.commit()
+    return user
+
+
+def make_token(user: User) -> str:
+    _token, plain = auth.create_api_token(Actor.of(user), user, "tests")
+    db.session.commit()
+    return plain
