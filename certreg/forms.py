@@ -14,7 +14,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import Field, validators
+from wtforms import Field, SelectChoice, validators
 from wtforms.fields import BooleanField, DecimalField, FieldList, FloatField, IntegerField, SelectMultipleField
 from wtforms.validators import StopValidation, ValidationError
 
@@ -97,6 +97,11 @@ class BaseForm(FlaskForm):
                 placed = True
         if not placed:
             self.form_errors.append(exc.message)
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """WTForms select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 _NUMBER_FIELDS = (IntegerField, DecimalField, FloatField)

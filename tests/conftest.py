@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from certreg import create_app
@@ -21,7 +22,15 @@ CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
 def make_test_app(database_url: str, **config):
-    return create_app({"CONFIG": "testing", "SQLALCHEMY_DATABASE_URI": database_url, **config})
+    app = create_app({"CONFIG": "testing", "SQLALCHEMY_DATABASE_URI": database_url, **config})
+
+    def fresh_globals(sender, **extra):
+        # Tests keep one app context open (for the rolled-back transaction), and Flask reuses
+        # it for requests; give every request an empty ``g`` as in production.
+        g.__dict__.clear()
+
+    request_started.connect(fresh_globals, app, weak=False)
+    return app
 
 
 @pytest.fixture(scope="session")

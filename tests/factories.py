@@ -79,3 +79,11 @@ def make_token(user: User) -> str:
     _token, plain = auth.create_api_token(Actor.of(user), user, "tests")
     db.session.commit()
     return plain
+
+
+def token_id(plain: str) -> int:
+    import sqlalchemy as sa
+
+    from certreg.auth.models import ApiToken
+
+    return db.session.scalar(sa.select(ApiToken.id).where(ApiToken.token_hash == auth.sha256_hex(plain)))

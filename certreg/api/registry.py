@@ -97,10 +97,6 @@ def _form_values(obj: Any, names: list[str]) -> dict[str, Any]:
     return values
 
 
-def _country_choices(form) -> None:
-    form.country_code.choices = [(c.code, c.code) for c in services.active_countries()]
-
-
 # --- countries and public search --------------------------------------------------
 
 
@@ -153,6 +149,7 @@ def list_technicians():
 @bp.post("/technicians")
 def create_technician():
     actor = api_actor()
+    actor.require(services.can_manage_registry(actor, actor.country_code))
     payload = json_body()
     form = form_from_json(TechnicianForm, {"country_code": actor.country_code, **payload})
     technician = services.create_technician(
@@ -199,6 +196,7 @@ def update_technician(technician_id: int):
 def add_training(technician_id: int):
     actor = api_actor()
     technician = services.get_technician(actor, technician_id)
+    actor.require(services.can_manage_registry(actor, technician.country_code))
     form = form_from_json(TrainingForm, json_body())
     services.add_training(
         actor, technician, course=form.course.data, completed_on=form.completed_on.data, provider=form.provider.data
@@ -229,6 +227,7 @@ def _company_data(form: CompanyForm) -> services.CompanyData:
 @bp.post("/companies")
 def create_company():
     actor = api_actor()
+    actor.require(services.can_manage_registry(actor, actor.country_code))
     form = form_from_json(CompanyForm, {"country_code": actor.country_code, **json_body()})
     company = services.create_company(actor, _company_data(form))
     return done(company_json(company, Access.FULL), 201)
@@ -271,6 +270,7 @@ def update_company(company_id: int):
 def add_employee(company_id: int):
     actor = api_actor()
     company = services.get_company(actor, company_id)
+    actor.require(services.can_manage_staff(actor, company))
     form = form_from_json(EmploymentForm, json_body())
     employment = services.add_employment(
         actor, company, national_id=form.national_id.data, started_on=form.started_on.data
@@ -282,6 +282,7 @@ def add_employee(company_id: int):
 def end_employee(company_id: int, employment_id: int):
     actor = api_actor()
     company = services.get_company(actor, company_id)
+    actor.require(services.can_manage_staff(actor, company))
     employment = services.get_employment(actor, company, employment_id)
     form = form_from_json(EndEmploymentForm, json_body())
     services.end_employment(actor, employment, ended_on=form.ended_on.data)

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 
 from certreg.auth.models import ROLE_LABELS
-from certreg.forms import BaseForm, Email, InputRequired, Length, Optional
+from certreg.forms import BaseForm, Email, InputRequired, Length, Optional, choices
 from certreg.registry.forms import CountryField
 
 
@@ -16,7 +16,7 @@ class LoginForm(BaseForm):
 class UserForm(BaseForm):
     email = StringField(_l("E-mail"), validators=[InputRequired(), Length(max=255), Email()])
     display_name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
-    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()],
+    role = SelectField(_l("Role"), choices=choices((r.value, label) for r, label in ROLE_LABELS.items()),
                        validators=[InputRequired()])
     country_code = CountryField(_l("Country"), validators=[InputRequired(), Length(min=2, max=2)])
     company_id = IntegerField(_l("Company (for company users)"), validators=[Optional()])

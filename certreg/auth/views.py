@@ -12,7 +12,6 @@ from certreg.auth.models import ROLE_LABELS
 from certreg.auth.session import actor
 from certreg.errors import CertregError
 from certreg.extensions import db
-from certreg.registry.services import active_countries
 from certreg.security import is_safe_next
 from certreg.web import form_status, submit
 
@@ -108,11 +107,6 @@ def revoke_token(token_id: int):
 # --- user management (administrators of the country) -----------------------------------
 
 
-def _with_choices(form: UserForm) -> UserForm:
-    form.country_code.choices = [(c.code, c.code) for c in active_countries()]
-    return form
-
-
 def _user_data(form: UserForm) -> services.UserData:
     return services.UserData(
         email=form.email.data,
@@ -137,7 +131,7 @@ def users():
 @login_required
 def new_user():
     actor().require(services.can_manage_users(actor(), current_user.country_code))
-    form = _with_choices(NewUserForm(country_code=current_user.country_code))
+    form = NewUserForm(country_code=current_user.country_code)
     done = submit(form, lambda: services.create_user(actor(), _user_data(form), form.password.data))
     if done:
         flash(_("Account %(email)s created.", email=done.result.email), "success")
@@ -149,7 +143,7 @@ def new_user():
 @login_required
 def edit_user(user_id: int):
     user = services.get_user(actor(), user_id)
-    form = _with_choices(UserForm(obj=user, role=user.role.value))
+    form = UserForm(obj=user, role=user.role.value)
     if submit(form, lambda: services.update_user(actor(), user, _user_data(form))):
         flash(_("Account saved."), "success")
         return redirect(url_for("auth.users"))

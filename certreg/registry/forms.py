@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, SelectMultipleField, StringField
+from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from certreg.errors import FieldError
-from certreg.forms import BaseForm, Email, InputRequired, Length, Optional
+from certreg.forms import BaseForm, Email, InputRequired, Length, Optional, choices
 from certreg.registry.models import ACTIVITY_LABELS, Activity
 
 
@@ -29,8 +29,22 @@ def _plausible_birth_date(form, field) -> None:
         raise ValidationError(FieldError(str(_l("Enter a real date of birth (at least 14 years ago).")), "implausible_date"))
 
 
+def country_choices(*, blank: str | None = None) -> list[SelectChoice]:
+    """The active countries, named in the reader's language."""
+    from certreg.i18n import country_name
+    from certreg.registry.services import active_countries
+
+    options = [SelectChoice("", blank)] if blank is not None else []
+    return options + [SelectChoice(c.code, f"{country_name(c.code)} ({c.code})") for c in active_countries()]
+
+
 class CountryField(SelectField):
-    """A country code; choices are filled in by the view from the active countries."""
+    """A country code. The options are the active countries, read when the form is rendered."""
+
+    def iter_choices(self):
+        if not self.choices:
+            self.choices = country_choices()
+        return super().iter_choices()
 
     def pre_validate(self, form) -> None:
         # The service decides whether the country exists; an unknown code is its field error.
@@ -79,7 +93,7 @@ class CompanyForm(BaseForm):
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=64)])
     activities = MultiCheckboxField(
         _l("Activities"),
-        choices=[(a.value, label) for a, label in ACTIVITY_LABELS.items()],
+        choices=choices((a.value, label) for a, label in ACTIVITY_LABELS.items()),
         validators=[InputRequired()],
     )
 

@@ -19,16 +19,13 @@ from certreg.registry.forms import (
     TechnicianContactForm,
     TechnicianForm,
     TrainingForm,
+    country_choices,
 )
 from certreg.registry.models import ACTIVITY_LABELS
 from certreg.registry.services import Access
 from certreg.web import args_str, form_status, page_arg, submit
 
 bp = Blueprint("registry", __name__)
-
-
-def _country_choices(form) -> None:
-    form.country_code.choices = [(c.code, c.code) for c in services.active_countries()]
 
 
 def technician_data(form: TechnicianForm) -> services.TechnicianData:
@@ -59,7 +56,6 @@ def technicians():
 def new_technician():
     actor().require(services.can_manage_registry(actor(), current_user.country_code))
     form = TechnicianForm(country_code=current_user.country_code)
-    _country_choices(form)
     done = submit(form, lambda: services.create_technician(actor(), technician_data(form)))
     if done:
         flash(_("Technician %(name)s registered.", name=done.result.full_name), "success")
@@ -90,7 +86,6 @@ def edit_technician(technician_id: int):
     record = services.get_technician(actor(), technician_id)
     if services.can_manage_registry(actor(), record.country_code):
         form = TechnicianForm(obj=record)
-        _country_choices(form)
         done = submit(form, lambda: services.update_technician(actor(), record, technician_data(form)))
     else:
         actor().require(services.can_edit_technician_contact(actor(), record))
@@ -141,7 +136,6 @@ def companies():
 def new_company():
     actor().require(services.can_manage_registry(actor(), current_user.country_code))
     form = CompanyForm(country_code=current_user.country_code)
-    _country_choices(form)
     done = submit(form, lambda: services.create_company(actor(), company_data(form)))
     if done:
         flash(_("Company %(name)s registered.", name=done.result.legal_name), "success")
@@ -176,7 +170,6 @@ def edit_company(company_id: int):
     record = services.get_company(actor(), company_id)
     if services.can_manage_registry(actor(), record.country_code):
         form = CompanyForm(obj=record, activities=[a.activity.value for a in record.activities])
-        _country_choices(form)
         done = submit(form, lambda: services.update_company(actor(), record, company_data(form)))
     else:
         actor().require(services.can_edit_company_contact(actor(), record))
@@ -226,7 +219,7 @@ def end_employee(company_id: int, employment_id: int):
 def search():
     """Public registry search (no sign-in): only public fields are ever shown."""
     form = SearchForm(request.args)
-    form.country.choices = [("", _("All countries"))] + [(c.code, c.code) for c in services.active_countries()]
+    form.country.choices = country_choices(blank=_("All countries"))
     results = []
     if form.validate() and form.q.data:
         results = services.public_search(form.q.data, country_code=form.country.data or None)

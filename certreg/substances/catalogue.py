@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import csv
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, Union
+from typing import Union
 
 __all__ = [
     "DATA_DIR",
@@ -371,7 +372,7 @@ class Catalogue:
 
     # -- loading -----------------------------------------------------------------
     @classmethod
-    def load(cls, path: Path | str | None = None) -> "Catalogue":
+    def load(cls, path: Path | str | None = None) -> Catalogue:
         """Read ``substances.csv`` and ``blends.csv`` from directory ``path``.
 
         ``path`` defaults to the ``data`` directory shipped with this module.
