@@ -42,6 +42,7 @@ chromium:
 
 run: install
 	$(BIN)/flask db upgrade
+	$(BIN)/flask keys ensure --country KG --country KZ --country UZ
 	$(BIN)/flask demo load --if-empty
 	@echo
 	@$(BIN)/flask demo logins

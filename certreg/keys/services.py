@@ -1,0 +1,146 @@
+"""Generate, rotate and load the countries' signing keys; publish the trust list (JWKS)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric import ec
+from flask import current_app
+from flask_babel import gettext as _
+
+from certreg.actors import Actor
+from certreg.audit import services as audit
+from certreg.certificates import signing
+from certreg.db import utcnow
+from certreg.errors import Conflict, NotFound
+from certreg.extensions import db
+from certreg.keys.models import KeyStatus, SigningKey
+from certreg.registry.services import get_country
+
+logger = logging.getLogger(__name__)
+
+_private_cache: dict[str, ec.EllipticCurvePrivateKey] = {}
+_cache_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ActiveKey:
+    country_code: str
+    kid: str  # base64url text form
+    kid_bytes: bytes
+    private_key: ec.EllipticCurvePrivateKey
+
+
+def key_path(country_code: str, kid: str) -> Path:
+    return Path(current_app.config["SIGNING_KEYS_DIR"]) / country_code / f"{kid}.pem"
+
+
+def _create(actor: Actor, country_code: str) -> SigningKey:
+    private_key = signing.generate_key()
+    kid = signing.b64url_encode(signing.kid_for(private_key.public_key()))
+    path = key_path(country_code, kid)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    signing.save_private_key(private_key, path)
+    key = SigningKey(
+        country_code=country_code,
+        kid=kid,
+        public_jwk=signing.public_jwk(private_key.public_key(), country=country_code, status="active"),
+        status=KeyStatus.ACTIVE,
+    )
+    db.session.add(key)
+    db.session.flush()
+    audit.record(actor, "signing_key.create", key, object_id=kid, summary=f"New signing key {kid} for {country_code}")
+    logger.info("generated signing key %s for %s at %s", kid, country_code, path)
+    return key
+
+
+def active_key_row(country_code: str) -> SigningKey | None:
+    return db.session.scalar(
+        sa.select(SigningKey).where(SigningKey.country_code == country_code, SigningKey.status == KeyStatus.ACTIVE)
+    )
+
+
+def generate(actor: Actor, country_code: str) -> SigningKey:
+    """Create the country's first key.
+
+    :raise Conflict: the country already has an active key (use :func:`rotate`).
+    """
+    actor.require(actor.is_system)
+    country = get_country(country_code, field="country")
+    if active_key_row(country.code) is not None:
+        raise Conflict(_("This country already has an active key; rotate it instead."), code="key_exists")
+    return _create(actor, country.code)
+
+
+def rotate(actor: Actor, country_code: str) -> SigningKey:
+    """Retire the active key and create a new one. The retired key stays in the trust list."""
+    actor.require(actor.is_system)
+    country = get_country(country_code, field="country")
+    old = active_key_row(country.code)
+    if old is not None:
+        old.status = KeyStatus.RETIRED
+        old.retired_at = utcnow()
+        old.public_jwk = {**old.public_jwk, "status": "retired"}
+        db.session.flush()
+        audit.record(actor, "signing_key.retire", old, object_id=old.kid, summary=f"Retired signing key {old.kid}")
+    return _create(actor, country.code)
+
+
+def ensure(actor: Actor, country_codes: list[str]) -> list[SigningKey]:
+    """Give each listed country a key if it has none (idempotent)."""
+    return [_create(actor, code) for code in country_codes if active_key_row(code) is None]
+
+
+def active_key(country_code: str) -> ActiveKey:
+    """The country's active signing key, loaded from its file (cached per process).
+
+    :raise NotFound: no active key, or its file is missing.
+    """
+    row = active_key_row(country_code)
+    if row is None:
+        raise NotFound(_("No signing key for %(country)s. Run: flask keys generate --country %(country)s",
+                         country=country_code), code="no_signing_key")
+    with _cache_lock:
+        private_key = _private_cache.get(row.kid)
+    if private_key is None:
+        path = key_path(country_code, row.kid)
+        try:
+            private_key = signing.load_private_key(path)
+        except FileNotFoundError:
+            raise NotFound(_("The private key file of %(country)s is missing.", country=country_code),
+                           code="signing_key_file_missing") from None
+        with _cache_lock:
+            _private_cache[row.kid] = private_key
+    return ActiveKey(country_code, row.kid, signing.b64url_decode(row.kid), private_key)
+
+
+def published_keys(now: datetime | None = None) -> list[SigningKey]:
+    """Keys in the trust list: every active key and every retired key still needed."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            sa.select(SigningKey)
+            .where(sa.or_(SigningKey.publish_until.is_(None), SigningKey.publish_until > now))
+            .order_by(SigningKey.country_code, SigningKey.id)
+        )
+    )
+
+
+def jwks_document(now: datetime | None = None) -> dict:
+    return signing.jwks(key.public_jwk for key in published_keys(now))
+
+
+def trust_list(now: datetime | None = None) -> signing.TrustList:
+    return signing.TrustList.from_jwks(jwks_document(now))
+
+
+def list_keys(country_code: str | None = None) -> list[SigningKey]:
+    query = sa.select(SigningKey).order_by(SigningKey.country_code, SigningKey.id)
+    if country_code:
+        query = query.where(SigningKey.country_code == country_code.upper())
+    return list(db.session.scalars(query))
