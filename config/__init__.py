@@ -68,6 +68,18 @@ class Config:
     # Page size of lists and API collections.
     PAGE_SIZE = _env_int("PAGE_SIZE", 50)
 
+    # Logbooks. Secret key of the per-entry MAC (HMAC-SHA256) that lets `flask logbook verify` name a
+    # tampered entry even when the attacker rewrote its hashes too: keep it out of the database and
+    # never change it (entries keep their MACs). Required in production; elsewhere derived from SECRET_KEY.
+    LOGBOOK_MAC_KEY = os.environ.get("LOGBOOK_MAC_KEY")
+    # Sign a checkpoint of a country's log once this many entries were added since the last one, or
+    # this many seconds passed (with new entries). 0 turns either off; `flask logbook checkpoint` always works.
+    LOGBOOK_CHECKPOINT_EVERY_ENTRIES = _env_int("LOGBOOK_CHECKPOINT_EVERY_ENTRIES", 1000)
+    LOGBOOK_CHECKPOINT_EVERY_SECONDS = _env_int("LOGBOOK_CHECKPOINT_EVERY_SECONDS", 3600)
+    # Equipment topped up by more than this percentage of its nominal charge in 12 months is flagged
+    # as a leaker (countries may set their own threshold on the logbook settings page).
+    LEAK_RATE_THRESHOLD_PERCENT = _env_int("LEAK_RATE_THRESHOLD_PERCENT", 10)
+
 
 class DevelopmentConfig(Config):
     DEBUG = False
@@ -80,6 +92,9 @@ class TestingConfig(Config):
     SERVER_NAME = None
     PUBLIC_BASE_URL = "https://certreg.example.org"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests only
+    LOGBOOK_MAC_KEY = "testing-only-logbook-mac-key"  # the same in every test process
+    LOGBOOK_CHECKPOINT_EVERY_ENTRIES = 0  # tests sign checkpoints when they want one
+    LOGBOOK_CHECKPOINT_EVERY_SECONDS = 0
 
 
 class ProductionConfig(Config):
@@ -97,6 +112,8 @@ class ProductionConfig(Config):
             problems.append("DATABASE_URL must be set")
         if not os.environ.get("SIGNING_KEYS_DIR"):
             problems.append("SIGNING_KEYS_DIR must be set")
+        if not app_config.get("LOGBOOK_MAC_KEY") or len(app_config["LOGBOOK_MAC_KEY"]) < 32:
+            problems.append("LOGBOOK_MAC_KEY must be set to a random value of at least 32 characters")
         if not os.environ.get("PUBLIC_BASE_URL", "").startswith("https://"):
             problems.append("PUBLIC_BASE_URL must be set to the public https:// address")
         if problems:
