@@ -97,10 +97,14 @@ def register_commands(app: Flask) -> None:
     from certreg.auth.cli import users_cli
     from certreg.demo.cli import demo_cli
     from certreg.keys.cli import keys_cli
+    from certreg.logbook.cli import logbook_cli
+    from certreg.substances.cli import substances_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(substances_cli)
+    app.cli.add_command(logbook_cli)
 
 
 def register_template_helpers(app: Flask) -> None:
