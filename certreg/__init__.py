@@ -95,12 +95,14 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from certreg.auth.cli import users_cli
+    from certreg.certificates.cli import certificates_cli
     from certreg.demo.cli import demo_cli
     from certreg.keys.cli import keys_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(certificates_cli)
 
 
 def register_template_helpers(app: Flask) -> None:
