@@ -78,11 +78,15 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from certreg.api import bp as api_bp
     from certreg.auth.views import bp as auth_bp
+    from certreg.certificates.verify_views import bp as verify_bp
+    from certreg.certificates.views import bp as certificates_bp
     from certreg.registry.views import bp as registry_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(registry_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(certificates_bp)
+    app.register_blueprint(verify_bp)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -109,3 +113,6 @@ def register_template_helpers(app: Flask) -> None:
     from certreg import templating
 
     templating.init_app(app)
+    from certreg.certificates.views import init_app as certificate_panels
+
+    certificate_panels(app)
