@@ -129,6 +129,7 @@ def list_certificates():
 def issue_certificate():
     """Issue (certifying officers of the holder's country)."""
     actor = api_actor()
+    actor.require(actor.has_role(*services.CERTIFIERS))  # the holder's country is checked by the service
     form = form_from_json(IssueForm, json_body())
     cert = services.issue(actor, services.IssueData(
         holder_kind=form.holder_kind.data, holder_id=form.holder_id.data, categories=list(form.categories.data or []),
