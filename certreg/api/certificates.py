@@ -8,14 +8,12 @@ from typing import Any
 
 from flask import Response, request
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body, optional_actor, page_args, paginated
 from certreg.certificates import outputs, services
 from certreg.certificates.forms import CategoryForm, IssueForm, ReinstateForm, RenewForm, RevokeForm, SuspendForm, VerifyForm
 from certreg.certificates.models import Certificate
-from certreg.errors import ValidationFailed
 from certreg.forms import form_from_json
 
 
@@ -99,9 +97,7 @@ def certificate_status(number: str):
     services.count_verification(_client())
     cert = services.find_by_number(number)
     if cert is None:
-        from certreg.errors import NotFound
-
-        raise NotFound(_("No certificate with this number (check the digits)."), code="unknown_certificate")
+        raise services.unknown_number()
     state = services.state_on(cert, services.today())
     from certreg.certificates.signing import Verdict
 
@@ -253,7 +249,7 @@ def purchase_check():
     try:
         on_date = date.fromisoformat(request.args["date"]) if request.args.get("date") else services.today()
     except ValueError:
-        raise ValidationFailed.for_field("date", _("Use the form YYYY-MM-DD."), "invalid_date") from None
+        raise services.invalid_date("date") from None
     result = services.check_purchase(text[:2000], substance[:64], on_date)
     return done({"allowed": result.allowed, "code": result.code, "message": result.message,
                  "certificate": result.certificate.number if result.certificate else None,

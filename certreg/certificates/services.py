@@ -176,6 +176,14 @@ def find_by_number(text: str) -> Certificate | None:
     return db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
 
 
+def unknown_number() -> NotFound:
+    return NotFound(_("No certificate with this number (check the digits)."), code="unknown_certificate")
+
+
+def invalid_date(field: str) -> ValidationFailed:
+    return ValidationFailed.for_field(field, _("Use the form YYYY-MM-DD."), "invalid_date")
+
+
 def get_certificate(actor: Actor, number: str) -> Certificate:
     """:raise NotFound: malformed, unknown, or not visible to the actor."""
     cert = find_by_number(number)
