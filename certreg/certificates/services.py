@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from certreg.actors import Actor
 from certreg.audit import services as audit
@@ -831,6 +831,12 @@ def _cached(name: str, ttl_setting: str, build):
     return value
 
 
+def category_names(language: str) -> dict[str, str]:
+    """Category code -> name in ``language`` (cached like the trust list)."""
+    return _cached(f"categories:{language}", "TRUST_LIST_CACHE_SECONDS", lambda: {
+        c.code: c.name(language) for c in active_categories(include_inactive=True)})
+
+
 def clear_caches() -> None:
     with _cache_lock:
         _cache.clear()
@@ -917,7 +923,7 @@ def verify_online(token: str, day: date | None = None) -> Verification:
     if claims is None:
         return Verification(assessment.verdict, assessment.reason, None, None, None)
     cert = db.session.scalar(
-        sa.select(Certificate).where(Certificate.number == claims.number)
+        sa.select(Certificate).where(Certificate.number == claims.number).options(lazyload(Certificate.category_links))
     )
     if cert is None:
         return Verification(signing.Verdict.UNKNOWN, "not-in-registry", claims, None, None)

@@ -30,8 +30,19 @@ VERDICT_COLOURS = {
 }
 
 
+_texts_cache: dict[str, dict] = {}
+
+
 def verdict_texts() -> dict[str, dict[str, str]]:
-    """Headline and explanation of every verdict, in the reader's language."""
+    """Headline and explanation of every verdict, in the reader's language (built once per language)."""
+    language = str(get_locale() or "en")
+    cached = _texts_cache.get(language)
+    if cached is None:
+        cached = _texts_cache[language] = _verdict_texts()
+    return cached
+
+
+def _verdict_texts() -> dict[str, dict[str, str]]:
     return {
         "VALID": {"word": _("VALID"), "detail": _("The certificate is genuine, in date and not suspended or revoked.")},
         "INVALID_SIGNATURE": {"word": _("INVALID SIGNATURE"),
@@ -73,7 +84,7 @@ def page_texts() -> dict:
         "offlineNoData": _("This phone has no trust list yet. Open any certificate page once with an internet "
                            "connection, then scanning works offline."),
         "synced": _("Ready to check certificates offline."),
-        "categoryNames": {c.code: c.name(language) for c in services.active_categories(include_inactive=True)},
+        "categoryNames": services.category_names(language),
         "countries": {c.code: country_name(c.code) for c in active_countries()},
     }
 
@@ -111,7 +122,8 @@ def verify(token: str):
     body = render_template(
         "certificates/verify.html", mode="online", result=result, verdict=result.verdict.value,
         colour=VERDICT_COLOURS[result.verdict.value], texts=verdict_texts(), details=details,
-        event_labels=EVENT_LABELS, page_data=page_texts(),
+        event_labels=EVENT_LABELS, page_data={"synced": _("Ready to check certificates offline.")},
+        category_names=services.category_names(str(get_locale() or "en")),
         stale_days=current_app.config["VERIFY_OFFLINE_STALE_DAYS"],
     )
     db.session.commit()
@@ -124,7 +136,7 @@ def offline_shell():
     return render_template(
         "certificates/verify.html", mode="offline", result=None, verdict=None, colour="warn",
         texts=verdict_texts(), details=None, event_labels=EVENT_LABELS,
-        page_data=page_texts(),
+        page_data=page_texts(), category_names={},
         stale_days=current_app.config["VERIFY_OFFLINE_STALE_DAYS"],
     )
 
