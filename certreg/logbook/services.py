@@ -805,7 +805,7 @@ def pending_count(who: Holder) -> int:
 
 def _respondable(actor: Actor, transfer: Transfer) -> Holder:
     receiver = holder_of(transfer.to_logbook)
-    require_write(actor, receiver)
+    actor.require(can_write(actor, receiver))  # get_transfer checked that the actor may see it
     if transfer.status not in (TransferStatus.PENDING, TransferStatus.DISPUTED):
         raise InvalidState(_("This has already been answered or was cancelled."), code="transfer_closed")
     return receiver
