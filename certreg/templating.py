@@ -16,9 +16,12 @@ NAVIGATION = [
     ("registry.companies", _l("Companies"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR}),
     ("certificates.index", _l("Certificates"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR}),
     ("verify.scans", _l("My checks"), {Role.INSPECTOR}),
-    ("logbook.index", _l("Logbook"), {Role.COMPANY_USER, Role.TECHNICIAN}),
+    ("logbook.index", _l("Logbook"), {Role.COMPANY_USER, Role.TECHNICIAN, Role.ADMIN, Role.CERTIFYING_OFFICER,
+                                      Role.INSPECTOR, Role.AUDITOR}),
+    ("logbook.equipment_list", _l("Equipment"), {Role.COMPANY_USER, Role.TECHNICIAN}),
     ("reports.dashboard", _l("Dashboard"), {Role.ADMIN, Role.AUDITOR}),
     ("registry.search", _l("Public search"), None),
+    ("substances.index", _l("Substances"), None),
     ("auth.users", _l("Users"), {Role.ADMIN}),
     ("auth.account", _l("Account"), None),
 ]
