@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_babel import gettext as _
 
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body, optional_actor, page_args, paginated
 from certreg.auth.models import OFFICIAL_ROLES, Role
-from certreg.errors import CertregError, FieldError, Forbidden, ValidationFailed
+from certreg.errors import FieldError, ValidationFailed
 from certreg.forms import form_from_json
 from certreg.logbook import checkpointing, imports, services, verify
 from certreg.logbook import equipment as equipment_services
@@ -112,7 +111,7 @@ def intervention_json(i: Intervention) -> dict[str, Any]:
 def _own(actor) -> services.Holder:
     who = services.acting_holder(actor)
     if who is None:
-        raise Forbidden(_("Only companies and technicians keep logbooks."), code="not_a_holder")
+        raise services.not_a_holder()
     return who
 
 
@@ -122,8 +121,7 @@ def _holder_param(actor) -> services.Holder | None:
     if ref:
         kind, _sep, holder_id = ref.partition(":")
         if kind not in ("company", "technician") or not holder_id.isdigit():
-            raise ValidationFailed.for_field("holder", _("Write the holder as company:ID or technician:ID."),
-                                             "invalid_holder")
+            raise services.invalid_holder_ref()
         who = services.holder(kind, int(holder_id))
         services.require_read(actor, who)
         return who
@@ -203,7 +201,7 @@ def stock():
     actor = api_actor()
     who = _holder_param(actor)
     if who is None:
-        raise Forbidden(_("Give holder=company:ID or holder=technician:ID."), code="holder_required")
+        raise services.holder_required()
     return done({"holder": {"kind": who.kind.value, "id": who.id, "name": who.name},
                  "items": [{"substance": b.substance_code, "condition": b.condition.value, "quantity": kg(b.quantity)}
                            for b in services.balances(actor, who)]})
@@ -215,12 +213,10 @@ def import_csv():
     actor = api_actor()
     who = _own(actor)
     if request.mimetype != "text/csv":
-        error = CertregError(_("Send the file as text/csv."), code="unsupported_media_type")
-        error.status = 415
-        raise error
+        raise services.csv_required()
     data = request.get_data(cache=False)
     if len(data) > MAX_IMPORT_BYTES:
-        raise ValidationFailed(_("The file is too large."), code="too_large")
+        raise services.file_too_large()
     name = (request.headers.get("X-Filename") or "api.csv")[:255]
     result = imports.import_csv(actor, who, data, name, channel=Channel.CSV)
     if not result.ok:
@@ -239,12 +235,12 @@ def list_transfers():
     who = _own(actor)
     direction = request.args.get("direction", "incoming")
     if direction not in ("incoming", "outgoing"):
-        raise ValidationFailed.for_field("direction", _("incoming or outgoing"), "invalid_choice")
+        raise services.invalid_choice("direction")
     raw = [s for s in request.args.get("status", "pending,disputed").split(",") if s]
     try:
         statuses = tuple(TransferStatus(s) for s in raw)
     except ValueError:
-        raise ValidationFailed.for_field("status", _("Not a valid choice."), "invalid_choice") from None
+        raise services.invalid_choice("status") from None
     items = services.transfers(actor, who, incoming=direction == "incoming", statuses=statuses)
     return done({"items": [transfer_json(t) for t in items]})
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_babel import gettext as _
 
 from certreg.api import bp
 from certreg.api.common import done
-from certreg.errors import ValidationFailed
 from certreg.substances import services
 from certreg.substances.models import Substance
 
@@ -42,8 +40,7 @@ def substance_json(s: Substance) -> dict[str, Any]:
 def list_substances():
     """Search by any name (``q``), or the whole catalogue."""
     q = request.args.get("q", "")
-    if len(q) > 64:
-        raise ValidationFailed.for_field("q", _("At most 64 characters."), "too_long")
+    services.check_query(q)
     items = services.search(q) if q else services.all_substances()
     return done({"items": [substance_json(s) for s in items]})
 

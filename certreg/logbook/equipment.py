@@ -226,9 +226,9 @@ def record_intervention(actor: Actor, who: services.Holder, equipment: Equipment
              if quantity not in (None, "")}
     for name in wants - allowed:
         field_name = "charge_quantity" if name == "charge" else "recovered_quantity"
-        raise ValidationFailed.for_field(field_name, _("This kind of work does not %(what)s refrigerant.",
-                                                       what=_("charge") if name == "charge" else _("recover")),
-                                         "not_applicable")
+        message = (_("This kind of work does not charge refrigerant.") if name == "charge"
+                   else _("This kind of work does not recover refrigerant."))
+        raise ValidationFailed.for_field(field_name, message, "not_applicable")
     if kind in (InterventionKind.CHARGE, InterventionKind.RECOVERY) and not wants:
         field_name = "charge_quantity" if kind is InterventionKind.CHARGE else "recovered_quantity"
         raise ValidationFailed.for_field(field_name, _("Enter the quantity in kilograms."), "required")

@@ -236,7 +236,7 @@ class InterventionForm(BaseForm):
 class SettingsForm(BaseForm):
     used_ods_sales = CodeSelectField(_l("After the ban on virgin Annex A/B substances"), choices=choices(
         (k.value, v) for k, v in USED_ODS_SALES_LABELS.items()), validators=[InputRequired()])
-    leak_rate_threshold = KilogramsField(_l("Leak rate threshold (% of the nominal charge a year)"),
+    leak_rate_threshold = KilogramsField(_l("Leak rate threshold (percent of the nominal charge a year)"),
                                          validators=[Optional()])
 
 
