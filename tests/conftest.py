@@ -112,11 +112,20 @@ class ApiClient:
         return response
 
     def validate(self, response) -> None:
+        """Check the response against the OpenAPI document (the operation is found from the request)."""
         from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+        from werkzeug.test import EnvironBuilder
 
         if response.mimetype != "application/json":
             return
-        self.openapi.validate_response(WerkzeugOpenAPIRequest(response.request), WerkzeugOpenAPIResponse(response))
+        sent = response.request
+        # The original request's body stream was consumed by the app: rebuild an equivalent one.
+        replay = EnvironBuilder(
+            path=sent.path, method=sent.method, query_string=sent.query_string.decode(),
+            headers={k: v for k, v in sent.headers.items() if k.lower() not in ("content-length", "host")},
+            base_url="http://localhost", data=b"",
+        ).get_request()
+        self.openapi.validate_response(WerkzeugOpenAPIRequest(replay), WerkzeugOpenAPIResponse(response))
 
     def get(self, path, **kw):
         return self.open("GET", path, **kw)

@@ -45,6 +45,7 @@ def record(
 ) -> AuditEntry:
     """Add an audit entry in the current transaction (it is committed, or rolled back, with the change)."""
     if obj is not None:
+        obj = getattr(obj, "_get_current_object", lambda: obj)()
         object_type = object_type or type(obj).__tablename__.removesuffix("s")
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
         country_code = country_code or getattr(obj, "country_code", None)
