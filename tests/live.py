@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,9 +44,9 @@ def served(database_url: str, *, workers: int = 2, extra_env: dict[str, str] | N
         deadline = time.monotonic() + 30
         while True:
             try:
-                urllib.request.urlopen(base + "/login", timeout=2).read()
+                urllib.request.urlopen(base + "/login", timeout=5).read()
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset or timed out while the workers boot
                 if process.poll() is not None or time.monotonic() > deadline:
                     output = process.stdout.read().decode(errors="replace") if process.stdout else ""
                     raise RuntimeError(f"server did not start:\n{output}") from None

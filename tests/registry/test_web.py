@@ -138,4 +138,4 @@ def test_public_search_filters_by_country(client):
 def test_pages_work_in_russian(client, officer):
     client.get("/language/ru")
     page = client.get("/registry/technicians/new").get_data(as_text=True)
-    assert "Зарегистрировать специалиста" in page
+    assert "Зарегистрировать техника" in page
