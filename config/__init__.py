@@ -41,7 +41,8 @@ class Config:
 
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = database_url(f"sqlite:///{INSTANCE / 'certreg.sqlite3'}")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # A server database may drop idle connections: test each one before use (pointless for SQLite).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {} if SQLALCHEMY_DATABASE_URI.startswith("sqlite") else {"pool_pre_ping": True}
     # Public address printed in QR codes: ``{PUBLIC_BASE_URL}/v/{token}``. Keep it short.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     # Directory holding one PEM private key per issuing country (``<kid>.pem``); never in the repo.
@@ -86,6 +87,13 @@ class Config:
     # (IP address, or user when signed in) per fixed window, counted in the database (all workers).
     VERIFY_RATE_LIMIT = _env_int("VERIFY_RATE_LIMIT", 120)
     VERIFY_RATE_WINDOW_SECONDS = _env_int("VERIFY_RATE_WINDOW_SECONDS", 60)
+    # Scans and rate-limit counts are buffered per worker and written every this many seconds
+    # (certreg/certificates/scanlog.py); 0 writes them in each request's own transaction.
+    VERIFY_LOG_FLUSH_SECONDS = float(os.environ.get("VERIFY_LOG_FLUSH_SECONDS", "0.5"))
+    # Rendered verdict pages kept per worker (certreg/certificates/pagecache.py); the status is
+    # still read live on every request. Size 0 turns the cache off.
+    VERIFY_PAGE_CACHE_SIZE = _env_int("VERIFY_PAGE_CACHE_SIZE", 4096)
+    VERIFY_PAGE_CACHE_SECONDS = _env_int("VERIFY_PAGE_CACHE_SECONDS", 300)
 
 
 class DevelopmentConfig(Config):
@@ -101,6 +109,8 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests only
     TRUST_LIST_CACHE_SECONDS = 0
     STATUS_LIST_CACHE_SECONDS = 0
+    VERIFY_LOG_FLUSH_SECONDS = float(os.environ.get("VERIFY_LOG_FLUSH_SECONDS", "0"))
+    VERIFY_PAGE_CACHE_SIZE = 0
 
 
 class ProductionConfig(Config):
