@@ -77,6 +77,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from certreg.api import bp as api_bp
+    from certreg.audit.views import bp as audit_bp
     from certreg.auth.views import bp as auth_bp
     from certreg.certificates.verify_views import bp as verify_bp
     from certreg.certificates.views import bp as certificates_bp
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(registry_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(verify_bp)

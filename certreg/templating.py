@@ -22,6 +22,7 @@ NAVIGATION = [
                                       Role.INSPECTOR, Role.AUDITOR}),
     ("logbook.equipment_list", EQUIPMENT_MENU_LABEL, {Role.COMPANY_USER, Role.TECHNICIAN}),
     ("reports.dashboard", _l("Dashboard"), {Role.ADMIN, Role.AUDITOR}),
+    ("audit.index", _l("Audit trail"), {Role.ADMIN, Role.AUDITOR}),
     ("registry.search", _l("Public search"), None),
     ("substances.index", SUBSTANCES_MENU_LABEL, None),
     ("auth.users", _l("Users"), {Role.ADMIN}),
