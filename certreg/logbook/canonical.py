@@ -133,6 +133,8 @@ def _value(name: str, value: Any) -> Any:
 
 
 _PLAIN = (int, str)
+_KG_COLUMNS = frozenset(FIELDS[m] for m in _KILOGRAMS)
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def document(values: Mapping[str, Any], cylinders: Sequence[str]) -> dict[str, Any]:
@@ -140,10 +142,11 @@ def document(values: Mapping[str, Any], cylinders: Sequence[str]) -> dict[str, A
     doc: dict[str, Any] = {"v": VERSION, "cylinders": [str(c) for c in cylinders]}
     for member, column in FIELDS.items():
         value = values[column]
-        if value is None:
-            doc[member] = None
-        elif type(value) in _PLAIN:
+        kind = type(value)
+        if value is None or kind in _PLAIN:
             doc[member] = value
+        elif column in _KG_COLUMNS:
+            doc[member] = kilograms_text(value)
         elif isinstance(value, Enum):
             doc[member] = value.value
         else:
@@ -152,7 +155,7 @@ def document(values: Mapping[str, Any], cylinders: Sequence[str]) -> dict[str, A
 
 
 def serialize(doc: Mapping[str, Any]) -> bytes:
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _ENCODER.encode(doc).encode("utf-8")
 
 
 def canonical_bytes(values: Mapping[str, Any], cylinders: Sequence[str]) -> bytes:
