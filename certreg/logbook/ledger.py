@@ -163,8 +163,17 @@ def seal(values: dict[str, Any], cylinders: Sequence[str], key: bytes) -> None:
     values["mac"] = canonical.entry_mac(key, values["country_code"], values["seq"], leaf)
 
 
+_ENUM_COLUMNS = ("kind", "condition", "from_condition", "direction", "channel")
+
+
 def _storable(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.value if isinstance(v, Enum) else v) for k, v in values.items()}
+    """The values with enum members as their stored strings."""
+    row = dict(values)
+    for column in _ENUM_COLUMNS:
+        value = row[column]
+        if isinstance(value, Enum):
+            row[column] = value.value
+    return row
 
 
 def append(head: Head, values: dict[str, Any], cylinders: Sequence[str]) -> dict[str, Any]:
@@ -207,12 +216,12 @@ def append_many(head: Head, items: Sequence[tuple[dict[str, Any], Sequence[str]]
     rows: list[dict[str, Any]] = []
     cylinder_rows: list[dict[str, Any]] = []
     for entry_id, (values, cylinders) in zip(ids, items):
-        values = dict(values)
+        values = _storable(values)
         values["id"] = entry_id
         values["seq"] = head.size
         seal(values, cylinders, key)
         head.frontier.append(values["leaf_hash"])
-        rows.append(_storable(values))
+        rows.append(values)
         cylinder_rows.extend({"entry_id": entry_id, "position": i, "serial": s} for i, s in enumerate(cylinders))
     done = 0
     for start in range(0, len(rows), chunk):
