@@ -104,10 +104,12 @@ def register_commands(app: Flask) -> None:
     from certreg.certificates.cli import certificates_cli
     from certreg.demo.cli import demo_cli
     from certreg.keys.cli import keys_cli
+    from certreg.registry.cli import registry_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(registry_cli)
     app.cli.add_command(certificates_cli)
 
 

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from certreg.auth.models import ROLE_LABELS, Role
-from certreg.registry.models import ACTIVITY_LABELS
+from certreg.registry.models import ACTIVITY_LABELS, AUTHORITY_KIND_LABELS
 
 # (endpoint, label, roles that see it). An entry whose endpoint does not exist yet is skipped.
 NAVIGATION = [
@@ -21,6 +21,7 @@ NAVIGATION = [
     ("audit.index", _l("Audit trail"), {Role.ADMIN, Role.AUDITOR}),
     ("registry.search", _l("Public search"), None),
     ("auth.users", _l("Users"), {Role.ADMIN}),
+    ("registry.authorities", _l("Issuing authorities"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.AUDITOR}),
     ("auth.account", _l("Account"), None),
 ]
 
@@ -33,4 +34,5 @@ def init_app(app: Flask) -> None:
             for endpoint, label, roles in NAVIGATION:
                 if endpoint in app.view_functions and (roles is None or current_user.role in roles):
                     items.append((url_for(endpoint), label, endpoint))
-        return {"nav_items": items, "role_labels": ROLE_LABELS, "activity_labels": ACTIVITY_LABELS}
+        return {"nav_items": items, "role_labels": ROLE_LABELS, "activity_labels": ACTIVITY_LABELS,
+                "authority_kind_labels": AUTHORITY_KIND_LABELS}
