@@ -26,10 +26,10 @@ import os
 import sys
 import tempfile
 import time
-from statistics import median
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

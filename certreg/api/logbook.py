@@ -26,7 +26,16 @@ from certreg.logbook.forms import (
     SaleForm,
     SettingsForm,
 )
-from certreg.logbook.models import Channel, Checkpoint, Entry, Equipment, Intervention, Refusal, Transfer, TransferStatus
+from certreg.logbook.models import (
+    Channel,
+    Checkpoint,
+    Entry,
+    Equipment,
+    Intervention,
+    Refusal,
+    Transfer,
+    TransferStatus,
+)
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
@@ -103,7 +112,8 @@ def equipment_json(unit: Equipment, rate=None) -> dict[str, Any]:
 
 
 def intervention_json(i: Intervention) -> dict[str, Any]:
-    return {"id": i.id, "equipment_id": i.equipment_id, "kind": i.kind.value, "performed_on": i.performed_on.isoformat(),
+    return {"id": i.id, "equipment_id": i.equipment_id, "kind": i.kind.value,
+            "performed_on": i.performed_on.isoformat(),
             "leak_check_result": i.leak_check_result.value if i.leak_check_result else None, "note": i.note,
             "holder": holder_json(i.logbook), "entries": [entry_json(e) for e in i.entries]}
 
@@ -374,10 +384,9 @@ def add_intervention(equipment_id: int):
     unit = equipment_services.get_equipment(actor, equipment_id)
     who = _own(actor)
     form = form_from_json(InterventionForm, json_body())
-    intervention = equipment_services.record_intervention(actor, who, unit, equipment_services.InterventionData(
-        kind=form.kind.data, performed_on=form.performed_on.data, leak_check_result=form.leak_check_result.data,
-        note=form.note.data, charge_quantity=form.charge_quantity.data, charge_condition=form.charge_condition.data,
-        recovered_quantity=form.recovered_quantity.data, cylinders=form.cylinders.data or []), channel=Channel.API)
+    intervention = equipment_services.record_intervention(actor, who, unit,
+                                                          equipment_services.InterventionData.from_form(form),
+                                                          channel=Channel.API)
     return done(intervention_json(intervention), 201)
 
 

@@ -97,7 +97,8 @@ def _b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def sign(body: CheckpointBody, country_code: str, kid: str, private_key: ec.EllipticCurvePrivateKey) -> SignedCheckpoint:
+def sign(body: CheckpointBody, country_code: str, kid: str,
+         private_key: ec.EllipticCurvePrivateKey) -> SignedCheckpoint:
     """Sign ``body`` with ES256 (the signature in fixed-length ``r || s`` form)."""
     der = private_key.sign(body.text().encode("utf-8"), ec.ECDSA(hashes.SHA256()))
     r, s = decode_dss_signature(der)

@@ -198,6 +198,14 @@ class InterventionData:
     recovered_quantity: Decimal | None = None
     cylinders: list[str] = field(default_factory=list)
 
+    @classmethod
+    def from_form(cls, form) -> InterventionData:
+        """From an :class:`~certreg.logbook.forms.InterventionForm` (page or API)."""
+        return cls(kind=form.kind.data, performed_on=form.performed_on.data,
+                   leak_check_result=form.leak_check_result.data, note=form.note.data,
+                   charge_quantity=form.charge_quantity.data, charge_condition=form.charge_condition.data,
+                   recovered_quantity=form.recovered_quantity.data, cylinders=form.cylinders.data or [])
+
 
 def record_intervention(actor: Actor, who: services.Holder, equipment: Equipment, data: InterventionData, *,
                         channel: Channel = Channel.WEB) -> Intervention:

@@ -21,6 +21,7 @@ from certreg.db import KILOGRAMS, Base, created_at, enum_type, intpk, str2, str6
 from certreg.registry.models import Company, Technician
 from certreg.substances.models import Substance
 
+
 def _named(enum: sa.Enum, name: str) -> sa.Enum:
     """The same enum type under another name (two enum columns of one table need distinct CHECK names)."""
     enum.name = name
@@ -169,8 +170,8 @@ class Entry(Base):
     intervention_id: Mapped[int | None] = mapped_column(sa.ForeignKey("equipment_interventions.id"))
     counterparty_name: Mapped[str255 | None]
     counterparty_country: Mapped[str2 | None]
-    counterparty_logbook_id: Mapped[int | None] = mapped_column(sa.ForeignKey("logbooks.id"),
-                                                                comment="The counterparty, when it is a registered holder")
+    counterparty_logbook_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("logbooks.id"), comment="The counterparty, when it is a registered holder")
     buyer_certificate: Mapped[str64 | None] = mapped_column(comment="Sales: the buyer's certificate number as checked")
     document_numbers: Mapped[str255 | None] = mapped_column(comment="Invoice, waybill and other document numbers")
     import_licence: Mapped[str64 | None]

@@ -623,7 +623,8 @@ def check_sale(actor: Actor, who: Holder, data: EntryData) -> SaleVerdict:
                            buyer_country=buyer.country_code if buyer else None)
     verdict = SaleVerdict(True, "ok", _("The sale is allowed."), buyer_name=entry.counterparty_name,
                           buyer_country=entry.counterparty_country,
-                          buyer_kind=entry.counterparty_logbook.holder_kind.value if entry.counterparty_logbook else None,
+                          buyer_kind=(entry.counterparty_logbook.holder_kind.value
+                                      if entry.counterparty_logbook else None),
                           certificate_number=entry.buyer_certificate)
     savepoint.rollback()
     return verdict
@@ -790,7 +791,8 @@ def get_transfer(actor: Actor, transfer_id: int) -> Transfer:
 
 
 def transfers(actor: Actor, who: Holder, *, incoming: bool = True,
-              statuses: tuple[TransferStatus, ...] = (TransferStatus.PENDING, TransferStatus.DISPUTED)) -> list[Transfer]:
+              statuses: tuple[TransferStatus, ...] = (TransferStatus.PENDING, TransferStatus.DISPUTED),
+              ) -> list[Transfer]:
     """Sales and exports to ``who`` (incoming) or from ``who`` (outgoing) in the given states."""
     require_read(actor, who)
     logbook = logbook_for(who)

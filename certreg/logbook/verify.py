@@ -31,7 +31,16 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from certreg.extensions import db
 from certreg.logbook import canonical, checkpoints, ledger, rules
 from certreg.logbook.merkle import Frontier
-from certreg.logbook.models import Balance, Checkpoint, Condition, Direction, EntryCylinder, EntryKind, Logbook, MerkleLog
+from certreg.logbook.models import (
+    Balance,
+    Checkpoint,
+    Condition,
+    Direction,
+    EntryCylinder,
+    EntryKind,
+    Logbook,
+    MerkleLog,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request,
-                   stream_with_context, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -40,7 +50,6 @@ from certreg.logbook.models import (
     TRANSFER_STATUS_LABELS,
     USED_ODS_SALES_LABELS,
     EntryKind,
-    TransferStatus,
 )
 from certreg.web import args_str, form_status, page_arg, submit
 
@@ -309,7 +318,8 @@ def _answer(transfer_id: int, form, action) -> Response:
 def confirm(transfer_id: int):
     form = ConfirmForm()
     return _answer(transfer_id, form, lambda: services.confirm_transfer(
-        actor(), transfer_id, import_licence=form.import_licence.data, customs_declaration=form.customs_declaration.data))
+        actor(), transfer_id, import_licence=form.import_licence.data,
+        customs_declaration=form.customs_declaration.data))
 
 
 @bp.post("/logbook/transfers/<int:transfer_id>/dispute")
@@ -372,10 +382,8 @@ def add_intervention(equipment_id: int):
     unit = equipment_services.get_equipment(actor(), equipment_id)
     who = own_holder()
     form = InterventionForm()
-    done = submit(form, lambda: equipment_services.record_intervention(actor(), who, unit, equipment_services.InterventionData(
-        kind=form.kind.data, performed_on=form.performed_on.data, leak_check_result=form.leak_check_result.data,
-        note=form.note.data, charge_quantity=form.charge_quantity.data, charge_condition=form.charge_condition.data,
-        recovered_quantity=form.recovered_quantity.data, cylinders=form.cylinders.data or [])))
+    done = submit(form, lambda: equipment_services.record_intervention(
+        actor(), who, unit, equipment_services.InterventionData.from_form(form)))
     if done:
         flash(_("Work recorded."), "success")
         return redirect(url_for("logbook.equipment_detail", equipment_id=unit.id))
@@ -446,7 +454,8 @@ def checkpoints():
 def checkpoint_text(checkpoint_id: int):
     checkpoint = checkpointing.get_checkpoint(checkpoint_id)
     return Response(checkpoint.text, mimetype="text/plain", headers={
-        "Content-Disposition": f'attachment; filename="checkpoint-{checkpoint.country_code}-{checkpoint.tree_size}.txt"'})
+        "Content-Disposition":
+            f'attachment; filename="checkpoint-{checkpoint.country_code}-{checkpoint.tree_size}.txt"'})
 
 
 @bp.post("/logbook/checkpoints")
@@ -502,7 +511,8 @@ def home_panel() -> dict | None:
     return {
         "refusals": db.session.scalar(sa.select(sa.func.count()).select_from(Refusal).where(
             Refusal.country_code == country, Refusal.at >= utcnow() - timedelta(days=30))),
-        "entries": db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(Entry.country_code == country)),
+        "entries": db.session.scalar(
+            sa.select(sa.func.count()).select_from(Entry).where(Entry.country_code == country)),
     }
 
 

@@ -50,7 +50,8 @@ class Substance(Base):
     hs_code: Mapped[str | None] = mapped_column(sa.String(16))
     aliases: Mapped[str] = mapped_column(sa.Text, default="", server_default="", comment="Other names, |-separated")
     search_key: Mapped[str] = mapped_column(
-        sa.Text, default="", server_default="", comment="Normalised names (case-folded, no spaces or hyphens), one a line"
+        sa.Text, default="", server_default="",
+        comment="Normalised names (case-folded, no spaces or hyphens), one a line"
     )
     position: Mapped[int] = mapped_column(comment="Order in the catalogue files")
 

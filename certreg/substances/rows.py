@@ -37,10 +37,7 @@ def search_key(entry: Entry) -> str:
 
 def substance_row(entry: Entry, position: int) -> dict[str, Any]:
     gwp = entry.gwp
-    if entry.is_blend:
-        annex_f_gwp = entry.annex_f_gwp
-    else:
-        annex_f_gwp = gwp if entry.annex == "F" else Decimal(0)
+    annex_f_gwp = entry.annex_f_gwp if entry.is_blend else (gwp if entry.annex == "F" else Decimal(0))
     return {
         "code": entry.code,
         "is_blend": entry.is_blend,

@@ -149,7 +149,8 @@ def load_catalogue(actor: Actor, catalogue: Catalogue | None = None) -> LoadResu
             for name in _COMPARED:
                 setattr(current, name, row[name])
             updated += 1
-            audit.record(actor, "substance.update", current, object_id=current.code, summary=f"Catalogue: {current.code}",
+            audit.record(actor, "substance.update", current, object_id=current.code,
+                         summary=f"Catalogue: {current.code}",
                          before=before, after=audit.snapshot(current, list(_COMPARED)))
     db.session.flush()
     wanted = {(r["substance_code"], r["component_code"]): r for r in component_rows}

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from certreg.actors import Actor
-
 from certreg.errors import ValidationFailed
 from certreg.extensions import db
 from certreg.logbook import equipment as eq

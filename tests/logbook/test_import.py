@@ -52,7 +52,7 @@ def test_bad_lines_are_all_reported_and_nothing_is_written(app, tmp_path, people
         IMPORT_LINE,
         f"{TODAY},import,HCFC-22,5,virgin,,,,CN,Example,,,",  # no licence, no declaration
         f"{TODAY},export,HCFC-22,500,virgin,,,,,,EXP-1,UZ,",  # more than in stock
-        f"31/12/2024,import,HCFC-22,5,virgin,,L,D,CN,E,,,",  # bad date
+        "31/12/2024,import,HCFC-22,5,virgin,,L,D,CN,E,,,",  # bad date
         f"{TODAY},import,R-999,5,virgin,,L,D,CN,E,,,",  # unknown substance
         f"{TODAY},import,HCFC-22,1.2345,virgin,,L,D,CN,E,,,",  # grams at most
         f"{TODAY},export,HCFC-22,50,virgin,,,,,,EXP-2,UZ,",  # fine: 100 kg in stock

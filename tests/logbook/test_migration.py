@@ -12,7 +12,7 @@ from certreg.substances.models import Substance, SubstanceComponent
 
 
 def test_upgraded_database_has_exactly_the_models_tables():
-    
+
 
     context = MigrationContext.configure(db.session.connection(), opts={"compare_type": True})
     diff = [d for d in compare_metadata(context, db.metadata)

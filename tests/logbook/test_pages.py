@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from certreg.extensions import db
-from certreg.logbook import services
 from certreg.logbook import equipment as equipment_services
+from certreg.logbook import services
 from certreg.logbook.models import Entry, EntryKind, Intervention, Refusal
 from tests.conftest import login, post_form
 from tests.logbook.conftest import TODAY, certify, entry_data, stock

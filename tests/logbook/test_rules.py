@@ -375,9 +375,8 @@ def test_entries_and_checkpoints_cannot_be_updated_or_deleted(stocked, keys_dir)
                       "DELETE FROM logbook_entry_cylinders WHERE entry_id = :id",
                       f"UPDATE logbook_checkpoints SET tree_size = 1 WHERE id = {checkpoint.id} AND :id > 0",
                       f"DELETE FROM logbook_checkpoints WHERE id = {checkpoint.id} AND :id > 0"):
-        with pytest.raises(sa.exc.DBAPIError) as info:
-            with db.session.begin_nested():
-                db.session.execute(sa.text(statement), {"id": entry.id})
+        with pytest.raises(sa.exc.DBAPIError) as info, db.session.begin_nested():
+            db.session.execute(sa.text(statement), {"id": entry.id})
         assert "append-only" in str(info.value)
     assert db.session.get(Entry, entry.id).quantity == Decimal("100")
 
