@@ -201,10 +201,18 @@ def run(app, args, url: str) -> int:
     def stock_read() -> float:
         """Median over 5 batches of the time to read the holder's stock (after settling the database)."""
         db.session.commit()
-        if postgres:  # let the big import's autovacuum and statistics not run during the measurement
+        # Settle the database after a big import, as it settles by itself in service: PostgreSQL's
+        # autovacuum and statistics, SQLite's WAL checkpoint (otherwise they run during the measurement).
+        if postgres:
             connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             connection.execute(sa.text("VACUUM ANALYZE"))
             connection.close()
+        else:
+            db.session.remove()
+            raw = db.engine.raw_connection()  # no BEGIN: the driver connection is in autocommit mode
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            raw.driver_connection.execute("ANALYZE")
+            raw.close()
         for _ in range(50):
             services.balances(system, dealer)
             db.session.commit()

@@ -68,7 +68,7 @@ class Head:
     frontier: Frontier
     checkpoint_size: int
     checkpoint_at: datetime | None
-    next_id: int | None = None  # PostgreSQL: an entry id drawn in the same round trip as the lock
+    next_id: int | None = None  # an entry id drawn in the same round trip as the lock
 
     @property
     def size(self) -> int:
@@ -81,11 +81,14 @@ _NEXT_ID = sa.func.nextval(sa.func.pg_get_serial_sequence("logbook_entries", "id
 def lock_head(country_code: str) -> Head:
     """Lock the country's log head for this transaction (creating it for the first entry).
 
-    On PostgreSQL the same statement also draws the next entry id (one round trip less per entry).
+    The same statement also draws the next entry id (one round trip less per entry).
     """
     columns = [LOGS.c.size, LOGS.c.frontier, LOGS.c.checkpoint_size, LOGS.c.checkpoint_at]
     if _dialect() == "postgresql":
         columns.append(_NEXT_ID.label("next_id"))
+    else:  # SQLite: this transaction holds the write lock, so MAX(id) + 1 is ours
+        columns.append(sa.select(sa.func.coalesce(sa.func.max(ENTRIES.c.id), 0) + 1).scalar_subquery()
+                       .label("next_id"))
     query = sa.select(*columns).where(LOGS.c.country_code == country_code).with_for_update(of=LOGS)
     row = db.session.execute(query).first()
     if row is None:
