@@ -89,6 +89,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(verify_bp)
+    from certreg.logbook.views import bp as logbook_bp
+    from certreg.substances.views import bp as substances_bp
+
+    app.register_blueprint(logbook_bp)
+    app.register_blueprint(substances_bp)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -104,13 +109,17 @@ def register_commands(app: Flask) -> None:
     from certreg.certificates.cli import certificates_cli
     from certreg.demo.cli import demo_cli
     from certreg.keys.cli import keys_cli
+    from certreg.logbook.cli import logbook_cli
     from certreg.registry.cli import registry_cli
+    from certreg.substances.cli import substances_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(registry_cli)
     app.cli.add_command(certificates_cli)
+    app.cli.add_command(substances_cli)
+    app.cli.add_command(logbook_cli)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -120,3 +129,6 @@ def register_template_helpers(app: Flask) -> None:
     from certreg.certificates.views import init_app as certificate_panels
 
     certificate_panels(app)
+    from certreg.logbook.views import init_app as logbook_panels
+
+    logbook_panels(app)

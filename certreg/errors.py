@@ -8,6 +8,7 @@ roll the transaction back and answer with an HTML page or, under ``/api/``, with
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -40,6 +41,9 @@ class CertregError(Exception):
         self.message = message or str(self.default_message)
         if code:
             self.code = code
+        #: Work that must outlive the refused transaction (e.g. keeping a record of the refused
+        #: attempt): run by :func:`roll_back` after the rollback, then committed on its own.
+        self.after_rollback: list[Callable[[], None]] = []
 
     def payload(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message}
@@ -114,6 +118,23 @@ class ValidationFailed(CertregError):
         return data
 
 
+def roll_back(exc: BaseException | None = None) -> None:
+    """Roll the request's transaction back; then run and commit ``exc.after_rollback``, if any."""
+    from certreg.extensions import db
+
+    db.session.rollback()
+    follow_up = getattr(exc, "after_rollback", None)
+    if not follow_up:
+        return
+    try:
+        for action in follow_up:
+            action()
+        db.session.commit()
+    except Exception:
+        logger.exception("could not keep the record of a refused request")
+        db.session.rollback()
+
+
 def wants_json() -> bool:
     if request.path.startswith("/api/") or request.path.startswith("/.well-known/"):
         return True
@@ -151,7 +172,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CertregError)
     def handle_certreg_error(exc: CertregError):
-        db.session.rollback()
+        roll_back(exc)
         return error_response(exc)
 
     @app.errorhandler(CSRFError)

@@ -8,7 +8,7 @@ from typing import Generic, TypeVar
 
 from flask import request
 
-from certreg.errors import Conflict, ValidationFailed
+from certreg.errors import Conflict, ValidationFailed, roll_back
 from certreg.extensions import db
 from certreg.forms import BaseForm
 
@@ -31,11 +31,11 @@ def submit(form: BaseForm, action: Callable[[], T]) -> Done[T] | None:
     try:
         result = action()
     except ValidationFailed as exc:
-        db.session.rollback()
+        roll_back(exc)
         form.apply(exc)
         return None
     except Conflict as exc:
-        db.session.rollback()
+        roll_back(exc)
         form.form_errors.append(exc.message)
         return None
     db.session.commit()

@@ -95,6 +95,19 @@ class Config:
     VERIFY_PAGE_CACHE_SIZE = _env_int("VERIFY_PAGE_CACHE_SIZE", 4096)
     VERIFY_PAGE_CACHE_SECONDS = _env_int("VERIFY_PAGE_CACHE_SECONDS", 300)
 
+    # Logbooks. Secret key of the per-entry MAC (HMAC-SHA256) that lets `flask logbook verify` name a
+    # tampered entry even when the attacker rewrote its hashes too: keep it out of the database and
+    # never change it (entries keep their MACs). Unset, it is derived from SECRET_KEY: set it on its own
+    # in production, so that SECRET_KEY can be rotated without invalidating every entry's MAC.
+    LOGBOOK_MAC_KEY = os.environ.get("LOGBOOK_MAC_KEY")
+    # Sign a checkpoint of a country's log once this many entries were added since the last one, or
+    # this many seconds passed (with new entries). 0 turns either off; `flask logbook checkpoint` always works.
+    LOGBOOK_CHECKPOINT_EVERY_ENTRIES = _env_int("LOGBOOK_CHECKPOINT_EVERY_ENTRIES", 1000)
+    LOGBOOK_CHECKPOINT_EVERY_SECONDS = _env_int("LOGBOOK_CHECKPOINT_EVERY_SECONDS", 3600)
+    # Equipment topped up by more than this percentage of its nominal charge in 12 months is flagged
+    # as a leaker (countries may set their own threshold on the logbook settings page).
+    LEAK_RATE_THRESHOLD_PERCENT = _env_int("LEAK_RATE_THRESHOLD_PERCENT", 10)
+
 
 class DevelopmentConfig(Config):
     DEBUG = False
@@ -111,6 +124,9 @@ class TestingConfig(Config):
     STATUS_LIST_CACHE_SECONDS = 0
     VERIFY_LOG_FLUSH_SECONDS = float(os.environ.get("VERIFY_LOG_FLUSH_SECONDS", "0"))
     VERIFY_PAGE_CACHE_SIZE = 0
+    LOGBOOK_MAC_KEY = "testing-only-logbook-mac-key"  # the same in every test process
+    LOGBOOK_CHECKPOINT_EVERY_ENTRIES = 0  # tests sign checkpoints when they want one
+    LOGBOOK_CHECKPOINT_EVERY_SECONDS = 0
 
 
 class ProductionConfig(Config):

@@ -12,7 +12,7 @@ from certreg.actors import Actor
 from certreg.auth import services
 from certreg.auth.forms import NewUserForm
 from certreg.auth.models import Role
-from certreg.errors import CertregError, ValidationFailed
+from certreg.errors import CertregError, ValidationFailed, roll_back
 from certreg.extensions import db
 from certreg.forms import form_from_json
 from certreg.registry.models import Company, Technician
@@ -21,7 +21,7 @@ users_cli = AppGroup("users", help="Manage user accounts and API tokens.")
 
 
 def fail(exc: CertregError) -> None:
-    db.session.rollback()
+    roll_back(exc)
     click.echo(f"error: {exc.message} [{exc.code}]", err=True)
     if isinstance(exc, ValidationFailed):
         for field, messages in exc.fields.items():

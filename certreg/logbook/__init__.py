@@ -1,0 +1,1 @@
+"""Logbooks: every kilogram from import to destruction, append-only and tamper-evident."""

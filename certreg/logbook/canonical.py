@@ -1,0 +1,201 @@
+"""Canonical form of a logbook entry, version 1: the bytes that are hashed into the Merkle log.
+
+This docstring is the specification (``docs/logbook.md`` mirrors it).
+
+The canonical form of an entry is a JSON object (RFC 8259) serialised with the keys in
+ascending code-point order, no insignificant whitespace (``","`` and ``":"`` separators),
+UTF-8, non-ASCII characters written as themselves (not ``\\u`` escapes). Every member
+below is always present; an absent value is ``null``. Member values:
+
+=====================  ===================================================================
+``v``                  integer ``1`` (the format version)
+``log``                the country whose log holds the entry (ISO 3166-1 alpha-2)
+``seq``                integer, the entry's leaf index in that log (from 0)
+``id``                 integer, the entry's id
+``logbook``            integer, the id of the holder's logbook
+``kind``               ``import`` ``export`` ``purchase`` ``sale`` ``charge`` ``recovery``
+                       ``recycling`` ``reclamation`` ``sent_for_destruction`` ``destroyed``
+                       ``stock_count`` ``reversal``
+``date``               date of the operation, ``YYYY-MM-DD``
+``substance``          catalogue code (``HCFC-22``, ``R-404A``)
+``quantity``           kilograms as a decimal string with exactly three decimals (``"12.500"``)
+``condition``          ``virgin`` ``recovered`` ``recycled`` ``reclaimed``
+``from_condition``     condition before recycling/reclamation, else ``null``
+``direction``          stock counts: ``in`` / ``out``, else ``null``
+``counted``            stock counts: kilograms counted (decimal string), else ``null``
+``book``               stock counts: kilograms in the books before, else ``null``
+``cylinders``          array of cylinder serial numbers as recorded (possibly empty)
+``equipment``          integer id of the equipment, or ``null``
+``intervention``       integer id of the equipment intervention, or ``null``
+``counterparty``       name as recorded, or ``null``
+``counterparty_country``  ISO code or ``null``
+``counterparty_logbook``  integer id of the counterparty's logbook if registered, or ``null``
+``buyer_certificate``  the buyer's certificate number as checked (sales), or ``null``
+``documents``          document numbers as recorded, or ``null``
+``import_licence`` ``customs_declaration`` ``origin_country`` ``exporter``
+                       proof of origin (imports), or ``null``
+``export_licence`` ``destination_country``  exports, or ``null``
+``reverses``           integer id of the entry this one reverses, or ``null``
+``counterpart_of``     integer id of the sale/export a confirmed purchase/import answers, or ``null``
+``reason`` ``note``    text or ``null``
+``channel``            ``web`` ``api`` ``csv`` ``cli``
+``import``             integer id of the CSV import batch, or ``null``
+``recorded_at``        UTC time of recording, ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (microseconds)
+``recorded_by``        label of the recording user (e-mail, or ``cli:<name>``)
+``recorded_by_user``   integer user id, or ``null`` for the command line
+=====================  ===================================================================
+
+The leaf hash is ``SHA-256(0x00 || canonical form)`` (RFC 9162 section 2.1.1).
+
+The entry MAC is ``HMAC-SHA256(K, "certreg-logbook-mac-v1" || 0x00 || log || 0x00 ||
+seq as 8-byte big-endian || leaf hash)`` with ``K`` the server's ``LOGBOOK_MAC_KEY``:
+it binds the hash to its position, and a database attacker without ``K`` cannot forge it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+VERSION = 1
+MAC_LABEL = b"certreg-logbook-mac-v1"
+_GRAMS = Decimal("0.001")
+
+#: Canonical member name -> entry column (attribute) name.
+FIELDS: dict[str, str] = {
+    "log": "country_code",
+    "seq": "seq",
+    "id": "id",
+    "logbook": "logbook_id",
+    "kind": "kind",
+    "date": "operation_date",
+    "substance": "substance_code",
+    "quantity": "quantity",
+    "condition": "condition",
+    "from_condition": "from_condition",
+    "direction": "direction",
+    "counted": "counted_quantity",
+    "book": "book_quantity",
+    "equipment": "equipment_id",
+    "intervention": "intervention_id",
+    "counterparty": "counterparty_name",
+    "counterparty_country": "counterparty_country",
+    "counterparty_logbook": "counterparty_logbook_id",
+    "buyer_certificate": "buyer_certificate",
+    "documents": "document_numbers",
+    "import_licence": "import_licence",
+    "customs_declaration": "customs_declaration",
+    "origin_country": "origin_country",
+    "exporter": "exporter_name",
+    "export_licence": "export_licence",
+    "destination_country": "destination_country",
+    "reverses": "reverses_id",
+    "counterpart_of": "counterpart_of_id",
+    "reason": "reason",
+    "note": "note",
+    "channel": "channel",
+    "import": "import_id",
+    "recorded_at": "recorded_at",
+    "recorded_by": "recorded_by_label",
+    "recorded_by_user": "recorded_by_user_id",
+}
+_KILOGRAMS = {"quantity", "counted", "book"}
+
+
+def kilograms_text(value: Decimal) -> str:
+    return f"{Decimal(value).quantize(_GRAMS):f}"
+
+
+def _value(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in _KILOGRAMS:
+        return kilograms_text(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"{name}: naive datetime")
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        raise TypeError(f"{name}: unexpected boolean")
+    if isinstance(value, (int, str)):
+        return value
+    raise TypeError(f"{name}: cannot serialise {type(value).__name__}")
+
+
+_PLAIN = (int, str)
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # keys are inserted in sorted order
+_MEMBERS = sorted(["v", "cylinders", *FIELDS])
+
+
+def _kg(value: Any) -> str:
+    return kilograms_text(value)
+
+
+def _text(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+_last_time: list[Any] = [None, None]
+
+
+def _time(value: datetime) -> str:
+    if value is _last_time[0]:  # an import stamps every line with the same time
+        return _last_time[1]
+    text = _value("recorded_at", value)
+    _last_time[:] = [value, text]
+    return text
+
+
+def _date(value: date) -> str:
+    return value.isoformat()
+
+
+_CONVERT = {"quantity": _kg, "counted": _kg, "book": _kg, "date": _date, "recorded_at": _time}
+_PLAN = [(member, FIELDS.get(member), _CONVERT.get(member, _text)) for member in _MEMBERS]
+
+
+def document(values: Mapping[str, Any], cylinders: Sequence[str]) -> dict[str, Any]:
+    """The canonical object of an entry given its column values (by column name), keys in sorted order."""
+    doc: dict[str, Any] = {}
+    for member, column, convert in _PLAN:
+        if column is None:
+            doc[member] = VERSION if member == "v" else [str(c) for c in cylinders]
+            continue
+        value = values[column]
+        if value is None or type(value) in _PLAIN:
+            doc[member] = value
+        else:
+            doc[member] = convert(value)
+    return doc
+
+
+def serialize(doc: Mapping[str, Any]) -> bytes:
+    return _ENCODER.encode(doc).encode("utf-8")
+
+
+def canonical_bytes(values: Mapping[str, Any], cylinders: Sequence[str]) -> bytes:
+    return serialize(document(values, cylinders))
+
+
+def leaf_hash(data: bytes) -> bytes:
+    """RFC 9162 leaf hash: SHA-256(0x00 || data)."""
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def entry_mac(key: bytes, country_code: str, seq: int, leaf: bytes) -> bytes:
+    message = MAC_LABEL + b"\x00" + country_code.encode("ascii") + b"\x00" + seq.to_bytes(8, "big") + leaf
+    return hmac.new(key, message, hashlib.sha256).digest()
+
+
+def mac_matches(key: bytes, country_code: str, seq: int, leaf: bytes, mac: bytes) -> bool:
+    return hmac.compare_digest(entry_mac(key, country_code, seq, leaf), bytes(mac))

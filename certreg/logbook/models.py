@@ -1,0 +1,551 @@
+"""Logbooks, their entries, stock balances, the Merkle log, counterparts, refusals and equipment.
+
+Entries (``logbook_entries`` and their cylinders) and signed checkpoints are append-only:
+database triggers refuse UPDATE and DELETE on both databases (migration 0004). Every
+other table here holds state derived from the entries (balances, the log head) or
+workflow state that is not itself a logbook record (counterpart confirmations, equipment).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from certreg.db import KILOGRAMS, Base, created_at, enum_type, intpk, str2, str64, str255, timestamp
+from certreg.registry.models import Company, Technician
+from certreg.substances.models import Substance
+
+
+def _named(enum: sa.Enum, name: str) -> sa.Enum:
+    """The same enum type under another name (two enum columns of one table need distinct CHECK names)."""
+    enum.name = name
+    return enum
+
+
+BIGINT = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+HASH = sa.LargeBinary(32)
+
+
+class HolderKind(enum.StrEnum):
+    TECHNICIAN = "technician"
+    COMPANY = "company"
+
+
+class EntryKind(enum.StrEnum):
+    IMPORT = "import"
+    EXPORT = "export"
+    PURCHASE = "purchase"
+    SALE = "sale"
+    CHARGE = "charge"
+    RECOVERY = "recovery"
+    RECYCLING = "recycling"
+    RECLAMATION = "reclamation"
+    SENT_FOR_DESTRUCTION = "sent_for_destruction"
+    DESTROYED = "destroyed"
+    STOCK_COUNT = "stock_count"
+    REVERSAL = "reversal"
+
+
+ENTRY_KIND_LABELS = {
+    EntryKind.IMPORT: _l("Import"),
+    EntryKind.EXPORT: _l("Export"),
+    EntryKind.PURCHASE: _l("Purchase"),
+    EntryKind.SALE: _l("Sale"),
+    EntryKind.CHARGE: _l("Charge into equipment"),
+    EntryKind.RECOVERY: _l("Recovery from equipment"),
+    EntryKind.RECYCLING: _l("Recycling"),
+    EntryKind.RECLAMATION: _l("Reclamation"),
+    EntryKind.SENT_FOR_DESTRUCTION: _l("Sent for destruction"),
+    EntryKind.DESTROYED: _l("Destroyed"),
+    EntryKind.STOCK_COUNT: _l("Stock count"),
+    EntryKind.REVERSAL: _l("Reversal"),
+}
+
+
+class Condition(enum.StrEnum):
+    VIRGIN = "virgin"
+    RECOVERED = "recovered"
+    RECYCLED = "recycled"
+    RECLAIMED = "reclaimed"
+
+
+CONDITION_LABELS = {
+    Condition.VIRGIN: _l("Virgin (new)"),
+    Condition.RECOVERED: _l("Recovered"),
+    Condition.RECYCLED: _l("Recycled"),
+    Condition.RECLAIMED: _l("Reclaimed"),
+}
+USED_CONDITIONS = frozenset({Condition.RECOVERED, Condition.RECYCLED, Condition.RECLAIMED})
+
+
+class Direction(enum.StrEnum):
+    """Of a stock count: ``in`` when more was counted than the books showed, ``out`` when less."""
+
+    IN = "in"
+    OUT = "out"
+
+
+class Channel(enum.StrEnum):
+    WEB = "web"
+    API = "api"
+    CSV = "csv"
+    CLI = "cli"
+
+
+class Logbook(Base):
+    """The logbook of one holder: a company or a technician (created on its first entry)."""
+
+    __tablename__ = "logbooks"
+
+    id: Mapped[intpk]
+    country_code: Mapped[str2] = mapped_column(sa.ForeignKey("countries.code"), index=True,
+                                               comment="The holder's country: whose Merkle log its entries join")
+    holder_kind: Mapped[HolderKind] = mapped_column(enum_type(HolderKind, 16))
+    company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"), unique=True)
+    technician_id: Mapped[int | None] = mapped_column(sa.ForeignKey("technicians.id"), unique=True)
+    created_at: Mapped[created_at]
+
+    company: Mapped[Company | None] = relationship()
+    technician: Mapped[Technician | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(holder_kind = 'company' AND company_id IS NOT NULL AND technician_id IS NULL) OR "
+            "(holder_kind = 'technician' AND technician_id IS NOT NULL AND company_id IS NULL)",
+            name="one_holder",
+        ),
+    )
+
+    @property
+    def holder_id(self) -> int:
+        return self.company_id if self.holder_kind is HolderKind.COMPANY else self.technician_id
+
+    @property
+    def holder(self) -> Company | Technician:
+        return self.company if self.holder_kind is HolderKind.COMPANY else self.technician
+
+    @property
+    def holder_ref(self) -> str:
+        """``company:12`` / ``technician:7``: how entries and the canonical form name the holder."""
+        return f"{self.holder_kind.value}:{self.holder_id}"
+
+    @property
+    def display_name(self) -> str:
+        return self.holder.display_name
+
+
+class Entry(Base):
+    """One line of a logbook. Never updated or deleted: a mistake is corrected by a reversal entry.
+
+    ``seq`` is the entry's position (leaf index, from 0) in its country's Merkle log;
+    ``leaf_hash`` = SHA-256(0x00 || canonical form) (see :mod:`certreg.logbook.canonical`);
+    ``mac`` = HMAC-SHA256 of (country, seq, leaf_hash) under ``LOGBOOK_MAC_KEY``.
+    """
+
+    __tablename__ = "logbook_entries"
+
+    id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
+    country_code: Mapped[str2] = mapped_column(sa.ForeignKey("countries.code"))
+    seq: Mapped[int] = mapped_column(sa.BigInteger, comment="Leaf index in the country's Merkle log, from 0")
+    logbook_id: Mapped[int] = mapped_column(sa.ForeignKey("logbooks.id"))
+    kind: Mapped[EntryKind] = mapped_column(enum_type(EntryKind))
+    operation_date: Mapped[date] = mapped_column(comment="Date of the operation (not of the recording)")
+    substance_code: Mapped[str] = mapped_column(sa.String(32), sa.ForeignKey("substances.code"))
+    quantity: Mapped[Decimal] = mapped_column(KILOGRAMS, comment="kg, three decimals (grams), > 0")
+    condition: Mapped[Condition] = mapped_column(enum_type(Condition, 16))
+    from_condition: Mapped[Condition | None] = mapped_column(
+        _named(enum_type(Condition, 16), "from_condition"),
+        comment="Recycling/reclamation: the condition the gas had before",
+    )
+    direction: Mapped[Direction | None] = mapped_column(enum_type(Direction, 8), comment="Stock counts only")
+    counted_quantity: Mapped[Decimal | None] = mapped_column(KILOGRAMS, comment="Stock counts: kg counted")
+    book_quantity: Mapped[Decimal | None] = mapped_column(KILOGRAMS, comment="Stock counts: kg in the books before")
+    equipment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("equipment.id"))
+    intervention_id: Mapped[int | None] = mapped_column(sa.ForeignKey("equipment_interventions.id"))
+    counterparty_name: Mapped[str255 | None]
+    counterparty_country: Mapped[str2 | None]
+    counterparty_logbook_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("logbooks.id"), comment="The counterparty, when it is a registered holder")
+    buyer_certificate: Mapped[str64 | None] = mapped_column(comment="Sales: the buyer's certificate number as checked")
+    document_numbers: Mapped[str255 | None] = mapped_column(comment="Invoice, waybill and other document numbers")
+    import_licence: Mapped[str64 | None]
+    customs_declaration: Mapped[str64 | None]
+    origin_country: Mapped[str2 | None]
+    exporter_name: Mapped[str255 | None]
+    export_licence: Mapped[str64 | None]
+    destination_country: Mapped[str2 | None]
+    reverses_id: Mapped[int | None] = mapped_column(BIGINT, sa.ForeignKey("logbook_entries.id"))
+    counterpart_of_id: Mapped[int | None] = mapped_column(
+        BIGINT, sa.ForeignKey("logbook_entries.id"), comment="A confirmed purchase/import: the sale/export it answers"
+    )
+    reason: Mapped[str | None] = mapped_column(sa.Text, comment="Reversals and stock counts: why")
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    channel: Mapped[Channel] = mapped_column(enum_type(Channel, 8))
+    import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("logbook_imports.id"))
+    recorded_at: Mapped[timestamp]
+    recorded_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_by_label: Mapped[str255]
+    leaf_hash: Mapped[bytes] = mapped_column(HASH)
+    mac: Mapped[bytes] = mapped_column(HASH)
+
+    logbook: Mapped[Logbook] = relationship(foreign_keys=[logbook_id])
+    substance: Mapped[Substance] = relationship()
+    counterparty_logbook: Mapped[Logbook | None] = relationship(foreign_keys=[counterparty_logbook_id])
+    equipment: Mapped[Equipment | None] = relationship(foreign_keys=[equipment_id])
+    cylinder_rows: Mapped[list[EntryCylinder]] = relationship(order_by="EntryCylinder.position", viewonly=True)
+    reverses: Mapped[Entry | None] = relationship(remote_side=[id], foreign_keys=[reverses_id])
+
+    __table_args__ = (
+        sa.UniqueConstraint("country_code", "seq"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("seq >= 0", name="seq_not_negative"),
+        sa.CheckConstraint("(kind = 'stock_count') = (direction IS NOT NULL) OR kind = 'reversal'",
+                           name="direction_for_stock_counts"),
+        sa.CheckConstraint("(kind = 'reversal') = (reverses_id IS NOT NULL)", name="reversal_references_original"),
+        sa.CheckConstraint("kind <> 'reversal' OR reason IS NOT NULL", name="reversal_has_reason"),
+        sa.CheckConstraint(
+            "kind <> 'import' OR (import_licence IS NOT NULL AND customs_declaration IS NOT NULL "
+            "AND origin_country IS NOT NULL AND exporter_name IS NOT NULL)",
+            name="import_has_proof_of_origin",
+        ),
+        sa.Index("ix_logbook_entries_logbook_date", "logbook_id", "operation_date"),
+        # Most entries name no equipment or registered counterparty: partial indexes keep appends cheap.
+        *(sa.Index(f"ix_logbook_entries_{column}", column, sqlite_where=sa.text(f"{column} IS NOT NULL"),
+                   postgresql_where=sa.text(f"{column} IS NOT NULL"))
+          for column in ("equipment_id", "intervention_id", "counterparty_logbook_id")),
+        # An entry is reversed at most once; a sale/export has at most one confirmed counterpart.
+        sa.Index("uq_logbook_entries_reverses", "reverses_id", unique=True,
+                 sqlite_where=sa.text("reverses_id IS NOT NULL"), postgresql_where=sa.text("reverses_id IS NOT NULL")),
+        sa.Index("uq_logbook_entries_counterpart_of", "counterpart_of_id", unique=True,
+                 sqlite_where=sa.text("counterpart_of_id IS NOT NULL"),
+                 postgresql_where=sa.text("counterpart_of_id IS NOT NULL")),
+    )
+
+    @property
+    def cylinders(self) -> list[str]:
+        return [c.serial for c in self.cylinder_rows]
+
+
+class EntryCylinder(Base):
+    """A cylinder serial number named by an entry (append-only, like the entry)."""
+
+    __tablename__ = "logbook_entry_cylinders"
+
+    entry_id: Mapped[int] = mapped_column(BIGINT, sa.ForeignKey("logbook_entries.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str64] = mapped_column(index=True)
+
+
+class Balance(Base):
+    """Current stock of one holder, substance and condition, kept in the same transaction as each entry."""
+
+    __tablename__ = "logbook_balances"
+
+    logbook_id: Mapped[int] = mapped_column(sa.ForeignKey("logbooks.id"), primary_key=True)
+    substance_code: Mapped[str] = mapped_column(sa.String(32), sa.ForeignKey("substances.code"), primary_key=True)
+    condition: Mapped[Condition] = mapped_column(enum_type(Condition, 16), primary_key=True)
+    quantity: Mapped[Decimal] = mapped_column(KILOGRAMS, default=Decimal("0.000"), server_default="0")
+    last_entry_id: Mapped[int | None] = mapped_column(BIGINT)
+    updated_at: Mapped[created_at]
+
+    substance: Mapped[Substance] = relationship()
+
+    __table_args__ = (sa.CheckConstraint("quantity >= 0", name="never_negative"),)
+
+
+class MerkleLog(Base):
+    """The head of a country's Merkle log: its size and compact frontier (RFC 9162 tree, SHA-256).
+
+    ``frontier`` is the concatenation of the 32-byte roots of the maximal perfect subtrees,
+    left (largest) to right; with ``size`` it is all an append needs, and folding it gives
+    the root. Locked (``SELECT ... FOR UPDATE``) by every transaction that appends.
+    """
+
+    __tablename__ = "logbook_logs"
+
+    country_code: Mapped[str2] = mapped_column(sa.ForeignKey("countries.code"), primary_key=True)
+    size: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    frontier: Mapped[bytes] = mapped_column(sa.LargeBinary, default=b"")
+    root_hash: Mapped[bytes] = mapped_column(HASH)
+    updated_at: Mapped[created_at]
+    checkpoint_size: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0",
+                                                 comment="Tree size at the latest signed checkpoint")
+    checkpoint_at: Mapped[datetime | None]
+
+
+class Checkpoint(Base):
+    """A signed statement of a country's log: tree size and root hash (see :mod:`certreg.logbook.checkpoints`)."""
+
+    __tablename__ = "logbook_checkpoints"
+
+    id: Mapped[intpk]
+    country_code: Mapped[str2] = mapped_column(sa.ForeignKey("countries.code"))
+    tree_size: Mapped[int] = mapped_column(sa.BigInteger)
+    root_hash: Mapped[bytes] = mapped_column(HASH)
+    signed_at: Mapped[timestamp]
+    kid: Mapped[str] = mapped_column(sa.String(16), comment="Key id of the national signing key (JWKS kid)")
+    signature: Mapped[bytes] = mapped_column(sa.LargeBinary(64), comment="ES256 r || s over the note body")
+    text: Mapped[str] = mapped_column(sa.Text, comment="The signed note exactly as published")
+
+    __table_args__ = (sa.UniqueConstraint("country_code", "tree_size"),)
+
+
+class TransferKind(enum.StrEnum):
+    SALE = "sale"  # the counterpart is a purchase
+    EXPORT = "export"  # the counterpart is an import
+
+
+class TransferStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DISPUTED = "disputed"
+    CANCELLED = "cancelled"
+
+
+TRANSFER_STATUS_LABELS = {
+    TransferStatus.PENDING: _l("Awaiting confirmation"),
+    TransferStatus.CONFIRMED: _l("Confirmed"),
+    TransferStatus.DISPUTED: _l("Disputed"),
+    TransferStatus.CANCELLED: _l("Cancelled (the sale was reversed)"),
+}
+
+
+class Transfer(Base):
+    """A sale or export to a registered holder, awaiting the counterpart's word.
+
+    The receiving holder confirms (a purchase or import entry is then appended to their
+    logbook, referencing the sale/export) or disputes it (nothing enters their stock).
+    """
+
+    __tablename__ = "logbook_transfers"
+
+    id: Mapped[intpk]
+    kind: Mapped[TransferKind] = mapped_column(enum_type(TransferKind, 16))
+    origin_entry_id: Mapped[int] = mapped_column(BIGINT, sa.ForeignKey("logbook_entries.id"), unique=True)
+    from_logbook_id: Mapped[int] = mapped_column(sa.ForeignKey("logbooks.id"), index=True)
+    to_logbook_id: Mapped[int] = mapped_column(sa.ForeignKey("logbooks.id"))
+    status: Mapped[TransferStatus] = mapped_column(enum_type(TransferStatus, 16))
+    created_at: Mapped[created_at]
+    responded_at: Mapped[timestamp | None]
+    responded_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    responded_by_label: Mapped[str255 | None]
+    response_note: Mapped[str | None] = mapped_column(sa.Text, comment="The reason given for a dispute")
+    counterpart_entry_id: Mapped[int | None] = mapped_column(BIGINT, sa.ForeignKey("logbook_entries.id"), unique=True)
+
+    origin_entry: Mapped[Entry] = relationship(foreign_keys=[origin_entry_id])
+    counterpart_entry: Mapped[Entry | None] = relationship(foreign_keys=[counterpart_entry_id])
+    from_logbook: Mapped[Logbook] = relationship(foreign_keys=[from_logbook_id])
+    to_logbook: Mapped[Logbook] = relationship(foreign_keys=[to_logbook_id])
+
+    __table_args__ = (
+        sa.Index("ix_logbook_transfers_to_status", "to_logbook_id", "status"),
+        sa.CheckConstraint("(status = 'confirmed') = (counterpart_entry_id IS NOT NULL)",
+                           name="confirmed_has_counterpart"),
+    )
+
+
+class Refusal(Base):
+    """An attempt the rules refused (who tried what, and why), for the ministry's anomaly view.
+
+    Written after the refused transaction is rolled back, in a transaction of its own, so
+    the record survives. ``details`` holds the attempted input as given (JSON).
+    """
+
+    __tablename__ = "logbook_refusals"
+
+    id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
+    at: Mapped[created_at]
+    country_code: Mapped[str2] = mapped_column(sa.ForeignKey("countries.code"))
+    logbook_id: Mapped[int | None] = mapped_column(sa.ForeignKey("logbooks.id"), index=True,
+                                                   comment="The holder who attempted it")
+    actor_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    actor_label: Mapped[str255]
+    channel: Mapped[Channel] = mapped_column(enum_type(Channel, 8))
+    kind: Mapped[EntryKind | None] = mapped_column(enum_type(EntryKind))
+    substance_code: Mapped[str | None] = mapped_column(sa.String(32))
+    quantity: Mapped[Decimal | None] = mapped_column(KILOGRAMS)
+    condition: Mapped[Condition | None] = mapped_column(enum_type(Condition, 16))
+    operation_date: Mapped[date | None]
+    buyer_certificate: Mapped[str64 | None]
+    buyer_logbook_id: Mapped[int | None] = mapped_column(sa.ForeignKey("logbooks.id"))
+    code: Mapped[str64] = mapped_column(index=True, comment="The rule's stable refusal code")
+    field: Mapped[str64 | None]
+    message: Mapped[str] = mapped_column(sa.Text)
+    details: Mapped[dict[str, Any] | None]
+
+    logbook: Mapped[Logbook | None] = relationship(foreign_keys=[logbook_id])
+
+    __table_args__ = (sa.Index("ix_logbook_refusals_country_at", "country_code", "at"),)
+
+
+class UsedOdsSales(enum.StrEnum):
+    """After the virgin ban date, which used Annex A/B stock may still be sold."""
+
+    ALLOWED = "allowed"  # recovered, recycled and reclaimed
+    RECLAIMED_ONLY = "reclaimed_only"
+    NONE = "none"
+
+
+USED_ODS_SALES_LABELS = {
+    UsedOdsSales.ALLOWED: _l("Recovered, recycled and reclaimed may be sold"),
+    UsedOdsSales.RECLAIMED_ONLY: _l("Only reclaimed may be sold"),
+    UsedOdsSales.NONE: _l("None may be sold"),
+}
+
+
+class CountrySettings(Base):
+    """Per-country logbook rules set by the country's administrators."""
+
+    __tablename__ = "logbook_settings"
+
+    country_code: Mapped[str2] = mapped_column(sa.ForeignKey("countries.code"), primary_key=True)
+    used_ods_sales: Mapped[UsedOdsSales] = mapped_column(enum_type(UsedOdsSales, 16), default=UsedOdsSales.ALLOWED,
+                                                         server_default=UsedOdsSales.ALLOWED.value)
+    leak_rate_threshold: Mapped[Decimal | None] = mapped_column(
+        sa.Numeric(5, 2), comment="Percent of nominal charge a year; null: the LEAK_RATE_THRESHOLD_PERCENT setting"
+    )
+    updated_at: Mapped[created_at]
+
+
+class ImportBatch(Base):
+    """One CSV file imported into a logbook (all its lines or none)."""
+
+    __tablename__ = "logbook_imports"
+
+    id: Mapped[intpk]
+    logbook_id: Mapped[int] = mapped_column(sa.ForeignKey("logbooks.id"), index=True)
+    filename: Mapped[str255]
+    sha256: Mapped[str64] = mapped_column(comment="Of the file's bytes; the same file is not imported twice")
+    line_count: Mapped[int]
+    created_at: Mapped[created_at]
+    created_by_label: Mapped[str255]
+
+    __table_args__ = (sa.UniqueConstraint("logbook_id", "sha256"),)
+
+
+# --- equipment ------------------------------------------------------------------------
+
+
+class EquipmentKind(enum.StrEnum):
+    DOMESTIC = "domestic"
+    COMMERCIAL_REFRIGERATION = "commercial_refrigeration"
+    INDUSTRIAL = "industrial"
+    AIR_CONDITIONING = "air_conditioning"
+    HEAT_PUMP = "heat_pump"
+    MOBILE_AC = "mobile_ac"
+    FIRE_PROTECTION = "fire_protection"
+
+
+EQUIPMENT_KIND_LABELS = {
+    EquipmentKind.DOMESTIC: _l("Domestic refrigeration"),
+    EquipmentKind.COMMERCIAL_REFRIGERATION: _l("Commercial refrigeration"),
+    EquipmentKind.INDUSTRIAL: _l("Industrial refrigeration"),
+    EquipmentKind.AIR_CONDITIONING: _l("Air-conditioning"),
+    EquipmentKind.HEAT_PUMP: _l("Heat pump"),
+    EquipmentKind.MOBILE_AC: _l("Mobile air-conditioning"),
+    EquipmentKind.FIRE_PROTECTION: _l("Fire protection"),
+}
+
+
+#: The menu entry of the equipment register (see certreg.templating.NAVIGATION).
+EQUIPMENT_MENU_LABEL = _l("Equipment")
+
+
+class OwnerKind(enum.StrEnum):
+    COMPANY = "company"
+    PERSON = "person"
+
+
+class Equipment(Base):
+    """A refrigeration, air-conditioning or fire-protection unit, with a unique id on a QR label."""
+
+    __tablename__ = "equipment"
+
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(sa.String(24), unique=True, comment="CC-E-NNNNNN-D, printed in the QR label")
+    country_code: Mapped[str2] = mapped_column(sa.ForeignKey("countries.code"), index=True)
+    logbook_id: Mapped[int] = mapped_column(sa.ForeignKey("logbooks.id"), index=True,
+                                            comment="The holder who registered it and looks after it")
+    owner_kind: Mapped[OwnerKind] = mapped_column(enum_type(OwnerKind, 16))
+    owner_name: Mapped[str255]
+    site_address: Mapped[str255]
+    kind: Mapped[EquipmentKind] = mapped_column(enum_type(EquipmentKind))
+    substance_code: Mapped[str] = mapped_column(sa.String(32), sa.ForeignKey("substances.code"))
+    nominal_charge: Mapped[Decimal] = mapped_column(KILOGRAMS, comment="kg, from the name plate")
+    description: Mapped[str255 | None] = mapped_column(comment="Make, model, serial number")
+    decommissioned_on: Mapped[date | None]
+    created_at: Mapped[created_at]
+    search_key: Mapped[str] = mapped_column(sa.String(800), default="", server_default="")
+
+    logbook: Mapped[Logbook] = relationship()
+    substance: Mapped[Substance] = relationship()
+    interventions: Mapped[list[Intervention]] = relationship(
+        back_populates="equipment", order_by="Intervention.performed_on.desc(), Intervention.id.desc()"
+    )
+
+    __table_args__ = (sa.CheckConstraint("nominal_charge > 0", name="charge_positive"),)
+
+
+class InterventionKind(enum.StrEnum):
+    INSTALLATION = "installation"
+    LEAK_CHECK = "leak_check"
+    REPAIR = "repair"
+    CHARGE = "charge"
+    RECOVERY = "recovery"
+    DECOMMISSIONING = "decommissioning"
+
+
+INTERVENTION_KIND_LABELS = {
+    InterventionKind.INSTALLATION: _l("Installation"),
+    InterventionKind.LEAK_CHECK: _l("Leak check"),
+    InterventionKind.REPAIR: _l("Repair"),
+    InterventionKind.CHARGE: _l("Charge (top-up)"),
+    InterventionKind.RECOVERY: _l("Recovery"),
+    InterventionKind.DECOMMISSIONING: _l("Decommissioning"),
+}
+
+
+class LeakCheckResult(enum.StrEnum):
+    NO_LEAK = "no_leak"
+    LEAK_FOUND = "leak_found"
+    LEAK_REPAIRED = "leak_repaired"
+
+
+LEAK_CHECK_RESULT_LABELS = {
+    LeakCheckResult.NO_LEAK: _l("No leak found"),
+    LeakCheckResult.LEAK_FOUND: _l("Leak found"),
+    LeakCheckResult.LEAK_REPAIRED: _l("Leak found and repaired"),
+}
+
+
+class Intervention(Base):
+    """Work done on equipment; charges and recoveries it causes are logbook entries pointing here."""
+
+    __tablename__ = "equipment_interventions"
+
+    id: Mapped[intpk]
+    equipment_id: Mapped[int] = mapped_column(sa.ForeignKey("equipment.id"), index=True)
+    logbook_id: Mapped[int] = mapped_column(sa.ForeignKey("logbooks.id"), index=True, comment="Who did the work")
+    kind: Mapped[InterventionKind] = mapped_column(enum_type(InterventionKind))
+    performed_on: Mapped[date]
+    leak_check_result: Mapped[LeakCheckResult | None] = mapped_column(enum_type(LeakCheckResult, 16))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_at: Mapped[created_at]
+    recorded_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_by_label: Mapped[str255]
+
+    equipment: Mapped[Equipment] = relationship(back_populates="interventions")
+    logbook: Mapped[Logbook] = relationship()
+    entries: Mapped[list[Entry]] = relationship(foreign_keys="Entry.intervention_id", viewonly=True,
+                                                order_by="Entry.id")
+
+    __table_args__ = (
+        sa.CheckConstraint("(kind = 'leak_check') = (leak_check_result IS NOT NULL)", name="leak_check_has_result"),
+    )
+

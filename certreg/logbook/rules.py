@@ -1,0 +1,298 @@
+"""The logbook's rules, as pure functions (no database): every channel obeys them.
+
+The web form, the API and the CSV import all build a :class:`Draft` and pass it through
+:func:`prepare` (shape and law) and :func:`check_stock` (balances) with a
+:class:`Context` describing the holder's country; the caller supplies the stock. Each
+refusal is a :class:`certreg.errors.ValidationFailed` with a stable code (listed in
+``REFUSAL_CODES`` and ``docs/logbook.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+
+from certreg.errors import FieldError, ValidationFailed
+from certreg.logbook.models import USED_CONDITIONS, Condition, Direction, EntryKind, UsedOdsSales
+
+GRAMS = Decimal("0.001")
+MAX_KG = Decimal("99999999999.999")
+ANNEX_AB = frozenset({"A", "B"})
+
+IN_KINDS = frozenset({EntryKind.IMPORT, EntryKind.PURCHASE, EntryKind.RECOVERY})
+OUT_KINDS = frozenset({EntryKind.EXPORT, EntryKind.SALE, EntryKind.CHARGE, EntryKind.SENT_FOR_DESTRUCTION,
+                       EntryKind.DESTROYED})
+PROCESSING_KINDS = frozenset({EntryKind.RECYCLING, EntryKind.RECLAMATION})
+#: Kinds a holder records directly (reversals and counterpart purchases come from other actions).
+RECORDABLE_KINDS = IN_KINDS | OUT_KINDS | PROCESSING_KINDS | {EntryKind.STOCK_COUNT}
+EQUIPMENT_KINDS = frozenset({EntryKind.CHARGE, EntryKind.RECOVERY})
+#: Placing on the market: the virgin Annex A/B ban applies to these.
+MARKET_KINDS = frozenset({EntryKind.SALE, EntryKind.IMPORT})
+
+#: Codes of refusals that are kept as refused attempts for the ministry (not mere typing errors).
+REFUSAL_CODES = frozenset({
+    "proof_of_origin_missing", "origin_is_own_country", "export_licence_missing", "destination_is_own_country",
+    "virgin_ods_banned", "used_ods_sale_not_allowed", "insufficient_stock", "condition_not_in_stock",
+    "equipment_refrigerant_mismatch", "equipment_decommissioned", "equipment_other_country", "sale_to_self",
+    "buyer_certificate_required",
+    # from certreg.certificates.services.check_purchase
+    "malformed_number", "unknown_certificate", "certificate_suspended", "certificate_revoked",
+    "certificate_expired", "certificate_superseded", "certificate_not_yet_valid", "category_not_allowed",
+    "activity_not_certified",
+})
+
+
+@dataclass(frozen=True)
+class SubstanceInfo:
+    code: str
+    annexes: frozenset[str]
+
+    @property
+    def is_annex_ab(self) -> bool:
+        return bool(self.annexes & ANNEX_AB)
+
+
+@dataclass(frozen=True)
+class EquipmentInfo:
+    id: int
+    code: str
+    country_code: str
+    substance_code: str
+    decommissioned_on: date | None
+
+
+@dataclass(frozen=True)
+class Context:
+    country_code: str
+    today: date
+    ban_date: date | None  # virgin Annex A/B may not be placed on the market from this date
+    used_ods_sales: UsedOdsSales
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An entry as asked for, before the rules. Quantities are ``Decimal`` kilograms."""
+
+    kind: EntryKind
+    operation_date: date
+    substance: SubstanceInfo
+    quantity: Decimal | None
+    condition: Condition = Condition.VIRGIN
+    from_condition: Condition | None = None
+    direction: Direction | None = None
+    counted_quantity: Decimal | None = None
+    book_quantity: Decimal | None = None
+    cylinders: tuple[str, ...] = ()
+    equipment: EquipmentInfo | None = None
+    intervention_id: int | None = None
+    counterparty_name: str | None = None
+    counterparty_country: str | None = None
+    buyer_certificate: str | None = None
+    document_numbers: str | None = None
+    import_licence: str | None = None
+    customs_declaration: str | None = None
+    origin_country: str | None = None
+    exporter_name: str | None = None
+    export_licence: str | None = None
+    destination_country: str | None = None
+    reason: str | None = None
+    note: str | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+Effect = tuple[str, Condition, Decimal]  # (substance code, condition, signed kg)
+
+
+def refuse(field_name: str | None, message: str, code: str) -> ValidationFailed:
+    if field_name is None:
+        return ValidationFailed(message, code=code)
+    return ValidationFailed.for_field(field_name, message, code)
+
+
+def parse_kilograms(text: str | Decimal | int | None, *, field_name: str = "quantity") -> Decimal:
+    """A quantity in kg: at most three decimals, positive, below 10^11. ``,`` is taken as a decimal point."""
+    if isinstance(text, Decimal):
+        value = text
+    else:
+        raw = str(text if text is not None else "").strip().replace(",", ".")
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            raise refuse(field_name, _("Enter the quantity in kilograms, e.g. 12.5."), "invalid_number") from None
+    if not value.is_finite():
+        raise refuse(field_name, _("Enter the quantity in kilograms, e.g. 12.5."), "invalid_number")
+    if value <= 0:
+        raise refuse(field_name, _("The quantity must be more than 0 kg."), "quantity_not_positive")
+    if value != value.quantize(GRAMS):
+        raise refuse(field_name, _("At most three decimals (grams)."), "quantity_precision")
+    if value > MAX_KG:
+        raise refuse(field_name, _("This quantity is too large."), "quantity_too_large")
+    return value.quantize(GRAMS)
+
+
+def _missing(draft: Draft, names: Iterable[str]) -> list[str]:
+    return [n for n in names if not getattr(draft, n)]
+
+
+def _missing_fields(names: list[str], message: str, code: str) -> ValidationFailed:
+    return ValidationFailed(message, code=code, fields={n: [FieldError(message, code)] for n in names})
+
+
+def prepare(draft: Draft, ctx: Context, *, book_quantity: Callable[[], Decimal] | None = None) -> Draft:
+    """Check the draft's shape and the law; return it completed (condition of a recovery, stock count delta).
+
+    ``book_quantity`` gives the current stock of the draft's substance and condition (only
+    stock counts need it). :raise ValidationFailed: with the rule's code.
+    """
+    kind = draft.kind
+    if kind not in RECORDABLE_KINDS:
+        raise refuse("kind", _("This kind of entry cannot be recorded directly."), "kind_not_recordable")
+    if draft.operation_date > ctx.today:
+        raise refuse("operation_date", _("The date of the operation cannot be in the future."), "date_in_future")
+
+    # conditions
+    if kind is EntryKind.RECOVERY:
+        if draft.condition not in (Condition.RECOVERED, Condition.VIRGIN):
+            raise refuse("condition", _("Gas recovered from equipment is recorded as recovered."), "invalid_condition")
+        draft = replace(draft, condition=Condition.RECOVERED)
+    elif kind is EntryKind.RECYCLING:
+        if draft.from_condition not in (None, Condition.RECOVERED):
+            raise refuse("from_condition", _("Recycling starts from recovered gas."), "invalid_condition")
+        draft = replace(draft, from_condition=Condition.RECOVERED, condition=Condition.RECYCLED)
+    elif kind is EntryKind.RECLAMATION:
+        source = draft.from_condition or Condition.RECOVERED
+        if source not in (Condition.RECOVERED, Condition.RECYCLED):
+            raise refuse("from_condition", _("Reclamation starts from recovered or recycled gas."), "invalid_condition")
+        draft = replace(draft, from_condition=source, condition=Condition.RECLAIMED)
+    elif draft.from_condition is not None:
+        raise refuse("from_condition", _("Only recycling and reclamation change the condition."), "invalid_condition")
+
+    # quantities
+    if kind is EntryKind.STOCK_COUNT:
+        if draft.counted_quantity is None:
+            raise refuse("counted_quantity", _("Enter the quantity counted."), "required")
+        if draft.counted_quantity < 0 or draft.counted_quantity != draft.counted_quantity.quantize(GRAMS):
+            raise refuse("counted_quantity", _("Enter the kilograms counted, at most three decimals."),
+                         "invalid_number")
+        if not draft.reason:
+            raise refuse("reason", _("Say why the stock differs (a stock count needs a reason)."), "reason_required")
+        book = book_quantity() if book_quantity is not None else Decimal(0)
+        delta = draft.counted_quantity - book
+        if delta == 0:
+            raise refuse("counted_quantity", _("The count matches the books: nothing to adjust."),
+                         "stock_count_matches")
+        draft = replace(draft, quantity=abs(delta), book_quantity=book,
+                        direction=Direction.IN if delta > 0 else Direction.OUT)
+    else:
+        if draft.quantity is None:
+            raise refuse("quantity", _("Enter the quantity in kilograms."), "required")
+        parse_kilograms(draft.quantity)
+        if draft.counted_quantity is not None or draft.direction is not None:
+            raise refuse("counted_quantity", _("Only stock counts have a counted quantity."), "not_applicable")
+
+    # what each kind must say
+    if kind in EQUIPMENT_KINDS:
+        equipment = draft.equipment
+        if equipment is None:
+            raise refuse("equipment", _("Choose the equipment (scan its QR label or search for it)."),
+                         "equipment_required")
+        if equipment.country_code != ctx.country_code:
+            raise refuse("equipment", _("This equipment is registered in another country."),
+                         "equipment_other_country")
+        if equipment.decommissioned_on is not None and kind is EntryKind.CHARGE:
+            raise refuse("equipment", _("This equipment was decommissioned."), "equipment_decommissioned")
+        if equipment.substance_code != draft.substance.code:
+            raise refuse("substance", _("This equipment is registered for %(code)s.", code=equipment.substance_code),
+                         "equipment_refrigerant_mismatch")
+    elif draft.equipment is not None:
+        raise refuse("equipment", _("Only charges and recoveries name equipment."), "not_applicable")
+
+    if kind is EntryKind.IMPORT:
+        missing = _missing(draft, ("import_licence", "customs_declaration", "origin_country", "exporter_name"))
+        if missing:
+            raise _missing_fields(missing, _("An import needs its proof of origin: import licence, customs "
+                                             "declaration, country of origin and exporter."), "proof_of_origin_missing")
+        if draft.origin_country == ctx.country_code:
+            raise refuse("origin_country", _("The country of origin of an import cannot be this country."),
+                         "origin_is_own_country")
+    if kind is EntryKind.EXPORT:
+        missing = _missing(draft, ("export_licence", "destination_country"))
+        if missing:
+            raise _missing_fields(missing, _("An export needs its export licence and country of destination."),
+                                  "export_licence_missing")
+        if draft.destination_country == ctx.country_code:
+            raise refuse("destination_country", _("An export goes to another country."),
+                         "destination_is_own_country")
+    if kind is EntryKind.SALE and not draft.buyer_certificate:
+        raise refuse("buyer_certificate", _("Type or scan the buyer's certificate number."),
+                     "buyer_certificate_required")
+    if kind is EntryKind.PURCHASE and not draft.counterparty_name:
+        raise refuse("counterparty_name", _("Name the seller."), "counterparty_required")
+
+    check_market(draft, ctx)
+    return draft
+
+
+def check_market(draft: Draft, ctx: Context) -> None:
+    """The ban on placing virgin Annex A/B substances (CFCs, halons, CTC ...) on the market, by sale or import."""
+    if draft.kind not in MARKET_KINDS or not draft.substance.is_annex_ab:
+        return
+    if ctx.ban_date is None or draft.operation_date < ctx.ban_date:
+        return
+    if draft.condition is Condition.VIRGIN:
+        raise refuse("condition", _("Virgin %(code)s (Annex A/B) may not be sold or imported since %(date)s.",
+                                    code=draft.substance.code, date=ctx.ban_date.isoformat()), "virgin_ods_banned")
+    allowed = {
+        UsedOdsSales.ALLOWED: USED_CONDITIONS,
+        UsedOdsSales.RECLAIMED_ONLY: {Condition.RECLAIMED},
+        UsedOdsSales.NONE: set(),
+    }[ctx.used_ods_sales]
+    if draft.condition not in allowed:
+        raise refuse("condition", _("This country does not allow %(condition)s %(code)s (Annex A/B) to be sold or "
+                                    "imported.", condition=draft.condition.value, code=draft.substance.code),
+                     "used_ods_sale_not_allowed")
+
+
+def effects(kind: EntryKind, substance_code: str, quantity: Decimal, condition: Condition,
+            from_condition: Condition | None = None, direction: Direction | None = None) -> list[Effect]:
+    """How an entry moves stock: ``[(substance, condition, signed kg), ...]``."""
+    if kind in IN_KINDS:
+        return [(substance_code, condition, quantity)]
+    if kind in OUT_KINDS:
+        return [(substance_code, condition, -quantity)]
+    if kind in PROCESSING_KINDS:
+        assert from_condition is not None
+        return [(substance_code, from_condition, -quantity), (substance_code, condition, quantity)]
+    if kind is EntryKind.STOCK_COUNT:
+        return [(substance_code, condition, quantity if direction is Direction.IN else -quantity)]
+    raise ValueError(f"no effects for {kind}")
+
+
+def reversed_effects(original: list[Effect]) -> list[Effect]:
+    return [(code, condition, -delta) for code, condition, delta in original]
+
+
+def check_stock(kind: EntryKind, moves: list[Effect], stock: Callable[[str, Condition], Decimal]) -> None:
+    """No stock may go negative. Selling used gas needs that much recorded in that condition.
+
+    :raise ValidationFailed: ``condition_not_in_stock`` (a sale of recovered, recycled or
+        reclaimed gas beyond what was recorded so: virgin gas declared "recovered") or
+        ``insufficient_stock``.
+    """
+    for code, condition, delta in moves:
+        if delta >= 0:
+            continue
+        have = stock(code, condition)
+        if have + delta >= 0:
+            continue
+        if kind is EntryKind.SALE and condition in USED_CONDITIONS:
+            raise refuse("condition", _("You have recorded only %(have)s kg of %(condition)s %(code)s: a sale as "
+                                        "%(condition)s needs that much recorded recovery, recycling or reclamation.",
+                                        have=f"{have:f}", condition=condition.value, code=code),
+                         "condition_not_in_stock")
+        raise refuse("quantity", _("Not enough stock: %(have)s kg of %(condition)s %(code)s recorded.",
+                                   have=f"{have:f}", condition=condition.value, code=code), "insufficient_stock")
