@@ -77,11 +77,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from certreg.api import bp as api_bp
+    from certreg.audit.views import bp as audit_bp
     from certreg.auth.views import bp as auth_bp
     from certreg.registry.views import bp as registry_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(registry_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)
 
 

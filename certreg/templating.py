@@ -18,6 +18,7 @@ NAVIGATION = [
     ("verify.scans", _l("My checks"), {Role.INSPECTOR}),
     ("logbook.index", _l("Logbook"), {Role.COMPANY_USER, Role.TECHNICIAN}),
     ("reports.dashboard", _l("Dashboard"), {Role.ADMIN, Role.AUDITOR}),
+    ("audit.index", _l("Audit trail"), {Role.ADMIN, Role.AUDITOR}),
     ("registry.search", _l("Public search"), None),
     ("auth.users", _l("Users"), {Role.ADMIN}),
     ("auth.account", _l("Account"), None),

@@ -20,19 +20,14 @@ def get_metadata():
     return target_db.metadata
 
 
-def include_object(obj, name, type_, reflected, compare_to):
-    # Database objects that are not ORM tables (e.g. PostgreSQL triggers' helper tables) are
-    # declared in the migrations only.
-    return not (type_ == "table" and reflected and name.startswith("pg_"))
+from pathlib import Path  # noqa: E402
+from importlib import util  # noqa: E402
 
-
-def render_item(type_, obj, autogen_context):
-    """Render certreg's TypeDecorators as their plain SQLAlchemy type, so migrations don't import app code."""
-    from sqlalchemy.types import TypeDecorator
-
-    if type_ == "type" and isinstance(obj, TypeDecorator):
-        return "sa." + repr(obj.impl)
-    return False
+_spec = util.spec_from_file_location("certreg_migrations_env_hooks", Path(__file__).with_name("env_hooks.py"))
+_hooks = util.module_from_spec(_spec)
+_spec.loader.exec_module(_hooks)
+include_object = _hooks.include_object
+render_item = _hooks.render_item
 
 
 def run_migrations_offline():

@@ -14,6 +14,7 @@ shared catalogue ``certreg/translations``.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,7 +75,8 @@ def extract(domain: Domain) -> Catalog:
         for lineno, message, comments, context in extract_from_file(
             func, str(path), keywords=KEYWORDS, options=options, strip_comment_tags=True
         ):
-            template.add(message, None, [(str(path.relative_to(ROOT)), lineno)], auto_comments=comments,
+            where = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+            template.add(message, None, [(where, lineno)], auto_comments=comments,
                          context=context)
     return template
 
@@ -113,8 +115,11 @@ def compile_all() -> None:
                 continue
             with path.open("rb") as fh:
                 catalog = read_po(fh, locale=lang)
-            with path.with_suffix(".mo").open("wb") as fh:
+            target = path.with_suffix(".mo")
+            partial = target.with_suffix(f".mo.{os.getpid()}")
+            with partial.open("wb") as fh:
                 write_mo(fh, catalog, use_fuzzy=False)
+            os.replace(partial, target)  # atomic: parallel test workers may compile at once
 
 
 def problems() -> list[str]:

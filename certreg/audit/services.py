@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import logging
-from datetime import date, datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any
+
+import sqlalchemy as sa
 
 from certreg.actors import Actor
 from certreg.audit.models import AuditEntry
@@ -45,6 +52,7 @@ def record(
 ) -> AuditEntry:
     """Add an audit entry in the current transaction (it is committed, or rolled back, with the change)."""
     if obj is not None:
+        obj = getattr(obj, "_get_current_object", lambda: obj)()
         object_type = object_type or type(obj).__tablename__.removesuffix("s")
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
         country_code = country_code or getattr(obj, "country_code", None)
@@ -72,3 +80,99 @@ def record(
 
 def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
     return {name: _jsonable(getattr(obj, name)) for name in fields}
+
+
+# --- reading the trail -----------------------------------------------------------------
+
+
+EXPORT_COLUMNS = ["id", "at", "actor", "country", "action", "object_type", "object_id", "summary", "reason",
+                  "before", "after"]
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    q: str | None = None
+    action: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @classmethod
+    def from_form(cls, form) -> AuditFilter:
+        valid = not form.errors
+        return cls(
+            q=form.q.data or None if valid else None,
+            action=form.action.data or None if valid else None,
+            date_from=form.date_from.data if valid else None,
+            date_to=form.date_to.data if valid else None,
+        )
+
+
+def can_read_trail(actor: Actor, country_code: str | None) -> bool:
+    from certreg.auth.models import Role
+
+    return actor.is_system or actor.in_country(country_code, Role.ADMIN, Role.AUDITOR)
+
+
+def _query(actor: Actor, filters: AuditFilter) -> sa.Select:
+    actor.require(can_read_trail(actor, actor.country_code))
+    query = sa.select(AuditEntry)
+    if not actor.is_system:
+        query = query.where(AuditEntry.country_code == actor.country_code)
+    if filters.action:
+        query = query.where(AuditEntry.action.startswith(filters.action, autoescape=True))
+    if filters.q:
+        needle = f"%{filters.q}%"
+        query = query.where(sa.or_(
+            AuditEntry.summary.ilike(needle), AuditEntry.actor_label.ilike(needle),
+            AuditEntry.object_id == filters.q, AuditEntry.reason.ilike(needle),
+        ))
+    if filters.date_from:
+        query = query.where(AuditEntry.at >= datetime.combine(filters.date_from, time.min, tzinfo=UTC))
+    if filters.date_to:
+        query = query.where(AuditEntry.at < datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=UTC))
+    return query.order_by(AuditEntry.id.desc())
+
+
+def search(actor: Actor, filters: AuditFilter, *, page: int = 1, per_page: int = 50):
+    """The actor's country's audit trail, newest first (administrators and auditors only)."""
+    return db.paginate(_query(actor, filters), page=page, per_page=per_page, error_out=False)
+
+
+def export_rows(actor: Actor, filters: AuditFilter) -> Iterator[list]:
+    """Rows for export, read in batches from the database (never the whole trail in memory).
+
+    Permission is checked now, not when the rows are first read.
+    """
+    query = _query(actor, filters).execution_options(yield_per=1000)
+    return _rows(query)
+
+
+def _rows(query: sa.Select) -> Iterator[list]:
+    yield EXPORT_COLUMNS
+    for entry in db.session.scalars(query):
+        yield [entry.id, entry.at.isoformat(), entry.actor_label, entry.country_code or "", entry.action,
+               entry.object_type, entry.object_id or "", entry.summary, entry.reason or "",
+               json.dumps(entry.before, ensure_ascii=False) if entry.before is not None else "",
+               json.dumps(entry.after, ensure_ascii=False) if entry.after is not None else ""]
+
+
+def csv_lines(rows: Iterable[list]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def xlsx_bytes(rows: Iterable[list]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("audit trail")
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

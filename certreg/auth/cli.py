@@ -11,8 +11,10 @@ from flask.cli import AppGroup
 from certreg.actors import Actor
 from certreg.auth import services
 from certreg.auth.models import Role
+from certreg.auth.forms import NewUserForm
 from certreg.errors import CertregError, ValidationFailed, roll_back
 from certreg.extensions import db
+from certreg.forms import form_from_json
 from certreg.registry.models import Company, Technician
 
 users_cli = AppGroup("users", help="Manage user accounts and API tokens.")
@@ -24,7 +26,7 @@ def fail(exc: CertregError) -> None:
     if isinstance(exc, ValidationFailed):
         for field, messages in exc.fields.items():
             for message in messages:
-                click.echo(f"  {field}: {message}", err=True)
+                click.echo(f"  {field}: {message} [{getattr(message, 'code', 'invalid')}]", err=True)
     sys.exit(1)
 
 
@@ -55,11 +57,16 @@ def create_user(email, role, country_code, display_name, company_reg, technician
             sa.select(Technician.id).where(Technician.country_code == country_code, Technician.national_id == technician_nid)
         ) or -1
     password = read_password(password_stdin)
-    data = services.UserData(
-        email=email, display_name=display_name or email, role=role, country_code=country_code,
-        company_id=company_id, technician_id=technician_id,
-    )
     try:
+        # The same form as the administrators' page checks the syntax.
+        form = form_from_json(NewUserForm, {
+            "email": email, "display_name": display_name or email, "role": role, "country_code": country_code,
+            "company_id": company_id, "technician_id": technician_id, "is_active": True, "password": password,
+        })
+        data = services.UserData(
+            email=form.email.data, display_name=form.display_name.data, role=form.role.data,
+            country_code=form.country_code.data, company_id=company_id, technician_id=technician_id,
+        )
         user = services.create_user(Actor.system(), data, password)
     except CertregError as exc:
         fail(exc)

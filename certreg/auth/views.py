@@ -33,7 +33,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("auth.home"))
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
         attempt = services.count_sign_in_attempt(form.email.data)
         db.session.commit()  # the attempt counts even though a wrong password fails the request
@@ -43,6 +43,8 @@ def login():
             db.session.rollback()
             form.form_errors.append(exc.message)
             status = exc.status
+            if getattr(exc, "retry_after", None):
+                headers["Retry-After"] = str(exc.retry_after)
         else:
             services.start_session(user, user_agent=request.user_agent.string)
             session.clear()  # no session fixation: a fresh cookie after sign-in
@@ -52,7 +54,7 @@ def login():
             return redirect(target if is_safe_next(target) else url_for("auth.home"))
     elif request.method == "POST":
         status = 422
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), status, headers
 
 
 @bp.post("/logout")
@@ -72,7 +74,7 @@ def logout():
 def account():
     form = PasswordForm()
     done = submit(form, lambda: services.set_password(
-        actor(), current_user, form.password.data, current_password=form.current_password.data))
+        actor(), actor().user, form.password.data, current_password=form.current_password.data))
     if done:
         logout_user()
         session.clear()
@@ -85,14 +87,14 @@ def account():
 @login_required
 def tokens():
     form = TokenForm()
-    done = submit(form, lambda: services.create_api_token(actor(), current_user, form.name.data))
+    done = submit(form, lambda: services.create_api_token(actor(), actor().user, form.name.data))
     new_token = None
     if done:
         new_token = done.result[1]
         form = TokenForm(formdata=None)
     return render_template(
         "auth/tokens.html", form=form, new_token=new_token,
-        tokens=services.list_api_tokens(actor(), current_user), revoke_form=EmptyForm(),
+        tokens=services.list_api_tokens(actor(), actor().user), revoke_form=EmptyForm(),
     ), form_status(form)
 
 

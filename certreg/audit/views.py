@@ -1,0 +1,42 @@
+"""The audit trail: every regulated change, searchable and exportable by administrators and auditors."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_login import login_required
+
+from certreg.audit import services
+from certreg.audit.forms import AuditFilterForm
+from certreg.auth.session import actor
+from certreg.web import page_arg
+
+bp = Blueprint("audit", __name__)
+
+
+def _filters() -> tuple[AuditFilterForm, services.AuditFilter]:
+    form = AuditFilterForm(request.args)
+    form.validate()
+    return form, services.AuditFilter.from_form(form)
+
+
+@bp.get("/audit")
+@login_required
+def index():
+    form, filters = _filters()
+    pagination = services.search(actor(), filters, page=page_arg())
+    return render_template("audit/index.html", form=form, pagination=pagination,
+                           query=request.args.to_dict(flat=True))
+
+
+@bp.get("/audit/export.<any(csv, xlsx):fmt>")
+@login_required
+def export(fmt: str):
+    """The filtered audit trail as CSV (streamed) or XLSX."""
+    _form, filters = _filters()
+    if fmt == "csv":
+        rows = services.export_rows(actor(), filters)
+        return Response(stream_with_context(services.csv_lines(rows)), mimetype="text/csv",
+                        headers={"Content-Disposition": "attachment; filename=audit-trail.csv"})
+    data = services.xlsx_bytes(services.export_rows(actor(), filters))
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename=audit-trail.xlsx"})

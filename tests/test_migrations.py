@@ -1,0 +1,56 @@
+"""The migrations build exactly the schema the models describe, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+import certreg.models  # noqa: F401
+from certreg.extensions import db
+from tests import dbutil
+from tests.conftest import make_test_app
+
+
+def schema_differences(app) -> list:
+    from importlib import util
+    from pathlib import Path
+
+    spec = util.spec_from_file_location("certreg_migrations_env_hooks", Path("migrations/env_hooks.py"))
+    hooks = util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                "include_object": hooks.include_object,
+                "render_as_batch": True,
+            },
+        )
+        return compare_metadata(context, db.metadata)
+
+
+@pytest.mark.live
+def test_upgrade_from_empty_matches_the_models_then_downgrade_and_upgrade_again():
+    url = dbutil.fresh_database("migrations")
+    app = make_test_app(url)
+    try:
+        dbutil.upgrade(app)
+        assert schema_differences(app) == []
+        with app.app_context():
+            countries = db.session.scalar(sa.text("SELECT count(*) FROM countries"))
+            db.session.remove()
+            assert countries == 17
+            downgrade(revision="base")
+            inspector = sa.inspect(db.engine)
+            assert set(inspector.get_table_names()) <= {"alembic_version"}
+            db.engine.dispose()
+            upgrade()
+        assert schema_differences(app) == []
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        dbutil.drop_database(url)
