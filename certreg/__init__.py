@@ -79,12 +79,16 @@ def register_blueprints(app: Flask) -> None:
     from certreg.api import bp as api_bp
     from certreg.audit.views import bp as audit_bp
     from certreg.auth.views import bp as auth_bp
+    from certreg.certificates.verify_views import bp as verify_bp
+    from certreg.certificates.views import bp as certificates_bp
     from certreg.registry.views import bp as registry_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(registry_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(certificates_bp)
+    app.register_blueprint(verify_bp)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -97,15 +101,24 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from certreg.auth.cli import users_cli
+    from certreg.certificates.cli import certificates_cli
     from certreg.demo.cli import demo_cli
     from certreg.keys.cli import keys_cli
+    from certreg.logbook.cli import logbook_cli
+    from certreg.substances.cli import substances_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(certificates_cli)
+    app.cli.add_command(substances_cli)
+    app.cli.add_command(logbook_cli)
 
 
 def register_template_helpers(app: Flask) -> None:
     from certreg import templating
 
     templating.init_app(app)
+    from certreg.certificates.views import init_app as certificate_panels
+
+    certificate_panels(app)

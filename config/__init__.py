@@ -68,6 +68,25 @@ class Config:
     # Page size of lists and API collections.
     PAGE_SIZE = _env_int("PAGE_SIZE", 50)
 
+    # --- certificates (docs/certificates.md) ---
+    # Default validity of a new certificate in years (the issue form's proposal), and the maximum.
+    CERTIFICATE_VALIDITY_YEARS = _env_int("CERTIFICATE_VALIDITY_YEARS", 5)
+    CERTIFICATE_MAX_YEARS = _env_int("CERTIFICATE_MAX_YEARS", 10)
+    # "Expiring soon" on lists and home pages: certificates whose last valid day is within N days.
+    CERTIFICATE_EXPIRING_DAYS = _env_int("CERTIFICATE_EXPIRING_DAYS", 60)
+    # Seconds each worker reuses the trust list (JWKS) and the signed status lists before rebuilding
+    # them from the database. Status changes reach offline verifiers only through the status list.
+    TRUST_LIST_CACHE_SECONDS = _env_int("TRUST_LIST_CACHE_SECONDS", 60)
+    STATUS_LIST_CACHE_SECONDS = _env_int("STATUS_LIST_CACHE_SECONDS", 60)
+    # The "ttl" signed into each status list: seconds a verifier may use it before fetching a new one.
+    STATUS_LIST_TTL_SECONDS = _env_int("STATUS_LIST_TTL_SECONDS", 24 * 3600)
+    # Offline verification shows the status in amber when the last sync is older than this many days.
+    VERIFY_OFFLINE_STALE_DAYS = _env_int("VERIFY_OFFLINE_STALE_DAYS", 7)
+    # Public verification (/v/<token>, POST /api/v1/verify, certificate status): requests per client
+    # (IP address, or user when signed in) per fixed window, counted in the database (all workers).
+    VERIFY_RATE_LIMIT = _env_int("VERIFY_RATE_LIMIT", 120)
+    VERIFY_RATE_WINDOW_SECONDS = _env_int("VERIFY_RATE_WINDOW_SECONDS", 60)
+
     # Logbooks. Secret key of the per-entry MAC (HMAC-SHA256) that lets `flask logbook verify` name a
     # tampered entry even when the attacker rewrote its hashes too: keep it out of the database and
     # never change it (entries keep their MACs). Required in production; elsewhere derived from SECRET_KEY.
@@ -92,6 +111,8 @@ class TestingConfig(Config):
     SERVER_NAME = None
     PUBLIC_BASE_URL = "https://certreg.example.org"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests only
+    TRUST_LIST_CACHE_SECONDS = 0
+    STATUS_LIST_CACHE_SECONDS = 0
     LOGBOOK_MAC_KEY = "testing-only-logbook-mac-key"  # the same in every test process
     LOGBOOK_CHECKPOINT_EVERY_ENTRIES = 0  # tests sign checkpoints when they want one
     LOGBOOK_CHECKPOINT_EVERY_SECONDS = 0

@@ -87,3 +87,31 @@ def token_id(plain: str) -> int:
     from certreg.auth.models import ApiToken
 
     return db.session.scalar(sa.select(ApiToken.id).where(ApiToken.token_hash == auth.sha256_hex(plain)))
+
+
+def ensure_keys(*countries: str) -> None:
+    """Signing keys for the countries that have none yet (KG, KZ and UZ by default)."""
+    from certreg.keys import services as keys
+
+    keys.ensure(SYSTEM, list(countries or ("KG", "KZ", "UZ")))
+    db.session.commit()
+
+
+def make_certificate(holder: Technician | Company | None = None, *, categories: tuple[str, ...] | None = None,
+                     valid_from: date | None = None, valid_until: date | None = None, actor: Actor = SYSTEM):
+    """Issue a certificate (a new KG technician's, unless ``holder`` is given), with signing keys ensured."""
+    from datetime import timedelta
+
+    from certreg.certificates import services as certificates
+
+    holder = holder if holder is not None else make_technician()
+    ensure_keys(holder.country_code)
+    kind = "company" if isinstance(holder, Company) else "technician"
+    valid_from = valid_from or date.today() - timedelta(days=30)
+    cert = certificates.issue(actor, certificates.IssueData(
+        holder_kind=kind, holder_id=holder.id,
+        categories=list(categories or (("CO-SERVICE",) if kind == "company" else ("A1",))),
+        valid_from=valid_from, valid_until=valid_until or valid_from.replace(year=valid_from.year + 5),
+    ))
+    db.session.commit()
+    return cert

@@ -770,7 +770,12 @@ class CertificateClaims:
 
 
 def _check_issuable(claims: CertificateClaims) -> None:
-    """Rules only the issuer enforces: NFC and Latin-script holder names."""
+    """Rules only the issuer enforces: NFC and Latin-script holder names.
+
+    Besides Latin letters (with combining marks) and `` -'.,’`` the issuer allows the
+    ASCII digits and ``&``, which company names need ("Service 2000 LLC", "Ivanov & Co").
+    Verifiers do not apply these rules (section 4 only bans control/format characters).
+    """
     name = claims.holder_name
     if unicodedata.normalize("NFC", name) != name:
         raise ValueError("holder name must be in Unicode NFC")
@@ -781,7 +786,7 @@ def _check_issuable(claims: CertificateClaims) -> None:
         if cat.startswith("L"):
             if not unicodedata.name(ch, "").startswith("LATIN "):
                 raise ValueError(f"holder name must be in Latin script, found {ch!r}")
-        elif cat == "Mn":
+        elif cat == "Mn" or ch in "0123456789&":
             continue
         elif ch not in _NAME_PUNCTUATION:
             raise ValueError(f"character {ch!r} not allowed in a holder name")

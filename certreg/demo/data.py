@@ -121,9 +121,71 @@ def load_registry() -> int:
     return created
 
 
+# Certificates: (country, holder kind, national ID or registration number, categories,
+#                valid from, valid until, what happens next: None | "suspend" | "revoke")
+NATIONAL_SCOPES = [
+    ("KG", "KG-ODS", "ODS recovery", "Извлечение ОРВ", ["recover", "purchase"], ["cfc", "hcfc"]),
+    ("KG", "KG-MAC", "Mobile air-conditioning", "Автомобильные кондиционеры",
+     ["install", "maintain", "repair", "recover", "purchase"], ["hfc", "hfo"]),
+    ("KZ", "KZ-HALON", "Halon fire protection", "Галоновое пожаротушение",
+     ["maintain", "recover", "decommission", "purchase"], ["halon"]),
+]
+CERTIFICATES = [
+    ("KG", "technician", "21203199000123", ["A1", "KG-ODS"], date(2025, 4, 1), date(2030, 3, 31), None),
+    ("KG", "technician", "11507198800456", ["A2", "KG-MAC"], date(2022, 1, 15), None, "expiring"),
+    ("KZ", "technician", "850612300111", ["A1", "B"], date(2024, 9, 1), date(2029, 8, 31), None),
+    ("KZ", "technician", "920101300222", ["II"], date(2024, 6, 1), date(2029, 3, 12), "suspend"),
+    ("UZ", "technician", "AB1234567", ["A1"], date(2025, 2, 1), date(2030, 1, 31), None),
+    ("KG", "company", "02304201710123", ["CO-SERVICE"], date(2025, 1, 10), date(2030, 1, 9), None),
+    ("KG", "company", "01811201510456", ["CO-DEALER", "CO-IMPORT"], date(2024, 3, 1), date(2029, 2, 28), "revoke"),
+    ("KZ", "company", "120540012345", ["CO-DEALER", "CO-IMPORT"], date(2025, 5, 1), date(2030, 4, 30), None),
+    ("KZ", "company", "150240098765", ["CO-IMPORT"], date(2025, 7, 1), date(2030, 6, 30), None),
+    ("UZ", "company", "305123456", ["CO-IMPORT", "CO-DEALER"], date(2025, 3, 1), date(2030, 2, 28), None),
+    ("UZ", "company", "306654321", ["CO-RECLAIM", "CO-DESTRUCT"], date(2025, 3, 1), date(2030, 2, 28), None),
+]
+
+
+def load_certificates() -> int:
+    """National scopes and certificates (one suspended, one revoked, one expiring soon).
+
+    Needs signing keys (``flask keys ensure --country KG --country KZ --country UZ``); countries
+    without a key are skipped.
+    """
+    from datetime import timedelta
+
+    from certreg.certificates import services as certificates
+    from certreg.certificates.models import CertificateCategory
+    from certreg.keys.services import active_key_row
+
+    created = 0
+    for country, code, name_en, name_ru, activities, substances in NATIONAL_SCOPES:
+        if db.session.scalar(sa.select(CertificateCategory.id).where(CertificateCategory.code == code)) is None:
+            certificates.create_national_scope(ACTOR, certificates.CategoryData(
+                country_code=country, code=code, name_en=name_en, name_ru=name_ru, activities=activities,
+                substances=substances))
+            created += 1
+    today = certificates.today()
+    for country, kind, key, categories, valid_from, valid_until, then in CERTIFICATES:
+        holder = _technician(country, key) if kind == "technician" else _company(country, key)
+        if holder is None or active_key_row(country) is None or certificates.holder_certificates(kind, holder.id):
+            continue
+        if then == "expiring":
+            valid_until = today + timedelta(days=25)
+        cert = certificates.issue(ACTOR, certificates.IssueData(
+            holder_kind=kind, holder_id=holder.id, categories=categories, valid_from=valid_from,
+            valid_until=valid_until))
+        if then == "suspend":
+            certificates.suspend(ACTOR, cert, "Logbook not kept for six months; inspection pending",
+                                 until=today + timedelta(days=60))
+        elif then == "revoke":
+            certificates.revoke(ACTOR, cert, "Sold virgin CFC-12 relabelled as HFC-134a (customs case 2026/117)")
+        created += 1
+    return created
+
+
 def load_all() -> int:
     """Load every feature's demo data, in dependency order."""
-    return load_registry()
+    return load_registry() + load_certificates()
 
 
 def logins_text() -> str:

@@ -86,6 +86,9 @@ def rotate(actor: Actor, country_code: str) -> SigningKey:
         old.status = KeyStatus.RETIRED
         old.retired_at = utcnow()
         old.public_jwk = {**old.public_jwk, "status": "retired"}
+        from certreg.certificates.services import key_publish_until
+
+        old.publish_until = key_publish_until(old)  # published while what it signed is valid
         db.session.flush()
         audit.record(actor, "signing_key.retire", old, object_id=old.kid, summary=f"Retired signing key {old.kid}")
     return _create(actor, country.code)

@@ -132,11 +132,22 @@ def _value(name: str, value: Any) -> Any:
     raise TypeError(f"{name}: cannot serialise {type(value).__name__}")
 
 
+_PLAIN = (int, str)
+
+
 def document(values: Mapping[str, Any], cylinders: Sequence[str]) -> dict[str, Any]:
     """The canonical object of an entry given its column values (by column name)."""
     doc: dict[str, Any] = {"v": VERSION, "cylinders": [str(c) for c in cylinders]}
     for member, column in FIELDS.items():
-        doc[member] = _value(member, values[column])
+        value = values[column]
+        if value is None:
+            doc[member] = None
+        elif type(value) in _PLAIN:
+            doc[member] = value
+        elif isinstance(value, Enum):
+            doc[member] = value.value
+        else:
+            doc[member] = _value(member, value)
     return doc
 
 

@@ -214,13 +214,20 @@ def append_many(head: Head, items: Sequence[tuple[dict[str, Any], Sequence[str]]
 
 
 def _bulk_insert(table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows through the driver (SQLAlchemy's per-row work costs more than the database's)."""
     if not rows:
-        return
-    if _dialect() != "postgresql":
-        db.session.execute(table.insert(), rows)
         return
     columns = [c.name for c in table.columns]
     raw = db.session.connection().connection.driver_connection
+    if _dialect() != "postgresql":
+        dialect = db.session.get_bind().dialect
+        processors = [(c.name, c.type._cached_bind_processor(dialect)) for c in table.columns]
+        cursor = raw.cursor()
+        cursor.executemany(
+            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",  # noqa: S608
+            [tuple(p(row.get(name)) if p else row.get(name) for name, p in processors) for row in rows])
+        cursor.close()
+        return
     with raw.cursor() as cursor, cursor.copy(
         f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"  # noqa: S608  (names from our own metadata)
     ) as copy:

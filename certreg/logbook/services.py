@@ -278,22 +278,45 @@ def find_equipment(code: str | None) -> Equipment | None:
     return db.session.scalar(sa.select(Equipment).where(Equipment.code == normalize_code(code)))
 
 
-def draft_from(data: EntryData, *, allowed_kinds: frozenset[EntryKind] = rules.RECORDABLE_KINDS) -> rules.Draft:
-    """Parse the syntax of an entry into a :class:`rules.Draft` (the rules come after)."""
+def substance_info(code: str, cache: dict[str, Any] | None = None) -> rules.SubstanceInfo:
+    """The catalogue entry for ``code`` (any of its names) as the rules need it.
+
+    :raise ValidationFailed: ``unknown_substance``.
+    """
+    if cache is not None and code in cache:
+        return cache[code]
+    substance = substances.resolve(code or "", field="substance")
+    info = rules.SubstanceInfo(substance.code, substance.annex_set)
+    if cache is not None:
+        cache[code] = info
+    return info
+
+
+def draft_from(data: EntryData, *, allowed_kinds: frozenset[EntryKind] = rules.RECORDABLE_KINDS,
+               cache: dict[str, Any] | None = None) -> rules.Draft:
+    """Parse the syntax of an entry into a :class:`rules.Draft` (the rules come after).
+
+    ``cache`` (a dict kept by the caller) saves catalogue and equipment look-ups in imports.
+    """
     kind = _enum(EntryKind, data.kind, "kind")
     if kind is None:
         raise ValidationFailed.for_field("kind", _("Choose the kind of entry."), "required")
     if kind not in allowed_kinds:
         raise ValidationFailed.for_field("kind", _("This kind of entry cannot be recorded directly."),
                                          "kind_not_recordable")
-    substance = substances.resolve(data.substance or "", field="substance")
+    substance = substance_info(data.substance, cache)
     equipment = None
     if _blank(data.equipment):
-        found = find_equipment(data.equipment)
-        if found is None:
-            raise ValidationFailed.for_field("equipment", _("No equipment with this id is registered."),
-                                             "unknown_equipment")
-        equipment = equipment_info(found)
+        key = ("equipment", data.equipment)
+        equipment = cache.get(key) if cache is not None else None
+        if equipment is None:
+            found = find_equipment(data.equipment)
+            if found is None:
+                raise ValidationFailed.for_field("equipment", _("No equipment with this id is registered."),
+                                                 "unknown_equipment")
+            equipment = equipment_info(found)
+            if cache is not None:
+                cache[key] = equipment
     quantity = None
     if data.quantity is not None and kind is not EntryKind.STOCK_COUNT:
         quantity = rules.parse_kilograms(data.quantity)
@@ -303,7 +326,7 @@ def draft_from(data: EntryData, *, allowed_kinds: frozenset[EntryKind] = rules.R
     return rules.Draft(
         kind=kind,
         operation_date=data.operation_date,
-        substance=rules.SubstanceInfo(substance.code, substance.annex_set),
+        substance=substance,
         quantity=quantity,
         condition=_enum(Condition, data.condition, "condition", Condition.VIRGIN),
         from_condition=_enum(Condition, data.from_condition, "from_condition"),
@@ -331,13 +354,18 @@ def draft_from(data: EntryData, *, allowed_kinds: frozenset[EntryKind] = rules.R
 class RefusalNote:
     """Keeps a :class:`Refusal` when a rule refuses (after the refused transaction is rolled back)."""
 
-    def __init__(self, actor: Actor, who: Holder, channel: Channel, details: dict[str, Any]) -> None:
+    def __init__(self, actor: Actor, who: Holder, channel: Channel,
+                 details: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
         self.actor_user_id = actor.user_id
         self.actor_label = actor.label
         self.who = who
         self.channel = channel
-        self.details = details
+        self._details = details  # the attempted input, or a function giving it (built only if refused)
         self.buyer: Holder | None = None
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return self._details() if callable(self._details) else self._details
 
     def attach(self, exc: ValidationFailed, **extra: Any) -> None:
         if exc.code not in rules.REFUSAL_CODES:

@@ -26,12 +26,35 @@ class HolderIds(NamedTuple):
 
 def holders_by_certificate_number(text: str) -> HolderIds:
     """Holders whose certificate has the number ``text`` (empty lists if none)."""
-    return HolderIds([], [])
+    from certreg.certificates.services import find_by_number
+
+    cert = find_by_number(text)
+    if cert is None:
+        return HolderIds([], [])
+    if cert.technician_id is not None:
+        return HolderIds([cert.technician_id], [])
+    return HolderIds([], [cert.company_id])
 
 
 def public_summaries(
     technicians: Sequence[Technician], companies: Sequence[Company]
 ) -> dict[tuple[str, int], Summary]:
-    result = {("technician", t.id): Summary() for t in technicians}
-    result.update({("company", c.id): Summary() for c in companies})
+    """Each holder's status today: that of the certificate that speaks for them (see
+    ``certificate_for_holder``), and the public facts of that certificate."""
+    from certreg.certificates import services as certificates
+
+    day = certificates.today()
+    result = {}
+    for kind, holders in (("technician", technicians), ("company", companies)):
+        for holder in holders:
+            cert = certificates.certificate_for_holder(kind, holder.id, day)
+            if cert is None:
+                result[(kind, holder.id)] = Summary()
+                continue
+            state = certificates.state_on(cert, day).value
+            status = "valid" if state in ("valid", "not_yet_valid") else state
+            result[(kind, holder.id)] = Summary(status=status, certificates=({
+                "number": cert.number, "status": state, "valid_until": cert.valid_until.isoformat(),
+                "categories": cert.category_codes,
+            },))
     return result

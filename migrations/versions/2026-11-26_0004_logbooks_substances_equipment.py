@@ -7,7 +7,7 @@ databases), stock balances, the per-country Merkle log heads, counterpart transf
 refused attempts, per-country settings, equipment and interventions.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-26 04:42:07.433759
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

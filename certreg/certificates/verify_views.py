@@ -1,0 +1,203 @@
+"""Public verification: ``/v/<token>`` (online verdict, works without JavaScript), the offline
+page shell and service worker of the installable verifier, the trust list, and "my checks"."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from certreg.actors import Actor
+from certreg.auth.models import Role
+from certreg.certificates import services
+from certreg.certificates.models import EVENT_LABELS
+from certreg.database import writes
+from certreg.extensions import db
+from certreg.web import page_arg
+
+bp = Blueprint("verify", __name__)
+
+SW_FILE = Path(__file__).resolve().parents[2] / "static" / "js" / "sw.js"
+
+VERDICT_COLOURS = {
+    "VALID": "ok", "UNKNOWN": "warn", "NOT_YET_VALID": "warn",
+    "INVALID_SIGNATURE": "bad", "REVOKED": "bad", "SUSPENDED": "bad", "EXPIRED": "bad", "SUPERSEDED": "bad",
+}
+
+
+_texts_cache: dict[str, dict] = {}
+
+
+def verdict_texts() -> dict[str, dict[str, str]]:
+    """Headline and explanation of every verdict, in the reader's language (built once per language)."""
+    language = str(get_locale() or "en")
+    cached = _texts_cache.get(language)
+    if cached is None:
+        cached = _texts_cache[language] = _verdict_texts()
+    return cached
+
+
+def _verdict_texts() -> dict[str, dict[str, str]]:
+    return {
+        "VALID": {"word": _("VALID"), "detail": _("The certificate is genuine, in date and not suspended or revoked.")},
+        "INVALID_SIGNATURE": {"word": _("INVALID SIGNATURE"),
+                              "detail": _("This is not a genuine certificate: the signature does not verify. "
+                                          "Treat the card as forged.")},
+        "REVOKED": {"word": _("REVOKED"), "detail": _("The certificate was revoked by the issuing authority.")},
+        "SUSPENDED": {"word": _("SUSPENDED"), "detail": _("The certificate is suspended at the moment.")},
+        "EXPIRED": {"word": _("EXPIRED"), "detail": _("The certificate is no longer valid: its end date has passed.")},
+        "SUPERSEDED": {"word": _("REPLACED"),
+                       "detail": _("This certificate was replaced by a newer one. Ask for the current card.")},
+        "NOT_YET_VALID": {"word": _("NOT YET VALID"), "detail": _("The certificate is not valid yet.")},
+        "UNKNOWN": {"word": _("UNKNOWN"),
+                    "detail": _("The certificate could not be checked (unknown key or status). Check it online "
+                                "or call the issuing authority.")},
+    }
+
+
+def page_texts() -> dict:
+    """Everything the offline page says, rendered here so that no English lives in JavaScript."""
+    language = str(get_locale() or "en")
+    from certreg.i18n import country_name
+    from certreg.registry.services import active_countries
+
+    return {
+        "verdicts": verdict_texts(),
+        "colours": VERDICT_COLOURS,
+        "labels": {
+            "holder": _("Holder"), "number": _("Certificate number"), "categories": _("Categories"),
+            "validity": _("Valid"), "country": _("Issuing country"), "kind": _("Holder is a"),
+            "technician": _("technician"), "company": _("company"),
+        },
+        "validity": _("from %(start)s to %(end)s", start="{from}", end="{until}"),
+        "statusAsOf": _("Checked offline on this phone. Status as of %(time)s.", time="{time}"),
+        "statusStale": _("The status list on this phone is more than %(days)s days old: connect to the internet "
+                         "to refresh it before relying on the status.", days="{days}"),
+        "statusUnchecked": _("The status (suspended or revoked) could not be checked offline: open this page "
+                             "once with a connection."),
+        "checking": _("Checking…"),
+        "offlineNoData": _("This phone has no trust list yet. Open any certificate page once with an internet "
+                           "connection, then scanning works offline."),
+        "synced": _("Ready to check certificates offline."),
+        "categoryNames": services.category_names(language),
+        "countries": {c.code: country_name(c.code) for c in active_countries()},
+    }
+
+
+def _client() -> str:
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"ip:{request.remote_addr or 'unknown'}"
+
+
+def _inspector() -> Actor | None:
+    if current_user.is_authenticated and current_user.role is Role.INSPECTOR:
+        return Actor.of(current_user._get_current_object())
+    return None
+
+
+@bp.get("/v/<token>")
+@writes
+def verify(token: str):
+    """The verdict first and large, then the public facts of the certificate; nothing more personal.
+
+    Counts the request against the client's rate limit and records the scan (with the inspector
+    if one is signed in) in the same transaction. A signed-in inspector also sees the history and
+    the holder's current employer. Without JavaScript the page is complete.
+    """
+    services.count_verification(_client())
+    result = services.verify_online(token)
+    inspector = _inspector()
+    services.record_scan(result, channel="page", inspector=inspector)
+    details = None
+    if inspector is not None and result.certificate is not None:
+        cert = result.certificate
+        employers = cert.technician.current_employers if cert.technician is not None else []
+        details = {"events": cert.events, "employers": employers}
+    body = render_template(
+        "certificates/verify.html", mode="online", result=result, verdict=result.verdict.value,
+        colour=VERDICT_COLOURS[result.verdict.value], texts=verdict_texts(), details=details,
+        event_labels=EVENT_LABELS, page_data={"synced": _("Ready to check certificates offline.")},
+        category_names=services.category_names(str(get_locale() or "en")),
+        stale_days=current_app.config["VERIFY_OFFLINE_STALE_DAYS"],
+    )
+    db.session.commit()
+    return body
+
+
+@bp.get("/verify/offline")
+def offline_shell():
+    """The page the service worker shows for ``/v/...`` without a network: it verifies in the browser."""
+    return render_template(
+        "certificates/verify.html", mode="offline", result=None, verdict=None, colour="warn",
+        texts=verdict_texts(), details=None, event_labels=EVENT_LABELS,
+        page_data=page_texts(), category_names={},
+        stale_days=current_app.config["VERIFY_OFFLINE_STALE_DAYS"],
+    )
+
+
+def offline_assets() -> list[str]:
+    """What the service worker keeps for offline use: the page shell, its styles and scripts."""
+    static = Path(current_app.static_folder)
+    scripts = ["js/verify-page.js", "js/verify-core.js"] + sorted(
+        str(p.relative_to(static)) for p in (static / "vendor" / "cborg").rglob("*.js"))
+    return ["/verify/offline", "/manifest.webmanifest", "/static/css/app.css", "/static/img/icon.svg"] + [
+        f"/static/{path}" for path in scripts]
+
+
+def asset_versions() -> list[str]:
+    static = Path(current_app.static_folder)
+    return [f"{p}:{p.stat().st_mtime_ns}" for p in sorted(static.rglob("*")) if p.suffix in (".js", ".css")]
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, served from the root so that its scope covers ``/v/``."""
+    text = SW_FILE.read_text(encoding="utf-8").replace("/* ASSETS */ []", json.dumps(offline_assets()))
+    version = hashlib.sha256("".join(asset_versions()).encode() + text.encode()).hexdigest()[:12]
+    text = text.replace("/* VERSION */ 'dev'", json.dumps(version))
+    response = Response(text, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    data = {
+        "name": _("certreg certificate check"),
+        "short_name": _("Certificate check"),
+        "start_url": "/verify/offline",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#0b5e7e",
+        "icons": [{"src": "/static/img/icon.svg", "sizes": "any", "type": "image/svg+xml"}],
+    }
+    response = Response(json.dumps(data, ensure_ascii=False), mimetype="application/manifest+json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks():
+    """The trust list: every country's published signing keys (active and still-needed retired ones)."""
+    response = jsonify(services.jwks_document())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/verify/scans")
+@login_required
+def scans():
+    """An inspector's own checks, newest first."""
+    from certreg.auth.session import actor
+
+    pagination = services.my_scans(actor(), page=page_arg())
+    return render_template("certificates/scans.html", pagination=pagination, colours=VERDICT_COLOURS,
+                           texts=verdict_texts())

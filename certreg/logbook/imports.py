@@ -1,0 +1,296 @@
+"""Importing paper logbooks from CSV: all lines or none, every bad line reported with its reason.
+
+File format (``docs/logbook.md`` has an example): UTF-8 (a BOM is allowed), comma-separated,
+RFC 4180 quoting, one header line naming the columns (any order, unknown names refused).
+Required columns: ``date``, ``kind``, ``substance``, and ``quantity_kg`` (or ``counted_kg``
+for stock counts). Optional: ``condition``, ``from_condition``, ``cylinders`` (serial
+numbers separated by ``;``), ``equipment`` (equipment id ``CC-E-NNNNNN-D``),
+``counterparty``, ``counterparty_country``, ``counterparty_registration``,
+``buyer_certificate``, ``documents``, ``import_licence``, ``customs_declaration``,
+``origin_country``, ``exporter``, ``export_licence``, ``destination_country``, ``reason``,
+``note``. Dates are ``YYYY-MM-DD`` or ``DD.MM.YYYY``; quantities use ``.`` or ``,`` as the
+decimal mark, at most three decimals. Lines are applied in file order with the same rules
+as any other entry (a sale needs its buyer's valid certificate, stock never goes
+negative, ...). Reversals cannot be imported: import the corrected line instead.
+
+Everything happens in one transaction, written in chunks as lines pass; a process killed
+half-way leaves nothing behind (the transaction is never committed). The same file is
+not imported twice into one logbook.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from certreg.actors import Actor
+from certreg.audit import services as audit
+from certreg.db import utcnow
+from certreg.errors import ValidationFailed
+from certreg.extensions import db
+from certreg.logbook import checkpointing, ledger, rules, services
+from certreg.logbook.models import Channel, EntryKind, ImportBatch, Transfer, TransferKind, TransferStatus
+
+logger = logging.getLogger(__name__)
+
+COLUMNS = {
+    "date": "operation_date", "kind": "kind", "substance": "substance", "quantity_kg": "quantity",
+    "condition": "condition", "from_condition": "from_condition", "cylinders": "cylinders",
+    "equipment": "equipment", "counterparty": "counterparty_name", "counterparty_country": "counterparty_country",
+    "counterparty_registration": "counterparty_registration", "buyer_certificate": "buyer_certificate",
+    "documents": "document_numbers", "import_licence": "import_licence",
+    "customs_declaration": "customs_declaration", "origin_country": "origin_country", "exporter": "exporter_name",
+    "export_licence": "export_licence", "destination_country": "destination_country",
+    "counted_kg": "counted_quantity", "reason": "reason", "note": "note",
+}
+REQUIRED = ("date", "kind", "substance")
+MAX_ERRORS = 1000
+CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class LineError:
+    line: int  # 1 is the header
+    field: str | None
+    code: str
+    message: str
+
+    def describe(self) -> str:
+        return f"line {self.line}: " + (f"{self.field}: " if self.field else "") + f"{self.message} [{self.code}]"
+
+
+@dataclass
+class ImportResult:
+    lines: int = 0
+    entries: int = 0
+    batch_id: int | None = None
+    errors: list[LineError] = field(default_factory=list)
+    refusals: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ImportRefused(ValidationFailed):
+    """The file was refused; ``result.errors`` names every bad line."""
+
+    def __init__(self, result: ImportResult) -> None:
+        super().__init__(_("The file was not imported: %(n)s line(s) refused.", n=len(result.errors)),
+                         code="import_refused")
+        self.result = result
+        self.after_rollback.extend(result.refusals)
+
+
+def parse_date(text: str) -> date:
+    text = text.strip()
+    try:
+        if len(text) == 10 and text[4] == "-":
+            return date.fromisoformat(text)
+        if len(text) == 10 and text[2] == "." and text[5] == ".":
+            return date(int(text[6:]), int(text[3:5]), int(text[:2]))
+    except ValueError:
+        pass
+    raise ValidationFailed.for_field("date", _("Write the date as YYYY-MM-DD or DD.MM.YYYY."), "invalid_date")
+
+
+def _entry_data(row: dict[str, str]) -> services.EntryData:
+    values: dict[str, Any] = {}
+    for column, text in row.items():
+        name = COLUMNS[column]
+        text = (text or "").strip()
+        if name == "operation_date":
+            values[name] = parse_date(text) if text else None
+        elif name == "cylinders":
+            values[name] = [c for c in (p.strip() for p in text.replace("|", ";").split(";")) if c]
+        elif name == "counted_quantity":
+            if text:
+                try:
+                    values[name] = Decimal(text.replace(",", "."))
+                except ArithmeticError:
+                    raise ValidationFailed.for_field("counted_kg", _("Enter the kilograms counted."),
+                                                     "invalid_number") from None
+        elif name == "quantity":
+            values[name] = text or None
+        else:
+            values[name] = text or None
+    if values.get("operation_date") is None:
+        raise ValidationFailed.for_field("date", _("The date is missing."), "required")
+    if values.get("kind") == EntryKind.REVERSAL.value:
+        raise ValidationFailed.for_field("kind", _("Reversals cannot be imported: import the corrected line."),
+                                         "kind_not_recordable")
+    return services.EntryData(**values)
+
+
+def _rows(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed(_("The file is not UTF-8 text."), code="not_utf8") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if not header:
+        raise ValidationFailed(_("The file is empty."), code="empty_file")
+    header = [h.strip().lower() for h in header]
+    unknown = [h for h in header if h not in COLUMNS]
+    missing = [h for h in REQUIRED if h not in header]
+    if unknown or missing or len(set(header)) != len(header):
+        raise ValidationFailed(_("The header is wrong: unknown %(unknown)s, missing %(missing)s (see the import "
+                                 "format).", unknown=", ".join(unknown) or "-", missing=", ".join(missing) or "-"),
+                               code="bad_header")
+    try:
+        for raw in reader:
+            if not raw or all(not cell.strip() for cell in raw):
+                continue
+            if len(raw) != len(header):
+                yield reader.line_num, {"__error__": f"{len(raw)}"}
+                continue
+            yield reader.line_num, dict(zip(header, raw))
+    except csv.Error as exc:
+        raise ValidationFailed(_("The file is not valid CSV near line %(line)s: %(error)s", line=reader.line_num,
+                                 error=str(exc)), code="bad_csv") from None
+
+
+def count_lines(data: bytes) -> int:
+    return max(data.count(b"\n") - (0 if data.endswith(b"\n") else -1) - 1, 0)
+
+
+def import_csv(actor: Actor, who: services.Holder, data: bytes, filename: str, *,
+               progress: Callable[[int], None] | None = None, channel: Channel = Channel.CSV) -> ImportResult:
+    """Check every line, and write them all if none is refused.
+
+    Returns the result; when ``result.errors`` is not empty, the caller must roll back (the
+    CLI raises :class:`ImportRefused` through :func:`run`). ``progress(n)`` is called as
+    lines are processed.
+    """
+    services.require_write(actor, who)
+    digest = hashlib.sha256(data).hexdigest()
+    logbook = services.logbook_for(who, create=True)
+    if db.session.scalar(sa.select(ImportBatch.id).where(ImportBatch.logbook_id == logbook.id,
+                                                         ImportBatch.sha256 == digest)):
+        raise ValidationFailed(_("This file was already imported into this logbook."), code="duplicate_import")
+    rows = _rows(data)
+    ctx = services.rule_context(who.country_code)
+    batch = ImportBatch(logbook_id=logbook.id, filename=filename[:255], sha256=digest, line_count=0,
+                        created_by_label=actor.label)
+    db.session.add(batch)
+    db.session.flush()
+    head = ledger.lock_head(who.country_code)
+    stock = ledger.Stock(logbook.id)
+    result = ImportResult(batch_id=batch.id)
+    now = utcnow()
+    pending: list[tuple[dict[str, Any], tuple[str, ...]]] = []
+    pending_transfers: list[tuple[int, TransferKind, int]] = []  # (index in pending, kind, receiver logbook)
+    buyers: dict[tuple[str, str, date], services.Buyer | ValidationFailed] = {}
+    logbook_ids: dict[services.Holder, int] = {}
+    cache: dict[Any, Any] = {}
+    seen = 0
+
+    def flush_pending() -> None:
+        if not pending:
+            return
+        ids = ledger.append_many(head, pending, chunk=CHUNK)
+        if pending_transfers:
+            db.session.execute(Transfer.__table__.insert(), [
+                {"kind": kind.value, "origin_entry_id": ids[index], "from_logbook_id": logbook.id,
+                 "to_logbook_id": receiver, "status": TransferStatus.PENDING.value, "created_at": now}
+                for index, kind, receiver in pending_transfers])
+        result.entries += len(ids)
+        pending.clear()
+        pending_transfers.clear()
+
+    for line, row in rows:
+        result.lines += 1
+        seen += 1
+        if progress and seen % 1000 == 0:
+            progress(1000)
+        note = None
+        try:
+            if "__error__" in row:
+                raise ValidationFailed(_("This line has %(n)s fields, the header has a different number.",
+                                         n=row["__error__"]), code="wrong_field_count")
+            entry = _entry_data(row)
+            note = services.RefusalNote(actor, who, channel,
+                                        lambda e=entry, n=line: {**e.jsonable(), "line": n, "file": filename})
+            draft = services.draft_from(entry, cache=cache)
+            buyer = None
+            if draft.kind is EntryKind.SALE:
+                rules.prepare(draft, ctx)
+                key = (draft.buyer_certificate or "", draft.substance.code, draft.operation_date)
+                if key not in buyers:
+                    try:
+                        buyers[key] = services._buyer(who, draft, note)
+                    except ValidationFailed as exc:
+                        buyers[key] = exc
+                        raise
+                cached = buyers[key]
+                if isinstance(cached, ValidationFailed):
+                    raise ValidationFailed(cached.message, code=cached.code, fields=cached.fields)
+                buyer = cached
+            receiver = services._export_receiver(who, entry, draft)
+            draft = rules.prepare(draft, ctx, book_quantity=lambda d=draft: stock.get(d.substance.code, d.condition))
+            moves = rules.effects(draft.kind, draft.substance.code, draft.quantity, draft.condition,
+                                  draft.from_condition, draft.direction)
+            rules.check_stock(draft.kind, moves, stock.get)
+        except ValidationFailed as exc:
+            if note is not None:
+                note.attach(exc)
+                result.refusals.extend(exc.after_rollback)
+            for field_name, messages in (exc.fields or {None: [exc.message]}).items():
+                for message in messages:
+                    result.errors.append(LineError(line, field_name, getattr(message, "code", exc.code),
+                                                   str(message)))
+            if len(result.errors) >= MAX_ERRORS:
+                break
+            continue
+        stock.apply(moves, 0)
+        if result.errors:
+            continue  # keep checking, write nothing more
+        extra: dict[str, Any] = {"import_id": batch.id}
+        counterparty = buyer.holder if buyer else receiver
+        if buyer is not None:
+            extra.update(counterparty_name=buyer.holder.name, counterparty_country=buyer.holder.country_code,
+                         buyer_certificate=buyer.certificate_number)
+        if counterparty is not None:
+            if counterparty not in logbook_ids:
+                logbook_ids[counterparty] = services.logbook_for(counterparty, create=True).id
+            extra["counterparty_logbook_id"] = logbook_ids[counterparty]
+            if receiver is not None and not draft.counterparty_name:
+                extra["counterparty_name"] = receiver.name
+            pending_transfers.append((len(pending), TransferKind.SALE if buyer else TransferKind.EXPORT,
+                                      logbook_ids[counterparty]))
+        pending.append((services._values(draft, logbook, actor, channel, now, **extra), draft.cylinders))
+        if len(pending) >= CHUNK:
+            flush_pending()
+    if progress and seen % 1000:
+        progress(seen % 1000)
+    if result.errors:
+        return result
+    flush_pending()
+    _save_stock(stock, now)
+    checkpointing.maybe_checkpoint(head, now)
+    ledger.save_head(head, now)
+    batch.line_count = result.lines
+    db.session.flush()
+    audit.record(actor, "logbook.import", batch, country_code=who.country_code,
+                 summary=f"Imported {result.entries} entries from {filename[:100]} into {who.ref}",
+                 after={"file": filename, "sha256": digest, "entries": result.entries})
+    logger.info("imported %s entries from %s into %s", result.entries, filename, who.ref)
+    return result
+
+
+def _save_stock(stock: ledger.Stock, now: datetime) -> None:
+    last = db.session.scalar(sa.select(sa.func.max(ledger.ENTRIES.c.id)).where(
+        ledger.ENTRIES.c.logbook_id == stock.logbook_id))
+    stock.last_entry = {key: last for key in stock.last_entry}
+    stock.save(now)

@@ -1,0 +1,81 @@
+// certreg service worker: keeps the certificate check page, the trust list (JWKS) and the
+// signed status lists, so that /v/<token> links opened without a network are verified in the
+// browser (static/js/verify-page.js + verify-core.js). Served at /sw.js (scope /), as a module.
+// The server fills in ASSETS and VERSION; no user-facing text lives here.
+
+const VERSION = /* VERSION */ 'dev'
+const CACHE = `certreg-verify-${VERSION}`
+const SHELL = '/verify/offline'
+const DATA = ['/.well-known/jwks.json', '/api/v1/status-list']
+const ASSETS = /* ASSETS */ []
+
+async function store (cache, url) {
+  const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store' })
+  if (response.ok) await cache.put(url, response.clone())
+  return response
+}
+
+async function refresh (urls) {
+  const cache = await caches.open(CACHE)
+  const results = await Promise.allSettled(urls.map((url) => store(cache, url)))
+  return results.every((r) => r.status === 'fulfilled' && r.value.ok)
+}
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(refresh([...ASSETS, ...DATA]).then(() => self.skipWaiting()))
+})
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) {
+      if (name.startsWith('certreg-verify-') && name !== CACHE) await caches.delete(name)
+    }
+    await self.clients.claim()
+  })())
+})
+
+async function networkFirst (request, cacheKey) {
+  const cache = await caches.open(CACHE)
+  try {
+    const response = await fetch(request)
+    if (response.ok && cacheKey) await cache.put(cacheKey, response.clone())
+    return response
+  } catch (error) {
+    const cached = await cache.match(cacheKey || request, { ignoreSearch: true })
+    if (cached) return cached
+    throw error
+  }
+}
+
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url)
+  if (url.origin !== self.location.origin || event.request.method !== 'GET') return
+  if (event.request.mode === 'navigate' && url.pathname.startsWith('/v/')) {
+    event.respondWith((async () => {
+      try {
+        const response = await fetch(event.request)
+        event.waitUntil(refresh([SHELL, ...DATA]))  // online: keep the offline copy current
+        return response
+      } catch (error) {
+        const cache = await caches.open(CACHE)
+        const shell = await cache.match(SHELL)
+        if (shell) return shell
+        throw error
+      }
+    })())
+    return
+  }
+  if (DATA.includes(url.pathname)) {
+    event.respondWith(networkFirst(event.request, url.pathname))
+    return
+  }
+  if (ASSETS.includes(url.pathname)) {
+    event.respondWith(networkFirst(event.request, url.pathname))
+  }
+})
+
+self.addEventListener('message', (event) => {
+  if (event.data !== 'sync') return
+  const port = event.ports && event.ports[0]
+  event.waitUntil(refresh([SHELL, ...ASSETS, ...DATA]).then((ok) => port && port.postMessage({ ok })))
+})
