@@ -17,7 +17,7 @@ millions of entries keeps a constant, small memory.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -54,6 +54,7 @@ class Selection:
     holder_kind: HolderKind | None = None
     logbook_id: int | None = None
     kind: EntryKind | None = None
+    among: sa.Select | None = field(default=None, compare=False)  # only these entry ids (an anomaly's evidence)
 
     @property
     def is_figure(self) -> bool:
@@ -133,6 +134,8 @@ def _query(selection: Selection) -> tuple[sa.Select, sa.Alias]:
         where.append(logbooks.c.holder_kind == selection.holder_kind.value)
     if selection.logbook_id is not None:
         where.append(e.c.logbook_id == selection.logbook_id)
+    if selection.among is not None:
+        where.append(e.c.id.in_(selection.among.scalar_subquery()))
     return sa.select(*columns).select_from(source).where(*where), e
 
 
