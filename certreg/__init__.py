@@ -82,10 +82,12 @@ def register_blueprints(app: Flask) -> None:
     from certreg.certificates.verify_views import bp as verify_bp
     from certreg.certificates.views import bp as certificates_bp
     from certreg.registry.views import bp as registry_bp
+    from certreg.reports.views import bp as reports_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(registry_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(verify_bp)

@@ -27,7 +27,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from certreg.reports.figures import COLUMNS, Amount, Article7Report, Column, Total
+from certreg.reports.figures import COLUMNS, Amount, Article7Report, Total
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv"
@@ -188,5 +188,36 @@ def article7_json(report: Article7Report, notes: Sequence[str]) -> dict[str, Any
     }
 
 
-def column_of(name: str) -> Column:
-    return Column(name)
+# --- HTTP responses ---------------------------------------------------------------------------
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]):
+    """A streamed CSV download (the rows are read while the response is sent)."""
+    from flask import Response, stream_with_context
+
+    return Response(stream_with_context(csv_lines(header, rows)), mimetype=CSV_MIMETYPE,
+                    headers={"Content-Disposition": f"attachment; filename={filename}.csv"})
+
+
+def xlsx_response(filename: str, sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]):
+    """A streamed XLSX download (built in a temporary file first, in constant memory)."""
+    from flask import Response, stream_with_context
+
+    return Response(stream_with_context(xlsx_chunks(sheets)), mimetype=XLSX_MIMETYPE,
+                    headers={"Content-Disposition": f"attachment; filename={filename}.xlsx"})
+
+
+def dict_rows(names: Sequence[str], rows: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
+    for row in rows:
+        yield [row.get(name) for name in names]
+
+
+def breakdown_header(key: str) -> list[str]:
+    return [key, *article7_header()]
+
+
+def breakdown_rows(reports: dict[Any, Article7Report]) -> Iterator[list[Any]]:
+    """The Article 7 table of each key (month, year or holder kind), the key in the first column."""
+    for key in sorted(reports):
+        for row in article7_rows(reports[key]):
+            yield [_text(key), *row]
