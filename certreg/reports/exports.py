@@ -221,3 +221,37 @@ def breakdown_rows(reports: dict[Any, Article7Report]) -> Iterator[list[Any]]:
     for key in sorted(reports):
         for row in article7_rows(reports[key]):
             yield [_text(key), *row]
+
+
+# --- anomaly lists --------------------------------------------------------------------------------
+
+ANOMALY_FIELDS = ["rank", "score", "kind", "holder_kind", "holder_id", "holder", "holder_registration", "equipment",
+                  "summary", "score_explanation", "reviewed", "reviewed_at", "reviewed_by", "review_note", "link"]
+
+
+def anomaly_link(a, *, external: bool = False) -> str:
+    """The anomaly's page (its evidence and review form)."""
+    from flask import url_for
+
+    return url_for("reports.anomaly", kind=a.kind.value, logbook_id=a.subject, country=a.country_code,
+                   date_from=a.period.date_from.isoformat(), date_to=a.period.date_to.isoformat(),
+                   equipment=a.equipment_id, _external=external)
+
+
+def anomaly_rows(found) -> Iterator[list[Any]]:
+    from certreg.reports import texts
+
+    for rank, a in enumerate(found, 1):
+        review = a.review
+        yield [rank, a.score, a.kind.value, a.holder.kind.value if a.holder else "", a.holder.id if a.holder else "",
+               a.holder.name if a.holder else a.country_code, (a.holder.registration or "") if a.holder else "",
+               a.facts.get("equipment", ""), texts.describe(a), texts.explanation(a), bool(review),
+               review.reviewed_at if review else None, review.reviewed_by_label if review else "",
+               review.note if review else "", anomaly_link(a, external=True)]
+
+
+def json_value(value: Any) -> Any:
+    """A value of an export row as JSON: decimals as exact strings, dates ISO, enums by value."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return _text(value)

@@ -61,7 +61,8 @@ class EntriesForm(PeriodForm):
 
 class AnomalyFilterForm(PeriodForm):
     kind = SelectField(_l("Kind"), validators=[Optional()],
-                       choices=_optional_choices(_l("All kinds"), ((k.value, v) for k, v in ANOMALY_KIND_LABELS.items())))
+                       choices=_optional_choices(_l("All kinds"),
+                                                 ((k.value, v) for k, v in ANOMALY_KIND_LABELS.items())))
     state = SelectField(_l("Status"), validators=[Optional()], default=ReviewState.OPEN.value,
                         choices=choices((s.value, REVIEW_STATE_LABELS[s]) for s in ReviewState))
 

@@ -13,9 +13,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certreg.auth.session import actor
-from certreg.errors import ValidationFailed
-from certreg.logbook.models import ENTRY_KIND_LABELS, EntryKind, HolderKind
-from certreg.reports import charts, exports, services, texts
+from certreg.logbook.models import ENTRY_KIND_LABELS, HolderKind
+from certreg.reports import charts, exports, queries, services, texts
 from certreg.reports import entries as raw
 from certreg.reports.anomalies import Anomaly, evidence_refusals, tamper_problems
 from certreg.reports.figures import ANNEX_ORDER, COLUMNS, Article7Report, Breakdown, Column, Period
@@ -38,49 +37,15 @@ bp = Blueprint("reports", __name__)
 
 
 def _valid(form) -> Any:
-    """A GET form's data; refused input is a 422 page (the same rule as the API)."""
-    if not form.validate():
-        raise ValidationFailed(fields=form.error_map())
-    return form
+    return queries.valid(form)
 
 
 def _country(form) -> str:
-    return (form.country.data or current_user.country_code).upper()
+    return queries.country(form, current_user.country_code)
 
 
 def _year(form, default: int) -> int:
     return form.year.data or default
-
-
-def _period(form, *, default: Period) -> Period:
-    if form.date_from.data or form.date_to.data:
-        period = Period(form.date_from.data or default.date_from, form.date_to.data or default.date_to)
-    elif form.year.data:
-        period = Period.year(form.year.data)
-    else:
-        period = default
-    if period.date_to < period.date_from:
-        raise ValidationFailed.for_field("date_to", _("The end of the period is before its start."), "period_reversed")
-    return period
-
-
-def this_year() -> Period:
-    today = date.today()
-    return Period(date(today.year, 1, 1), today)
-
-
-def last_year() -> int:
-    return date.today().year - 1
-
-
-def selection_from(form: EntriesForm) -> raw.Selection:
-    return raw.Selection(
-        country_code=_country(form), period=_period(form, default=Period.year(date.today().year)),
-        column=Column(form.column.data) if form.column.data else None,
-        substance=form.substance.data or None, annex=form.annex.data or None, group=form.group.data or None,
-        month=form.month.data, holder_kind=HolderKind(form.holder_kind.data) if form.holder_kind.data else None,
-        logbook_id=form.logbook_id.data, kind=EntryKind(form.kind.data) if form.kind.data else None,
-    )
 
 
 def entries_link(country: str, period: Period, **selection: Any) -> str:
@@ -88,10 +53,6 @@ def entries_link(country: str, period: Period, **selection: Any) -> str:
     args = raw.Selection(country, period).query_args()
     args.update({k: (v.value if hasattr(v, "value") else v) for k, v in selection.items() if v is not None})
     return url_for("reports.entries", **args)
-
-
-def _filename(*parts: Any) -> str:
-    return "-".join(str(p) for p in parts if p not in (None, "")).replace("/", "_")
 
 
 # --- number display ------------------------------------------------------------------------------
@@ -199,7 +160,7 @@ def dashboard():
 @login_required
 def article7():
     form = _valid(YearForm(request.args))
-    year = _year(form, last_year())
+    year = _year(form, queries.last_year())
     report = services.article7(actor(), _country(form), Period.year(year))
     return render_template("reports/article7.html", report=report, year=year, form=form, notes=texts.notes(),
                            **_page_context())
@@ -209,10 +170,10 @@ def article7():
 @login_required
 def article7_export(fmt: str):
     form = _valid(YearForm(request.args))
-    year = _year(form, last_year())
+    year = _year(form, queries.last_year())
     country = _country(form)
     report = services.article7(actor(), country, Period.year(year))
-    name = _filename("article7", country, year)
+    name = queries.filename("article7", country, year)
     if fmt == "csv":
         return exports.csv_response(name, exports.article7_header(), exports.article7_rows(report))
     return exports.xlsx_response(name, exports.article7_sheets(report, texts.notes()))
@@ -251,10 +212,11 @@ def breakdown():
 def breakdown_export(fmt: str):
     form = _valid(BreakdownForm(request.args))
     country, by, period, reports = _breakdown(form)
-    name = _filename("article7", country, str(period), by.value)
+    name = queries.filename("article7", country, str(period), by.value)
     if fmt == "csv":
         return exports.csv_response(name, exports.breakdown_header(by.value), exports.breakdown_rows(reports))
-    return exports.xlsx_response(name, [(by.value, exports.breakdown_header(by.value), exports.breakdown_rows(reports))])
+    sheet = (by.value, exports.breakdown_header(by.value), exports.breakdown_rows(reports))
+    return exports.xlsx_response(name, [sheet])
 
 
 # --- entries behind a figure ---------------------------------------------------------------------
@@ -264,7 +226,7 @@ def breakdown_export(fmt: str):
 @login_required
 def entries():
     form = _valid(EntriesForm(request.args))
-    selection = selection_from(form)
+    selection = queries.selection(form, current_user.country_code)
     page = services.entries_page(actor(), selection, page=page_arg())
     return render_template("reports/entries.html", selection=selection, page=page, form=form,
                            query=selection.query_args(), **_page_context())
@@ -274,11 +236,11 @@ def entries():
 @login_required
 def entries_export(fmt: str):
     form = _valid(EntriesForm(request.args))
-    selection = selection_from(form)
+    selection = queries.selection(form, current_user.country_code)
     names = raw.fields(selection)
     rows = exports.dict_rows(names, services.entry_rows(actor(), selection))
-    name = _filename("entries", selection.country_code, str(selection.period), selection.column and selection.column.value,
-                     selection.substance)
+    name = queries.filename("entries", selection.country_code, str(selection.period),
+                            selection.column and selection.column.value, selection.substance)
     if fmt == "csv":
         return exports.csv_response(name, names, rows)
     return exports.xlsx_response(name, [("entries", names, rows)])
@@ -288,29 +250,7 @@ def entries_export(fmt: str):
 
 
 def _anomaly_filters(form: AnomalyFilterForm) -> tuple[str, Period, list[AnomalyKind] | None, ReviewState]:
-    kinds = [AnomalyKind(form.kind.data)] if form.kind.data else None
-    state = ReviewState(form.state.data or ReviewState.OPEN.value)
-    return _country(form), _period(form, default=this_year()), kinds, state
-
-
-ANOMALY_FIELDS = ["rank", "score", "kind", "holder_kind", "holder_id", "holder", "holder_registration", "equipment",
-                  "summary", "score_explanation", "reviewed", "reviewed_at", "reviewed_by", "review_note", "link"]
-
-
-def anomaly_link(a: Anomaly, *, external: bool = False) -> str:
-    return url_for("reports.anomaly", kind=a.kind.value, logbook_id=a.subject, country=a.country_code,
-                   date_from=a.period.date_from.isoformat(), date_to=a.period.date_to.isoformat(),
-                   equipment=a.equipment_id, _external=external)
-
-
-def anomaly_rows(found: list[Anomaly]):
-    for rank, a in enumerate(found, 1):
-        review = a.review
-        yield [rank, a.score, a.kind.value, a.holder.kind.value if a.holder else "", a.holder.id if a.holder else "",
-               a.holder.name if a.holder else a.country_code, (a.holder.registration or "") if a.holder else "",
-               a.facts.get("equipment", ""), texts.describe(a), texts.explanation(a), bool(review),
-               review.reviewed_at if review else None, review.reviewed_by_label if review else "",
-               review.note if review else "", anomaly_link(a, external=True)]
+    return queries.anomaly_filters(form, current_user.country_code)
 
 
 @bp.get("/reports/anomalies")
@@ -323,7 +263,7 @@ def anomalies():
     query = {"country": country, "date_from": period.date_from.isoformat(), "date_to": period.date_to.isoformat(),
              "kind": form.kind.data or "", "state": state.value}
     return render_template("reports/anomalies.html", found=found, form=form, period=period, country=country,
-                           check=check, query=query, check_form=LogCheckForm(), anomaly_link=anomaly_link,
+                           check=check, query=query, check_form=LogCheckForm(), anomaly_link=exports.anomaly_link,
                            may_review=services.can_review(actor(), country),
                            **_page_context())
 
@@ -334,10 +274,10 @@ def anomalies_export(fmt: str):
     form = _valid(AnomalyFilterForm(request.args))
     country, period, kinds, state = _anomaly_filters(form)
     found = services.anomalies(actor(), country, period, kinds=kinds, state=state)
-    name = _filename("anomalies", country, str(period))
+    name = queries.filename("anomalies", country, str(period))
     if fmt == "csv":
-        return exports.csv_response(name, ANOMALY_FIELDS, anomaly_rows(found))
-    return exports.xlsx_response(name, [("anomalies", ANOMALY_FIELDS, anomaly_rows(found))])
+        return exports.csv_response(name, exports.ANOMALY_FIELDS, exports.anomaly_rows(found))
+    return exports.xlsx_response(name, [("anomalies", exports.ANOMALY_FIELDS, exports.anomaly_rows(found))])
 
 
 def _anomaly(kind: str, logbook_id: int, form) -> Anomaly:
@@ -345,7 +285,7 @@ def _anomaly(kind: str, logbook_id: int, form) -> Anomaly:
         anomaly_kind = AnomalyKind(kind)
     except ValueError:
         abort(404)
-    period = _period(form, default=this_year())
+    period = queries.period(form, default=queries.this_year())
     return services.anomaly(actor(), _country(form), period, anomaly_kind, logbook_id, form.equipment.data)
 
 
@@ -365,7 +305,7 @@ def _anomaly_page(found: Anomaly, review_form: ReviewForm | None = None):
     return render_template(
         "reports/anomaly.html", anomaly=found, evidence=services.evidence_page(me, found, page=page_arg()),
         refusals=evidence_refusals(found), problems=tamper_problems(found), review_form=review_form,
-        anomaly_link=anomaly_link, **_page_context(),
+        anomaly_link=exports.anomaly_link, **_page_context(),
     ), form_status(*([review_form] if review_form else []))
 
 
@@ -376,7 +316,8 @@ def evidence_export(kind: str, logbook_id: int, fmt: str):
     found = _anomaly(kind, logbook_id, form)
     names = raw.ENTRY_FIELDS
     rows = exports.dict_rows(names, services.evidence_rows(actor(), found))
-    name = _filename("evidence", found.kind.value, found.country_code, found.holder.id if found.holder else "log")
+    name = queries.filename("evidence", found.kind.value, found.country_code,
+                            found.holder.id if found.holder else "log")
     if fmt == "csv":
         return exports.csv_response(name, names, rows)
     return exports.xlsx_response(name, [("evidence", names, rows)])
@@ -393,7 +334,7 @@ def review(kind: str, logbook_id: int):
         form.note.data))
     if done:
         flash(_("Marked as reviewed."), "success")
-        return redirect(anomaly_link(found))
+        return redirect(exports.anomaly_link(found))
     return _anomaly_page(found, form)
 
 

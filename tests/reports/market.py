@@ -14,9 +14,9 @@ from datetime import date
 from decimal import Decimal
 
 from certreg.actors import Actor
+from certreg.db import utcnow
 from certreg.extensions import db
 from certreg.logbook import equipment as equipment_services
-from certreg.db import utcnow
 from certreg.logbook import ledger, rules, services
 from certreg.logbook.models import Condition, Entry, EntryKind
 from tests import factories
@@ -63,7 +63,8 @@ class Market:
         unit = self.register(f"Кондиционер склада {year}")
         self.work("installation", date(year, 4, 20), charge="8", equipment=unit)
         self.work("decommissioning", date(year, 9, 1), recovered="5", equipment=unit)
-        self.sell(tech, self.reclaimer, self.reclaimer_cert, "HCFC-22", "4", on=date(year, 9, 15), condition="recovered")
+        self.sell(tech, self.reclaimer, self.reclaimer_cert, "HCFC-22", "4", on=date(year, 9, 15),
+                  condition="recovered")
         record(self.reclaimer, "reclamation", "HCFC-22", "4", on=date(year, 10, 1), from_condition="recovered")
         self.sell(self.reclaimer, self.dealer, self.dealer_cert, "HCFC-22", "3", on=date(year, 10, 15),
                   condition="reclaimed")

@@ -126,7 +126,8 @@ def test_totals_per_annex_and_group(kz_2025):
     assert list(groups) == ["A/I", "B/II", "C/I", "E/I", "F/I"]
     # A/I: CFC-12 0.1 + CFC-115 0.00417792 ODP tonnes
     assert_amount(groups["A/I"].amount(Column.CONSUMPTION), "0.1069632", odp="0.10417792")
-    # F/I consumption: 174.8 + 79 + 52 + 34.2 = 340 kg; HFC-134a 249.964 + HFC-125 276.5 + HFC-143a 232.44 + HFC-32 23.085
+    # F/I consumption: 174.8 + 79 + 52 + 34.2 = 340 kg;
+    # CO2-eq: HFC-134a 249.964 + HFC-125 276.5 + HFC-143a 232.44 + HFC-32 23.085
     assert_amount(groups["F/I"].amount(Column.CONSUMPTION), "0.34", co2e="781.989")
     annexes = {t.label: t for t in report.totals_by_annex()}
     assert_amount(annexes["C"].amount(Column.IMPORTS_NEW), "1.0066368", odp="0.055365024")
