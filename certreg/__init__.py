@@ -107,6 +107,7 @@ def register_commands(app: Flask) -> None:
     from certreg.demo.cli import demo_cli
     from certreg.keys.cli import keys_cli
     from certreg.logbook.cli import logbook_cli
+    from certreg.reports.cli import reports_cli
     from certreg.substances.cli import substances_cli
 
     app.cli.add_command(users_cli)
@@ -115,6 +116,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(certificates_cli)
     app.cli.add_command(substances_cli)
     app.cli.add_command(logbook_cli)
+    app.cli.add_command(reports_cli)
 
 
 def register_template_helpers(app: Flask) -> None:
