@@ -80,13 +80,13 @@ def _scale(low: Decimal, high: Decimal) -> tuple[Decimal, Decimal, Decimal]:
 
 
 def stacked_columns(chart_id: str, title: str, unit: str, categories: Sequence[str],
-                    series: Sequence[tuple[str, Sequence[Decimal]]], fmt: Formatter, *, width: int = 640,
-                    height: int = 260) -> Chart:
-    """One column per category, each series stacked (positives up from zero, negatives down)."""
-    left, right, top_pad, bottom_pad = 64, 8, 12, 28
+                    series: Sequence[tuple[str, Sequence[Decimal], int]], fmt: Formatter, *, width: int = 560,
+                    height: int = 300) -> Chart:
+    """One column per category, each series ``(name, values, colour)`` stacked (positives up, negatives down)."""
+    left, right, top_pad, bottom_pad = 78, 8, 14, 34
     chart = Chart(chart_id, title, unit, width, height, plot_left=left, plot_right=width - right)
-    highs = [sum((max(values[i], ZERO) for _n, values in series), ZERO) for i in range(len(categories))]
-    lows = [sum((min(values[i], ZERO) for _n, values in series), ZERO) for i in range(len(categories))]
+    highs = [sum((max(values[i], ZERO) for _n, values, _c in series), ZERO) for i in range(len(categories))]
+    lows = [sum((min(values[i], ZERO) for _n, values, _c in series), ZERO) for i in range(len(categories))]
     low, high, step = _scale(min(lows, default=ZERO), max(highs, default=ZERO))
     plot_h = height - top_pad - bottom_pad
 
@@ -97,15 +97,15 @@ def stacked_columns(chart_id: str, title: str, unit: str, categories: Sequence[s
     tick = low
     while tick <= high:
         chart.grid.append(y_of(tick))
-        chart.y_labels.append(Label(left - 6, y_of(tick) + 4, fmt(tick), "end"))
+        chart.y_labels.append(Label(left - 6, y_of(tick) + 5, fmt(tick), "end"))
         tick += step
     slot = (width - left - right) / max(len(categories), 1)
     bar_w = max(4.0, slot * 0.6)
     for i, category in enumerate(categories):
         x = left + slot * i + (slot - bar_w) / 2
-        chart.x_labels.append(Label(left + slot * i + slot / 2, height - 8, category))
+        chart.x_labels.append(Label(left + slot * i + slot / 2, height - 10, category))
         up, down = ZERO, ZERO
-        for s, (name, values) in enumerate(series):
+        for name, values, colour in series:
             value = values[i]
             if not value:
                 continue
@@ -115,18 +115,19 @@ def stacked_columns(chart_id: str, title: str, unit: str, categories: Sequence[s
             else:
                 y0, y1 = y_of(down), y_of(down + value)
                 down += value
-            chart.rects.append(Rect(round(x, 1), round(y0, 1), round(bar_w, 1), round(max(y1 - y0, 1.0), 1), s,
+            chart.rects.append(Rect(round(x, 1), round(y0, 1), round(bar_w, 1), round(max(y1 - y0, 1.0), 1), colour,
                                     f"{category} — {name}: {fmt(value)} {unit}"))
-    chart.legend = [(s, name) for s, (name, _values) in enumerate(series)]
-    chart.table_head = ["", *(name for name, _values in series)]
-    chart.table_rows = [[category, *(fmt(values[i]) for _n, values in series)] for i, category in enumerate(categories)]
+    chart.legend = [(colour, name) for name, _values, colour in series]
+    chart.table_head = ["", *(name for name, _values, _c in series)]
+    chart.table_rows = [[category, *(fmt(values[i]) for _n, values, _c in series)]
+                        for i, category in enumerate(categories)]
     return chart
 
 
 def horizontal_bars(chart_id: str, title: str, unit: str, items: Sequence[tuple[str, Decimal, int]], fmt: Formatter,
-                    *, width: int = 640, bar_height: int = 22) -> Chart:
-    """One bar per item ``(label, value, series)``, largest first as given."""
-    left, right, top_pad = 150, 70, 6
+                    *, width: int = 560, bar_height: int = 30) -> Chart:
+    """One bar per item ``(label, value, colour)``, in the order given."""
+    left, right, top_pad = 120, 90, 6
     height = top_pad * 2 + bar_height * max(len(items), 1)
     chart = Chart(chart_id, title, unit, width, height, plot_left=left, plot_right=width - right)
     high = max((v for _l, v, _s in items), default=ZERO)
@@ -137,8 +138,8 @@ def horizontal_bars(chart_id: str, title: str, unit: str, items: Sequence[tuple[
         w = float(max(value, ZERO) / top) * span if top else 0.0
         chart.rects.append(Rect(left, y + 3, round(max(w, 1.0), 1), bar_height - 6, series,
                                 f"{label}: {fmt(value)} {unit}"))
-        chart.y_labels.append(Label(left - 6, y + bar_height / 2 + 4, label, "end"))
-        chart.x_labels.append(Label(left + max(w, 1.0) + 4, y + bar_height / 2 + 4, fmt(value), "start"))
+        chart.y_labels.append(Label(left - 6, y + bar_height / 2 + 5, label, "end"))
+        chart.x_labels.append(Label(left + max(w, 1.0) + 4, y + bar_height / 2 + 5, fmt(value), "start"))
     chart.table_head = ["", unit]
     chart.table_rows = [[label, fmt(value)] for label, value, _s in items]
     return chart

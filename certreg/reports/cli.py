@@ -28,8 +28,8 @@ def _write(chunks, output: Path | None, binary: bool) -> None:
             stream.write(chunk)
         stream.flush()
         return
-    with output.open("wb" if binary else "w", encoding=None if binary else "utf-8", newline="" if not binary else None) \
-            as fh:
+    opened = output.open("wb") if binary else output.open("w", encoding="utf-8", newline="")
+    with opened as fh:
         for chunk in chunks:
             fh.write(chunk)
 

@@ -77,7 +77,8 @@ class Selection:
 #: Export columns, in order (``docs/reports.md`` describes each).
 ENTRY_FIELDS = [
     "entry_id", "seq", "operation_date", "kind", "reverses", "reversed_by", "holder_kind", "holder_id", "holder",
-    "holder_registration", "substance", "condition", "quantity_kg", "counterparty", "counterparty_country",
+    "holder_registration", "substance", "condition", "quantity_kg", "direction", "counted_kg", "book_kg",
+    "counterparty", "counterparty_country",
     "buyer_certificate", "documents", "import_licence", "customs_declaration", "origin_country", "exporter",
     "export_licence", "destination_country", "equipment", "reason", "note", "channel", "recorded_at", "recorded_by",
 ]
@@ -99,7 +100,8 @@ def _query(selection: Selection) -> tuple[sa.Select, sa.Alias]:
         sa.func.coalesce(logbooks.c.company_id, logbooks.c.technician_id).label("holder_id"),
         sa.func.coalesce(companies.c.legal_name, technicians.c.full_name).label("holder"),
         companies.c.registration_number.label("holder_registration"),
-        e.c.substance_code.label("substance"), e.c.condition, e.c.quantity.label("quantity_kg"),
+        e.c.substance_code.label("substance"), e.c.condition, e.c.quantity.label("quantity_kg"), e.c.direction,
+        e.c.counted_quantity.label("counted_kg"), e.c.book_quantity.label("book_kg"),
         e.c.counterparty_name.label("counterparty"), e.c.counterparty_country, e.c.buyer_certificate,
         e.c.document_numbers.label("documents"), e.c.import_licence, e.c.customs_declaration, e.c.origin_country,
         e.c.exporter_name.label("exporter"), e.c.export_licence, e.c.destination_country,

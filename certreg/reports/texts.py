@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -33,6 +35,11 @@ HOLDER_KIND_LABELS = {
     HolderKind.TECHNICIAN: _l("Technicians"),
 }
 
+HOLDER_LABELS = {
+    HolderKind.COMPANY: _l("Company"),
+    HolderKind.TECHNICIAN: _l("Technician"),
+}
+
 UNIT_LABELS = {
     "metric_tonnes": _l("metric tonnes"),
     "odp_tonnes": _l("ODP tonnes"),
@@ -57,6 +64,13 @@ def kind_label(kind: AnomalyKind) -> str:
     return str(ANOMALY_KIND_LABELS[kind])
 
 
+def _kg(text: str) -> str:
+    """``"120.000"`` -> ``"120"``: kilograms as read, without trailing zeros."""
+    from certreg.reports.exports import plain
+
+    return plain(Decimal(text))
+
+
 def _codes(codes: dict[str, int]) -> str:
     return ", ".join(f"{code} ×{n}" if n > 1 else code for code, n in codes.items())
 
@@ -67,27 +81,27 @@ def describe(anomaly: Anomaly) -> str:
     kind = anomaly.kind
     if kind is AnomalyKind.MASS_BALANCE:
         return _("%(n)s stock count(s) far from the books: %(gross)s kg differ in total (net %(net)s kg).",
-                 n=f["counts"], gross=f["gross_kg"], net=f["net_kg"])
+                 n=f["counts"], gross=_kg(f["gross_kg"]), net=_kg(f["net_kg"]))
     if kind is AnomalyKind.REFUSED_ATTEMPTS:
         return _("%(n)s refused attempt(s) (%(codes)s), %(kg)s kg.", n=f["attempts"], codes=_codes(f["codes"]),
-                 kg=f["kg"])
+                 kg=_kg(f["kg"]))
     if kind is AnomalyKind.USED_WITHOUT_SOURCE:
-        parts = ", ".join(f"{code} {v['gap_kg']} kg" for code, v in f["substances"].items())
+        parts = ", ".join(f"{code} {_kg(v['gap_kg'])} kg" for code, v in f["substances"].items())
         return _("%(kg)s kg sold or exported as recovered, recycled or reclaimed beyond the recovery and confirmed "
-                 "purchases recorded (%(parts)s).", kg=f["gap_kg"], parts=parts)
+                 "purchases recorded (%(parts)s).", kg=_kg(f["gap_kg"]), parts=parts)
     if kind is AnomalyKind.UNCONFIRMED_TRANSFER:
         return _("%(n)s sale(s) or export(s) to registered holders not confirmed: %(disputed)s disputed, "
                  "%(pending)s pending for more than %(days)s days; %(kg)s kg.", n=f["transfers"],
-                 disputed=f["disputed"], pending=f["pending"], days=f["pending_days"], kg=f["kg"])
+                 disputed=f["disputed"], pending=f["pending"], days=f["pending_days"], kg=_kg(f["kg"]))
     if kind is AnomalyKind.IMPORT_WITHOUT_PROOF:
-        return _("%(n)s import(s) without complete proof of origin, %(kg)s kg.", n=f["imports"], kg=f["kg"])
+        return _("%(n)s import(s) without complete proof of origin, %(kg)s kg.", n=f["imports"], kg=_kg(f["kg"]))
     if kind is AnomalyKind.IMPORT_SURGE:
         return _("Imported %(kg)s kg: %(ratio)s times the average of %(average)s kg in the same period of earlier "
-                 "years.", kg=f["kg"], ratio=f["ratio"], average=f["average_kg"])
+                 "years.", kg=_kg(f["kg"]), ratio=f["ratio"], average=_kg(f["average_kg"]))
     if kind is AnomalyKind.CHRONIC_LEAKER:
         return _("Equipment %(code)s (%(substance)s): %(added)s kg topped up in 12 months, %(percent)s%% of its "
                  "%(nominal)s kg charge (threshold %(threshold)s%%).", code=f["equipment"], substance=f["substance"],
-                 added=f["added_kg"], percent=f["percent"], nominal=f["nominal_charge_kg"],
+                 added=_kg(f["added_kg"]), percent=f["percent"], nominal=_kg(f["nominal_charge_kg"]),
                  threshold=f["threshold_percent"])
     if kind is AnomalyKind.TAMPER:
         if f.get("first_bad_seq") is not None:
@@ -105,7 +119,8 @@ def explain(term: Term, kind: AnomalyKind) -> str:
     if term.code == "base":
         return _("%(points)s: %(kind)s", points=term.points, kind=kind_label(kind))
     if term.code == "quantity":
-        return _("+%(points)s: %(kg)s kg at stake (10 × log10(1 + kg), at most 40)", points=term.points, kg=p["kg"])
+        return _("+%(points)s: %(kg)s kg at stake (10 × log10(1 + kg), at most 40)", points=term.points,
+                 kg=_kg(p["kg"]))
     if term.code == "count":
         return _("+%(points)s: %(n)s occurrences (5 for each after the first, at most 30)", points=term.points,
                  n=p["n"])

@@ -93,7 +93,8 @@ def plain_filter(value: Decimal) -> str:
 def _page_context() -> dict[str, Any]:
     return {"column_labels": texts.COLUMN_LABELS, "columns": COLUMNS, "Column": Column,
             "kind_labels": ANOMALY_KIND_LABELS, "entry_kind_labels": ENTRY_KIND_LABELS,
-            "holder_kind_labels": texts.HOLDER_KIND_LABELS, "entries_link": entries_link,
+            "holder_kind_labels": texts.HOLDER_KIND_LABELS, "holder_labels": texts.HOLDER_LABELS,
+            "entries_link": entries_link,
             "describe": texts.describe, "explain": texts.explain, "can_review": services.can_review}
 
 
@@ -107,6 +108,7 @@ def dashboard_charts(board: services.Dashboard) -> list[charts.Chart]:
     categories = [str(y) for y in shown]
 
     def per_annex(column_sets: tuple[Column, ...], unit: str, annexes: tuple[str, ...]):
+        """``[(name, values, colour index), ...]``: one series per annex with figures, coloured by annex."""
         series = []
         for annex in annexes:
             values = []
@@ -119,7 +121,7 @@ def dashboard_charts(board: services.Dashboard) -> list[charts.Chart]:
                         value += getattr(total.amount(column), unit)
                 values.append(value)
             if any(values):
-                series.append((_("Annex %(annex)s", annex=annex), values))
+                series.append((_("Annex %(annex)s", annex=annex), values, ANNEX_ORDER.index(annex)))
         return series
 
     stacked_columns = charts.stacked_columns
@@ -138,9 +140,12 @@ def dashboard_charts(board: services.Dashboard) -> list[charts.Chart]:
               + r.amount(Column.IMPORTS_RECOVERED).metric_tonnes, ANNEX_ORDER.index(r.substance.annex))
              for r in top]
     items = [i for i in items if i[1]]
-    result.append(charts.horizontal_bars("imports-by-substance",
-                                         _("Imports by substance in %(year)s (metric tonnes)", year=board.year),
-                                         _("t"), items, fmt_tonnes))
+    by_substance = charts.horizontal_bars("imports-by-substance",
+                                          _("Imports by substance in %(year)s (metric tonnes)", year=board.year),
+                                          _("t"), items, fmt_tonnes)
+    by_substance.legend = [(ANNEX_ORDER.index(a), _("Annex %(annex)s", annex=a))
+                           for a in ANNEX_ORDER if any(ANNEX_ORDER.index(a) == i[2] for i in items)]
+    result.append(by_substance)
     return result
 
 
@@ -228,6 +233,7 @@ def entries():
     form = _valid(EntriesForm(request.args))
     selection = queries.selection(form, current_user.country_code)
     page = services.entries_page(actor(), selection, page=page_arg())
+    form.date_from.data, form.date_to.data = selection.period.date_from, selection.period.date_to
     return render_template("reports/entries.html", selection=selection, page=page, form=form,
                            query=selection.query_args(), **_page_context())
 
@@ -259,6 +265,7 @@ def anomalies():
     form = _valid(AnomalyFilterForm(request.args))
     country, period, kinds, state = _anomaly_filters(form)
     found = services.anomalies(actor(), country, period, kinds=kinds, state=state)
+    form.date_from.data, form.date_to.data = period.date_from, period.date_to
     check = services.latest_check(actor(), country)
     query = {"country": country, "date_from": period.date_from.isoformat(), "date_to": period.date_to.isoformat(),
              "kind": form.kind.data or "", "state": state.value}
