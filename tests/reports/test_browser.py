@@ -3,6 +3,7 @@ Article 7 XLSX, and the file holds the same figures as the page."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 
@@ -93,7 +94,8 @@ def test_auditor_sees_charts_and_downloads_the_same_figures(site):
             page.locator("[data-download=article7-xlsx]").click()
         download = info.value
         assert download.suggested_filename == "article7-KZ-2025.xlsx"
-        book = load_workbook(download.path(), read_only=True)
+        with open(download.path(), "rb") as fh:
+            book = load_workbook(io.BytesIO(fh.read()), read_only=True)
         rows = list(book["Article 7"].iter_rows(values_only=True))
         header = rows[0]
         in_file = {}
