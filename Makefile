@@ -52,6 +52,7 @@ run: install
 
 test: install-dev chromium
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python bench/smoke.py
 
 bench-smoke: install-dev
 	$(BIN)/python bench/smoke.py

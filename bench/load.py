@@ -14,12 +14,15 @@ import time
 from urllib.parse import urlsplit
 
 
-def _client(url: str, deadline: float, counts: list[int], index: int) -> None:
-    parts = urlsplit(url)
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
+def _client(urls: list[str], deadline: float, counts: list[int], index: int) -> None:
+    parts = urlsplit(urls[0])
+    paths = [urlsplit(u).path + (f"?{urlsplit(u).query}" if urlsplit(u).query else "") for u in urls]
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
     ok = 0
+    turn = index * 7919  # each client walks the list from a different place
     while time.monotonic() < deadline:
+        path = paths[turn % len(paths)]
+        turn += 1
         try:
             conn.request("GET", path)
             response = conn.getresponse()
@@ -36,10 +39,11 @@ def _client(url: str, deadline: float, counts: list[int], index: int) -> None:
     counts[index] = ok
 
 
-def _process(url: str, seconds: float, threads: int, queue) -> None:
+def _process(url: str | list[str], seconds: float, threads: int, queue) -> None:
+    urls = [url] if isinstance(url, str) else url
     deadline = time.monotonic() + seconds
     counts = [0] * threads
-    workers = [threading.Thread(target=_client, args=(url, deadline, counts, i)) for i in range(threads)]
+    workers = [threading.Thread(target=_client, args=(urls, deadline, counts, i)) for i in range(threads)]
     for w in workers:
         w.start()
     for w in workers:
@@ -47,9 +51,12 @@ def _process(url: str, seconds: float, threads: int, queue) -> None:
     queue.put(sum(counts))
 
 
-def requests_per_second(url: str, *, seconds: float = 10.0, processes: int = 2, threads: int = 4) -> float:
+def requests_per_second(url: str | list[str], *, seconds: float = 10.0, processes: int = 2, threads: int = 4
+                        ) -> float:
+    """Successful requests per second; with a list of URLs, each client cycles through them."""
     queue = multiprocessing.Queue()
-    procs = [multiprocessing.Process(target=_process, args=(url, seconds, threads, queue)) for _ in range(processes)]
+    procs = [multiprocessing.Process(target=_process, args=(url, seconds, threads, queue))
+             for _ in range(processes)]
     start = time.monotonic()
     for p in procs:
         p.start()

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 BENCHES = [
-    ("bench/verify.py", ["--seconds", "1", "--smoke"]),
+    ("bench/verify.py", ["--seconds", "1", "--certificates", "5", "--smoke"]),
 ]
 
 

@@ -91,6 +91,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(verify_bp)
+    from certreg.logbook.views import bp as logbook_bp
+    from certreg.substances.views import bp as substances_bp
+
+    app.register_blueprint(logbook_bp)
+    app.register_blueprint(substances_bp)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -126,3 +131,6 @@ def register_template_helpers(app: Flask) -> None:
     from certreg.certificates.views import init_app as certificate_panels
 
     certificate_panels(app)
+    from certreg.logbook.views import init_app as logbook_panels
+
+    logbook_panels(app)

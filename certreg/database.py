@@ -23,10 +23,17 @@ _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_begin_
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def writes(view: F) -> F:
-    """Mark a GET view that writes to the database (it begins an immediate transaction)."""
-    view._certreg_writes = True  # type: ignore[attr-defined]
-    return view
+def writes(view: F | None = None, *, when: Callable[[], bool] | None = None):
+    """Mark a GET view that writes to the database (it begins an immediate transaction).
+
+    ``@writes(when=predicate)``: only when ``predicate()`` is true for the request.
+    """
+
+    def mark(func: F) -> F:
+        func._certreg_writes = when or True  # type: ignore[attr-defined]
+        return func
+
+    return mark(view) if view is not None else mark
 
 
 @contextmanager
@@ -66,7 +73,8 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def choose_transaction_mode() -> None:
         view = app.view_functions.get(request.endpoint or "")
-        immediate = request.method not in ("GET", "HEAD", "OPTIONS") or getattr(view, "_certreg_writes", False)
+        marker = getattr(view, "_certreg_writes", False)
+        immediate = request.method not in ("GET", "HEAD", "OPTIONS") or (marker() if callable(marker) else marker)
         _immediate.set(immediate)
 
     @app.teardown_request

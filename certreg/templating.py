@@ -7,7 +7,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from certreg.auth.models import ROLE_LABELS, Role
+from certreg.logbook.models import EQUIPMENT_MENU_LABEL
 from certreg.registry.models import ACTIVITY_LABELS
+from certreg.substances.models import MENU_LABEL as SUBSTANCES_MENU_LABEL
 
 # (endpoint, label, roles that see it). An entry whose endpoint does not exist yet is skipped.
 NAVIGATION = [
@@ -16,10 +18,13 @@ NAVIGATION = [
     ("registry.companies", _l("Companies"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR}),
     ("certificates.index", _l("Certificates"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR}),
     ("verify.scans", _l("My checks"), {Role.INSPECTOR}),
-    ("logbook.index", _l("Logbook"), {Role.COMPANY_USER, Role.TECHNICIAN}),
+    ("logbook.index", _l("Logbook"), {Role.COMPANY_USER, Role.TECHNICIAN, Role.ADMIN, Role.CERTIFYING_OFFICER,
+                                      Role.INSPECTOR, Role.AUDITOR}),
+    ("logbook.equipment_list", EQUIPMENT_MENU_LABEL, {Role.COMPANY_USER, Role.TECHNICIAN}),
     ("reports.dashboard", _l("Dashboard"), {Role.ADMIN, Role.AUDITOR}),
     ("audit.index", _l("Audit trail"), {Role.ADMIN, Role.AUDITOR}),
     ("registry.search", _l("Public search"), None),
+    ("substances.index", SUBSTANCES_MENU_LABEL, None),
     ("auth.users", _l("Users"), {Role.ADMIN}),
     ("auth.account", _l("Account"), None),
 ]

@@ -120,13 +120,6 @@ class ApiClient:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         response = self.client.open("/api/v1" + path, method=method, json=json, headers=headers, **kwargs)
-        if json is not None:  # the app consumed the body: give the validator its own copy
-            import io
-            import json as json_module
-
-            body = json_module.dumps(json).encode()
-            response.request.environ["wsgi.input"] = io.BytesIO(body)
-            response.request.environ["CONTENT_LENGTH"] = str(len(body))
         if validate:
             self.validate(response)
         return response

@@ -29,3 +29,4 @@ def load_token_user() -> None:
 
 
 from certreg.api import audit, certificates, docs, registry, reports  # noqa: E402,F401  (routes register on import)
+from certreg.api import logbook, substances  # noqa: E402,F401

@@ -12,7 +12,15 @@ from flask_babel import get_locale
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body, optional_actor, page_args, paginated
 from certreg.certificates import outputs, services
-from certreg.certificates.forms import CategoryForm, IssueForm, ReinstateForm, RenewForm, RevokeForm, SuspendForm, VerifyForm
+from certreg.certificates.forms import (
+    CategoryForm,
+    IssueForm,
+    ReinstateForm,
+    RenewForm,
+    RevokeForm,
+    SuspendForm,
+    VerifyForm,
+)
 from certreg.certificates.models import Certificate
 from certreg.forms import form_from_json
 

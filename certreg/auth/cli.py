@@ -10,8 +10,8 @@ from flask.cli import AppGroup
 
 from certreg.actors import Actor
 from certreg.auth import services
-from certreg.auth.models import Role
 from certreg.auth.forms import NewUserForm
+from certreg.auth.models import Role
 from certreg.errors import CertregError, ValidationFailed, roll_back
 from certreg.extensions import db
 from certreg.forms import form_from_json

@@ -15,7 +15,7 @@ from certreg.registry.models import Company, Technician
 def home_context(actor: Actor) -> dict[str, Any]:
     user = actor.user
     # Each feature adds the template of its panel for this role (e.g. certificates expiring soon).
-    context: dict[str, Any] = {"panels": ["certificates/_home_panel.html"]}
+    context: dict[str, Any] = {"panels": ["certificates/_home_panel.html", "logbook/_home_panel.html"]}
     if user.role in (Role.ADMIN, Role.AUDITOR):
         context["panels"].append("reports/_home_panel.html")
     if user.role in (Role.ADMIN, Role.CERTIFYING_OFFICER, Role.AUDITOR, Role.INSPECTOR):

@@ -30,23 +30,25 @@ import logging
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import selectinload
 
 from certreg.actors import Actor
 from certreg.audit import services as audit
 from certreg.auth.models import OFFICIAL_ROLES, Role
 from certreg.certificates import categories as catdata
-from certreg.certificates import numbers, signing
+from certreg.certificates import numbers, scanlog, signing
 from certreg.certificates.models import (
+    CategoryScheme,
     Certificate,
     CertificateCategory,
     CertificateCategoryLink,
@@ -54,10 +56,8 @@ from certreg.certificates.models import (
     CertificateEvent,
     CertificateScan,
     CertificateStatus,
-    CategoryScheme,
     EventAction,
     HolderKind,
-    VerifyThrottle,
 )
 from certreg.db import utcnow
 from certreg.errors import InvalidState, NotFound, RateLimited, ValidationFailed
@@ -911,77 +911,120 @@ class Verification:
     verdict: signing.Verdict
     reason: str | None
     claims: signing.CertificateClaims | None
-    certificate: Certificate | None
+    certificate: Any | None  # the certificate's status columns (id, number, status, dates); see verify_online
     state: State | None
 
 
+#: What online verification reads: just the columns that decide the state (no ORM object).
+_STATUS_COLUMNS = (
+    Certificate.id, Certificate.number, Certificate.token, Certificate.status, Certificate.revoked_at,
+    Certificate.superseded_at, Certificate.suspended_from, Certificate.suspended_until, Certificate.valid_from,
+    Certificate.valid_until,
+)
+
+
+_STATUS_QUERY = sa.select(*_STATUS_COLUMNS).where(Certificate.number == sa.bindparam("number"))
+_assessments: OrderedDict[tuple[str, date], tuple[signing.TrustList, signing.Assessment]] = OrderedDict()
+_assessments_lock = threading.Lock()
+
+
+def _assess(token: str, trust: signing.TrustList, day: date) -> signing.Assessment:
+    """:func:`signing.assess_token` against the trust list, remembered per token, day and trust list.
+
+    The signature check of a given token under a given trust list never changes, and the same
+    card is scanned again and again; the status is not part of this (it is read live).
+    ``VERIFY_PAGE_CACHE_SIZE`` entries at most (0: no memory).
+    """
+    size = current_app.config["VERIFY_PAGE_CACHE_SIZE"]
+    if size <= 0:
+        return signing.assess_token(token, trust, None, day)
+    key = (token.upper(), day)
+    with _assessments_lock:
+        hit = _assessments.get(key)
+        if hit is not None and hit[0] is trust:
+            _assessments.move_to_end(key)
+            return hit[1]
+    assessment = signing.assess_token(token, trust, None, day)
+    with _assessments_lock:
+        _assessments[key] = (trust, assessment)
+        while len(_assessments) > size:
+            _assessments.popitem(last=False)
+    return assessment
+
+
+def _read_status(number: str) -> Any:
+    """One indexed row. On a database server, and when scans are written behind, this is one
+    autocommitted SELECT outside the request's transaction (no BEGIN/ROLLBACK round trips)."""
+    if not scanlog.buffered() or db.engine.dialect.name == "sqlite":
+        return db.session.connection().execute(_STATUS_QUERY, {"number": number}).first()
+    with db.engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        return connection.execute(_STATUS_QUERY, {"number": number}).first()
+
+
 def verify_online(token: str, day: date | None = None) -> Verification:
-    """Check the signature against the trust list, then read the live status from the database."""
+    """Check the signature against the trust list, then read the live status from the database.
+
+    ``Verification.certificate`` is a row of the status columns (``.id``, ``.number``, ...), not
+    the ORM object: this runs on every public scan, so it reads one indexed row and nothing else.
+    """
     day = day or today()
-    assessment = signing.assess_token(token, trust_list(), None, day)
+    assessment = _assess(token, trust_list(), day)
     claims = assessment.claims
     if claims is None:
         return Verification(assessment.verdict, assessment.reason, None, None, None)
-    cert = db.session.scalar(
-        sa.select(Certificate).where(Certificate.number == claims.number).options(lazyload(Certificate.category_links))
-    )
+    cert = _read_status(claims.number)
     if cert is None:
         return Verification(signing.Verdict.UNKNOWN, "not-in-registry", claims, None, None)
     if cert.token != token.upper():
         return Verification(signing.Verdict.INVALID_SIGNATURE, "not-issued-here", claims, None, None)
     state = state_on(cert, day)
-    verdict = {
-        State.VALID: signing.Verdict.VALID, State.NOT_YET_VALID: signing.Verdict.NOT_YET_VALID,
-        State.EXPIRED: signing.Verdict.EXPIRED, State.SUSPENDED: signing.Verdict.SUSPENDED,
-        State.REVOKED: signing.Verdict.REVOKED, State.SUPERSEDED: signing.Verdict.SUPERSEDED,
-    }[state]
-    return Verification(verdict, None, claims, cert, state)
+    return Verification(STATE_VERDICTS[state], None, claims, cert, state)
+
+
+STATE_VERDICTS = {
+    State.VALID: signing.Verdict.VALID, State.NOT_YET_VALID: signing.Verdict.NOT_YET_VALID,
+    State.EXPIRED: signing.Verdict.EXPIRED, State.SUSPENDED: signing.Verdict.SUSPENDED,
+    State.REVOKED: signing.Verdict.REVOKED, State.SUPERSEDED: signing.Verdict.SUPERSEDED,
+}
 
 
 def count_verification(client: str) -> None:
-    """Count one request of ``client`` in the fixed window, atomically.
+    """Count one request of ``client`` in the fixed window (shared by all workers).
+
+    Buffered per process and written behind the request (see :mod:`certreg.certificates.scanlog`),
+    or in the request's transaction when ``VERIFY_LOG_FLUSH_SECONDS`` is 0.
 
     :raise RateLimited: beyond ``VERIFY_RATE_LIMIT`` requests in ``VERIFY_RATE_WINDOW_SECONDS``
         (code ``verify_rate_limited``, with Retry-After).
     """
     config = current_app.config
     now = utcnow()
-    cutoff = now - timedelta(seconds=config["VERIFY_RATE_WINDOW_SECONDS"])
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        # A lost scan record on a crash is acceptable; waiting for the WAL flush on every
-        # public verification is not. Only this transaction is affected.
-        db.session.execute(sa.text("SET LOCAL synchronous_commit = off"))
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(VerifyThrottle)
-    table = VerifyThrottle.__table__
-    expired = table.c.window_started_at < cutoff
-    stmt = (
-        insert.values(client=client[:64], hits=1, window_started_at=now)
-        .on_conflict_do_update(
-            index_elements=[table.c.client],
-            set_={"hits": sa.case((expired, 1), else_=table.c.hits + 1),
-                  "window_started_at": sa.case((expired, now), else_=table.c.window_started_at)},
-        )
-        .returning(table.c.hits, table.c.window_started_at)
-    )
-    hits, started = db.session.execute(stmt).one()
-    if hits > config["VERIFY_RATE_LIMIT"]:
-        if started.tzinfo is None:
-            started = started.replace(tzinfo=UTC)
-        retry = max(1, int((started - cutoff).total_seconds()))
+    window = timedelta(seconds=config["VERIFY_RATE_WINDOW_SECONDS"])
+    if scanlog.buffered():
+        allowed, retry = scanlog.scan_log().count(client, now, config["VERIFY_RATE_LIMIT"], window)
+    else:
+        hits, started = scanlog.throttle_upsert(db.session.connection(), client, 1, now, now - window)
+        allowed, retry = hits <= config["VERIFY_RATE_LIMIT"], max(1, int((started + window - now).total_seconds()))
+    if not allowed:
         raise RateLimited(_("Too many checks from this device. Try again in %(seconds)s seconds.", seconds=retry),
                           retry_after=retry, code="verify_rate_limited")
 
 
 def record_scan(verification: Verification | None, *, channel: str, inspector: Actor | None,
                 certificate: Certificate | None = None, verdict: signing.Verdict | None = None) -> None:
+    """Record one verification (buffered like :func:`count_verification`)."""
     cert = certificate or (verification.certificate if verification else None)
     number = cert.number if cert else (verification.claims.number if verification and verification.claims else None)
-    db.session.add(CertificateScan(
-        certificate_id=cert.id if cert else None, number=number,
-        verdict=verdict or verification.verdict, channel=channel,
-        inspector_user_id=inspector.user_id if inspector and inspector.has_role(Role.INSPECTOR) else None,
-    ))
+    row = {
+        "at": utcnow(), "certificate_id": cert.id if cert else None, "number": number,
+        "verdict": verdict or verification.verdict, "channel": channel,
+        "inspector_user_id": inspector.user_id if inspector and inspector.has_role(Role.INSPECTOR) else None,
+    }
+    if scanlog.buffered():
+        scanlog.scan_log().record(row)
+    else:
+        db.session.add(CertificateScan(**row))
 
 
 def my_scans(actor: Actor, *, page: int = 1, per_page: int = 50):

@@ -14,8 +14,8 @@ from flask_login import current_user, login_required
 
 from certreg.actors import Actor
 from certreg.auth.models import Role
-from certreg.certificates import services
-from certreg.certificates.models import EVENT_LABELS
+from certreg.certificates import pagecache, scanlog, services
+from certreg.certificates.models import EVENT_LABELS, Certificate
 from certreg.database import writes
 from certreg.extensions import db
 from certreg.web import page_arg
@@ -102,7 +102,7 @@ def _inspector() -> Actor | None:
 
 
 @bp.get("/v/<token>")
-@writes
+@writes(when=lambda: not scanlog.buffered())
 def verify(token: str):
     """The verdict first and large, then the public facts of the certificate; nothing more personal.
 
@@ -114,20 +114,32 @@ def verify(token: str):
     result = services.verify_online(token)
     inspector = _inspector()
     services.record_scan(result, channel="page", inspector=inspector)
+    if inspector is None:
+        # The page depends only on the token, the verdict (read live above), the day and the
+        # language: the same verdict is rendered once and reused (certreg.certificates.pagecache).
+        key = (token.upper(), str(get_locale() or "en"), result.verdict.value, result.reason, services.today())
+        body = pagecache.get_or_render(key, lambda: _render_verdict(result, None))
+        if not scanlog.buffered():
+            db.session.commit()  # the scan record and the count (otherwise written behind)
+        return body
     details = None
-    if inspector is not None and result.certificate is not None:
-        cert = result.certificate
+    if result.certificate is not None:
+        cert = db.session.get(Certificate, result.certificate.id)
         employers = cert.technician.current_employers if cert.technician is not None else []
         details = {"events": cert.events, "employers": employers}
-    body = render_template(
+    body = _render_verdict(result, details)
+    db.session.commit()
+    return body
+
+
+def _render_verdict(result, details) -> str:
+    return render_template(
         "certificates/verify.html", mode="online", result=result, verdict=result.verdict.value,
         colour=VERDICT_COLOURS[result.verdict.value], texts=verdict_texts(), details=details,
         event_labels=EVENT_LABELS, page_data={"synced": _("Ready to check certificates offline.")},
         category_names=services.category_names(str(get_locale() or "en")),
         stale_days=current_app.config["VERIFY_OFFLINE_STALE_DAYS"],
     )
-    db.session.commit()
-    return body
 
 
 @bp.get("/verify/offline")

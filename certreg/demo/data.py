@@ -183,9 +183,139 @@ def load_certificates() -> int:
     return created
 
 
+def load_logbook() -> int:
+    """Logbooks: imports with proof of origin, sales to certified buyers, charges and recoveries.
+
+    The Tashkent importer imports HCFC-22 under licence; the Almaty dealer imports R-404A,
+    sells it to certified technicians (one of them across the border in Bishkek) and exports
+    a lot to Tashkent (awaiting confirmation); the Bishkek technician charges and recovers
+    shop freezers that carry QR labels (one leaks). A few attempts are refused: a sale to a
+    suspended certificate, "recovered" gas never recovered, virgin CFC-12 after the ban.
+    Checkpoints are signed where a key exists. Skipped if the importer's logbook has entries.
+    """
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from certreg.certificates import services as certificates
+    from certreg.errors import ValidationFailed
+    from certreg.keys.services import active_key_row
+    from certreg.logbook import checkpointing, services
+    from certreg.logbook import equipment as equipment_services
+    from certreg.logbook.models import Entry, HolderKind
+
+    importer, dealer = _company("UZ", "305123456"), _company("KZ", "120540012345")
+    bishkek, almaty = _technician("KG", "21203199000123"), _technician("KZ", "850612300111")
+    tashkent, suspended = _technician("UZ", "AB1234567"), _technician("KZ", "920101300222")
+    if None in (importer, dealer, bishkek, almaty, tashkent, suspended):
+        return 0
+    holders = {name: services.holder(kind, record.id) for name, kind, record in (
+        ("importer", HolderKind.COMPANY, importer), ("dealer", HolderKind.COMPANY, dealer),
+        ("bishkek", HolderKind.TECHNICIAN, bishkek), ("almaty", HolderKind.TECHNICIAN, almaty),
+        ("tashkent", HolderKind.TECHNICIAN, tashkent))}
+    existing = services.logbook_for(holders["importer"])
+    if existing is not None and db.session.scalar(sa.select(Entry.id).where(Entry.logbook_id == existing.id)):
+        return 0
+
+    def actor_for(email: str) -> Actor:
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        return Actor.of(user) if user is not None else ACTOR
+
+    def certificate(kind: str, record) -> str | None:
+        found = certificates.holder_certificates(kind, record.id)
+        return found[0].number if found else None
+
+    today = date.today()
+    day = lambda n: today - timedelta(days=n)  # noqa: E731
+    kg = Decimal
+    created = 0
+
+    def record(who: str, actor: Actor, **values) -> Entry:
+        nonlocal created
+        entry = services.record_entry(actor, holders[who], services.EntryData(**values))
+        created += 1
+        return entry
+
+    def attempt(who: str, actor: Actor, **values) -> None:
+        """A refused attempt: rolled back, and kept as a refused attempt like any other."""
+        try:
+            with db.session.begin_nested():
+                record(who, actor, **values)
+        except ValidationFailed as exc:
+            for action in exc.after_rollback:
+                action()
+
+    uz_office, kz_counter = actor_for("importer@uz.example.org"), actor_for("dealer@kz.example.org")
+    nurlan = actor_for("technician@kg.example.org")
+    # Tashkent: HCFC-22 under licence, with proof of origin; some sold to a certified technician.
+    record("importer", uz_office, kind="import", operation_date=day(120), substance="HCFC-22", quantity=kg("1200"),
+           import_licence="UZ-ODS-IMP-2026/014", customs_declaration="10702/150326/0004411", origin_country="CN",
+           exporter_name="Quzhou Example Fluorochem Co., Ltd.", document_numbers="Invoice QEF-26-0311",
+           cylinders=[f"QEF-22-{n:05d}" for n in range(1, 6)])
+    record("importer", uz_office, kind="import", operation_date=day(45), substance="HCFC-22", quantity=kg("600"),
+           import_licence="UZ-ODS-IMP-2026/031", customs_declaration="10702/110826/0009920", origin_country="IN",
+           exporter_name="Gujarat Example Refrigerants Pvt. Ltd.", document_numbers="Invoice GER/2026/448")
+    uz_cert = certificate("technician", tashkent)
+    if uz_cert:
+        sale = record("importer", uz_office, kind="sale", operation_date=day(40), substance="HCFC-22",
+                      quantity=kg("27.2"), buyer_certificate=uz_cert, document_numbers="Invoice TSI-0917",
+                      cylinders=["QEF-22-00004", "QEF-22-00005"])
+        services.confirm_transfer(ACTOR, services.transfer_of(sale).id)
+    # Almaty: R-404A imported, sold only to certified buyers; an export lot awaits Tashkent's confirmation.
+    record("dealer", kz_counter, kind="import", operation_date=day(100), substance="R-404A", quantity=kg("544"),
+           import_licence="KZ-IMP-2026-0077", customs_declaration="50508/200826/0031177", origin_country="CN",
+           exporter_name="Shandong Example Chemical Co., Ltd.", document_numbers="Invoice SEC-8841",
+           cylinders=[f"SEC-404-{n:04d}" for n in range(1, 41)])
+    for who, record_, kind, quantity, days in (("almaty", almaty, "technician", "10.9", 60),
+                                               ("bishkek", bishkek, "technician", "13.6", 50)):
+        number = certificate(kind, record_)
+        if number:
+            sale = record("dealer", kz_counter, kind="sale", operation_date=day(days), substance="R-404A",
+                          quantity=kg(quantity), buyer_certificate=number, document_numbers=f"Receipt AKT-{days}")
+            receiver = nurlan if who == "bishkek" else ACTOR
+            services.confirm_transfer(receiver, services.transfer_of(sale).id)
+    record("dealer", kz_counter, kind="export", operation_date=day(12), substance="R-404A", quantity=kg("108.8"),
+           export_licence="KZ-EXP-2026-0113", destination_country="UZ", counterparty_registration="305123456",
+           document_numbers="CMR 445102")
+    suspended_cert = certificate("technician", suspended)
+    if suspended_cert:
+        attempt("dealer", kz_counter, kind="sale", operation_date=today, substance="R-404A", quantity=kg("9.5"),
+                buyer_certificate=suspended_cert)
+    if uz_cert:
+        attempt("dealer", kz_counter, kind="sale", operation_date=day(4), substance="R-404A", quantity=kg("20"),
+                condition="recovered", buyer_certificate=certificate("technician", almaty) or uz_cert)
+    attempt("importer", uz_office, kind="import", operation_date=day(3), substance="CFC-12", quantity=kg("120"),
+            import_licence="UZ-ODS-IMP-2026/040", customs_declaration="10702/230926/0011002", origin_country="CN",
+            exporter_name="Unknown trading company")
+    # Bishkek: shop freezers with QR labels; charges, a recovery, leak checks; one chronic leaker.
+    freezers = []
+    for owner, site, charge in (("Narodny supermarket No. 12", "Bishkek, Manas Ave 40", "6.5"),
+                                ("Globus market, fish counter", "Bishkek, Chui Ave 155", "4.2"),
+                                ("Dordoi bazaar cold room 7", "Bishkek, Dordoi market, row 14", "9.0")):
+        freezers.append(equipment_services.register(nurlan, holders["bishkek"], equipment_services.EquipmentData(
+            owner_kind="company", owner_name=owner, site_address=site, kind="commercial_refrigeration",
+            substance="R-404A", nominal_charge=kg(charge), description="Remote condensing unit, R-404A")))
+    works = [
+        (freezers[0], "leak_check", 48, {"leak_check_result": "no_leak"}),
+        (freezers[1], "repair", 45, {"recovered_quantity": kg("3.1"), "charge_quantity": kg("3.9"),
+                                    "note": "Cracked flare nut on the liquid line replaced"}),
+        (freezers[2], "charge", 40, {"charge_quantity": kg("1.4"), "note": "Top-up after a door heater fault"}),
+        (freezers[2], "charge", 20, {"charge_quantity": kg("1.2")}),
+        (freezers[2], "leak_check", 19, {"leak_check_result": "leak_found", "note": "Evaporator coil corroded"}),
+    ]
+    for unit, kind, days, extra in works:
+        equipment_services.record_intervention(nurlan, holders["bishkek"], unit, equipment_services.InterventionData(
+            kind=kind, performed_on=day(days), **extra))
+        created += 1
+    services.update_settings(ACTOR, "KZ", used_ods_sales="reclaimed_only", leak_rate_threshold=None)
+    for country in ("KG", "KZ", "UZ"):
+        if active_key_row(country) is not None:
+            checkpointing.create_checkpoint(ACTOR, country)
+    return created
+
+
 def load_all() -> int:
     """Load every feature's demo data, in dependency order."""
-    return load_registry() + load_certificates()
+    return load_registry() + load_certificates() + load_logbook()
 
 
 def logins_text() -> str:

@@ -226,9 +226,9 @@ def record_intervention(actor: Actor, who: services.Holder, equipment: Equipment
              if quantity not in (None, "")}
     for name in wants - allowed:
         field_name = "charge_quantity" if name == "charge" else "recovered_quantity"
-        raise ValidationFailed.for_field(field_name, _("This kind of work does not %(what)s refrigerant.",
-                                                       what=_("charge") if name == "charge" else _("recover")),
-                                         "not_applicable")
+        message = (_("This kind of work does not charge refrigerant.") if name == "charge"
+                   else _("This kind of work does not recover refrigerant."))
+        raise ValidationFailed.for_field(field_name, message, "not_applicable")
     if kind in (InterventionKind.CHARGE, InterventionKind.RECOVERY) and not wants:
         field_name = "charge_quantity" if kind is InterventionKind.CHARGE else "recovered_quantity"
         raise ValidationFailed.for_field(field_name, _("Enter the quantity in kilograms."), "required")
@@ -266,7 +266,7 @@ def record_intervention(actor: Actor, who: services.Holder, equipment: Equipment
 
 @dataclass(frozen=True)
 class LeakRate:
-    added_kg: Decimal  # charged in the 12 months before ``until``, installation charges excluded
+    added_kg: Decimal  # topped up in the 12 months before ``until`` (see leak_rates)
     nominal_charge: Decimal
     percent: Decimal
     threshold: Decimal
@@ -274,7 +274,13 @@ class LeakRate:
 
 
 def leak_rates(equipment: list[Equipment], *, until: date | None = None) -> dict[int, LeakRate]:
-    """Annual leak rate per equipment: kg topped up in 12 months / nominal charge (reversed charges do not count)."""
+    """Annual leak rate per equipment: kg topped up in the last 12 months / nominal charge, in percent.
+
+    "Topped up" counts every charge in the window except the initial charge at installation,
+    less what the same intervention recovered (a repair that empties and refills the circuit
+    adds only the difference); reversed entries do not count. Above the country's threshold
+    (``LEAK_RATE_THRESHOLD_PERCENT`` or its setting) the equipment is flagged.
+    """
     if not equipment:
         return {}
     until = until or date.today()
@@ -282,16 +288,22 @@ def leak_rates(equipment: list[Equipment], *, until: date | None = None) -> dict
     e = Entry.__table__.alias("e")
     r = Entry.__table__.alias("r")
     i = Intervention.__table__
+    signed = sa.case((e.c.kind == EntryKind.CHARGE.value, e.c.quantity), (i.c.id.is_not(None), -e.c.quantity),
+                     else_=0)
     rows = db.session.execute(
-        sa.select(e.c.equipment_id, sa.func.sum(e.c.quantity))
+        sa.select(e.c.equipment_id, e.c.intervention_id, sa.func.sum(signed))
         .select_from(e.outerjoin(i, i.c.id == e.c.intervention_id))
-        .where(e.c.equipment_id.in_([eq.id for eq in equipment]), e.c.kind == EntryKind.CHARGE.value,
+        .where(e.c.equipment_id.in_([eq.id for eq in equipment]),
+               e.c.kind.in_([EntryKind.CHARGE.value, EntryKind.RECOVERY.value]),
                e.c.operation_date > since, e.c.operation_date <= until,
                sa.or_(i.c.kind.is_(None), i.c.kind != InterventionKind.INSTALLATION.value),
                ~sa.exists().where(r.c.reverses_id == e.c.id))
-        .group_by(e.c.equipment_id)
+        .group_by(e.c.equipment_id, e.c.intervention_id)
     ).all()
-    added = {equipment_id: Decimal(total).quantize(rules.GRAMS) for equipment_id, total in rows}
+    added: dict[int, Decimal] = {}
+    for equipment_id, _intervention_id, total in rows:
+        net = max(Decimal(total).quantize(rules.GRAMS), Decimal("0.000"))
+        added[equipment_id] = added.get(equipment_id, Decimal("0.000")) + net
     thresholds: dict[str, Decimal] = {}
     result = {}
     for eq in equipment:

@@ -448,6 +448,10 @@ EQUIPMENT_KIND_LABELS = {
 }
 
 
+#: The menu entry of the equipment register (see certreg.templating.NAVIGATION).
+EQUIPMENT_MENU_LABEL = _l("Equipment")
+
+
 class OwnerKind(enum.StrEnum):
     COMPANY = "company"
     PERSON = "person"

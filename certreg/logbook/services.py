@@ -25,7 +25,7 @@ from certreg.actors import Actor
 from certreg.audit import services as audit
 from certreg.auth.models import OFFICIAL_ROLES, Role
 from certreg.db import utcnow
-from certreg.errors import InvalidState, NotFound, ValidationFailed
+from certreg.errors import CertregError, Forbidden, InvalidState, NotFound, ValidationFailed
 from certreg.extensions import db
 from certreg.logbook import ledger, rules
 from certreg.logbook.models import (
@@ -805,7 +805,7 @@ def pending_count(who: Holder) -> int:
 
 def _respondable(actor: Actor, transfer: Transfer) -> Holder:
     receiver = holder_of(transfer.to_logbook)
-    require_write(actor, receiver)
+    actor.require(can_write(actor, receiver))  # get_transfer checked that the actor may see it
     if transfer.status not in (TransferStatus.PENDING, TransferStatus.DISPUTED):
         raise InvalidState(_("This has already been answered or was cancelled."), code="transfer_closed")
     return receiver
@@ -881,3 +881,33 @@ def _responded(actor: Actor, transfer: Transfer, now: datetime) -> None:
     transfer.responded_by_label = actor.label
     db.session.flush()
 
+
+
+# --- refusals the API and pages share (their messages live in this feature's catalogue) -------
+
+
+def not_a_holder() -> Forbidden:
+    return Forbidden(_("Only companies and technicians keep logbooks."), code="not_a_holder")
+
+
+def invalid_holder_ref() -> ValidationFailed:
+    return ValidationFailed.for_field("holder", _("Write the holder as company:ID or technician:ID."),
+                                      "invalid_holder")
+
+
+def holder_required() -> Forbidden:
+    return Forbidden(_("Give holder=company:ID or holder=technician:ID."), code="holder_required")
+
+
+def csv_required() -> CertregError:
+    error = CertregError(_("Send the file as text/csv."), code="unsupported_media_type")
+    error.status = 415
+    return error
+
+
+def file_too_large() -> ValidationFailed:
+    return ValidationFailed(_("The file is too large."), code="too_large")
+
+
+def invalid_choice(field_name: str) -> ValidationFailed:
+    return ValidationFailed.for_field(field_name, _("Not a valid choice."), "invalid_choice")

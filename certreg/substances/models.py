@@ -9,12 +9,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certreg.db import Base, str32, str64, str255
 from certreg.substances.rows import FRACTION_SCALE, GWP_SCALE, ODP_SCALE
 
 CODE = sa.String(32)
+#: The menu entry of the catalogue page (see certreg.templating.NAVIGATION).
+MENU_LABEL = _l("Substances")
 
 
 class Substance(Base):

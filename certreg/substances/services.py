@@ -48,6 +48,11 @@ def resolve(code: str, *, field: str = "substance") -> Substance:
         ) from None
 
 
+def check_query(q: str) -> None:
+    if len(q) > 64:
+        raise ValidationFailed.for_field("q", _("At most 64 characters."), "too_long")
+
+
 def _all() -> list[Substance]:
     return list(db.session.scalars(sa.select(Substance).order_by(Substance.position)))
 

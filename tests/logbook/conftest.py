@@ -84,3 +84,20 @@ def keys_dir(app, tmp_path):
     yield tmp_path / "keys"
     app.config["SIGNING_KEYS_DIR"] = old
     keys._private_cache.clear()
+
+
+def certify(record, categories=("A1",), **kwargs):
+    """A valid certificate for a technician or company record (signing keys ensured)."""
+    return factories.make_certificate(record, categories=categories, **kwargs)
+
+
+def stock(who, substance="HCFC-22", condition="virgin") -> Decimal:
+    from certreg.logbook.models import Condition
+
+    return services.stock_of(who, substance, Condition(condition))
+
+
+def give_stock(people_or_holder, actor, kg="100", substance="HCFC-22", condition="virgin", **overrides):
+    """Put stock into a holder's logbook: an import (virgin) or a recovery from their equipment (used)."""
+    return services.record_entry(actor, people_or_holder, entry_data(
+        "import", substance=substance, quantity=Decimal(kg), condition=condition, **overrides))

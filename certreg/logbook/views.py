@@ -1,0 +1,509 @@
+"""Logbook pages: the holder's logbook, quick entry, point of sale, stock, counterpart inbox,
+equipment with QR labels; for officials the country's entries, refused attempts, checkpoints,
+verification and settings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request,
+                   stream_with_context, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from certreg.auth.models import OFFICIAL_ROLES, Role
+from certreg.auth.session import actor
+from certreg.certificates.qr import render_svg
+from certreg.errors import Forbidden, NotFound, ValidationFailed, roll_back
+from certreg.extensions import db
+from certreg.logbook import checkpointing, equipment as equipment_services, exports, services, verify
+from certreg.logbook.forms import (
+    ConfirmForm,
+    DisputeForm,
+    EntryForm,
+    EquipmentForm,
+    FilterForm,
+    InterventionForm,
+    QuickEntryForm,
+    ReversalForm,
+    SaleForm,
+    SettingsForm,
+)
+from certreg.logbook.models import (
+    CONDITION_LABELS,
+    ENTRY_KIND_LABELS,
+    EQUIPMENT_KIND_LABELS,
+    INTERVENTION_KIND_LABELS,
+    LEAK_CHECK_RESULT_LABELS,
+    TRANSFER_STATUS_LABELS,
+    USED_ODS_SALES_LABELS,
+    EntryKind,
+    TransferStatus,
+)
+from certreg.web import args_str, form_status, page_arg, submit
+
+bp = Blueprint("logbook", __name__)
+
+LABELS = {"kinds": ENTRY_KIND_LABELS, "conditions": CONDITION_LABELS, "transfer_statuses": TRANSFER_STATUS_LABELS,
+          "equipment_kinds": EQUIPMENT_KIND_LABELS, "intervention_kinds": INTERVENTION_KIND_LABELS,
+          "leak_results": LEAK_CHECK_RESULT_LABELS, "used_ods_sales": USED_ODS_SALES_LABELS}
+
+
+def own_holder() -> services.Holder:
+    """The logbook the signed-in company user or technician writes in (officials have none)."""
+    who = services.acting_holder(actor())
+    if who is None:
+        raise Forbidden(_("Only companies and technicians keep logbooks."))
+    return who
+
+
+def entry_data(form, **fixed) -> services.EntryData:
+    values = {name: form[name].data for name in services.ENTRY_DATA_FIELDS if name in form._fields}
+    values.update(fixed)
+    values.setdefault("cylinders", [])
+    return services.EntryData(**values)
+
+
+def _filters(form: FilterForm) -> services.EntryFilter:
+    return services.EntryFilter(kind=form.kind.data or None, substance=form.substance.data or None,
+                                condition=form.condition.data or None, date_from=form.date_from.data,
+                                date_to=form.date_to.data, cylinder=form.cylinder.data or None,
+                                text=form.text.data or None)
+
+
+def _holder_from_arg() -> services.Holder | None:
+    """``?holder=company:12`` (officials), else the user's own logbook, else the whole country (officials)."""
+    ref = args_str("holder")
+    if ref:
+        kind, _sep, holder_id = ref.partition(":")
+        if not holder_id.isdigit():
+            raise NotFound()
+        who = services.holder(kind, int(holder_id))
+        services.require_read(actor(), who)
+        return who
+    return services.acting_holder(actor())
+
+
+# --- the logbook ----------------------------------------------------------------------------
+
+
+def _logbook_page(who: services.Holder | None):
+    form = FilterForm(request.args)
+    filters = _filters(form) if form.validate() else services.EntryFilter()
+    try:
+        pagination = services.list_entries(actor(), who, filters, page=page_arg(), per_page=50)
+    except ValidationFailed as exc:
+        form.apply(exc)
+        pagination = services.list_entries(actor(), who, services.EntryFilter(), page=1, per_page=50)
+    own = who is not None and services.can_write(actor(), who)
+    return render_template(
+        "logbook/index.html", who=who, form=form, pagination=pagination, own=own,
+        stock=services.balances(actor(), who) if who else [],
+        pending=services.pending_count(who) if own else 0,
+        export_args={k: v for k, v in request.args.items() if k != "page"} | ({"holder": who.ref} if who and not own
+                                                                            else {}),
+        page_args={k: v for k, v in request.args.items() if k != "page"},
+    )
+
+
+@bp.get("/logbook")
+@login_required
+def index():
+    """Companies and technicians see their logbook; officials search their country's entries."""
+    who = services.acting_holder(actor())
+    if who is None:
+        actor().require(current_user.role in OFFICIAL_ROLES)
+    return _logbook_page(who)
+
+
+@bp.get("/logbook/<kind>/<int:holder_id>")
+@login_required
+def holder_logbook(kind: str, holder_id: int):
+    who = services.holder(kind, holder_id)
+    services.require_read(actor(), who)
+    return _logbook_page(who)
+
+
+@bp.get("/logbook/export.<fmt>")
+@login_required
+def export(fmt: str):
+    """CSV or XLSX of the entries the logbook page shows (filters kept)."""
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound()
+    who = _holder_from_arg()
+    if who is None:
+        actor().require(current_user.role in OFFICIAL_ROLES)
+    form = FilterForm(request.args)
+    filters = _filters(form) if form.validate() else services.EntryFilter()
+    query = services.entries_query(actor(), who, filters)
+    name = f"logbook-{who.ref.replace(':', '-') if who else current_user.country_code}-{date.today()}"
+    if fmt == "csv":
+        return Response(stream_with_context(exports.csv_chunks(query)), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(exports.xlsx_bytes(query), headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/logbook/entries/new", methods=["GET", "POST"])
+@login_required
+def new_entry():
+    who = own_holder()
+    kind = args_str("kind", EntryKind.PURCHASE.value)
+    form = EntryForm(operation_date=date.today(), kind=kind, condition="virgin")
+    done = submit(form, lambda: services.record_entry(actor(), who, entry_data(form)))
+    if done:
+        flash(_("Entry recorded."), "success")
+        return redirect(url_for("logbook.entry", entry_id=done.result.id))
+    return render_template("logbook/entry_form.html", form=form, who=who), form_status(form)
+
+
+def _entry_page(entry, reversal_form=None, status: int = 200):
+    who = services.holder_of(entry.logbook)
+    can_write = services.can_write(actor(), who)
+    return render_template(
+        "logbook/entry.html", entry=entry, who=who, can_write=can_write,
+        reversal=services.reversal_of(entry), transfer=services.transfer_of(entry),
+        reversal_form=reversal_form or (ReversalForm() if can_write else None),
+    ), status
+
+
+@bp.get("/logbook/entries/<int:entry_id>")
+@login_required
+def entry(entry_id: int):
+    return _entry_page(services.get_entry(actor(), entry_id))
+
+
+@bp.post("/logbook/entries/<int:entry_id>/reverse")
+@login_required
+def reverse(entry_id: int):
+    original = services.get_entry(actor(), entry_id)
+    actor().require(services.can_write(actor(), services.holder_of(original.logbook)))
+    form = ReversalForm()
+    done = submit(form, lambda: services.reverse_entry(actor(), original.id, form.reason.data))
+    if done:
+        flash(_("The entry was reversed."), "success")
+        return redirect(url_for("logbook.entry", entry_id=done.result.id))
+    return _entry_page(services.get_entry(actor(), entry_id), form, form_status(form))
+
+
+@bp.get("/logbook/entries/<int:entry_id>/proof.json")
+@login_required
+def proof(entry_id: int):
+    """The entry's canonical form and its RFC 9162 inclusion proof in the latest signed checkpoint."""
+    response = jsonify(checkpointing.inclusion_proof(actor(), entry_id))
+    response.headers["Content-Disposition"] = f'attachment; filename="entry-{entry_id}-proof.json"'
+    return response
+
+
+# --- point of sale and quick entry -----------------------------------------------------------
+
+
+@bp.route("/logbook/sale", methods=["GET", "POST"])
+@login_required
+def sale():
+    """Point of sale: type or scan the buyer's certificate, *check* (the verdict), then record."""
+    who = own_holder()
+    form = SaleForm(operation_date=date.today(), condition="virgin")
+    verdict = None
+    action = request.form.get("action", "check")
+    if request.method == "POST" and action == "record":
+        done = submit(form, lambda: services.record_entry(actor(), who, entry_data(form, kind="sale")))
+        if done:
+            flash(_("Sale recorded: %(kg)s kg %(substance)s to %(buyer)s.", kg=f"{done.result.quantity:f}",
+                    substance=done.result.substance_code, buyer=done.result.counterparty_name), "success")
+            return redirect(url_for("logbook.entry", entry_id=done.result.id))
+    elif request.method == "POST" and form.validate_on_submit():
+        verdict = services.check_sale(actor(), who, entry_data(form, kind="sale"))
+        db.session.commit()  # a refused check is kept as a refused attempt
+    status = 422 if (verdict is not None and not verdict.allowed) else form_status(form)
+    return render_template("logbook/sale.html", form=form, who=who, verdict=verdict), status
+
+
+def _quick_entry(who, form):
+    try:
+        unit = equipment_services.get_by_code(actor(), form.equipment.data)
+    except NotFound:
+        raise ValidationFailed.for_field("equipment", _("No equipment with this id. Scan its label or search."),
+                                         "unknown_equipment") from None
+    kind = form.kind.data
+    if kind not in ("charge", "recovery"):
+        raise ValidationFailed.for_field("kind", _("Not a valid choice."), "invalid_choice")
+    data = equipment_services.InterventionData(
+        kind=kind, performed_on=form.operation_date.data, note=form.note.data, cylinders=form.cylinders.data or [],
+        charge_quantity=form.quantity.data if kind == "charge" else None, charge_condition=form.condition.data,
+        recovered_quantity=form.quantity.data if kind == "recovery" else None)
+    equipment_services.record_intervention(actor(), who, unit, data)
+    return unit
+
+
+@bp.route("/logbook/quick", methods=["GET", "POST"])
+@login_required
+def quick():
+    """A charge or recovery in a few taps: equipment from its scanned label or a search."""
+    who = own_holder()
+    code = args_str("equipment", max_length=300)
+    form = QuickEntryForm(equipment=code, operation_date=date.today(), kind=args_str("kind", "charge"),
+                          condition="virgin")
+    unit = None
+    if code:
+        try:
+            unit = equipment_services.get_by_code(actor(), code)
+            form.equipment.data = unit.code
+        except NotFound:
+            form.equipment.errors = [_("No equipment with this id. Scan its label or search.")]
+    q = args_str("q")
+    found = equipment_services.search(actor(), who.country_code, q, limit=20).items if q else \
+        equipment_services.search(actor(), who.country_code, "", who=who, limit=10).items
+    done = submit(form, lambda: _quick_entry(who, form))
+    if done:
+        flash(_("Recorded: %(kind)s of %(kg)s kg %(substance)s, equipment %(code)s.",
+                kind=ENTRY_KIND_LABELS[EntryKind(form.kind.data)], kg=f"{form.quantity.data:f}",
+                substance=done.result.substance_code, code=done.result.code), "success")
+        return redirect(url_for("logbook.quick", equipment=done.result.code))
+    return render_template("logbook/quick.html", form=form, who=who, unit=unit, found=found, q=q), \
+        form_status(form)
+
+
+# --- stock and counterparts ---------------------------------------------------------------------
+
+
+@bp.get("/logbook/stock")
+@login_required
+def stock():
+    who = own_holder()
+    return render_template("logbook/stock.html", who=who, stock=services.balances(actor(), who))
+
+
+@bp.get("/logbook/inbox")
+@login_required
+def inbox():
+    """Purchases and imports awaiting the holder's word, and its own sales the buyers have not confirmed."""
+    who = own_holder()
+    return render_template(
+        "logbook/inbox.html", who=who,
+        incoming=services.transfers(actor(), who, incoming=True),
+        outgoing=services.transfers(actor(), who, incoming=False),
+        confirm_form=ConfirmForm(), dispute_form=DisputeForm(),
+    )
+
+
+def _answer(transfer_id: int, form, action) -> Response:
+    transfer = services.get_transfer(actor(), transfer_id)
+    actor().require(services.can_write(actor(), services.holder_of(transfer.to_logbook)))
+    done = submit(form, action)
+    if done:
+        flash(_("Saved."), "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+        for message in form.form_errors:
+            flash(str(message), "error")
+    return redirect(url_for("logbook.inbox"))
+
+
+@bp.post("/logbook/transfers/<int:transfer_id>/confirm")
+@login_required
+def confirm(transfer_id: int):
+    form = ConfirmForm()
+    return _answer(transfer_id, form, lambda: services.confirm_transfer(
+        actor(), transfer_id, import_licence=form.import_licence.data, customs_declaration=form.customs_declaration.data))
+
+
+@bp.post("/logbook/transfers/<int:transfer_id>/dispute")
+@login_required
+def dispute(transfer_id: int):
+    form = DisputeForm()
+    return _answer(transfer_id, form, lambda: services.dispute_transfer(actor(), transfer_id, form.reason.data))
+
+
+# --- equipment ----------------------------------------------------------------------------------
+
+
+@bp.get("/equipment")
+@login_required
+def equipment_list():
+    who = services.acting_holder(actor())
+    if who is None:
+        actor().require(current_user.role in OFFICIAL_ROLES)
+    q = args_str("q")
+    pagination = equipment_services.search(actor(), current_user.country_code, q, who=who, limit=50, page=page_arg())
+    return render_template("logbook/equipment_list.html", pagination=pagination, q=q, who=who,
+                           rates=equipment_services.leak_rates(list(pagination.items)))
+
+
+@bp.route("/equipment/new", methods=["GET", "POST"])
+@login_required
+def new_equipment():
+    who = own_holder()
+    form = EquipmentForm(owner_kind="company")
+    done = submit(form, lambda: equipment_services.register(actor(), who, equipment_services.EquipmentData(
+        owner_kind=form.owner_kind.data, owner_name=form.owner_name.data, site_address=form.site_address.data,
+        kind=form.kind.data, substance=form.substance.data, nominal_charge=form.nominal_charge.data,
+        description=form.description.data)))
+    if done:
+        flash(_("Equipment %(code)s registered. Print its QR label and stick it on the unit.", code=done.result.code),
+              "success")
+        return redirect(url_for("logbook.equipment_detail", equipment_id=done.result.id))
+    return render_template("logbook/equipment_form.html", form=form), form_status(form)
+
+
+def _equipment_page(unit, form=None, status: int = 200):
+    who = services.acting_holder(actor())
+    can_work = who is not None and who.country_code == unit.country_code and unit.decommissioned_on is None
+    if can_work and form is None:
+        form = InterventionForm(performed_on=date.today(), charge_condition="virgin")
+    return render_template("logbook/equipment.html", unit=unit, form=form if can_work else None,
+                           rate=equipment_services.leak_rates([unit])[unit.id],
+                           label_url=equipment_services.label_url(unit)), status
+
+
+@bp.get("/equipment/<int:equipment_id>")
+@login_required
+def equipment_detail(equipment_id: int):
+    return _equipment_page(equipment_services.get_equipment(actor(), equipment_id))
+
+
+@bp.post("/equipment/<int:equipment_id>/interventions")
+@login_required
+def add_intervention(equipment_id: int):
+    unit = equipment_services.get_equipment(actor(), equipment_id)
+    who = own_holder()
+    form = InterventionForm()
+    done = submit(form, lambda: equipment_services.record_intervention(actor(), who, unit, equipment_services.InterventionData(
+        kind=form.kind.data, performed_on=form.performed_on.data, leak_check_result=form.leak_check_result.data,
+        note=form.note.data, charge_quantity=form.charge_quantity.data, charge_condition=form.charge_condition.data,
+        recovered_quantity=form.recovered_quantity.data, cylinders=form.cylinders.data or [])))
+    if done:
+        flash(_("Work recorded."), "success")
+        return redirect(url_for("logbook.equipment_detail", equipment_id=unit.id))
+    return _equipment_page(equipment_services.get_equipment(actor(), equipment_id), form, form_status(form))
+
+
+@bp.get("/equipment/<int:equipment_id>/label")
+@login_required
+def equipment_label(equipment_id: int):
+    unit = equipment_services.get_equipment(actor(), equipment_id)
+    return render_template("logbook/label.html", unit=unit, label_url=equipment_services.label_url(unit))
+
+
+@bp.get("/equipment/<int:equipment_id>/qr.svg")
+@login_required
+def equipment_qr(equipment_id: int):
+    unit = equipment_services.get_equipment(actor(), equipment_id)
+    return Response(render_svg(equipment_services.label_qr(unit)), mimetype="image/svg+xml")
+
+
+@bp.get("/e/<code>")
+@login_required
+def scanned(code: str):
+    """Where an equipment label's QR code leads: the quick entry for those who service it, else its page."""
+    unit = equipment_services.get_by_code(actor(), code)
+    if current_user.role in (Role.TECHNICIAN, Role.COMPANY_USER):
+        return redirect(url_for("logbook.quick", equipment=unit.code))
+    return redirect(url_for("logbook.equipment_detail", equipment_id=unit.id))
+
+
+# --- officials ----------------------------------------------------------------------------------
+
+
+def _require_official(*roles: Role) -> None:
+    actor().require(current_user.role in (roles or OFFICIAL_ROLES))
+
+
+@bp.get("/logbook/refusals")
+@login_required
+def refusals():
+    """Refused attempts in the country: who tried what, and which rule said no."""
+    _require_official()
+    pagination = services.list_refusals(actor(), current_user.country_code, page=page_arg())
+    return render_template("logbook/refusals.html", pagination=pagination)
+
+
+@bp.get("/logbook/verify")
+@login_required
+def verify_page():
+    """Recompute the country's log now (administrators and auditors)."""
+    _require_official(Role.ADMIN, Role.AUDITOR)
+    report = verify.verify_log(current_user.country_code)
+    return render_template("logbook/verify.html", report=report,
+                           checkpoint=checkpointing.latest_checkpoint(current_user.country_code),
+                           can_sign=checkpointing.can_sign(actor(), current_user.country_code)), \
+        200 if report.ok else 409
+
+
+@bp.get("/logbook/checkpoints")
+def checkpoints():
+    """The signed checkpoints of every country's log: public, for anyone to keep and compare."""
+    country = args_str("country").upper() or None
+    pagination = checkpointing.list_checkpoints(country, page=page_arg())
+    return render_template("logbook/checkpoints.html", pagination=pagination, country=country)
+
+
+@bp.get("/logbook/checkpoints/<int:checkpoint_id>.txt")
+def checkpoint_text(checkpoint_id: int):
+    checkpoint = checkpointing.get_checkpoint(checkpoint_id)
+    return Response(checkpoint.text, mimetype="text/plain", headers={
+        "Content-Disposition": f'attachment; filename="checkpoint-{checkpoint.country_code}-{checkpoint.tree_size}.txt"'})
+
+
+@bp.post("/logbook/checkpoints")
+@login_required
+def sign_checkpoint():
+    _require_official(Role.ADMIN)
+    try:
+        signed = checkpointing.create_checkpoint(actor(), current_user.country_code)
+    except NotFound as exc:
+        roll_back(exc)
+        flash(exc.message, "error")
+        return redirect(url_for("logbook.verify_page"))
+    db.session.commit()
+    flash(_("Checkpoint signed: %(size)s entries.", size=signed.tree_size), "success")
+    return redirect(url_for("logbook.checkpoints", country=signed.country_code))
+
+
+@bp.route("/logbook/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    country = current_user.country_code
+    actor().require(services.can_manage_settings(actor(), country))
+    current = services.country_settings(country)
+    form = SettingsForm(used_ods_sales=current.used_ods_sales.value, leak_rate_threshold=current.leak_rate_threshold)
+    done = submit(form, lambda: services.update_settings(actor(), country, used_ods_sales=form.used_ods_sales.data,
+                                                          leak_rate_threshold=form.leak_rate_threshold.data))
+    if done:
+        flash(_("Saved."), "success")
+        return redirect(url_for("logbook.settings"))
+    return render_template("logbook/settings.html", form=form,
+                           default_threshold=current_app.config["LEAK_RATE_THRESHOLD_PERCENT"]), form_status(form)
+
+
+
+
+def home_panel() -> dict | None:
+    """What the home page's logbook panel shows: the holder's shortcuts, or the country's counts."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from certreg.db import utcnow
+    from certreg.logbook.models import Entry, Refusal
+
+    if not current_user.is_authenticated:
+        return None
+    who = services.acting_holder(actor())
+    if who is not None:
+        return {"holder": who, "pending": services.pending_count(who)}
+    if current_user.role not in (Role.ADMIN, Role.AUDITOR, Role.INSPECTOR):
+        return None
+    country = current_user.country_code
+    return {
+        "refusals": db.session.scalar(sa.select(sa.func.count()).select_from(Refusal).where(
+            Refusal.country_code == country, Refusal.at >= utcnow() - timedelta(days=30))),
+        "entries": db.session.scalar(sa.select(sa.func.count()).select_from(Entry).where(Entry.country_code == country)),
+    }
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals["logbook_home_panel"] = home_panel
+    app.jinja_env.globals["logbook_labels"] = LABELS
