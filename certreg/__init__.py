@@ -112,12 +112,14 @@ def register_commands(app: Flask) -> None:
     from certreg.demo.cli import demo_cli
     from certreg.keys.cli import keys_cli
     from certreg.logbook.cli import logbook_cli
+    from certreg.registry.cli import registry_cli
     from certreg.reports.cli import reports_cli
     from certreg.substances.cli import substances_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(registry_cli)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(substances_cli)
     app.cli.add_command(logbook_cli)

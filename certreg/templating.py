@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from certreg.auth.models import ROLE_LABELS, Role
 from certreg.logbook.models import EQUIPMENT_MENU_LABEL
-from certreg.registry.models import ACTIVITY_LABELS
+from certreg.registry.models import ACTIVITY_LABELS, AUTHORITY_KIND_LABELS
 from certreg.substances.models import MENU_LABEL as SUBSTANCES_MENU_LABEL
 
 # (endpoint, label, roles that see it). An entry whose endpoint does not exist yet is skipped.
@@ -26,6 +26,7 @@ NAVIGATION = [
     ("registry.search", _l("Public search"), None),
     ("substances.index", SUBSTANCES_MENU_LABEL, None),
     ("auth.users", _l("Users"), {Role.ADMIN}),
+    ("registry.authorities", _l("Issuing authorities"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.AUDITOR}),
     ("auth.account", _l("Account"), None),
 ]
 
@@ -38,4 +39,5 @@ def init_app(app: Flask) -> None:
             for endpoint, label, roles in NAVIGATION:
                 if endpoint in app.view_functions and (roles is None or current_user.role in roles):
                     items.append((url_for(endpoint), label, endpoint))
-        return {"nav_items": items, "role_labels": ROLE_LABELS, "activity_labels": ACTIVITY_LABELS}
+        return {"nav_items": items, "role_labels": ROLE_LABELS, "activity_labels": ACTIVITY_LABELS,
+                "authority_kind_labels": AUTHORITY_KIND_LABELS}

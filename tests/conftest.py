@@ -6,9 +6,8 @@ whole suite on PostgreSQL (``make test`` in CI does both).
 
 from __future__ import annotations
 
-import sys
-
 import re
+import sys
 from collections.abc import Iterator
 
 import pytest

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import importlib.util
 import re
+import sys
 from pathlib import Path
 
 from tests.access import build_world

@@ -302,3 +302,18 @@ def me():
         "company_id": user.company_id,
         "technician_id": user.technician_id,
     })
+
+
+@bp.post("/authorities")
+def add_authority():
+    """Appoint an issuing authority in the token user's country (administrators)."""
+    from certreg.auth.models import Role
+    from certreg.registry.forms import AuthorityForm
+
+    actor = api_actor()
+    actor.require(actor.has_role(Role.ADMIN))
+    form = form_from_json(AuthorityForm, json_body())
+    authority = services.add_authority(actor, actor.country_code, name=form.name.data, kind=form.kind.data,
+                                       address=form.address.data)
+    return done({"id": authority.id, "name": authority.name, "kind": authority.kind.value,
+                 "country_code": authority.country_code, "address": authority.address}, 201)

@@ -11,7 +11,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from certreg.errors import FieldError
 from certreg.forms import BaseForm, Email, InputRequired, Length, Optional, choices
-from certreg.registry.models import ACTIVITY_LABELS, Activity
+from certreg.registry.models import ACTIVITY_LABELS, AUTHORITY_KIND_LABELS, Activity
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -129,3 +129,10 @@ class SearchForm(BaseForm):
 class EndEmploymentForm(BaseForm):
     ended_on = DateField(_l("Employed until"), validators=[InputRequired()])
 
+
+
+class AuthorityForm(BaseForm):
+    name = StringField(_l("Name of the authority"), validators=[InputRequired(), Length(max=255)])
+    kind = SelectField(_l("Kind"), choices=choices((k.value, label) for k, label in AUTHORITY_KIND_LABELS.items()),
+                       validators=[InputRequired()])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=255)])

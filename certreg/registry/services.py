@@ -55,6 +55,42 @@ def get_country(code: str | None, *, field: str = "country_code") -> Country:
     return country
 
 
+def list_authorities(country_code: str) -> Sequence[IssuingAuthority]:
+    return db.session.scalars(
+        sa.select(IssuingAuthority).where(IssuingAuthority.country_code == country_code).order_by(IssuingAuthority.id)
+    ).all()
+
+
+def add_authority(actor: Actor, country_code: str, *, name: str, kind: str, address: str | None = None
+                  ) -> IssuingAuthority:
+    """Appoint an issuing authority (a certification body, or the national ozone unit) in a country.
+
+    Only the country's administrators (or the command line) appoint them.
+    """
+    from certreg.auth.models import Role
+    from certreg.registry.models import AuthorityKind
+
+    country = get_country(country_code)
+    actor.require(actor.is_system or actor.in_country(country.code, Role.ADMIN))
+    try:
+        kind_value = AuthorityKind(kind)
+    except ValueError:
+        raise ValidationFailed.for_field("kind", _("Unknown kind of authority."), "invalid_choice") from None
+    exists = db.session.scalar(sa.select(IssuingAuthority.id).where(
+        IssuingAuthority.country_code == country.code, IssuingAuthority.name == name))
+    if exists is not None:
+        raise ValidationFailed.for_field("name", _("This country already has an authority of this name."),
+                                         "duplicate_authority")
+    authority = IssuingAuthority(country_code=country.code, name=name, kind=kind_value,
+                                 address=_blank_to_none(address))
+    db.session.add(authority)
+    db.session.flush()
+    audit.record(actor, "issuing_authority.create", authority, object_type="issuing_authority",
+                 summary=f"Appointed issuing authority {name}",
+                 after={"name": name, "kind": kind_value, "address": authority.address})
+    return authority
+
+
 def default_authority(country_code: str) -> IssuingAuthority | None:
     return db.session.scalars(
         sa.select(IssuingAuthority).where(IssuingAuthority.country_code == country_code).order_by(IssuingAuthority.id)

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from certreg.auth.session import actor
 from certreg.registry import services
 from certreg.registry.forms import (
+    AuthorityForm,
     CompanyContactForm,
     CompanyForm,
     EmploymentForm,
@@ -210,6 +211,28 @@ def end_employee(company_id: int, employment_id: int):
             for message in errors:
                 flash(str(message), "error")
     return redirect(url_for("registry.company", company_id=record.id))
+
+
+# --- issuing authorities ---------------------------------------------------------------
+
+
+@bp.route("/registry/authorities", methods=["GET", "POST"])
+@login_required
+def authorities():
+    """The country's issuing authorities; its administrators appoint certification bodies here."""
+    from certreg.auth.models import Role
+
+    can_add = current_user.role is Role.ADMIN
+    form = AuthorityForm()
+    if request.method == "POST":
+        actor().require(can_add)
+        done = submit(form, lambda: services.add_authority(
+            actor(), current_user.country_code, name=form.name.data, kind=form.kind.data, address=form.address.data))
+        if done:
+            flash(_("Issuing authority %(name)s added.", name=done.result.name), "success")
+            return redirect(url_for("registry.authorities"))
+    return render_template("registry/authorities.html", authorities=services.list_authorities(current_user.country_code),
+                           form=form if can_add else None), form_status(form)
 
 
 # --- public search -------------------------------------------------------------------

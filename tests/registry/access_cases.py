@@ -54,6 +54,11 @@ CASES = [
          expect(403, anonymous=302, admin=422, certifying_officer=422), note="add employee to another company"),
     Case("POST", lambda w: comp(w) + f"/employees/{w.employment_own.id}/end",
          expect(403, anonymous=302, admin=302, certifying_officer=302, company_user=302), note="end employment"),
+    Case("GET", lambda w: "/registry/authorities", ANY_USER, note="issuing authorities"),
+    Case("POST", lambda w: "/registry/authorities", expect(403, anonymous=302, admin=422, kz_admin=422),
+         note="appoint an authority, empty"),
+    Case("POST", lambda w: "/api/v1/authorities", expect(403, anonymous=401, admin=422, kz_admin=422), api=True,
+         note="api appoint an authority, empty"),
     # API
     Case("GET", lambda w: "/api/v1/countries", expect(200), api=True, note="api countries"),
     Case("GET", lambda w: "/api/v1/search?q=Test", expect(200), api=True, note="api search"),

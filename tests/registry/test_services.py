@@ -159,3 +159,33 @@ def test_company_model_unique_constraint_holds_in_the_database():
         db.session.flush()
     db.session.rollback()
     assert company.id
+
+
+def test_administrator_appoints_a_certification_body_on_every_surface(client, api, app):
+    from certreg.registry.models import IssuingAuthority
+    from tests.conftest import login, post_form
+    from tests.factories import make_token
+
+    admin = make_user(Role.ADMIN)
+    login(client, admin)
+    response = post_form(client, "/registry/authorities",
+                         {"name": "Kyrgyz Refrigeration Training Centre", "kind": "certification_body", "address": ""})
+    assert response.status_code == 302
+    page = client.get("/registry/authorities").get_data(as_text=True)
+    assert "Kyrgyz Refrigeration Training Centre" in page and "National Ozone Unit of Kyrgyzstan" in page
+    duplicate = post_form(client, "/registry/authorities",
+                          {"name": "Kyrgyz Refrigeration Training Centre", "kind": "certification_body"})
+    assert duplicate.status_code == 422
+
+    api.token = make_token(admin)
+    created = api.post("/authorities", json={"name": "Osh certification body", "kind": "certification_body"})
+    assert created.status_code == 201 and created.json["country_code"] == "KG"
+    assert api.post("/authorities", json={"name": "X", "kind": "smuggler"}).status_code == 422
+
+    result = app.test_cli_runner().invoke(args=["registry", "add-authority", "--country", "KZ", "--name",
+                                                "Almaty certification body"])
+    assert result.exit_code == 0, result.output
+    names = {a.name for a in db.session.scalars(sa.select(IssuingAuthority).where(IssuingAuthority.country_code == "KZ"))}
+    assert names == {"National Ozone Unit of Kazakhstan", "Almaty certification body"}
+    with pytest.raises(Forbidden):
+        services.add_authority(Actor.of(make_user(Role.CERTIFYING_OFFICER)), "KG", name="Y", kind="certification_body")

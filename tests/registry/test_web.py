@@ -53,7 +53,7 @@ def test_bad_technician_form_shows_the_field_error_and_writes_nothing(client, of
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert f'id="{field}-error"' in page and message in page
-    assert f'aria-invalid="true"' in page
+    assert 'aria-invalid="true"' in page
     assert count_rows(Technician) == before
 
 
