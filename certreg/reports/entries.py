@@ -17,7 +17,7 @@ millions of entries keeps a constant, small memory.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -69,9 +69,6 @@ class Selection:
             if value is not None:
                 args[name] = str(value.value if hasattr(value, "value") else value)
         return args
-
-    def with_(self, **changes: Any) -> Selection:
-        return replace(self, **changes)
 
 
 #: Export columns, in order (``docs/reports.md`` describes each).

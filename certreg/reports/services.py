@@ -28,7 +28,7 @@ from certreg.logbook.models import EntryKind, Refusal
 from certreg.reports import anomalies as detection
 from certreg.reports import entries as raw
 from certreg.reports import figures
-from certreg.reports.figures import Article7Report, Breakdown, Column, Period
+from certreg.reports.figures import Article7Report, Breakdown, Period
 from certreg.reports.models import AnomalyKind, AnomalyReview, LogCheck, ReviewState
 
 logger = logging.getLogger(__name__)
@@ -261,6 +261,4 @@ def dashboard(actor: Actor, country_code: str, year: int) -> Dashboard:
     )
 
 
-def column_total(report: Article7Report, column: Column) -> figures.Amount:
-    return report.grand_total().amount(column)
 

@@ -40,12 +40,6 @@ HOLDER_LABELS = {
     HolderKind.TECHNICIAN: _l("Technician"),
 }
 
-UNIT_LABELS = {
-    "metric_tonnes": _l("metric tonnes"),
-    "odp_tonnes": _l("ODP tonnes"),
-    "co2e_tonnes": _l("CO2-eq tonnes"),
-}
-
 
 def notes() -> list[str]:
     """What every Article 7 report says about itself."""
