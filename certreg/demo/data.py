@@ -273,6 +273,10 @@ def load_logbook() -> int:
                           quantity=kg(quantity), buyer_certificate=number, document_numbers=f"Receipt AKT-{days}")
             receiver = nurlan if who == "bishkek" else ACTOR
             services.confirm_transfer(receiver, services.transfer_of(sale).id)
+        elif who == "bishkek":  # no certificates loaded (no signing keys): the purchase as a plain entry
+            record("bishkek", nurlan, kind="purchase", operation_date=day(days), substance="R-404A",
+                   quantity=kg(quantity), counterparty_name=dealer.legal_name, counterparty_country="KZ",
+                   document_numbers=f"Receipt AKT-{days}")
     record("dealer", kz_counter, kind="export", operation_date=day(12), substance="R-404A", quantity=kg("108.8"),
            export_licence="KZ-EXP-2026-0113", destination_country="UZ", counterparty_registration="305123456",
            document_numbers="CMR 445102")

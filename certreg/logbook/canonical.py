@@ -133,26 +133,54 @@ def _value(name: str, value: Any) -> Any:
 
 
 _PLAIN = (int, str)
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # keys are inserted in sorted order
+_MEMBERS = sorted(["v", "cylinders", *FIELDS])
+
+
+def _kg(value: Any) -> str:
+    return kilograms_text(value)
+
+
+def _text(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+_last_time: list[Any] = [None, None]
+
+
+def _time(value: datetime) -> str:
+    if value is _last_time[0]:  # an import stamps every line with the same time
+        return _last_time[1]
+    text = _value("recorded_at", value)
+    _last_time[:] = [value, text]
+    return text
+
+
+def _date(value: date) -> str:
+    return value.isoformat()
+
+
+_CONVERT = {"quantity": _kg, "counted": _kg, "book": _kg, "date": _date, "recorded_at": _time}
+_PLAN = [(member, FIELDS.get(member), _CONVERT.get(member, _text)) for member in _MEMBERS]
 
 
 def document(values: Mapping[str, Any], cylinders: Sequence[str]) -> dict[str, Any]:
-    """The canonical object of an entry given its column values (by column name)."""
-    doc: dict[str, Any] = {"v": VERSION, "cylinders": [str(c) for c in cylinders]}
-    for member, column in FIELDS.items():
+    """The canonical object of an entry given its column values (by column name), keys in sorted order."""
+    doc: dict[str, Any] = {}
+    for member, column, convert in _PLAN:
+        if column is None:
+            doc[member] = VERSION if member == "v" else [str(c) for c in cylinders]
+            continue
         value = values[column]
-        if value is None:
-            doc[member] = None
-        elif type(value) in _PLAIN:
+        if value is None or type(value) in _PLAIN:
             doc[member] = value
-        elif isinstance(value, Enum):
-            doc[member] = value.value
         else:
-            doc[member] = _value(member, value)
+            doc[member] = convert(value)
     return doc
 
 
 def serialize(doc: Mapping[str, Any]) -> bytes:
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _ENCODER.encode(doc).encode("utf-8")
 
 
 def canonical_bytes(values: Mapping[str, Any], cylinders: Sequence[str]) -> bytes:

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import Enum
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -161,9 +163,17 @@ def seal(values: dict[str, Any], cylinders: Sequence[str], key: bytes) -> None:
     values["mac"] = canonical.entry_mac(key, values["country_code"], values["seq"], leaf)
 
 
+_ENUM_COLUMNS = ("kind", "condition", "from_condition", "direction", "channel")
+
+
 def _storable(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.value if hasattr(v, "value") and not isinstance(v, (bytes, Decimal)) else v)
-            for k, v in values.items()}
+    """The values with enum members as their stored strings."""
+    row = dict(values)
+    for column in _ENUM_COLUMNS:
+        value = row[column]
+        if isinstance(value, Enum):
+            row[column] = value.value
+    return row
 
 
 def append(head: Head, values: dict[str, Any], cylinders: Sequence[str]) -> dict[str, Any]:
@@ -175,12 +185,24 @@ def append(head: Head, values: dict[str, Any], cylinders: Sequence[str]) -> dict
     values["id"] = next_ids(1)[0]
     values["seq"] = head.size
     seal(values, cylinders, mac_key())
-    db.session.execute(ENTRIES.insert().values(**_storable(values)))
+    db.session.execute(_INSERT_ENTRY, [_storable(values)])
     if cylinders:
         db.session.execute(CYLINDERS.insert(), [{"entry_id": values["id"], "position": i, "serial": s}
                                                 for i, s in enumerate(cylinders)])
     head.frontier.append(values["leaf_hash"])
     return values
+
+
+_INSERT_ENTRY = ENTRIES.insert()
+
+
+def as_entry(values: dict[str, Any]) -> Entry:
+    """The just-inserted entry as a persistent ORM object, without reading it back."""
+    from sqlalchemy.orm import make_transient_to_detached
+
+    entry = Entry(**{column: values[column] for column in ENTRY_COLUMNS})
+    make_transient_to_detached(entry)
+    return db.session.merge(entry, load=False)
 
 
 def append_many(head: Head, items: Sequence[tuple[dict[str, Any], Sequence[str]]], *,
@@ -194,12 +216,12 @@ def append_many(head: Head, items: Sequence[tuple[dict[str, Any], Sequence[str]]
     rows: list[dict[str, Any]] = []
     cylinder_rows: list[dict[str, Any]] = []
     for entry_id, (values, cylinders) in zip(ids, items):
-        values = dict(values)
+        values = _storable(values)
         values["id"] = entry_id
         values["seq"] = head.size
         seal(values, cylinders, key)
         head.frontier.append(values["leaf_hash"])
-        rows.append(_storable(values))
+        rows.append(values)
         cylinder_rows.extend({"entry_id": entry_id, "position": i, "serial": s} for i, s in enumerate(cylinders))
     done = 0
     for start in range(0, len(rows), chunk):
@@ -228,8 +250,9 @@ def _bulk_insert(table: sa.Table, rows: list[dict[str, Any]]) -> None:
             [tuple(p(row.get(name)) if p else row.get(name) for name, p in processors) for row in rows])
         cursor.close()
         return
+    values_of = itemgetter(*columns)
     with raw.cursor() as cursor, cursor.copy(
         f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"  # noqa: S608  (names from our own metadata)
     ) as copy:
         for row in rows:
-            copy.write_row([row.get(c) for c in columns])
+            copy.write_row(values_of(row))

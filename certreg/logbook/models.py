@@ -155,7 +155,7 @@ class Entry(Base):
     logbook_id: Mapped[int] = mapped_column(sa.ForeignKey("logbooks.id"))
     kind: Mapped[EntryKind] = mapped_column(enum_type(EntryKind))
     operation_date: Mapped[date] = mapped_column(comment="Date of the operation (not of the recording)")
-    substance_code: Mapped[str] = mapped_column(sa.String(32), sa.ForeignKey("substances.code"), index=True)
+    substance_code: Mapped[str] = mapped_column(sa.String(32), sa.ForeignKey("substances.code"))
     quantity: Mapped[Decimal] = mapped_column(KILOGRAMS, comment="kg, three decimals (grams), > 0")
     condition: Mapped[Condition] = mapped_column(enum_type(Condition, 16))
     from_condition: Mapped[Condition | None] = mapped_column(
@@ -165,11 +165,11 @@ class Entry(Base):
     direction: Mapped[Direction | None] = mapped_column(enum_type(Direction, 8), comment="Stock counts only")
     counted_quantity: Mapped[Decimal | None] = mapped_column(KILOGRAMS, comment="Stock counts: kg counted")
     book_quantity: Mapped[Decimal | None] = mapped_column(KILOGRAMS, comment="Stock counts: kg in the books before")
-    equipment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("equipment.id"), index=True)
-    intervention_id: Mapped[int | None] = mapped_column(sa.ForeignKey("equipment_interventions.id"), index=True)
+    equipment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("equipment.id"))
+    intervention_id: Mapped[int | None] = mapped_column(sa.ForeignKey("equipment_interventions.id"))
     counterparty_name: Mapped[str255 | None]
     counterparty_country: Mapped[str2 | None]
-    counterparty_logbook_id: Mapped[int | None] = mapped_column(sa.ForeignKey("logbooks.id"), index=True,
+    counterparty_logbook_id: Mapped[int | None] = mapped_column(sa.ForeignKey("logbooks.id"),
                                                                 comment="The counterparty, when it is a registered holder")
     buyer_certificate: Mapped[str64 | None] = mapped_column(comment="Sales: the buyer's certificate number as checked")
     document_numbers: Mapped[str255 | None] = mapped_column(comment="Invoice, waybill and other document numbers")
@@ -186,7 +186,7 @@ class Entry(Base):
     reason: Mapped[str | None] = mapped_column(sa.Text, comment="Reversals and stock counts: why")
     note: Mapped[str | None] = mapped_column(sa.Text)
     channel: Mapped[Channel] = mapped_column(enum_type(Channel, 8))
-    import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("logbook_imports.id"), index=True)
+    import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("logbook_imports.id"))
     recorded_at: Mapped[timestamp]
     recorded_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     recorded_by_label: Mapped[str255]
@@ -214,6 +214,10 @@ class Entry(Base):
             name="import_has_proof_of_origin",
         ),
         sa.Index("ix_logbook_entries_logbook_date", "logbook_id", "operation_date"),
+        # Most entries name no equipment or registered counterparty: partial indexes keep appends cheap.
+        *(sa.Index(f"ix_logbook_entries_{column}", column, sqlite_where=sa.text(f"{column} IS NOT NULL"),
+                   postgresql_where=sa.text(f"{column} IS NOT NULL"))
+          for column in ("equipment_id", "intervention_id", "counterparty_logbook_id")),
         # An entry is reversed at most once; a sale/export has at most one confirmed counterpart.
         sa.Index("uq_logbook_entries_reverses", "reverses_id", unique=True,
                  sqlite_where=sa.text("reverses_id IS NOT NULL"), postgresql_where=sa.text("reverses_id IS NOT NULL")),

@@ -182,12 +182,17 @@ def update_settings(actor: Actor, country_code: str, *, used_ods_sales: str,
 
 
 def rule_context(country_code: str, today: date | None = None) -> rules.Context:
-    country = db.session.get(Country, country_code)
+    """The country's ban date and used-ODS policy (one query)."""
+    row = db.session.execute(
+        sa.select(Country.virgin_cfc_ban_date, CountrySettings.used_ods_sales)
+        .outerjoin(CountrySettings, CountrySettings.country_code == Country.code)
+        .where(Country.code == country_code)
+    ).first()
     return rules.Context(
         country_code=country_code,
         today=today or date.today(),
-        ban_date=country.virgin_cfc_ban_date if country else None,
-        used_ods_sales=country_settings(country_code).used_ods_sales,
+        ban_date=row.virgin_cfc_ban_date if row else None,
+        used_ods_sales=(row.used_ods_sales if row and row.used_ods_sales else UsedOdsSales.ALLOWED),
     )
 
 
@@ -285,8 +290,11 @@ def substance_info(code: str, cache: dict[str, Any] | None = None) -> rules.Subs
     """
     if cache is not None and code in cache:
         return cache[code]
-    substance = substances.resolve(code or "", field="substance")
-    info = rules.SubstanceInfo(substance.code, substance.annex_set)
+    info = substances.annexes_of(code or "")
+    if info is None:
+        substance = substances.resolve(code or "", field="substance")
+        info = (substance.code, substance.annex_set)
+    info = rules.SubstanceInfo(*info)
     if cache is not None:
         cache[code] = info
     return info
@@ -563,7 +571,7 @@ def record_entry(actor: Actor, who: Holder, data: EntryData, *, channel: Channel
         ))
     db.session.flush()
     logger.info("entry %s (%s) in %s by %s", stored["id"], draft.kind.value, who.ref, actor.label)
-    return db.session.get(Entry, stored["id"])
+    return ledger.as_entry(stored)
 
 
 def _append(head: ledger.Head, stock: ledger.Stock, moves: list[rules.Effect], values: dict[str, Any],
@@ -765,7 +773,7 @@ def reverse_entry(actor: Actor, entry_id: int, reason: str, *, channel: Channel 
         transfer.status = TransferStatus.CANCELLED
         db.session.flush()
     logger.info("entry %s reversed by %s (%s)", original.id, stored["id"], actor.label)
-    return db.session.get(Entry, stored["id"])
+    return ledger.as_entry(stored)
 
 
 # --- counterparts ------------------------------------------------------------------------
@@ -854,7 +862,7 @@ def confirm_transfer(actor: Actor, transfer_id: int, *, import_licence: str | No
     audit.record(actor, "transfer.confirm", transfer, country_code=receiver.country_code,
                  summary=f"Confirmed {transfer.kind.value} {origin.id} as entry {stored['id']}",
                  before={"status": before}, after={"status": "confirmed", "entry": stored["id"]})
-    return db.session.get(Entry, stored["id"])
+    return ledger.as_entry(stored)
 
 
 def dispute_transfer(actor: Actor, transfer_id: int, reason: str) -> Transfer:

@@ -271,12 +271,11 @@ def upgrade():
     sa.UniqueConstraint('country_code', 'seq', name=op.f('uq_logbook_entries_country_code_seq'))
     )
     with op.batch_alter_table('logbook_entries', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_logbook_entries_counterparty_logbook_id'), ['counterparty_logbook_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_logbook_entries_equipment_id'), ['equipment_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_logbook_entries_import_id'), ['import_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_logbook_entries_intervention_id'), ['intervention_id'], unique=False)
         batch_op.create_index('ix_logbook_entries_logbook_date', ['logbook_id', 'operation_date'], unique=False)
-        batch_op.create_index(batch_op.f('ix_logbook_entries_substance_code'), ['substance_code'], unique=False)
+        for column in ('equipment_id', 'intervention_id', 'counterparty_logbook_id'):
+            batch_op.create_index(f'ix_logbook_entries_{column}', [column], unique=False,
+                                  sqlite_where=sa.text(f'{column} IS NOT NULL'),
+                                  postgresql_where=sa.text(f'{column} IS NOT NULL'))
         batch_op.create_index('uq_logbook_entries_counterpart_of', ['counterpart_of_id'], unique=True, sqlite_where=sa.text('counterpart_of_id IS NOT NULL'), postgresql_where=sa.text('counterpart_of_id IS NOT NULL'))
         batch_op.create_index('uq_logbook_entries_reverses', ['reverses_id'], unique=True, sqlite_where=sa.text('reverses_id IS NOT NULL'), postgresql_where=sa.text('reverses_id IS NOT NULL'))
 
@@ -337,12 +336,9 @@ def downgrade():
     with op.batch_alter_table('logbook_entries', schema=None) as batch_op:
         batch_op.drop_index('uq_logbook_entries_reverses', sqlite_where=sa.text('reverses_id IS NOT NULL'), postgresql_where=sa.text('reverses_id IS NOT NULL'))
         batch_op.drop_index('uq_logbook_entries_counterpart_of', sqlite_where=sa.text('counterpart_of_id IS NOT NULL'), postgresql_where=sa.text('counterpart_of_id IS NOT NULL'))
-        batch_op.drop_index(batch_op.f('ix_logbook_entries_substance_code'))
         batch_op.drop_index('ix_logbook_entries_logbook_date')
-        batch_op.drop_index(batch_op.f('ix_logbook_entries_intervention_id'))
-        batch_op.drop_index(batch_op.f('ix_logbook_entries_import_id'))
-        batch_op.drop_index(batch_op.f('ix_logbook_entries_equipment_id'))
-        batch_op.drop_index(batch_op.f('ix_logbook_entries_counterparty_logbook_id'))
+        for column in ('equipment_id', 'intervention_id', 'counterparty_logbook_id'):
+            batch_op.drop_index(f'ix_logbook_entries_{column}')
 
     op.drop_table('logbook_entries')
     with op.batch_alter_table('equipment_interventions', schema=None) as batch_op:

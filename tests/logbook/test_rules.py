@@ -363,10 +363,18 @@ def test_only_the_holders_users_write_and_officials_of_the_country_read(stocked)
     assert services.list_entries(inspector, None, country_code="KZ").total == 2
 
 
-def test_entries_and_checkpoints_cannot_be_updated_or_deleted(stocked):
-    entry = _first_import(stocked)
+def test_entries_and_checkpoints_cannot_be_updated_or_deleted(stocked, keys_dir):
+    from certreg.logbook import checkpointing
+
+    entry = services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data("import", cylinders=["C-9"]))
+    checkpoint = checkpointing.create_checkpoint(SYSTEM, "KZ")
+    db.session.commit()
     for statement in ("UPDATE logbook_entries SET quantity = 1 WHERE id = :id",
-                      "DELETE FROM logbook_entries WHERE id = :id"):
+                      "DELETE FROM logbook_entries WHERE id = :id",
+                      "UPDATE logbook_entry_cylinders SET serial = 'X' WHERE entry_id = :id",
+                      "DELETE FROM logbook_entry_cylinders WHERE entry_id = :id",
+                      f"UPDATE logbook_checkpoints SET tree_size = 1 WHERE id = {checkpoint.id} AND :id > 0",
+                      f"DELETE FROM logbook_checkpoints WHERE id = {checkpoint.id} AND :id > 0"):
         with pytest.raises(sa.exc.DBAPIError) as info:
             with db.session.begin_nested():
                 db.session.execute(sa.text(statement), {"id": entry.id})

@@ -1,0 +1,288 @@
+#!/usr/bin/env python3
+"""Logbook benchmarks, printed as ratios measured in one run.
+
+1. ``append``: recording an entry through the service (rules, stock check, balance, Merkle log
+   head, hash and MAC; an export of 1 kg, one transaction each) vs a bare ORM insert of the same
+   row (``session.add(Entry(...))``, one transaction each). Goal >= 0.3.
+2. ``stock read``: reading a holder's stock (``services.balances``) when the logs hold ``--large``
+   entries vs ``--small`` entries. Goal <= 1.2.
+3. ``import``: ``imports.import_csv`` of a ``--lines``-line CSV file (every rule, hash, MAC, balances,
+   one transaction) vs PostgreSQL ``COPY`` of the same file into a table with the same columns.
+   Goal <= 10. (On SQLite, which has no COPY, the baseline is ``executemany`` of the parsed rows.)
+
+The ``--large`` log is reached by the import of part 3 (and a padding import if needed), so a full
+run imports ``--lines`` lines once.
+
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/certreg_bench python bench/logbook.py
+    python bench/logbook.py --appends 2000 --small 10000 --large 1000000 --lines 1000000   # the defaults
+    python bench/logbook.py --smoke        # tiny sizes, SQLite unless BENCH_DATABASE_URL is set
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+HEADER = ("date,kind,substance,quantity_kg,condition,cylinders,import_licence,customs_declaration,origin_country,"
+          "exporter,export_licence,destination_country,documents\n")
+COLUMNS = HEADER.strip().split(",")
+
+
+def csv_text(lines: int, start: int = 0) -> str:
+    """Imports (with proof of origin) and every tenth line an export; stock never runs out."""
+    first = date.today() - timedelta(days=lines // 200 + 2)
+    out = io.StringIO()
+    out.write(HEADER)
+    for i in range(start, start + lines):
+        day = first + timedelta(days=(i - start) // 200)
+        if i % 10 == 9:
+            out.write(f"{day},export,HCFC-22,5.5,virgin,,,,,,KZ-EXP-{i},UZ,INV-{i}\n")
+        else:
+            cylinders = f"CYL-{i}-A;CYL-{i}-B" if i % 7 == 0 else ""
+            out.write(f"{day},import,{'R-404A' if i % 3 else 'HCFC-22'},{10 + i % 13}.250,virgin,{cylinders},"
+                      f"LIC-{i // 100},DECL-{i},CN,Example Chemical Co.,,,INV-{i}\n")
+    return out.getvalue()
+
+
+def database(url: str | None):
+    """(url, cleanup): the given database, a fresh PostgreSQL one, or a temporary SQLite file."""
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    if url and url.startswith("postgresql"):
+        base = make_url(url)
+        name = f"{base.database}_logbook"
+        admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+        def drop():
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+        return base.set(database=name).render_as_string(hide_password=False), drop
+    tmp = tempfile.mkdtemp(prefix="certreg-bench-logbook-")
+    return f"sqlite:///{tmp}/bench.sqlite3", lambda: None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--appends", type=int, default=2000, help="entries appended (and bare inserts) in part 1")
+    parser.add_argument("--small", type=int, default=10_000, help="log size of the first stock read")
+    parser.add_argument("--large", type=int, default=1_000_000, help="log size of the second stock read")
+    parser.add_argument("--lines", type=int, default=1_000_000, help="CSV lines imported in part 3")
+    parser.add_argument("--reads", type=int, default=2000, help="stock reads timed at each size")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes (bench/smoke.py)")
+    args = parser.parse_args()
+    if args.smoke:
+        args.appends, args.small, args.large, args.lines, args.reads = 100, 500, 3000, 2000, 200
+    args.large = max(args.large, args.small + args.lines)
+
+    url, cleanup = database(args.database_url)
+    os.environ["DATABASE_URL"] = url
+    keys_dir = tempfile.mkdtemp(prefix="certreg-bench-keys-")
+    from certreg import create_app
+
+    app = create_app({"CONFIG": "development", "SQLALCHEMY_DATABASE_URI": url, "SIGNING_KEYS_DIR": keys_dir,
+                      "LOGBOOK_MAC_KEY": "bench-mac-key", "LOGBOOK_CHECKPOINT_EVERY_ENTRIES": 0,
+                      "LOGBOOK_CHECKPOINT_EVERY_SECONDS": 0, "SECRET_KEY": "bench" * 8})
+    try:
+        with app.app_context():
+            return run(app, args, url)
+    finally:
+        with app.app_context():
+            from certreg.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()
+        cleanup()
+
+
+def run(app, args, url: str) -> int:
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from certreg.actors import Actor
+    from certreg.extensions import db
+    from certreg.logbook import imports, ledger, services
+    from certreg.logbook.models import Channel, Entry, HolderKind
+    from certreg.registry import services as registry
+
+    upgrade()
+    system = Actor.system("bench")
+    companies = {}
+    for country in ("KZ", "UZ"):
+        company = registry.create_company(system, registry.CompanyData(
+            country_code=country, legal_name=f"Bench {country}", name_latin=f"Bench {country}",
+            registration_number=f"BENCH-{country}", address="-", activities=["dealer", "importer", "exporter"]))
+        companies[country] = services.holder(HolderKind.COMPANY, company.id)
+    db.session.commit()
+    dealer, bare_holder = companies["KZ"], companies["UZ"]
+    postgres = url.startswith("postgresql")
+    print(f"database: {'PostgreSQL' if postgres else 'SQLite'}; appends={args.appends} small={args.small} "
+          f"large={args.large} lines={args.lines}")
+
+    # --- 1. append vs bare ORM insert ----------------------------------------------------------
+    services.record_entry(system, dealer, services.EntryData(
+        kind="import", operation_date=date.today(), substance="HCFC-22", quantity=Decimal("99999999"),
+        import_licence="L", customs_declaration="D", origin_country="CN", exporter_name="E"))
+    db.session.commit()
+    export = services.EntryData(kind="export", operation_date=date.today(), substance="HCFC-22",
+                                quantity=Decimal("1"), export_licence="KZ-EXP-1", destination_country="UZ",
+                                document_numbers="INV-1")
+    sample = services.record_entry(system, dealer, export)
+    db.session.commit()
+    template = {c: getattr(sample, c) for c in ledger.ENTRY_COLUMNS}
+    bare_logbook = services.logbook_for(bare_holder, create=True)
+    db.session.commit()
+    template.update(country_code="UZ", logbook_id=bare_logbook.id)
+
+    def appends(n: int) -> float:
+        start = time.perf_counter()
+        for _ in range(n):
+            services.record_entry(system, dealer, export, channel=Channel.CLI)
+            db.session.commit()
+        return time.perf_counter() - start
+
+    next_seq = [0]
+    next_id = [-1]  # ids of their own (the service takes MAX(id) + 1 on SQLite)
+
+    def bare(n: int) -> float:
+        start = time.perf_counter()
+        for _ in range(n):
+            row = dict(template, id=next_id[0], seq=next_seq[0])
+            next_id[0] -= 1
+            next_seq[0] += 1
+            db.session.add(Entry(**row))
+            db.session.commit()
+        return time.perf_counter() - start
+
+    half = max(args.appends // 2, 1)
+    appends(min(50, half)), bare(min(50, half))  # warm up
+    t_append = appends(half) + appends(half)
+    t_bare = bare(half) + bare(half)
+    append_rate, bare_rate = 2 * half / t_append, 2 * half / t_bare
+    print(f"append: {append_rate:.0f} entries/s, bare ORM insert: {bare_rate:.0f} rows/s, "
+          f"ratio={append_rate / bare_rate:.2f} (goal >= 0.3)")
+
+    # --- 2 and 3. stock read at small and large logs; CSV import vs COPY ---------------------
+    def log_size() -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Entry))
+
+    def import_lines(lines: int, start: int, name: str) -> float:
+        data = csv_text(lines, start).encode()
+        begin = time.perf_counter()
+        result = imports.import_csv(system, dealer, data, name)
+        assert result.ok, result.errors[:3]
+        db.session.commit()
+        return time.perf_counter() - begin
+
+    if log_size() < args.small:
+        import_lines(args.small - log_size(), 10_000_000, "pad-small.csv")
+
+    def stock_read() -> float:
+        db.session.commit()
+        for _ in range(20):
+            services.balances(system, dealer)
+        begin = time.perf_counter()
+        for _ in range(args.reads):
+            services.balances(system, dealer)
+            db.session.commit()
+        return (time.perf_counter() - begin) / args.reads
+
+    small_size, t_small = log_size(), stock_read()
+    text = csv_text(args.lines)
+    t_import = import_lines(args.lines, 0, "bench.csv")
+    t_copy = baseline_copy(text, postgres)
+    t_rows = baseline_entry_rows(postgres)
+    if log_size() < args.large:
+        import_lines(args.large - log_size(), 20_000_000, "pad-large.csv")
+    large_size, t_large = log_size(), stock_read()
+    print(f"stock read: {t_small * 1e6:.0f} us at {small_size} entries, {t_large * 1e6:.0f} us at {large_size} "
+          f"entries, ratio={t_large / t_small:.2f} (goal <= 1.2)")
+    print(f"import: {args.lines} lines in {t_import:.2f} s ({args.lines / t_import:.0f} lines/s), "
+          f"{'COPY' if postgres else 'executemany (SQLite has no COPY)'} of the same file {t_copy:.2f} s, "
+          f"ratio={t_import / t_copy:.2f} (goal <= 10)")
+    if t_rows:
+        print(f"  for reference: COPY of the resulting {args.lines} entry rows (hashes included) into a copy of "
+              f"logbook_entries with its indexes {t_rows:.2f} s; import / that = {t_import / t_rows:.2f}")
+    return 0
+
+
+def baseline_entry_rows(postgres: bool) -> float | None:
+    """PostgreSQL: COPY the imported entries' final rows into a table like logbook_entries (same indexes)."""
+    if not postgres:
+        return None
+    import sqlalchemy as sa
+
+    from certreg.extensions import db
+    from certreg.logbook.models import ImportBatch
+
+    batch = db.session.scalar(sa.select(ImportBatch.id).where(ImportBatch.filename == "bench.csv"))
+    db.session.execute(sa.text("CREATE TABLE bench_entries (LIKE logbook_entries INCLUDING ALL)"))
+    db.session.commit()
+    raw = db.session.connection().connection.driver_connection
+    buffer = io.BytesIO()
+    with raw.cursor() as cursor, cursor.copy(
+            f"COPY (SELECT * FROM logbook_entries WHERE import_id = {int(batch)}) TO STDOUT") as copy:
+        for chunk in copy:
+            buffer.write(chunk)
+    db.session.commit()
+    raw = db.session.connection().connection.driver_connection
+    begin = time.perf_counter()
+    with raw.cursor() as cursor, cursor.copy("COPY bench_entries FROM STDIN") as copy:
+        copy.write(buffer.getvalue())
+    db.session.commit()
+    took = time.perf_counter() - begin
+    db.session.execute(sa.text("DROP TABLE bench_entries"))
+    db.session.commit()
+    return took
+
+
+def baseline_copy(text: str, postgres: bool) -> float:
+    """Load the same CSV into a plain table with the same columns, the fastest way the database offers."""
+    import csv
+
+    import sqlalchemy as sa
+
+    from certreg.extensions import db
+
+    columns = ("date date, kind varchar(32), substance varchar(32), quantity_kg numeric(14,3), "
+               "condition varchar(16), cylinders text, import_licence varchar(64), customs_declaration varchar(64), "
+               "origin_country varchar(2), exporter varchar(255), export_licence varchar(64), "
+               "destination_country varchar(2), documents varchar(255)")
+    db.session.execute(sa.text(f"CREATE TABLE bench_copy ({columns})"))
+    db.session.commit()
+    begin = time.perf_counter()
+    raw = db.session.connection().connection.driver_connection
+    if postgres:
+        with raw.cursor() as cursor, cursor.copy(
+                f"COPY bench_copy ({', '.join(COLUMNS)}) FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+            copy.write(text)
+    else:
+        rows = [[v or None for v in row] for row in csv.reader(io.StringIO(text))][1:]
+        cursor = raw.cursor()
+        cursor.executemany(f"INSERT INTO bench_copy VALUES ({', '.join('?' * len(COLUMNS))})", rows)
+        cursor.close()
+    db.session.commit()
+    took = time.perf_counter() - begin
+    db.session.execute(sa.text("DROP TABLE bench_copy"))
+    db.session.commit()
+    return took
+
+
+if __name__ == "__main__":
+    sys.exit(main())
