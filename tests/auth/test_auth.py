@@ -123,7 +123,7 @@ def test_production_cookie_is_secure_host_prefixed(monkeypatch, tmp_path):
 
     importlib.reload(config)
     try:
-        app = create_app({"CONFIG": "production", "SECRET_KEY": "s" * 40, "LOGBOOK_MAC_KEY": "m" * 40})
+        app = create_app({"CONFIG": "production", "SECRET_KEY": "s" * 40})
         assert app.config["SESSION_COOKIE_SECURE"] is True
         assert app.config["SESSION_COOKIE_NAME"].startswith("__Host-")
     finally:
