@@ -68,23 +68,32 @@ class Head:
     frontier: Frontier
     checkpoint_size: int
     checkpoint_at: datetime | None
+    next_id: int | None = None  # PostgreSQL: an entry id drawn in the same round trip as the lock
 
     @property
     def size(self) -> int:
         return self.frontier.size
 
 
+_NEXT_ID = sa.func.nextval(sa.func.pg_get_serial_sequence("logbook_entries", "id"))
+
+
 def lock_head(country_code: str) -> Head:
-    """Lock the country's log head for this transaction (creating it for the first entry)."""
-    query = (sa.select(LOGS.c.size, LOGS.c.frontier, LOGS.c.checkpoint_size, LOGS.c.checkpoint_at)
-             .where(LOGS.c.country_code == country_code).with_for_update())
+    """Lock the country's log head for this transaction (creating it for the first entry).
+
+    On PostgreSQL the same statement also draws the next entry id (one round trip less per entry).
+    """
+    columns = [LOGS.c.size, LOGS.c.frontier, LOGS.c.checkpoint_size, LOGS.c.checkpoint_at]
+    if _dialect() == "postgresql":
+        columns.append(_NEXT_ID.label("next_id"))
+    query = sa.select(*columns).where(LOGS.c.country_code == country_code).with_for_update(of=LOGS)
     row = db.session.execute(query).first()
     if row is None:
         db.session.execute(insert_or_ignore(LOGS, country_code=country_code, size=0, frontier=b"",
                                             root_hash=EMPTY_ROOT, checkpoint_size=0))
         row = db.session.execute(query).one()
     return Head(country_code, Frontier.from_bytes(row.size, bytes(row.frontier)), row.checkpoint_size,
-                row.checkpoint_at)
+                row.checkpoint_at, getattr(row, "next_id", None))
 
 
 def save_head(head: Head, now: datetime) -> None:
@@ -182,7 +191,8 @@ def append(head: Head, values: dict[str, Any], cylinders: Sequence[str]) -> dict
     ``values`` holds every entry column except ``id``, ``seq``, ``leaf_hash``, ``mac``.
     """
     values = dict(values)
-    values["id"] = next_ids(1)[0]
+    values["id"] = head.next_id if head.next_id is not None else next_ids(1)[0]
+    head.next_id = None  # each id is used once
     values["seq"] = head.size
     seal(values, cylinders, mac_key())
     db.session.execute(_INSERT_ENTRY, [_storable(values)])

@@ -16,7 +16,9 @@ from certreg.auth.session import actor
 from certreg.certificates.qr import render_svg
 from certreg.errors import Forbidden, NotFound, ValidationFailed, roll_back
 from certreg.extensions import db
-from certreg.logbook import checkpointing, equipment as equipment_services, exports, services, verify
+from certreg.logbook import checkpointing, exports, services, verify
+from certreg.logbook import equipment as equipment_services
+from certreg.logbook.canonical import kilograms_text
 from certreg.logbook.forms import (
     ConfirmForm,
     DisputeForm,
@@ -116,10 +118,10 @@ def index():
     return _logbook_page(who)
 
 
-@bp.get("/logbook/<kind>/<int:holder_id>")
+@bp.get("/logbook/<holder_kind>/<int:holder_id>")
 @login_required
-def holder_logbook(kind: str, holder_id: int):
-    who = services.holder(kind, holder_id)
+def holder_logbook(holder_kind: str, holder_id: int):
+    who = services.holder(holder_kind, holder_id)
     services.require_read(actor(), who)
     return _logbook_page(who)
 
@@ -209,7 +211,7 @@ def sale():
     if request.method == "POST" and action == "record":
         done = submit(form, lambda: services.record_entry(actor(), who, entry_data(form, kind="sale")))
         if done:
-            flash(_("Sale recorded: %(kg)s kg %(substance)s to %(buyer)s.", kg=f"{done.result.quantity:f}",
+            flash(_("Sale recorded: %(kg)s kg %(substance)s to %(buyer)s.", kg=kilograms_text(done.result.quantity),
                     substance=done.result.substance_code, buyer=done.result.counterparty_name), "success")
             return redirect(url_for("logbook.entry", entry_id=done.result.id))
     elif request.method == "POST" and form.validate_on_submit():
@@ -256,8 +258,8 @@ def quick():
         equipment_services.search(actor(), who.country_code, "", who=who, limit=10).items
     done = submit(form, lambda: _quick_entry(who, form))
     if done:
-        flash(_("Recorded: %(kind)s of %(kg)s kg %(substance)s, equipment %(code)s.",
-                kind=ENTRY_KIND_LABELS[EntryKind(form.kind.data)], kg=f"{form.quantity.data:f}",
+        flash(_("Recorded: %(kind)s, %(kg)s kg %(substance)s, equipment %(code)s.",
+                kind=ENTRY_KIND_LABELS[EntryKind(form.kind.data)], kg=kilograms_text(form.quantity.data),
                 substance=done.result.substance_code, code=done.result.code), "success")
         return redirect(url_for("logbook.quick", equipment=done.result.code))
     return render_template("logbook/quick.html", form=form, who=who, unit=unit, found=found, q=q), \

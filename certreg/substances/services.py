@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -38,12 +39,22 @@ def get(code: str) -> Substance:
     return substance
 
 
+_annexes_cache: dict[str, tuple[float, tuple[str, frozenset[str]]]] = {}
+ANNEXES_CACHE_SECONDS = 600  # treaty data: a code's annexes do not change between catalogue loads
+
+
 def annexes_of(code: str) -> tuple[str, frozenset[str]] | None:
-    """``(code, annexes)`` of the entry with exactly this code, in one light query (None if none)."""
+    """``(code, annexes)`` of the entry with exactly this code (None if none); cached per process."""
+    now = time.monotonic()
+    hit = _annexes_cache.get(code)
+    if hit is not None and now - hit[0] < ANNEXES_CACHE_SECONDS:
+        return hit[1]
     row = db.session.execute(sa.select(Substance.code, Substance.annexes).where(Substance.code == code)).first()
     if row is None:
         return None
-    return row.code, frozenset(a for a in row.annexes.split(",") if a)
+    value = (row.code, frozenset(a for a in row.annexes.split(",") if a))
+    _annexes_cache[code] = (now, value)
+    return value
 
 
 def resolve(code: str, *, field: str = "substance") -> Substance:
@@ -153,6 +164,7 @@ def load_catalogue(actor: Actor, catalogue: Catalogue | None = None) -> LoadResu
         if key not in wanted and key[0] in {r["code"] for r in substance_rows}:
             db.session.delete(current)
     db.session.flush()
+    _annexes_cache.clear()
     if created:
         audit.record(actor, "substance.load", object_type="substance", summary=f"Catalogue: {created} new entries")
     missing = sorted(set(existing) - {r["code"] for r in substance_rows})

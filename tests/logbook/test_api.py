@@ -221,3 +221,35 @@ def test_officials_list_entries_and_refusals_of_their_country(dealer_api, people
     assert api.get("/logbook/refusals").get_json()["items"][0]["code"] == "proof_of_origin_missing"
     assert api.post("/logbook/entries", json=IMPORT).status_code == 403
     assert date.today()
+
+
+@pytest.mark.parametrize("body,code", [
+    ({"kind": "export", "quantity": 1, "export_licence": None, "destination_country": "UZ"}, "export_licence_missing"),
+    ({"kind": "export", "quantity": 1, "export_licence": "L", "destination_country": "KZ"},
+     "destination_is_own_country"),
+    ({"kind": "purchase", "quantity": 1}, "counterparty_required"),
+    ({"kind": "charge", "quantity": 1}, "equipment_required"),
+    ({"kind": "stock_count", "counted_quantity": 40, "reason": "count"}, "stock_count_matches"),
+    ({"kind": "recycling", "quantity": 1}, "insufficient_stock"),
+])
+def test_more_rules_refused_through_the_api(dealer_api, body, code):
+    post_entry(dealer_api)
+    refused(dealer_api.post("/logbook/entries", json={"operation_date": TODAY.isoformat(), "substance": "R-404A",
+                                                      **body}), code)
+
+
+def test_used_cfc_policy_and_sale_to_self_through_the_api(dealer_api, people, api, client, openapi, ban_2010):
+    from tests.conftest import ApiClient
+
+    admin = ApiClient(client, openapi, factories.make_token(factories.make_user("admin", "KZ")))
+    settings = admin.open("PUT", "/logbook/settings", json={"used_ods_sales": "reclaimed_only"})
+    assert settings.status_code == 200 and settings.get_json()["used_ods_sales"] == "reclaimed_only"
+    post_entry(dealer_api, substance="CFC-12", condition="recovered", operation_date="2009-05-01")
+    buyer = certify(people.kz_tech_record).number
+    sale = {"kind": "sale", "operation_date": TODAY.isoformat(), "substance": "CFC-12", "quantity": 1,
+            "condition": "recovered", "buyer_certificate": buyer}
+    refused(dealer_api.post("/logbook/entries", json=sale), "used_ods_sale_not_allowed")
+    admin.open("PUT", "/logbook/settings", json={"used_ods_sales": "allowed"})
+    assert dealer_api.post("/logbook/entries", json=sale).status_code == 201
+    own = certify(people.dealer_company, ("CO-DEALER",)).number
+    refused(dealer_api.post("/logbook/entries", json={**sale, "buyer_certificate": own}), "sale_to_self")

@@ -81,6 +81,10 @@ def test_bad_lines_are_all_reported_and_nothing_is_written(app, tmp_path, people
     (f"{TODAY},sale,HCFC-22,1,virgin,,,,,,,,", "D", "activity_not_certified"),
     (f"{TODAY},import,HCFC-22,1,virgin,,LIC,,CN,Exporter,,,", None, "proof_of_origin_missing"),
     (f"{TODAY},export,HCFC-22,101,virgin,,,,,,LIC,UZ,", None, "insufficient_stock"),
+    (f"{TODAY},export,HCFC-22,1,virgin,,,,,,,UZ,", None, "export_licence_missing"),
+    (f"{TODAY},import,HCFC-22,1,virgin,,LIC,DECL,KZ,Exporter,,,", None, "origin_is_own_country"),
+    (f"{TODAY},charge,HCFC-22,1,virgin,,,,,,,,", None, "equipment_required"),
+    (f"{TODAY},reclamation,HCFC-22,1,,,,,,,,,", None, "insufficient_stock"),
 ])
 def test_each_rule_refuses_in_a_csv_import_too(app, tmp_path, people, ban_2010, line, certificate, code):
     number = certify(people.kz_tech_record, (certificate,)).number if certificate else ""
@@ -103,6 +107,22 @@ def test_a_sale_line_checks_the_buyers_certificate(app, tmp_path, people):
     assert allowed.exit_code == 0, allowed.output
     assert stock(people.dealer) == Decimal("90")
     assert db.session.scalar(sa.select(Entry).where(Entry.kind == "sale")).counterparty_logbook_id is not None
+
+
+def test_used_cfc_policy_in_a_csv_import(app, tmp_path, people, ban_2010):
+    from certreg.actors import Actor
+    from certreg.logbook import services
+
+    services.update_settings(Actor.system(), "KZ", used_ods_sales="none", leak_rate_threshold=None)
+    number = certify(people.kz_tech_record, ("A1",)).number
+    header = HEADER.strip() + ",buyer_certificate\n"
+    rows = ["2009-06-01,import,CFC-12,10,recovered,,L,D,CN,E,,,,", f"{TODAY},sale,CFC-12,1,recovered,,,,,,,,,{number}"]
+    refused = run_import(app, tmp_path, people, header + "\n".join(rows) + "\n", "cfc.csv")
+    assert refused.exit_code == 1 and "used_ods_sale_not_allowed" in refused.output
+    services.update_settings(Actor.system(), "KZ", used_ods_sales="allowed", leak_rate_threshold=None)
+    db.session.commit()
+    allowed = run_import(app, tmp_path, people, header + "\n".join(rows) + "\n", "cfc2.csv")
+    assert allowed.exit_code == 0, allowed.output
 
 
 def test_header_and_encoding_errors(app, tmp_path, people):

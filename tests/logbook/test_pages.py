@@ -164,3 +164,15 @@ def test_entry_form_records_a_stock_count(client, people):
     assert response.status_code == 302, response.get_data(as_text=True)
     entry = db.session.scalar(sa.select(Entry).where(Entry.kind == EntryKind.STOCK_COUNT))
     assert (entry.direction.value, entry.quantity) == ("out", Decimal("0.5"))
+
+
+def test_a_holders_logbook_pages_keep_the_kind_filter(client, people):
+    from tests import factories
+
+    for _ in range(55):
+        services.record_entry(people.dealer_actor, people.dealer, entry_data("import", quantity=Decimal("1")))
+    db.session.commit()
+    login(client, factories.make_user("inspector", "KZ"))
+    page = client.get(f"/logbook/company/{people.dealer_company.id}?kind=import").get_data(as_text=True)
+    assert f"/logbook/company/{people.dealer_company.id}?page=2&amp;kind=import" in page \
+        or f"/logbook/company/{people.dealer_company.id}?kind=import&amp;page=2" in page
