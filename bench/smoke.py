@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHES = [
     ("bench/verify.py", ["--seconds", "1", "--certificates", "5", "--smoke"]),
     ("bench/logbook.py", ["--smoke"]),
+    ("bench/reports.py", ["--smoke"]),
 ]
 
 

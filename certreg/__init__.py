@@ -82,10 +82,12 @@ def register_blueprints(app: Flask) -> None:
     from certreg.certificates.verify_views import bp as verify_bp
     from certreg.certificates.views import bp as certificates_bp
     from certreg.registry.views import bp as registry_bp
+    from certreg.reports.views import bp as reports_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(registry_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(verify_bp)
@@ -111,6 +113,7 @@ def register_commands(app: Flask) -> None:
     from certreg.keys.cli import keys_cli
     from certreg.logbook.cli import logbook_cli
     from certreg.registry.cli import registry_cli
+    from certreg.reports.cli import reports_cli
     from certreg.substances.cli import substances_cli
 
     app.cli.add_command(users_cli)
@@ -120,6 +123,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(certificates_cli)
     app.cli.add_command(substances_cli)
     app.cli.add_command(logbook_cli)
+    app.cli.add_command(reports_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

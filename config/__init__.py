@@ -108,6 +108,23 @@ class Config:
     # as a leaker (countries may set their own threshold on the logbook settings page).
     LEAK_RATE_THRESHOLD_PERCENT = _env_int("LEAK_RATE_THRESHOLD_PERCENT", 10)
 
+    # --- reports and anomalies (docs/reports.md) ---
+    # Mass-balance gap: a stock count is "far from the books" when it differs by more than this many kg
+    # AND by more than this percentage of the stock the books showed.
+    REPORTS_STOCK_GAP_KG = _env_int("REPORTS_STOCK_GAP_KG", 1)
+    REPORTS_STOCK_GAP_PERCENT = _env_int("REPORTS_STOCK_GAP_PERCENT", 5)
+    # Gas sold or exported as recovered/recycled/reclaimed beyond what the holder recovered or bought
+    # from a registered seller: flagged above this many kg (per substance, up to the end of the period).
+    REPORTS_UNSOURCED_USED_KG = _env_int("REPORTS_UNSOURCED_USED_KG", 1)
+    # A sale or export to a registered holder still unconfirmed after this many days is an anomaly.
+    REPORTS_PENDING_DAYS = _env_int("REPORTS_PENDING_DAYS", 30)
+    # Imports "far above history": more than FACTOR times the average of the same period in the
+    # previous HISTORY_YEARS years (years with imports only), and more than MIN_KG kg above that average.
+    REPORTS_IMPORT_SURGE_FACTOR = _env_int("REPORTS_IMPORT_SURGE_FACTOR", 3)
+    REPORTS_IMPORT_HISTORY_YEARS = _env_int("REPORTS_IMPORT_HISTORY_YEARS", 3)
+    REPORTS_IMPORT_SURGE_MIN_KG = _env_int("REPORTS_IMPORT_SURGE_MIN_KG", 100)
+    # Chronic leakers use the logbook's leak-rate threshold (LEAK_RATE_THRESHOLD_PERCENT or the country's own).
+
 
 class DevelopmentConfig(Config):
     DEBUG = False

@@ -28,5 +28,5 @@ def load_token_user() -> None:
         g.api_token_given = False
 
 
-from certreg.api import audit, certificates, docs, registry  # noqa: E402,F401  (routes register on import)
+from certreg.api import audit, certificates, docs, registry, reports  # noqa: E402,F401  (routes register on import)
 from certreg.api import logbook, substances  # noqa: E402,F401

@@ -16,6 +16,8 @@ def home_context(actor: Actor) -> dict[str, Any]:
     user = actor.user
     # Each feature adds the template of its panel for this role (e.g. certificates expiring soon).
     context: dict[str, Any] = {"panels": ["certificates/_home_panel.html", "logbook/_home_panel.html"]}
+    if user.role in (Role.ADMIN, Role.AUDITOR):
+        context["panels"].append("reports/_home_panel.html")
     if user.role in (Role.ADMIN, Role.CERTIFYING_OFFICER, Role.AUDITOR, Role.INSPECTOR):
         context["technician_count"] = db.session.scalar(
             sa.select(sa.func.count()).select_from(Technician).where(Technician.country_code == user.country_code)

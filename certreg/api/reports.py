@@ -1,0 +1,117 @@
+"""``/api/v1/reports``: Article 7 data, anomalies and the entries behind any figure, as JSON, CSV or XLSX.
+
+For administrators and auditors of the token's country. The format is chosen by the
+``format`` parameter (``json``, ``csv``, ``xlsx``) or else by the ``Accept`` header.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_babel import gettext as _
+
+from certreg.api import bp
+from certreg.api.common import api_actor, done, page_args
+from certreg.errors import ValidationFailed
+from certreg.reports import entries as raw
+from certreg.reports import exports, queries, services, texts
+from certreg.reports.anomalies import Anomaly
+from certreg.reports.figures import Period
+from certreg.reports.forms import AnomalyFilterForm, EntriesForm, YearForm
+
+FORMATS = {"json": "application/json", "csv": exports.CSV_MIMETYPE, "xlsx": exports.XLSX_MIMETYPE}
+
+
+def output_format() -> str:
+    """``format`` if given, else the best of JSON, CSV and XLSX the ``Accept`` header asks for.
+
+    :raise ValidationFailed: ``format`` is not json, csv or xlsx.
+    """
+    asked = request.args.get("format")
+    if asked is not None:
+        if asked not in FORMATS:
+            raise ValidationFailed.for_field("format", _("Use json, csv or xlsx."), "invalid_choice")
+        return asked
+    best = request.accept_mimetypes.best_match(list(FORMATS.values()), default="application/json")
+    return next(name for name, mimetype in FORMATS.items() if mimetype == best)
+
+
+def _form(form_cls):
+    return queries.valid(form_cls(request.args, meta={"csrf": False}))
+
+
+@bp.get("/reports/article7")
+def report_article7():
+    actor = api_actor()
+    form = _form(YearForm)
+    fmt = output_format()
+    country = queries.country(form, actor.country_code)
+    year = form.year.data or queries.last_year()
+    report = services.article7(actor, country, Period.year(year))
+    name = queries.filename("article7", country, year)
+    if fmt == "csv":
+        return exports.csv_response(name, exports.article7_header(), exports.article7_rows(report))
+    if fmt == "xlsx":
+        return exports.xlsx_response(name, exports.article7_sheets(report, texts.notes()))
+    return done({"year": year, **exports.article7_json(report, texts.notes())})
+
+
+def anomaly_json(rank: int, a: Anomaly) -> dict[str, Any]:
+    review = a.review
+    return {
+        "rank": rank,
+        "score": str(a.score),
+        "kind": a.kind.value,
+        "holder": None if a.holder is None else {"kind": a.holder.kind.value, "id": a.holder.id, "name": a.holder.name,
+                                                 "registration": a.holder.registration},
+        "logbook_id": a.logbook_id,
+        "equipment_id": a.equipment_id,
+        "summary": texts.describe(a),
+        "score_terms": [{**t.as_dict(), "text": texts.explain(t, a.kind)} for t in a.terms],
+        "facts": a.facts,
+        "fingerprint": a.fingerprint,
+        "review": None if review is None else {"reviewed_at": review.reviewed_at.isoformat(),
+                                               "reviewed_by": review.reviewed_by_label, "note": review.note},
+        "evidence_url": exports.anomaly_link(a, external=True),
+    }
+
+
+@bp.get("/reports/anomalies")
+def report_anomalies():
+    actor = api_actor()
+    form = _form(AnomalyFilterForm)
+    fmt = output_format()
+    country, period, kinds, state = queries.anomaly_filters(form, actor.country_code)
+    found = services.anomalies(actor, country, period, kinds=kinds, state=state)
+    if fmt in ("csv", "xlsx"):
+        name = queries.filename("anomalies", country, str(period))
+        if fmt == "csv":
+            return exports.csv_response(name, exports.ANOMALY_FIELDS, exports.anomaly_rows(found))
+        return exports.xlsx_response(name, [("anomalies", exports.ANOMALY_FIELDS, exports.anomaly_rows(found))])
+    return done({"country": country, "period": {"from": period.date_from.isoformat(), "to": period.date_to.isoformat()},
+                 "state": state.value, "items": [anomaly_json(i, a) for i, a in enumerate(found, 1)]})
+
+
+def entry_json(names: list[str], row: dict[str, Any]) -> dict[str, Any]:
+    return {name: exports.json_value(row.get(name)) for name in names}
+
+
+@bp.get("/reports/entries")
+def report_entries():
+    actor = api_actor()
+    form = _form(EntriesForm)
+    fmt = output_format()
+    selection = queries.selection(form, actor.country_code)
+    names = raw.fields(selection)
+    if fmt in ("csv", "xlsx"):
+        rows = exports.dict_rows(names, services.entry_rows(actor, selection))
+        name = queries.filename("entries", selection.country_code, str(selection.period))
+        if fmt == "csv":
+            return exports.csv_response(name, names, rows)
+        return exports.xlsx_response(name, [("entries", names, rows)])
+    page, per_page = page_args()
+    result = services.entries_page(actor, selection, page=page, per_page=per_page)
+    return done({"selection": selection.query_args(), "fields": names,
+                 "items": [entry_json(names, r) for r in result.items],
+                 "page": result.page, "per_page": result.per_page, "total": result.total, "pages": result.pages})

@@ -1,0 +1,1 @@
+"""Reports: Article 7 figures in metric, ODP and CO2-equivalent tonnes, ranked anomalies, dashboards, exports."""

@@ -1,0 +1,359 @@
+"""Article 7 figures, aggregated in the database.
+
+Two grouped queries, never a loop over entries:
+
+1. the country's counted entries of the period, grouped by substance, Article 7 column
+   (and the breakdown key: month, year or holder kind), summing kilograms;
+2. those sums joined with ``substance_components`` and ``substances``: each substance's
+   kilograms are split into its components by mass fraction (a pure substance is its own
+   single component, fraction 1) and only controlled components (an annex) are kept.
+
+Python then only turns the few resulting rows (one per component, column and key) into
+tonnes: metric tonnes = kg / 1000, ODP tonnes = metric tonnes × the component's ODP,
+CO2-equivalent tonnes = metric tonnes × the component's Annex F GWP (0 for every
+non-Annex F substance). All arithmetic is exact (:mod:`certreg.reports.exact`, Decimal).
+
+What counts (``docs/reports.md`` says it for people):
+
+* imports = entries of kind ``import``; exports = ``export``; destruction = ``destroyed``;
+  "new" is condition ``virgin``, "recovered" is recovered, recycled or reclaimed;
+* an entry counts unless it is a reversal or has been reversed: a reversal cancels its
+  original in every period (it carries the original's operation date anyway);
+* production and feedstock are not recorded by logbooks: reported as 0;
+* consumption = production + new imports − new exports (Article 1(6); imports and exports
+  of recovered or reclaimed substances do not count, decision IV/24).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from certreg.extensions import db
+from certreg.logbook.models import Condition, Entry, EntryKind, HolderKind, Logbook
+from certreg.reports.exact import kg_sum, share_sum
+from certreg.substances.models import Substance, SubstanceComponent
+
+ENTRIES = Entry.__table__
+LOGBOOKS = Logbook.__table__
+COMPONENTS = SubstanceComponent.__table__
+SUBSTANCES = Substance.__table__
+
+ZERO = Decimal(0)
+KG_PER_TONNE = Decimal(1000)
+ANNEX_ORDER = ("A", "B", "C", "E", "F")
+GROUP_ORDER = ("I", "II", "III")
+ODP_ANNEXES = frozenset({"A", "B", "C", "E"})
+CO2E_ANNEXES = frozenset({"F"})
+
+
+class Column(enum.StrEnum):
+    """A column of the Article 7 data: what the Ozone Secretariat asks for."""
+
+    IMPORTS_NEW = "imports_new"
+    IMPORTS_RECOVERED = "imports_recovered"
+    EXPORTS_NEW = "exports_new"
+    EXPORTS_RECOVERED = "exports_recovered"
+    PRODUCTION = "production"
+    DESTRUCTION = "destruction"
+    FEEDSTOCK = "feedstock"
+    CONSUMPTION = "consumption"
+
+
+COLUMNS = tuple(Column)
+#: Columns read from entries: (entry kind, new?) — ``None``: any condition.
+RECORDED: dict[Column, tuple[EntryKind, bool | None]] = {
+    Column.IMPORTS_NEW: (EntryKind.IMPORT, True),
+    Column.IMPORTS_RECOVERED: (EntryKind.IMPORT, False),
+    Column.EXPORTS_NEW: (EntryKind.EXPORT, True),
+    Column.EXPORTS_RECOVERED: (EntryKind.EXPORT, False),
+    Column.DESTRUCTION: (EntryKind.DESTROYED, None),
+}
+#: Not recorded by any logbook entry kind (yet): always 0.
+NOT_RECORDED = frozenset({Column.PRODUCTION, Column.FEEDSTOCK})
+ARTICLE7_KINDS = frozenset(kind for kind, _new in RECORDED.values())
+
+
+class Breakdown(enum.StrEnum):
+    MONTH = "month"
+    YEAR = "year"
+    HOLDER_KIND = "holder_kind"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period: both days included."""
+
+    date_from: date
+    date_to: date
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(date(year, 1, 1), date(year, 12, 31))
+
+    @classmethod
+    def years(cls, first: int, last: int) -> Period:
+        return cls(date(first, 1, 1), date(last, 12, 31))
+
+    @property
+    def is_calendar_year(self) -> bool:
+        return (self.date_from.month, self.date_from.day, self.date_to.month, self.date_to.day) == (1, 1, 12, 31) \
+            and self.date_from.year == self.date_to.year
+
+    @property
+    def days(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+    def __str__(self) -> str:
+        if self.is_calendar_year:
+            return str(self.date_from.year)
+        return f"{self.date_from.isoformat()}/{self.date_to.isoformat()}"
+
+
+# --- SQL building blocks (shared with the entries and anomalies modules) ---------------------
+
+
+def counted(e: sa.Table | sa.Alias) -> sa.ColumnElement[bool]:
+    """The entry counts: it is not a reversal and was not reversed (uses the partial index on reverses_id)."""
+    r = ENTRIES.alias("rev")
+    # "IS NOT NULL" lets PostgreSQL size the reversals from the partial index and hash them (anti-join)
+    # instead of sorting every entry of the period by id for a merge.
+    return sa.and_(e.c.kind != EntryKind.REVERSAL.value,
+                   ~sa.exists().where(r.c.reverses_id == e.c.id, r.c.reverses_id.is_not(None)))
+
+
+def is_new(e: sa.Table | sa.Alias) -> sa.ColumnElement[bool]:
+    return e.c.condition == Condition.VIRGIN.value
+
+
+def column_of(e: sa.Table | sa.Alias) -> sa.Case:
+    """The Article 7 column of an import, export or destruction entry."""
+    return sa.case(
+        (sa.and_(e.c.kind == EntryKind.IMPORT.value, is_new(e)), Column.IMPORTS_NEW.value),
+        (e.c.kind == EntryKind.IMPORT.value, Column.IMPORTS_RECOVERED.value),
+        (sa.and_(e.c.kind == EntryKind.EXPORT.value, is_new(e)), Column.EXPORTS_NEW.value),
+        (e.c.kind == EntryKind.EXPORT.value, Column.EXPORTS_RECOVERED.value),
+        else_=Column.DESTRUCTION.value,
+    )
+
+
+def column_filter(e: sa.Table | sa.Alias, column: Column) -> sa.ColumnElement[bool]:
+    """Entries behind one recorded column (:data:`RECORDED`); consumption = new imports and new exports."""
+    if column is Column.CONSUMPTION:
+        return sa.and_(e.c.kind.in_([EntryKind.IMPORT.value, EntryKind.EXPORT.value]), is_new(e))
+    if column in NOT_RECORDED:
+        return sa.false()
+    kind, new = RECORDED[column]
+    clause = e.c.kind == kind.value
+    if new is True:
+        clause = sa.and_(clause, is_new(e))
+    elif new is False:
+        clause = sa.and_(clause, ~is_new(e))
+    return clause
+
+
+def in_period(e: sa.Table | sa.Alias, period: Period) -> sa.ColumnElement[bool]:
+    return e.c.operation_date.between(period.date_from, period.date_to)
+
+
+def _breakdown_key(e: sa.Alias, by: Breakdown | None) -> sa.ColumnElement[Any] | None:
+    if by is Breakdown.MONTH:
+        return sa.extract("month", e.c.operation_date)
+    if by is Breakdown.YEAR:
+        return sa.extract("year", e.c.operation_date)
+    if by is Breakdown.HOLDER_KIND:
+        return LOGBOOKS.c.holder_kind
+    return None
+
+
+def component_sums(country_code: str, period: Period, by: Breakdown | None = None
+                   ) -> list[tuple[Any, str, Column, Decimal]]:
+    """``[(key, component code, column, kg), ...]`` of controlled components: the two grouped queries."""
+    e = ENTRIES.alias("e")
+    key = _breakdown_key(e, by)
+    fig_column = column_of(e).label("fig_column")
+    columns = [e.c.substance_code.label("substance"), fig_column]
+    if key is not None:
+        columns.append(key.label("fig_key"))
+    per_substance = (
+        sa.select(*columns, kg_sum(e.c.quantity).label("kg"))
+        .select_from(e.join(LOGBOOKS, LOGBOOKS.c.id == e.c.logbook_id) if by is Breakdown.HOLDER_KIND else e)
+        .where(e.c.country_code == country_code, in_period(e, period),
+               e.c.kind.in_([k.value for k in ARTICLE7_KINDS]), counted(e))
+        .group_by(*(c for c in columns))
+        .subquery("per_substance")
+    )
+    c, s = COMPONENTS, SUBSTANCES
+    keys = [per_substance.c.fig_key] if key is not None else []
+    split = (
+        sa.select(*keys, c.c.component_code, per_substance.c.fig_column,
+                  share_sum(per_substance.c.kg, c.c.mass_fraction).label("kg"))
+        .select_from(per_substance.join(c, c.c.substance_code == per_substance.c.substance)
+                     .join(s, s.c.code == c.c.component_code))
+        .where(s.c.annex.is_not(None))
+        .group_by(*keys, c.c.component_code, per_substance.c.fig_column)
+    )
+    rows = []
+    for row in db.session.execute(split):
+        row_key = _normal_key(row[0], by) if key is not None else None
+        code, column, kg = row[-3], row[-2], row[-1]
+        rows.append((row_key, code, Column(column), kg))
+    return rows
+
+
+def _normal_key(value: Any, by: Breakdown | None) -> Any:
+    if by in (Breakdown.MONTH, Breakdown.YEAR):
+        return int(value)
+    if by is Breakdown.HOLDER_KIND:
+        return HolderKind(value)
+    return value
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A quantity in the three units of Article 7 reporting."""
+
+    metric_tonnes: Decimal = ZERO
+    odp_tonnes: Decimal = ZERO
+    co2e_tonnes: Decimal = ZERO
+
+    def __add__(self, other: Amount) -> Amount:
+        return Amount(self.metric_tonnes + other.metric_tonnes, self.odp_tonnes + other.odp_tonnes,
+                      self.co2e_tonnes + other.co2e_tonnes)
+
+    def __sub__(self, other: Amount) -> Amount:
+        return Amount(self.metric_tonnes - other.metric_tonnes, self.odp_tonnes - other.odp_tonnes,
+                      self.co2e_tonnes - other.co2e_tonnes)
+
+    @property
+    def is_zero(self) -> bool:
+        return not (self.metric_tonnes or self.odp_tonnes or self.co2e_tonnes)
+
+
+@dataclass(frozen=True)
+class SubstanceInfo:
+    code: str
+    name: str
+    annex: str
+    group: str | None
+    odp: Decimal
+    annex_f_gwp: Decimal
+    position: int
+
+    @property
+    def sort_key(self) -> tuple:
+        return (ANNEX_ORDER.index(self.annex), GROUP_ORDER.index(self.group) if self.group in GROUP_ORDER else 9,
+                self.position)
+
+
+@dataclass
+class SubstanceRow:
+    """One controlled substance's figures (blends already split into it)."""
+
+    substance: SubstanceInfo
+    kilograms: dict[Column, Decimal] = field(default_factory=dict)
+
+    def kg(self, column: Column) -> Decimal:
+        if column is Column.CONSUMPTION:
+            return self.kg(Column.PRODUCTION) + self.kg(Column.IMPORTS_NEW) - self.kg(Column.EXPORTS_NEW)
+        return self.kilograms.get(column, ZERO)
+
+    def amount(self, column: Column) -> Amount:
+        tonnes = self.kg(column) / KG_PER_TONNE
+        odp = tonnes * self.substance.odp if self.substance.annex in ODP_ANNEXES else ZERO
+        co2e = tonnes * self.substance.annex_f_gwp if self.substance.annex in CO2E_ANNEXES else ZERO
+        return Amount(tonnes, odp, co2e)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(self.kilograms.values())
+
+
+@dataclass
+class Total:
+    """Totals of a set of rows (an annex group, an annex, or everything)."""
+
+    label: str
+    annex: str | None
+    group: str | None
+    amounts: dict[Column, Amount] = field(default_factory=dict)
+
+    def amount(self, column: Column) -> Amount:
+        return self.amounts.get(column, Amount())
+
+    def add(self, row: SubstanceRow) -> None:
+        for column in COLUMNS:
+            self.amounts[column] = self.amount(column) + row.amount(column)
+
+
+@dataclass
+class Article7Report:
+    country_code: str
+    period: Period
+    rows: list[SubstanceRow]
+
+    def totals_by_group(self) -> list[Total]:
+        return self._totals(lambda r: (r.substance.annex, r.substance.group))
+
+    def totals_by_annex(self) -> list[Total]:
+        return self._totals(lambda r: (r.substance.annex, None))
+
+    def grand_total(self) -> Total:
+        total = Total("total", None, None)
+        for row in self.rows:
+            total.add(row)
+        return total
+
+    def _totals(self, key) -> list[Total]:
+        totals: dict[tuple[str, str | None], Total] = {}
+        for row in self.rows:
+            annex, group = key(row)
+            label = f"{annex}/{group}" if group else annex
+            totals.setdefault((annex, group), Total(label, annex, group)).add(row)
+        return list(totals.values())
+
+    def row(self, code: str) -> SubstanceRow | None:
+        return next((r for r in self.rows if r.substance.code == code), None)
+
+
+def substance_info(codes: Iterable[str]) -> dict[str, SubstanceInfo]:
+    codes = list(set(codes))
+    if not codes:
+        return {}
+    s = SUBSTANCES
+    rows = db.session.execute(sa.select(s.c.code, s.c.name, s.c.annex, s.c.group, s.c.odp, s.c.annex_f_gwp,
+                                        s.c.position).where(s.c.code.in_(codes)))
+    return {r.code: SubstanceInfo(r.code, r.name, r.annex, r.group, Decimal(r.odp), Decimal(r.annex_f_gwp),
+                                  r.position) for r in rows}
+
+
+def _reports(country_code: str, period: Period, by: Breakdown | None) -> dict[Any, Article7Report]:
+    sums = component_sums(country_code, period, by)
+    info = substance_info(code for _key, code, _column, _kg in sums)
+    rows: dict[Any, dict[str, SubstanceRow]] = defaultdict(dict)
+    for key, code, column, kg in sums:
+        row = rows[key].setdefault(code, SubstanceRow(info[code]))
+        row.kilograms[column] = row.kilograms.get(column, ZERO) + kg
+    return {key: Article7Report(country_code, period, sorted((r for r in by_code.values() if not r.is_empty),
+                                                              key=lambda r: r.substance.sort_key))
+            for key, by_code in rows.items()}
+
+
+def article7(country_code: str, period: Period) -> Article7Report:
+    """The Article 7 figures of a country for a period (normally a calendar year)."""
+    return _reports(country_code, period, None).get(None) or Article7Report(country_code, period, [])
+
+
+def breakdown(country_code: str, period: Period, by: Breakdown) -> dict[Any, Article7Report]:
+    """The same figures per month, per year or per holder kind (only keys with figures are present)."""
+    return _reports(country_code, period, by)

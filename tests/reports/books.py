@@ -1,0 +1,45 @@
+"""Writing logbook entries for report tests, through the logbook's own services (its rules apply)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from certreg.actors import Actor
+from certreg.extensions import db
+from certreg.logbook import services
+from certreg.logbook.models import Entry, HolderKind
+from certreg.registry.models import Company, Technician
+
+SYSTEM = Actor.system("tests")
+
+PROOF = dict(import_licence="LIC-2025-0001", customs_declaration="10702020/250301/0000001", origin_country="CN",
+             exporter_name="Zhejiang Example Chemical Co.")
+
+
+def holder_of(record: Company | Technician) -> services.Holder:
+    kind = HolderKind.COMPANY if isinstance(record, Company) else HolderKind.TECHNICIAN
+    return services.holder(kind, record.id)
+
+
+def record(who: Company | Technician | services.Holder, kind: str, substance: str, kg: str | Decimal, *,
+           on: date, condition: str = "virgin", actor: Actor = SYSTEM, **extra) -> Entry:
+    """One entry as ``actor`` (the system by default), with the fields its kind needs filled in."""
+    who = who if isinstance(who, services.Holder) else holder_of(who)
+    data = dict(kind=kind, operation_date=on, substance=substance, quantity=Decimal(kg), condition=condition)
+    if kind == "import":
+        data.update(PROOF)
+        if data["origin_country"] == who.country_code:
+            data["origin_country"] = "RU"
+    elif kind == "export":
+        data.update(export_licence="EXP-2025-0001", destination_country="UZ" if who.country_code != "UZ" else "KZ")
+    elif kind == "purchase":
+        data.update(counterparty_name="Market seller")
+    data.update(extra)
+    entry = services.record_entry(actor, who, services.EntryData(**data))
+    db.session.flush()
+    return entry
+
+
+def reverse(entry: Entry, reason: str = "Typed the wrong quantity") -> Entry:
+    return services.reverse_entry(SYSTEM, entry.id, reason)

@@ -1,0 +1,27 @@
+"""The demo data, as the reports see them: the logbook's planted problems come out on top."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from certreg.extensions import db
+from certreg.reports import anomalies
+from certreg.reports.figures import Period
+from certreg.reports.models import AnomalyKind, LogCheck
+from tests.factories import ensure_keys
+
+
+def test_demo_anomalies_and_tamper_checks(app):
+    ensure_keys("KG", "KZ", "UZ")
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert {c.country_code for c in db.session.scalars(db.select(LogCheck))} == {"KG", "KZ", "UZ"}
+    assert all(c.ok for c in db.session.scalars(db.select(LogCheck)))
+    year = Period(date.today() - timedelta(days=365), date.today())
+    kg = anomalies.detect("KG", year)
+    assert kg[0].kind is AnomalyKind.CHRONIC_LEAKER and kg[0].facts["percent"] == "28.9"
+    uz = anomalies.detect("UZ", year)
+    assert uz[0].kind is AnomalyKind.REFUSED_ATTEMPTS and uz[0].facts["codes"] == {"virgin_ods_banned": 1}
+    kz = anomalies.detect("KZ", year)
+    assert kz[0].kind is AnomalyKind.REFUSED_ATTEMPTS
+    assert kz[0].facts["codes"] == {"certificate_suspended": 1, "condition_not_in_stock": 1}
