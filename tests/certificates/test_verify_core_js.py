@@ -360,8 +360,17 @@ def test_rendered_svg_qr_scans(page: Any) -> None:
     from PIL import Image
 
     page.wait_for_function("document.getElementById('qr').complete && document.getElementById('qr').naturalWidth > 0")
-    shot = page.locator("#qr").screenshot()
-    texts = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(shot)))]
+    # Decoding the image may run before the browser painted it (seen on a loaded machine):
+    # wait for the decode and a painted frame, and look up to three times.
+    page.evaluate("() => document.getElementById('qr').decode()")
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    texts: list[str] = []
+    for _ in range(3):
+        shot = page.locator("#qr").screenshot()
+        texts = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(shot)))]
+        if texts:
+            break
+        page.wait_for_timeout(200)
     assert texts == ["https://certreg.example.org/v/" + VALID]
 
 
