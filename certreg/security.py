@@ -35,19 +35,26 @@ def is_safe_next(target: str | None) -> bool:
 
 
 def register_security_headers(app: Flask) -> None:
+    headers_for_all = [
+        ("Content-Security-Policy", CSP),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        # Verification URLs carry a token: never leak them to other sites.
+        ("Referrer-Policy", "no-referrer"),
+        ("Permissions-Policy", "camera=(self), geolocation=(), microphone=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if app.config.get("HSTS"):
+        headers_for_all.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    no_store = ("Cache-Control", "no-store")
+
     @app.after_request
     def set_headers(response: Response) -> Response:
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        # Verification URLs carry a token: never leak them to other sites.
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if app.config.get("HSTS"):
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # One pass over the response's headers (this runs on every request): a view may set its own.
+        present = {key.lower() for key in response.headers.keys()}
+        wanted = headers_for_all
         if request.endpoint and not request.endpoint.startswith("static"):
             # Pages may show personal data: keep them out of shared caches.
-            headers.setdefault("Cache-Control", "no-store")
+            wanted = [*headers_for_all, no_store]
+        response.headers.extend([(key, value) for key, value in wanted if key.lower() not in present])
         return response

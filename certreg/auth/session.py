@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -10,9 +11,21 @@ from certreg.errors import Unauthenticated, wants_json
 from certreg.extensions import login_manager
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, with its serializer built once per secret, not per request."""
+
+    def get_signing_serializer(self, app: Flask):
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = getattr(self, "_serializer", None)
+        if cached is None or cached[0] != key:
+            cached = self._serializer = (key, super().get_signing_serializer(app))
+        return cached[1]
+
+
 def init_app(app: Flask) -> None:
     from certreg.auth import services
 
+    app.session_interface = SessionInterface()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see this page.")
