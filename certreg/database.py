@@ -65,8 +65,19 @@ def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
 
 @event.listens_for(Engine, "begin")
 def _on_begin(conn: Any) -> None:
-    if conn.dialect.name == "sqlite":
+    if conn.dialect.name == "sqlite" and not conn.get_execution_options().get("certreg_no_begin"):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+def autocommit_read_options(connection: Any) -> dict[str, Any]:
+    """Execution options for a lone read outside any transaction (no BEGIN, no ROLLBACK round trips).
+
+    SQLite connections are already in the driver's autocommit mode (see ``_on_connect``): only
+    skip our BEGIN. Elsewhere use the driver's autocommit isolation level.
+    """
+    if connection.dialect.name == "sqlite":
+        return {"certreg_no_begin": True}
+    return {"isolation_level": "AUTOCOMMIT"}
 
 
 def init_app(app: Flask) -> None:

@@ -32,7 +32,9 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config.get("CLI_LOCALE") or current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and getattr(current_user, "is_authenticated", False):
+    from certreg.auth.session import signed_in
+
+    if signed_in():
         preferred = getattr(current_user, "locale", None)
         if preferred in languages:
             return preferred

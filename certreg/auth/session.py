@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, current_app, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -52,3 +52,11 @@ def actor():
     from certreg.actors import Actor
 
     return Actor.of(current_user._get_current_object())
+
+
+def signed_in() -> bool:
+    """Whether a user is signed in; without a session cookie this is known without loading anything
+    (the public verification page runs this on every scan)."""
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return False
+    return current_user.is_authenticated

@@ -42,6 +42,7 @@ from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
+from certreg import database
 from certreg.actors import Actor
 from certreg.audit import services as audit
 from certreg.auth.models import OFFICIAL_ROLES, Role
@@ -953,12 +954,12 @@ def _assess(token: str, trust: signing.TrustList, day: date) -> signing.Assessme
 
 
 def _read_status(number: str) -> Any:
-    """One indexed row. On a database server, and when scans are written behind, this is one
-    autocommitted SELECT outside the request's transaction (no BEGIN/ROLLBACK round trips)."""
-    if not scanlog.buffered() or db.engine.dialect.name == "sqlite":
+    """One indexed row, read outside the request's transaction when scans are written behind: the
+    public page then touches the database with this one autocommitted SELECT and nothing else."""
+    if not scanlog.buffered():
         return db.session.connection().execute(_STATUS_QUERY, {"number": number}).first()
     with db.engine.connect() as connection:
-        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection = connection.execution_options(**database.autocommit_read_options(connection))
         return connection.execute(_STATUS_QUERY, {"number": number}).first()
 
 

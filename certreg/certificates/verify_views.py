@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 
 from certreg.actors import Actor
 from certreg.auth.models import Role
+from certreg.auth.session import signed_in
 from certreg.certificates import pagecache, scanlog, services
 from certreg.certificates.models import EVENT_LABELS, Certificate
 from certreg.database import writes
@@ -90,13 +91,13 @@ def page_texts() -> dict:
 
 
 def _client() -> str:
-    if current_user.is_authenticated:
+    if signed_in():
         return f"user:{current_user.id}"
     return f"ip:{request.remote_addr or 'unknown'}"
 
 
 def _inspector() -> Actor | None:
-    if current_user.is_authenticated and current_user.role is Role.INSPECTOR:
+    if signed_in() and current_user.role is Role.INSPECTOR:
         return Actor.of(current_user._get_current_object())
     return None
 
