@@ -64,7 +64,7 @@ def _output(pdf: FPDF) -> bytes:
 
 def wallet_card_pdf(cert: Certificate, language: str = "en") -> bytes:
     """One ID-1 card (85.6 × 54 mm): text on the left, the QR (30 mm, about 0.39 mm a module) on the right."""
-    pdf = _pdf("L", CARD_MM)
+    pdf = _pdf("P", CARD_MM)  # the size is already landscape (fpdf2 would swap it for "L")
     pdf.set_title(cert.number)
     pdf.set_fill_color(11, 94, 126)
     pdf.rect(0, 0, CARD_MM[0], 7, style="F")
@@ -76,11 +76,11 @@ def wallet_card_pdf(cert: Certificate, language: str = "en") -> bytes:
     native, latin = _holder_names(cert)
     pdf.set_xy(3, 9)
     pdf.set_font("DejaVu", "B", 8)
-    pdf.multi_cell(48, 3.6, native, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(48, 3.6, native, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_x(3)
     pdf.set_font("DejaVu", "", 6)
     if latin != native:
-        pdf.multi_cell(48, 2.8, latin, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(48, 2.8, latin, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_x(3)
     pdf.set_font("DejaVu", "B", 7)
     pdf.cell(48, 4, cert.number, new_x="LMARGIN", new_y="NEXT")
@@ -94,7 +94,7 @@ def wallet_card_pdf(cert: Certificate, language: str = "en") -> bytes:
     ]
     for line in lines:
         pdf.set_x(3)
-        pdf.multi_cell(48, 2.6, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(48, 2.6, line, align="L", new_x="LMARGIN", new_y="NEXT")
     png = io.BytesIO(qr_png(cert, box_size=6))
     pdf.image(png, x=CARD_MM[0] - 33, y=CARD_MM[1] - 34, w=31, h=31)
     return _output(pdf)
