@@ -253,6 +253,9 @@ def _country_code(value: str | None, field_name: str) -> str | None:
 def _enum(enum_cls, value, field_name: str, default=None):
     if value in (None, ""):
         return default
+    member = enum_cls._value2member_map_.get(value) if type(value) is str else None  # what enum_cls(value) finds
+    if member is not None:
+        return member
     try:
         return enum_cls(value)
     except ValueError:
@@ -260,6 +263,8 @@ def _enum(enum_cls, value, field_name: str, default=None):
 
 
 def _cylinders(values: list[str]) -> tuple[str, ...]:
+    if not values:
+        return ()
     cleaned = tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
     if len(cleaned) > MAX_CYLINDERS:
         raise ValidationFailed.for_field("cylinders", _("At most %(n)s cylinders per entry.", n=MAX_CYLINDERS),
@@ -331,7 +336,7 @@ def draft_from(data: EntryData, *, allowed_kinds: frozenset[EntryKind] = rules.R
     counted = data.counted_quantity
     if counted is not None:
         counted = Decimal(counted)
-    return rules.Draft(
+    return rules.Draft.of(
         kind=kind,
         operation_date=data.operation_date,
         substance=substance,
