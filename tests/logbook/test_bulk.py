@@ -10,19 +10,29 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
-from certreg.logbook import canonical, rules
+from certreg.actors import Actor
+from certreg.extensions import db
+from certreg.logbook import canonical, equipment, imports, ledger, rules, services
 from certreg.logbook.models import (
+    Balance,
     Channel,
     Condition,
     Direction,
+    Entry,
     EntryKind,
+    HolderKind,
+    MerkleLog,
+    Transfer,
 )
-from tests.logbook.conftest import TODAY
+from certreg.logbook.verify import verify_all
+from tests import factories
+from tests.logbook.conftest import TODAY, certify
 
 TRICKY = ["plain", 'quote " inside', "back\\slash", "tab\there", "new\nline", "cr\rhere", "100 %", "%s %d %(x)s",
           "ТОО «Холод»", "emoji \U0001f9ca", "line\u2028separator", "nul-less \x01\x1f control", "\\N", "\\x41",
@@ -111,3 +121,141 @@ def test_draft_of_and_replaced_are_the_dataclass_constructor_and_replace():
         rules.Draft.of(kind=EntryKind.SALE)
     with pytest.raises(TypeError):
         draft.replaced(colour="red")
+
+
+# --- the import against appends one by one ------------------------------------------------------
+
+HEADER = ("date,kind,substance,quantity_kg,counted_kg,condition,from_condition,cylinders,equipment,counterparty,"
+          "counterparty_country,counterparty_registration,buyer_certificate,documents,import_licence,"
+          "customs_declaration,origin_country,exporter,export_licence,destination_country,reason,note")
+
+
+def _csv_field(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n\r') else text
+
+
+@pytest.fixture
+def world(people, keys_dir):
+    """Two KZ dealers starting empty; a buyer with a certificate; an importer in UZ; equipment of each dealer."""
+    other = factories.make_company(country_code="KZ", activities=["dealer", "importer", "exporter"])
+    second = services.holder(HolderKind.COMPANY, other.id)
+    importer = factories.make_company(country_code="UZ", activities=["importer"])
+    certificate = certify(people.kz_tech_record, ("A1",))
+    units = {}
+    for holder in (people.dealer, second):
+        units[holder] = equipment.register(Actor.system(), holder, equipment.EquipmentData(
+            owner_kind="company", owner_name="Shop 1", site_address="Almaty", kind="commercial_refrigeration",
+            substance="R-404A", nominal_charge=Decimal("10"))).code
+    db.session.commit()
+    return people, second, importer, certificate, units
+
+
+def _lines(importer, certificate, unit: str) -> list[dict[str, str]]:
+    day = TODAY - timedelta(days=30)
+    rows = []
+    for i in range(60):
+        note = TRICKY[i % len(TRICKY)]
+        d = (day + timedelta(days=i // 3)).isoformat() if i % 2 else (day + timedelta(days=i // 3)).strftime("%d.%m.%Y")
+        rows += [
+            dict(date=d, kind="import", substance="R-404A", quantity_kg=f"{100 + i},5", condition="virgin",
+                 cylinders=f"C-{i}-1; C-{i}-2|C-{i}-3" if i % 4 == 0 else "", import_licence=f"LIC-{i}",
+                 customs_declaration=f"DECL\t{i}", origin_country="cn", exporter=f"Exporter {note}",
+                 documents=note, note=note),
+            dict(date=d, kind="sale", substance="R-404A", quantity_kg="1.25", buyer_certificate=certificate.number,
+                 documents=f"INV-{i}"),
+            dict(date=d, kind="export", substance="R-404A", quantity_kg="2", export_licence=f"EXP-{i}",
+                 destination_country="UZ", counterparty_registration=importer.registration_number if i % 2 else ""),
+            dict(date=d, kind="charge", substance="R-404A", quantity_kg="0.5", equipment=unit, note=note),
+            dict(date=d, kind="recovery", substance="R-404A", quantity_kg="3.125", equipment=unit),
+            dict(date=d, kind="recycling", substance="R-404A", quantity_kg="1"),
+            dict(date=d, kind="reclamation", substance="R-404A", quantity_kg="0.5", from_condition="recycled"),
+            dict(date=d, kind="purchase", substance="HCFC-22", quantity_kg="10", counterparty=f"Seller {note}",
+                 counterparty_country="kz", cylinders="P-1"),
+            dict(date=d, kind="sent_for_destruction", substance="HCFC-22", quantity_kg="0.001"),
+            dict(date=d, kind="stock_count", substance="HCFC-22", counted_kg=f"{5 + i % 3}.5", reason=f"Count {note}"),
+        ]
+    return rows
+
+
+def _csv(rows: list[dict[str, str]]) -> bytes:
+    columns = HEADER.split(",")
+    return ("\ufeff" + HEADER + "\r\n" + "".join(
+        ",".join(_csv_field(row.get(c, "")) for c in columns) + "\r\n" for row in rows)).encode()
+
+
+COMPARED = [c for c in ledger.ENTRY_COLUMNS if c not in (
+    "id", "seq", "logbook_id", "import_id", "recorded_at", "leaf_hash", "mac", "counterparty_logbook_id")]
+
+
+def test_an_import_writes_what_appending_its_lines_one_by_one_writes(app, world):
+    people, second, importer, certificate, units = world
+    actor = Actor.system("tests")
+    rows = _lines(importer, certificate, units[people.dealer])
+    result = imports.import_csv(actor, people.dealer, _csv(rows), "tricky.csv")
+    assert result.ok, [e.describe() for e in result.errors[:5]]
+    db.session.commit()
+    assert result.entries == len(rows)
+
+    # The same lines, one by one through the service, into the other (empty) dealer's logbook.
+    header = HEADER.split(",")
+    parse = imports._LineParser(header)
+    for row in rows:
+        data = parse([row.get(c, "") for c in header])
+        one = services.record_entry(actor, second, data, channel=Channel.CSV)
+        assert one.id
+    db.session.commit()
+
+    imported = _entries(people.dealer)
+    appended = _entries(second)
+    assert len(imported) == len(appended) == len(rows)
+    key = ledger.mac_key()
+    for got, one in zip(imported, appended):
+        assert {c: getattr(got, c) for c in COMPARED} == {c: getattr(one, c) for c in COMPARED}
+        assert got.cylinders == one.cylinders
+        assert (got.counterparty_logbook_id is None) == (one.counterparty_logbook_id is None)
+        # What appending this very entry one by one would have hashed and MACed:
+        values = {c: getattr(one, c) for c in ledger.ENTRY_COLUMNS}
+        values.update({c: getattr(got, c) for c in ("id", "seq", "logbook_id", "import_id", "recorded_at",
+                                                     "counterparty_logbook_id")})
+        ledger.seal(values, one.cylinders, key)
+        assert (values["leaf_hash"], values["mac"]) == (bytes(got.leaf_hash), bytes(got.mac))
+    assert _balances(people.dealer) == _balances(second)
+    assert _transfers(people.dealer) == _transfers(second) != []
+    reports = verify_all()
+    assert all(r.ok for r in reports), [p.describe() for r in reports for p in r.problems[:3]]
+    head = db.session.get(MerkleLog, "KZ")
+    assert head.size == 2 * len(rows)
+
+
+def _entries(holder) -> list[Entry]:
+    logbook = services.logbook_for(holder)
+    return list(db.session.scalars(sa.select(Entry).where(Entry.logbook_id == logbook.id).order_by(Entry.seq)))
+
+
+def _balances(holder) -> list[tuple]:
+    logbook = services.logbook_for(holder)
+    return [(b.substance_code, b.condition, b.quantity) for b in db.session.scalars(
+        sa.select(Balance).where(Balance.logbook_id == logbook.id).order_by(Balance.substance_code, Balance.condition))]
+
+
+def _transfers(holder) -> list[tuple]:
+    logbook = services.logbook_for(holder)
+    query = sa.select(Transfer).where(Transfer.from_logbook_id == logbook.id).order_by(Transfer.origin_entry_id)
+    return [(t.kind, t.to_logbook_id, t.status, t.origin_entry.kind, t.origin_entry.quantity)
+            for t in db.session.scalars(query)]
+
+
+def test_an_import_in_several_chunks_draws_fresh_ids_and_keeps_the_log_in_order(app, people, monkeypatch):
+    monkeypatch.setattr(ledger, "CHUNK", 7)
+    from tests.logbook.builders import HEADER as SIMPLE
+    from tests.logbook.builders import csv_lines
+
+    first = imports.import_csv(Actor.system("tests"), people.dealer, (SIMPLE + csv_lines(50)).encode(), "a.csv")
+    second = imports.import_csv(Actor.system("tests"), people.dealer, (SIMPLE + csv_lines(23, start=50)).encode(),
+                                "b.csv")
+    assert first.ok and second.ok
+    db.session.commit()
+    entries = _entries(people.dealer)
+    assert [e.seq for e in entries] == list(range(73))
+    assert [e.id for e in entries] == sorted(e.id for e in entries) and len({e.id for e in entries}) == 73
+    assert all(r.ok for r in verify_all())
