@@ -158,11 +158,22 @@ def parse_kilograms(text: str | Decimal | int | None, *, field_name: str = "quan
         raise refuse(field_name, _("Enter the quantity in kilograms, e.g. 12.5."), "invalid_number")
     if value <= 0:
         raise refuse(field_name, _("The quantity must be more than 0 kg."), "quantity_not_positive")
-    if value != value.quantize(GRAMS):
+    try:
+        grams = value.quantize(GRAMS)
+    except InvalidOperation:  # more digits than a Decimal holds (10^25 kg and more)
+        raise refuse(field_name, _("This quantity is too large."), "quantity_too_large") from None
+    if value != grams:
         raise refuse(field_name, _("At most three decimals (grams)."), "quantity_precision")
     if value > MAX_KG:
         raise refuse(field_name, _("This quantity is too large."), "quantity_too_large")
-    return value.quantize(GRAMS)
+    return grams
+
+
+def _whole_grams(value: Decimal) -> bool:
+    try:
+        return value == value.quantize(GRAMS)
+    except InvalidOperation:  # too many digits to hold in grams
+        return False
 
 
 def _missing(draft: Draft, names: Iterable[str]) -> list[str]:
@@ -206,7 +217,7 @@ def prepare(draft: Draft, ctx: Context, *, book_quantity: Callable[[], Decimal] 
     if kind is EntryKind.STOCK_COUNT:
         if draft.counted_quantity is None:
             raise refuse("counted_quantity", _("Enter the quantity counted."), "required")
-        if draft.counted_quantity < 0 or draft.counted_quantity != draft.counted_quantity.quantize(GRAMS):
+        if draft.counted_quantity < 0 or not _whole_grams(draft.counted_quantity):
             raise refuse("counted_quantity", _("Enter the kilograms counted, at most three decimals."),
                          "invalid_number")
         if not draft.reason:
