@@ -78,6 +78,17 @@ class Head:
 
 
 _NEXT_ID = sa.func.nextval(sa.func.pg_get_serial_sequence("logbook_entries", "id"))
+_HEAD = sa.select(LOGS.c.size, LOGS.c.frontier, LOGS.c.checkpoint_size, LOGS.c.checkpoint_at)
+# The statements of every append are built once (building them costs more than running them).
+_LOCK_HEAD = {
+    "postgresql": _HEAD.add_columns(_NEXT_ID.label("next_id")),
+    # SQLite: this transaction holds the write lock, so MAX(id) + 1 is ours
+    "sqlite": _HEAD.add_columns(sa.select(sa.func.coalesce(sa.func.max(ENTRIES.c.id), 0) + 1).scalar_subquery()
+                                .label("next_id")),
+}
+_LOCK_HEAD = {dialect: query.where(LOGS.c.country_code == sa.bindparam("log")).with_for_update(of=LOGS)
+              for dialect, query in _LOCK_HEAD.items()}
+_SAVE_HEAD = LOGS.update().where(LOGS.c.country_code == sa.bindparam("log"))
 
 
 def lock_head(country_code: str) -> Head:
@@ -85,32 +96,33 @@ def lock_head(country_code: str) -> Head:
 
     The same statement also draws the next entry id (one round trip less per entry).
     """
-    columns = [LOGS.c.size, LOGS.c.frontier, LOGS.c.checkpoint_size, LOGS.c.checkpoint_at]
-    if _dialect() == "postgresql":
-        columns.append(_NEXT_ID.label("next_id"))
-    else:  # SQLite: this transaction holds the write lock, so MAX(id) + 1 is ours
-        columns.append(sa.select(sa.func.coalesce(sa.func.max(ENTRIES.c.id), 0) + 1).scalar_subquery()
-                       .label("next_id"))
-    query = sa.select(*columns).where(LOGS.c.country_code == country_code).with_for_update(of=LOGS)
-    row = db.session.execute(query).first()
+    query = _LOCK_HEAD["postgresql" if _dialect() == "postgresql" else "sqlite"]
+    row = db.session.execute(query, {"log": country_code}).first()
     if row is None:
         db.session.execute(insert_or_ignore(LOGS, country_code=country_code, size=0, frontier=b"",
                                             root_hash=EMPTY_ROOT, checkpoint_size=0))
-        row = db.session.execute(query).one()
+        row = db.session.execute(query, {"log": country_code}).one()
     return Head(country_code, Frontier.from_bytes(row.size, bytes(row.frontier)), row.checkpoint_size,
-                row.checkpoint_at, getattr(row, "next_id", None))
+                row.checkpoint_at, row.next_id)
 
 
 def save_head(head: Head, now: datetime) -> None:
-    db.session.execute(
-        LOGS.update().where(LOGS.c.country_code == head.country_code).values(
-            size=head.size, frontier=head.frontier.to_bytes(), root_hash=head.frontier.root(), updated_at=now,
-            checkpoint_size=head.checkpoint_size, checkpoint_at=head.checkpoint_at,
-        )
-    )
+    db.session.execute(_SAVE_HEAD, {
+        "log": head.country_code, "size": head.size, "frontier": head.frontier.to_bytes(),
+        "root_hash": head.frontier.root(), "updated_at": now, "checkpoint_size": head.checkpoint_size,
+        "checkpoint_at": head.checkpoint_at,
+    })
 
 
 # --- balances ----------------------------------------------------------------------------
+
+
+_LOCK_BALANCES = (sa.select(BALANCES.c.substance_code, BALANCES.c.condition, BALANCES.c.quantity)
+                  .where(BALANCES.c.logbook_id == sa.bindparam("logbook")).with_for_update())
+_UPDATE_BALANCE = BALANCES.update().where(
+    BALANCES.c.logbook_id == sa.bindparam("logbook"), BALANCES.c.substance_code == sa.bindparam("substance"),
+    BALANCES.c.condition == sa.bindparam("balance_condition"))
+_INSERT_BALANCE = BALANCES.insert()
 
 
 class Stock:
@@ -118,10 +130,7 @@ class Stock:
 
     def __init__(self, logbook_id: int) -> None:
         self.logbook_id = logbook_id
-        rows = db.session.execute(
-            sa.select(BALANCES.c.substance_code, BALANCES.c.condition, BALANCES.c.quantity)
-            .where(BALANCES.c.logbook_id == logbook_id).with_for_update()
-        ).all()
+        rows = db.session.execute(_LOCK_BALANCES, {"logbook": logbook_id}).all()
         self.values: dict[tuple[str, Condition], Decimal] = {
             (r.substance_code, Condition(r.condition)): Decimal(r.quantity) for r in rows
         }
@@ -145,12 +154,11 @@ class Stock:
             code, condition = key
             values = {"quantity": self.values[key], "last_entry_id": entry_id, "updated_at": now}
             if key in self.stored:
-                db.session.execute(BALANCES.update().where(
-                    BALANCES.c.logbook_id == self.logbook_id, BALANCES.c.substance_code == code,
-                    BALANCES.c.condition == condition.value).values(**values))
+                db.session.execute(_UPDATE_BALANCE, {"logbook": self.logbook_id, "substance": code,
+                                                     "balance_condition": condition.value, **values})
             else:
-                db.session.execute(BALANCES.insert().values(logbook_id=self.logbook_id, substance_code=code,
-                                                            condition=condition.value, **values))
+                db.session.execute(_INSERT_BALANCE, {"logbook_id": self.logbook_id, "substance_code": code,
+                                                     "condition": condition.value, **values})
                 self.stored.add(key)
         self.last_entry.clear()
 
@@ -201,7 +209,7 @@ def append(head: Head, values: dict[str, Any], cylinders: Sequence[str]) -> dict
     head.next_id = None  # each id is used once
     values["seq"] = head.size
     seal(values, cylinders, mac_key())
-    db.session.execute(_INSERT_ENTRY, [_storable(values)])
+    db.session.execute(_INSERT_ENTRY, _storable(values))
     if cylinders:
         db.session.execute(CYLINDERS.insert(), [{"entry_id": values["id"], "position": i, "serial": s}
                                                 for i, s in enumerate(cylinders)])
@@ -466,36 +474,39 @@ def _copy_row_function(fixed: dict[str, Any]) -> Callable[..., str]:
 
 
 def _sqlite_row_function(fixed: dict[str, Any]) -> Callable[..., tuple[Any, ...]]:
-    """``row(parts, full, leaf, mac)``: an entry's parameters for SQLite, through the columns' bind processors."""
+    """``row(parts, full, leaf, mac)``: an entry's parameters for SQLite (columns in table order).
+
+    Each value goes through its column's bind processor, as SQLAlchemy would send it; a
+    member of the column's own enum is its value (what the processor returns for it).
+    Generated once per import, like the COPY row.
+    """
     dialect = db.session.get_bind().dialect
     position = {column: i for i, column in enumerate(("id", "seq", *BULK_VARIABLE))}
-    plan: list[tuple[int, Any, Any]] = []  # (index in full, or -1: constant / -2: leaf / -3: mac; processor; constant)
-    for column in ENTRIES.columns:
+    namespace: dict[str, Any] = {}
+    items = []
+    for i, column in enumerate(ENTRIES.columns):
+        name = column.name
         processor = column.type._cached_bind_processor(dialect)
-        if column.name in fixed:
-            value = fixed[column.name]
+        namespace[f"P{i}"] = processor
+        if name in fixed:
+            value = fixed[name]
             value = value.value if isinstance(value, Enum) else value
-            plan.append((-1, None, processor(value) if processor and value is not None else value))
-        elif column.name == "leaf_hash":
-            plan.append((-2, None, None))
-        elif column.name == "mac":
-            plan.append((-3, None, None))
+            namespace[f"C{i}"] = processor(value) if processor and value is not None else value
+            items.append(f"C{i}")
+        elif name in ("leaf_hash", "mac"):
+            items.append(name)
+        elif processor is None:
+            items.append(f"full[{position[name]}]")
+        elif isinstance(column.type, sa.Enum) and column.type.enum_class is not None:
+            namespace[f"E{i}"] = column.type.enum_class
+            items.append(f"None if (x := full[{position[name]}]) is None "
+                         f"else x._value_ if type(x) is E{i} else P{i}(x)")
         else:
-            plan.append((position[column.name], processor, None))
-
-    def row(_parts: tuple[str, ...], full: tuple[Any, ...], leaf: bytes, mac: bytes) -> tuple[Any, ...]:
-        out = []
-        for index, processor, constant in plan:
-            if index >= 0:
-                value = full[index]
-                if value is not None and processor is not None:
-                    value = processor(value.value if isinstance(value, Enum) else value)
-                out.append(value)
-            else:
-                out.append(constant if index == -1 else leaf if index == -2 else mac)
-        return tuple(out)
-
-    return row
+            items.append(f"None if (x := full[{position[name]}]) is None else P{i}(x)")
+    source = ("def row(parts, full, leaf_hash, mac):\n    return (\n"
+              + "".join(f"        {a},\n" for a in items) + "    )\n")
+    exec(compile(source, "<ledger SQLite row>", "exec"), namespace)  # noqa: S102
+    return namespace["row"]
 
 
 def _sqlite_insert(table: sa.Table, rows: list[tuple[Any, ...]], columns: Sequence[str] | None = None) -> None:
