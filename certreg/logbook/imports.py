@@ -113,15 +113,13 @@ class _LineParser:
 
     def __init__(self, header: list[str]) -> None:
         self.names = [COLUMNS[column] for column in header]
-        self.special = [(i, name) for i, name in enumerate(self.names)
-                        if name in ("operation_date", "cylinders", "counted_quantity")]
+        self.special = [name for name in self.names if name in ("operation_date", "cylinders", "counted_quantity")]
         self.dates: dict[str, date] = {}
 
     def __call__(self, raw: list[str]) -> services.EntryData:
-        texts = [cell.strip() for cell in raw]
-        values: dict[str, Any] = {name: text or None for name, text in zip(self.names, texts)}
-        for i, name in self.special:
-            text = texts[i]
+        values: dict[str, Any] = dict(zip(self.names, [cell.strip() or None for cell in raw]))
+        for name in self.special:
+            text = values[name]
             if name == "operation_date":
                 if text:
                     parsed = self.dates.get(text)
