@@ -276,7 +276,7 @@ class Template:
                 parts.append(key + str(VERSION))
             elif column is None:  # cylinders
                 parts.append(key + "%s")
-                arguments.append("_cylinders_json(cylinders)")
+                arguments.append("_cylinders_json(cylinders) if cylinders else '[]'")
             elif column in fixed:
                 parts.append(key + _json(member, fixed[column]).replace("%", "%%"))
             else:

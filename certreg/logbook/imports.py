@@ -270,21 +270,22 @@ def import_csv(actor: Actor, who: services.Holder, data: bytes, filename: str, *
             stock_apply(moves, 0)
             if errors:
                 continue  # keep checking, write nothing more
-            extra: dict[str, Any] = {"import_id": batch_id}
             counterparty = buyer.holder if buyer else receiver
+            if counterparty is None:
+                add(values_of(draft, logbook, actor, channel, now, import_id=batch_id), draft.cylinders)
+                continue
+            extra: dict[str, Any] = {"import_id": batch_id}
             if buyer is not None:
                 extra.update(counterparty_name=buyer.holder.name, counterparty_country=buyer.holder.country_code,
                              buyer_certificate=buyer.certificate_number)
-            if counterparty is not None:
-                if counterparty not in logbook_ids:
-                    logbook_ids[counterparty] = services.logbook_for(counterparty, create=True).id
-                extra["counterparty_logbook_id"] = logbook_ids[counterparty]
-                if receiver is not None and not draft.counterparty_name:
-                    extra["counterparty_name"] = receiver.name
+            if counterparty not in logbook_ids:
+                logbook_ids[counterparty] = services.logbook_for(counterparty, create=True).id
+            extra["counterparty_logbook_id"] = logbook_ids[counterparty]
+            if receiver is not None and not draft.counterparty_name:
+                extra["counterparty_name"] = receiver.name
             entry_id = add(values_of(draft, logbook, actor, channel, now, **extra), draft.cylinders)
-            if counterparty is not None:
-                appender.add_transfer(TransferKind.SALE if buyer else TransferKind.EXPORT, entry_id, logbook.id,
-                                      logbook_ids[counterparty], TransferStatus.PENDING, now)
+            appender.add_transfer(TransferKind.SALE if buyer else TransferKind.EXPORT, entry_id, logbook.id,
+                                  logbook_ids[counterparty], TransferStatus.PENDING, now)
         result.lines = seen
         if progress and seen % 1000:
             progress(seen % 1000)

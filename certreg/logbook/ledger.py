@@ -462,8 +462,13 @@ def _copy_row_function(fixed: dict[str, Any]) -> Callable[..., str]:
         else:
             parts.append("%s")
             j = f"j{position[name]}"
-            arguments.append(f"'\\\\N' if {j} == 'null' else {j} if {j}[0] != '\"' else {j}[1:-1] "
-                             f"if '\\\\' not in {j} else _copy_value(full[{position[name]}])")
+            if column.type.python_type is int:  # a JSON number is its own COPY text
+                arguments.append(f"'\\\\N' if {j} == 'null' else {j} if {j}[0] != '\"' "
+                                 f"else _copy_value(full[{position[name]}])")
+            else:
+                arguments.append(f"'\\\\N' if {j} == 'null' else {j}[1:-1] if {j}[0] == '\"' "
+                                 f"and '\\\\' not in {j} else {j} if {j}[0] != '\"' "
+                                 f"else _copy_value(full[{position[name]}])")
     names = "".join(f"j{i}, " for i in range(len(position)))
     source = (f"def row(parts, full, leaf_hash, mac):\n"
               f"    {names} = parts\n"
