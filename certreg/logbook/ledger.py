@@ -237,7 +237,8 @@ BULK_FIXED = ("country_code", "logbook_id", "channel", "import_id", "recorded_at
 _DRAWN = ("id", "seq", "leaf_hash", "mac")  # set by the appender
 #: The columns that differ between the entries.
 BULK_VARIABLE = tuple(c for c in ENTRY_COLUMNS if c not in BULK_FIXED and c not in _DRAWN)
-CHUNK = 10_000
+CHUNK = 10_000  # rows per COPY (per executemany on SQLite)
+FIRST_CHUNK = 1000  # PostgreSQL: the first and the last COPYs are smaller (see BulkAppender._next_limit)
 
 
 class BulkAppender:
@@ -246,9 +247,10 @@ class BulkAppender:
     Every entry gets exactly the id, position, canonical form, leaf hash, MAC and row that
     :func:`append` would give it one by one; the work per entry is only cheaper: the
     canonical form comes from a :class:`canonical.Template`, the MAC from a keyed hash
-    prepared once, and the rows are written in chunks of :data:`CHUNK` (PostgreSQL:
+    prepared once, and the rows are written in chunks of up to :data:`CHUNK` (PostgreSQL:
     ``COPY`` in a background thread, so that the database stores one chunk while the next
-    is checked and sealed; SQLite: ``executemany``). Everything stays in the caller's
+    is checked and sealed; SQLite: ``executemany``). ``expected`` (an estimate of the
+    number of entries) only sizes the chunks and the batches of ids. Everything stays in the caller's
     transaction: while a ``COPY`` runs, any other statement on the connection waits for it
     (the driver connection's lock), and :meth:`finish` waits for the last one.
 
@@ -268,6 +270,7 @@ class BulkAppender:
         self._postgres = _dialect() == "postgresql"
         self._template = canonical.Template(fixed, ("id", "seq", *BULK_VARIABLE))
         self._mac = canonical.MacKey(mac_key(), head.country_code)
+        self._limit = min(self.chunk, FIRST_CHUNK) if self._postgres else self.chunk  # rows in this chunk
         self._ids: list[int] = []
         self._next_sqlite_id: int | None = None
         self._rows: list[Any] = []
@@ -287,7 +290,7 @@ class BulkAppender:
         if self._get_fixed(values) != self._fixed_values:
             raise ValueError("an entry of a bulk append differs in its fixed columns")
         if not self._ids:
-            self._draw_ids()
+            self._draw_ids(self._limit)
         entry_id = self._ids.pop()
         head = self.head
         seq = head.frontier.size
@@ -300,7 +303,7 @@ class BulkAppender:
         if cylinders:
             self._add_cylinders(entry_id, cylinders)
         self.count += 1
-        if len(self._rows) >= self.chunk:
+        if len(self._rows) >= self._limit:
             self.flush()
         return entry_id
 
@@ -316,10 +319,17 @@ class BulkAppender:
         else:
             self._cylinders.extend((entry_id, i, s) for i, s in enumerate(cylinders))
 
-    def _draw_ids(self) -> None:
-        """Ids for the next chunk (drawn before the current chunk's COPY starts, so it need not wait)."""
+    def _next_limit(self) -> int:
+        """The next chunk's size: doubling up to :data:`CHUNK` (so the database starts early) and
+        halving towards the expected end (so the last COPY, which nothing overlaps, is short)."""
+        limit = min(self.chunk, self._limit * 2)
         remaining = self._expected - self.count
-        want = min(self.chunk, remaining) if remaining > 0 else self.chunk
+        if remaining > 0:
+            limit = min(limit, max(FIRST_CHUNK, (remaining + 1) // 2))
+        return limit
+
+    def _draw_ids(self, want: int) -> None:
+        """``want`` ids (on PostgreSQL drawn before the current chunk's COPY starts, so it need not wait)."""
         if self._postgres:
             self._wait()  # the statement would wait for the COPY anyway
             self._ids = next_ids(want)
@@ -340,8 +350,9 @@ class BulkAppender:
             _sqlite_insert(CYLINDERS, cylinders)
             _sqlite_insert(TRANSFERS, transfers, TRANSFER_COLUMNS)
             return
+        self._limit = self._next_limit()
         if not self._ids and self.count < self._expected:
-            self._draw_ids()  # now, while the connection is free
+            self._draw_ids(self._limit)  # now, while the connection is free
         self._wait()
         self._writer.start([
             (f"COPY {ENTRIES.name} ({', '.join(ENTRY_COLUMNS)}) FROM STDIN", "".join(rows)),

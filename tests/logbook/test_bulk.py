@@ -245,8 +245,11 @@ def _transfers(holder) -> list[tuple]:
             for t in db.session.scalars(query)]
 
 
-def test_an_import_in_several_chunks_draws_fresh_ids_and_keeps_the_log_in_order(app, people, monkeypatch):
-    monkeypatch.setattr(ledger, "CHUNK", 7)
+@pytest.mark.parametrize("chunk,first", [(7, 1000), (16, 2)])
+def test_an_import_in_several_chunks_draws_fresh_ids_and_keeps_the_log_in_order(app, people, monkeypatch, chunk,
+                                                                                first):
+    monkeypatch.setattr(ledger, "CHUNK", chunk)
+    monkeypatch.setattr(ledger, "FIRST_CHUNK", first)
     from tests.logbook.builders import HEADER as SIMPLE
     from tests.logbook.builders import csv_lines
 
