@@ -145,15 +145,8 @@ def _text(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-_last_time: list[Any] = [None, None]
-
-
 def _time(value: datetime) -> str:
-    if value is _last_time[0]:  # an import stamps every line with the same time
-        return _last_time[1]
-    text = _value("recorded_at", value)
-    _last_time[:] = [value, text]
-    return text
+    return _value("recorded_at", value)
 
 
 def _date(value: date) -> str:
@@ -219,7 +212,7 @@ def mac_matches(key: bytes, country_code: str, seq: int, leaf: bytes, mac: bytes
 # logbook, channel, import, recorded_at/by). :class:`Template` writes their canonical form
 # by string formatting instead of building and encoding a dict per entry. It is an
 # optimisation, not a second definition: its output is byte for byte that of
-# :func:`canonical_bytes` (``tests/logbook/test_canonical_template.py`` compares them).
+# :func:`canonical_bytes` (``tests/logbook/test_bulk.py`` compares them).
 
 _encode_string = json.encoder.encode_basestring  # what the encoder above writes for a str (ensure_ascii=False)
 _INT_MEMBERS = {"seq", "id", "logbook", "equipment", "intervention", "counterparty_logbook", "reverses",
