@@ -39,7 +39,7 @@ from certreg.db import utcnow
 from certreg.errors import ValidationFailed
 from certreg.extensions import db
 from certreg.logbook import checkpointing, ledger, rules, services
-from certreg.logbook.models import Channel, EntryKind, ImportBatch, Transfer, TransferKind, TransferStatus
+from certreg.logbook.models import Channel, EntryKind, ImportBatch, TransferKind, TransferStatus
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,6 @@ COLUMNS = {
 }
 REQUIRED = ("date", "kind", "substance")
 MAX_ERRORS = 1000
-CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -104,35 +103,47 @@ def parse_date(text: str) -> date:
     raise ValidationFailed.for_field("date", _("Write the date as YYYY-MM-DD or DD.MM.YYYY."), "invalid_date")
 
 
-def _entry_data(row: dict[str, str]) -> services.EntryData:
-    values: dict[str, Any] = {}
-    for column, text in row.items():
-        name = COLUMNS[column]
-        text = (text or "").strip()
-        if name == "operation_date":
-            values[name] = parse_date(text) if text else None
-        elif name == "cylinders":
-            values[name] = [c for c in (p.strip() for p in text.replace("|", ";").split(";")) if c]
-        elif name == "counted_quantity":
-            if text:
+class _LineParser:
+    """Turns a CSV line's fields into :class:`services.EntryData` (the header's columns, in its order).
+
+    The cells are stripped; an empty cell is absent (``None``); ``date`` and ``counted_kg``
+    are parsed (the first bad one in the header's order is reported); ``cylinders`` are
+    split on ``;`` (or ``|``). Dates repeat from line to line, so they are parsed once.
+    """
+
+    def __init__(self, header: list[str]) -> None:
+        self.names = [COLUMNS[column] for column in header]
+        self.special = [name for name in self.names if name in ("operation_date", "cylinders", "counted_quantity")]
+        self.dates: dict[str, date] = {}
+
+    def __call__(self, raw: list[str]) -> services.EntryData:
+        values: dict[str, Any] = dict(zip(self.names, [cell.strip() or None for cell in raw]))
+        for name in self.special:
+            text = values[name]
+            if name == "operation_date":
+                if text:
+                    parsed = self.dates.get(text)
+                    if parsed is None:
+                        parsed = self.dates[text] = parse_date(text)
+                    values[name] = parsed
+            elif name == "cylinders":
+                values[name] = [c for c in (p.strip() for p in text.replace("|", ";").split(";")) if c] if text else []
+            elif text:  # counted_quantity
                 try:
                     values[name] = Decimal(text.replace(",", "."))
                 except ArithmeticError:
                     raise ValidationFailed.for_field("counted_kg", _("Enter the kilograms counted."),
                                                      "invalid_number") from None
-        elif name == "quantity":
-            values[name] = text or None
-        else:
-            values[name] = text or None
-    if values.get("operation_date") is None:
-        raise ValidationFailed.for_field("date", _("The date is missing."), "required")
-    if values.get("kind") == EntryKind.REVERSAL.value:
-        raise ValidationFailed.for_field("kind", _("Reversals cannot be imported: import the corrected line."),
-                                         "kind_not_recordable")
-    return services.EntryData(**values)
+        if values.get("operation_date") is None:
+            raise ValidationFailed.for_field("date", _("The date is missing."), "required")
+        if values.get("kind") == EntryKind.REVERSAL.value:
+            raise ValidationFailed.for_field("kind", _("Reversals cannot be imported: import the corrected line."),
+                                             "kind_not_recordable")
+        return services.EntryData(**values)
 
 
-def _rows(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
+def _reader(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header (checked) and the lines that are not blank: ``(line number, fields)``."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -148,17 +159,17 @@ def _rows(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
         raise ValidationFailed(_("The header is wrong: unknown %(unknown)s, missing %(missing)s (see the import "
                                  "format).", unknown=", ".join(unknown) or "-", missing=", ".join(missing) or "-"),
                                code="bad_header")
-    try:
-        for raw in reader:
-            if not raw or all(not cell.strip() for cell in raw):
-                continue
-            if len(raw) != len(header):
-                yield reader.line_num, {"__error__": f"{len(raw)}"}
-                continue
-            yield reader.line_num, dict(zip(header, raw))
-    except csv.Error as exc:
-        raise ValidationFailed(_("The file is not valid CSV near line %(line)s: %(error)s", line=reader.line_num,
-                                 error=str(exc)), code="bad_csv") from None
+
+    def lines() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for raw in reader:
+                if "".join(raw).strip():  # not a blank line
+                    yield reader.line_num, raw
+        except csv.Error as exc:
+            raise ValidationFailed(_("The file is not valid CSV near line %(line)s: %(error)s",
+                                     line=reader.line_num, error=str(exc)), code="bad_csv") from None
+
+    return header, lines()
 
 
 def count_lines(data: bytes) -> int:
@@ -179,7 +190,9 @@ def import_csv(actor: Actor, who: services.Holder, data: bytes, filename: str, *
     if db.session.scalar(sa.select(ImportBatch.id).where(ImportBatch.logbook_id == logbook.id,
                                                          ImportBatch.sha256 == digest)):
         raise ValidationFailed(_("This file was already imported into this logbook."), code="duplicate_import")
-    rows = _rows(data)
+    header, rows = _reader(data)
+    parse = _LineParser(header)
+    width = len(header)
     ctx = services.rule_context(who.country_code)
     batch = ImportBatch(logbook_id=logbook.id, filename=filename[:255], sha256=digest, line_count=0,
                         created_by_label=actor.label)
@@ -189,94 +202,98 @@ def import_csv(actor: Actor, who: services.Holder, data: bytes, filename: str, *
     stock = ledger.Stock(logbook.id)
     result = ImportResult(batch_id=batch.id)
     now = utcnow()
-    pending: list[tuple[dict[str, Any], tuple[str, ...]]] = []
-    pending_transfers: list[tuple[int, TransferKind, int]] = []  # (index in pending, kind, receiver logbook)
+    appender = ledger.BulkAppender(head, {
+        "country_code": logbook.country_code, "logbook_id": logbook.id, "channel": channel, "import_id": batch.id,
+        "recorded_at": now, "recorded_by_user_id": actor.user_id, "recorded_by_label": actor.label,
+        "intervention_id": None, "reverses_id": None, "counterpart_of_id": None,
+    }, expected=count_lines(data))
     buyers: dict[tuple[str, str, date], services.Buyer | ValidationFailed] = {}
+    receivers: dict[tuple[str | None, str | None], services.Holder | ValidationFailed | None] = {}
     logbook_ids: dict[services.Holder, int] = {}
     cache: dict[Any, Any] = {}
     seen = 0
+    errors = result.errors
+    stock_get, stock_apply = stock.get, stock.apply
+    draft_from, prepare, effects, check_stock = services.draft_from, rules.prepare, rules.effects, rules.check_stock
+    values_of, add = services._values, appender.add
+    SALE, EXPORT = EntryKind.SALE, EntryKind.EXPORT  # noqa: N806
+    batch_id = batch.id
 
-    def flush_pending() -> None:
-        if not pending:
-            return
-        ids = ledger.append_many(head, pending, chunk=CHUNK)
-        if pending_transfers:
-            db.session.execute(Transfer.__table__.insert(), [
-                {"kind": kind.value, "origin_entry_id": ids[index], "from_logbook_id": logbook.id,
-                 "to_logbook_id": receiver, "status": TransferStatus.PENDING.value, "created_at": now}
-                for index, kind, receiver in pending_transfers])
-        result.entries += len(ids)
-        pending.clear()
-        pending_transfers.clear()
+    def refusal_note(entry: services.EntryData, line: int) -> services.RefusalNote:
+        return services.RefusalNote(actor, who, channel, lambda: {**entry.jsonable(), "line": line, "file": filename})
 
-    for line, row in rows:
-        result.lines += 1
-        seen += 1
-        if progress and seen % 1000 == 0:
-            progress(1000)
-        note = None
-        try:
-            if "__error__" in row:
-                raise ValidationFailed(_("This line has %(n)s fields, the header has a different number.",
-                                         n=row["__error__"]), code="wrong_field_count")
-            entry = _entry_data(row)
-            note = services.RefusalNote(actor, who, channel,
-                                        lambda e=entry, n=line: {**e.jsonable(), "line": n, "file": filename})
-            draft = services.draft_from(entry, cache=cache)
-            buyer = None
-            if draft.kind is EntryKind.SALE:
-                rules.prepare(draft, ctx)
-                key = (draft.buyer_certificate or "", draft.substance.code, draft.operation_date)
-                if key not in buyers:
-                    try:
-                        buyers[key] = services._buyer(who, draft, note)
-                    except ValidationFailed as exc:
-                        buyers[key] = exc
-                        raise
-                cached = buyers[key]
-                if isinstance(cached, ValidationFailed):
-                    raise ValidationFailed(cached.message, code=cached.code, fields=cached.fields)
-                buyer = cached
-            receiver = services._export_receiver(who, entry, draft)
-            draft = rules.prepare(draft, ctx, book_quantity=lambda d=draft: stock.get(d.substance.code, d.condition))
-            moves = rules.effects(draft.kind, draft.substance.code, draft.quantity, draft.condition,
-                                  draft.from_condition, draft.direction)
-            rules.check_stock(draft.kind, moves, stock.get)
-        except ValidationFailed as exc:
-            if note is not None:
-                note.attach(exc)
-                result.refusals.extend(exc.after_rollback)
-            for field_name, messages in (exc.fields or {None: [exc.message]}).items():
-                for message in messages:
-                    result.errors.append(LineError(line, field_name, getattr(message, "code", exc.code),
-                                                   str(message)))
-            if len(result.errors) >= MAX_ERRORS:
-                break
-            continue
-        stock.apply(moves, 0)
-        if result.errors:
-            continue  # keep checking, write nothing more
-        extra: dict[str, Any] = {"import_id": batch.id}
-        counterparty = buyer.holder if buyer else receiver
-        if buyer is not None:
-            extra.update(counterparty_name=buyer.holder.name, counterparty_country=buyer.holder.country_code,
-                         buyer_certificate=buyer.certificate_number)
-        if counterparty is not None:
+    try:
+        for line, raw in rows:
+            seen += 1
+            if progress and seen % 1000 == 0:
+                progress(1000)
+            entry = note = None
+            try:
+                if len(raw) != width:
+                    raise ValidationFailed(_("This line has %(n)s fields, the header has a different number.",
+                                             n=f"{len(raw)}"), code="wrong_field_count")
+                entry = parse(raw)
+                draft = draft_from(entry, cache=cache)
+                buyer = None
+                if draft.kind is SALE:
+                    note = refusal_note(entry, line)  # the buyer's look-up names the buyer on it
+                    rules.prepare(draft, ctx)
+                    key = (draft.buyer_certificate or "", draft.substance.code, draft.operation_date)
+                    if key not in buyers:
+                        try:
+                            buyers[key] = services._buyer(who, draft, note)
+                        except ValidationFailed as exc:
+                            buyers[key] = exc
+                            raise
+                    cached = buyers[key]
+                    if isinstance(cached, ValidationFailed):
+                        raise ValidationFailed(cached.message, code=cached.code, fields=cached.fields)
+                    buyer = cached
+                receiver = None
+                if draft.kind is EXPORT and entry.counterparty_registration:
+                    receiver = _receiver(receivers, who, entry, draft)
+                draft = prepare(draft, ctx, book_quantity=lambda d=draft: stock_get(d.substance.code, d.condition))
+                moves = effects(draft.kind, draft.substance.code, draft.quantity, draft.condition,
+                                draft.from_condition, draft.direction)
+                check_stock(draft.kind, moves, stock_get)
+            except ValidationFailed as exc:
+                if entry is not None:
+                    note = note or refusal_note(entry, line)
+                    note.attach(exc)
+                    result.refusals.extend(exc.after_rollback)
+                for field_name, messages in (exc.fields or {None: [exc.message]}).items():
+                    for message in messages:
+                        errors.append(LineError(line, field_name, getattr(message, "code", exc.code), str(message)))
+                if len(errors) >= MAX_ERRORS:
+                    break
+                continue
+            stock_apply(moves, 0)
+            if errors:
+                continue  # keep checking, write nothing more
+            counterparty = buyer.holder if buyer else receiver
+            if counterparty is None:
+                add(values_of(draft, logbook, actor, channel, now, import_id=batch_id), draft.cylinders)
+                continue
+            extra: dict[str, Any] = {"import_id": batch_id}
+            if buyer is not None:
+                extra.update(counterparty_name=buyer.holder.name, counterparty_country=buyer.holder.country_code,
+                             buyer_certificate=buyer.certificate_number)
             if counterparty not in logbook_ids:
                 logbook_ids[counterparty] = services.logbook_for(counterparty, create=True).id
             extra["counterparty_logbook_id"] = logbook_ids[counterparty]
             if receiver is not None and not draft.counterparty_name:
                 extra["counterparty_name"] = receiver.name
-            pending_transfers.append((len(pending), TransferKind.SALE if buyer else TransferKind.EXPORT,
-                                      logbook_ids[counterparty]))
-        pending.append((services._values(draft, logbook, actor, channel, now, **extra), draft.cylinders))
-        if len(pending) >= CHUNK:
-            flush_pending()
-    if progress and seen % 1000:
-        progress(seen % 1000)
-    if result.errors:
-        return result
-    flush_pending()
+            entry_id = add(values_of(draft, logbook, actor, channel, now, **extra), draft.cylinders)
+            appender.add_transfer(TransferKind.SALE if buyer else TransferKind.EXPORT, entry_id, logbook.id,
+                                  logbook_ids[counterparty], TransferStatus.PENDING, now)
+        result.lines = seen
+        if progress and seen % 1000:
+            progress(seen % 1000)
+        if errors:
+            return result
+        result.entries = appender.finish()
+    finally:
+        appender.close()
     _save_stock(stock, now)
     checkpointing.maybe_checkpoint(head, now)
     ledger.save_head(head, now)
@@ -287,6 +304,22 @@ def import_csv(actor: Actor, who: services.Holder, data: bytes, filename: str, *
                  after={"file": filename, "sha256": digest, "entries": result.entries})
     logger.info("imported %s entries from %s into %s", result.entries, filename, who.ref)
     return result
+
+
+def _receiver(receivers: dict, who: services.Holder, entry: services.EntryData,
+              draft: rules.Draft) -> services.Holder | None:
+    """``services._export_receiver``, looked up once per destination and registration number."""
+    key = (draft.destination_country, entry.counterparty_registration and entry.counterparty_registration.strip())
+    if key not in receivers:
+        try:
+            receivers[key] = services._export_receiver(who, entry, draft)
+        except ValidationFailed as exc:
+            receivers[key] = exc
+            raise
+    cached = receivers[key]
+    if isinstance(cached, ValidationFailed):
+        raise ValidationFailed(cached.message, code=cached.code, fields=cached.fields)
+    return cached
 
 
 def _save_stock(stock: ledger.Stock, now: datetime) -> None:

@@ -122,15 +122,20 @@ def require_write(actor: Actor, who: Holder) -> None:
     actor.require(can_write(actor, who))
 
 
+_LOGBOOK_OF = {kind: sa.select(Logbook).where(column == sa.bindparam("holder"))  # built once: every entry asks
+               for kind, column in ((HolderKind.COMPANY, Logbook.company_id),
+                                    (HolderKind.TECHNICIAN, Logbook.technician_id))}
+
+
 def logbook_for(who: Holder, *, create: bool = False) -> Logbook | None:
-    column = Logbook.company_id if who.kind is HolderKind.COMPANY else Logbook.technician_id
-    logbook = db.session.scalar(sa.select(Logbook).where(column == who.id))
+    query = _LOGBOOK_OF[who.kind]
+    logbook = db.session.scalar(query, {"holder": who.id})
     if logbook is None and create:
         values = {"country_code": who.country_code, "holder_kind": who.kind.value,
                   "company_id": who.id if who.kind is HolderKind.COMPANY else None,
                   "technician_id": who.id if who.kind is HolderKind.TECHNICIAN else None}
         db.session.execute(ledger.insert_or_ignore(Logbook.__table__, **values))
-        logbook = db.session.scalar(sa.select(Logbook).where(column == who.id))
+        logbook = db.session.scalar(query, {"holder": who.id})
     return logbook
 
 
@@ -181,13 +186,15 @@ def update_settings(actor: Actor, country_code: str, *, used_ods_sales: str,
     return settings
 
 
+_COUNTRIES, _SETTINGS = Country.__table__, CountrySettings.__table__
+_RULE_CONTEXT = (sa.select(_COUNTRIES.c.virgin_cfc_ban_date, _SETTINGS.c.used_ods_sales)
+                 .select_from(_COUNTRIES.outerjoin(_SETTINGS, _SETTINGS.c.country_code == _COUNTRIES.c.code))
+                 .where(_COUNTRIES.c.code == sa.bindparam("country")))
+
+
 def rule_context(country_code: str, today: date | None = None) -> rules.Context:
     """The country's ban date and used-ODS policy (one query)."""
-    row = db.session.execute(
-        sa.select(Country.virgin_cfc_ban_date, CountrySettings.used_ods_sales)
-        .outerjoin(CountrySettings, CountrySettings.country_code == Country.code)
-        .where(Country.code == country_code)
-    ).first()
+    row = db.session.execute(_RULE_CONTEXT, {"country": country_code}).first()
     return rules.Context(
         country_code=country_code,
         today=today or date.today(),
@@ -253,6 +260,9 @@ def _country_code(value: str | None, field_name: str) -> str | None:
 def _enum(enum_cls, value, field_name: str, default=None):
     if value in (None, ""):
         return default
+    member = enum_cls._value2member_map_.get(value) if type(value) is str else None  # what enum_cls(value) finds
+    if member is not None:
+        return member
     try:
         return enum_cls(value)
     except ValueError:
@@ -260,6 +270,8 @@ def _enum(enum_cls, value, field_name: str, default=None):
 
 
 def _cylinders(values: list[str]) -> tuple[str, ...]:
+    if not values:
+        return ()
     cleaned = tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
     if len(cleaned) > MAX_CYLINDERS:
         raise ValidationFailed.for_field("cylinders", _("At most %(n)s cylinders per entry.", n=MAX_CYLINDERS),
@@ -331,7 +343,7 @@ def draft_from(data: EntryData, *, allowed_kinds: frozenset[EntryKind] = rules.R
     counted = data.counted_quantity
     if counted is not None:
         counted = Decimal(counted)
-    return rules.Draft(
+    return rules.Draft.of(
         kind=kind,
         operation_date=data.operation_date,
         substance=substance,
@@ -533,7 +545,7 @@ def record_entry(actor: Actor, who: Holder, data: EntryData, *, channel: Channel
     :raise ValidationFailed: refused input or a refused rule (``code`` says which; see ``docs/logbook.md``).
     """
     require_write(actor, who)
-    note = RefusalNote(actor, who, channel, {**data.jsonable(), **(refusal_details or {})})
+    note = RefusalNote(actor, who, channel, lambda: {**data.jsonable(), **(refusal_details or {})})
     try:
         draft = draft_from(data)
         if intervention_id is not None:

@@ -268,10 +268,13 @@ def test_stock_count_adjusts_with_a_reason(stocked):
     assert stock(stocked.dealer) == Decimal("97.5")
     refused(lambda: services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
         "stock_count", quantity=None, counted_quantity=Decimal("97.5"), reason="again")), "stock_count_matches")
+    refused(lambda: services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
+        "stock_count", quantity=None, counted_quantity=Decimal("1e30"), reason="typo")), "invalid_number")
 
 
 @pytest.mark.parametrize("quantity,code", [("0", "quantity_not_positive"), ("-1", "quantity_not_positive"),
-                                           ("1.0001", "quantity_precision"), ("abc", "invalid_number")])
+                                           ("1.0001", "quantity_precision"), ("abc", "invalid_number"),
+                                           ("100000000000", "quantity_too_large"), ("1e30", "quantity_too_large")])
 def test_quantities_are_positive_kilograms_with_at_most_three_decimals(people, quantity, code):
     refused(lambda: services.record_entry(people.dealer_actor, people.dealer,
                                           entry_data("import", quantity=quantity)), code)
