@@ -217,6 +217,8 @@ def prepare(draft: Draft, ctx: Context, *, book_quantity: Callable[[], Decimal] 
         if draft.counted_quantity < 0 or not _whole_grams(draft.counted_quantity):
             raise refuse("counted_quantity", _("Enter the kilograms counted, at most three decimals."),
                          "invalid_number")
+        if draft.counted_quantity > MAX_KG:  # what the kilogram columns hold
+            raise refuse("counted_quantity", _("This quantity is too large."), "quantity_too_large")
         if not draft.reason:
             raise refuse("reason", _("Say why the stock differs (a stock count needs a reason)."), "reason_required")
         book = book_quantity() if book_quantity is not None else Decimal(0)

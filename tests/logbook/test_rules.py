@@ -270,6 +270,9 @@ def test_stock_count_adjusts_with_a_reason(stocked):
         "stock_count", quantity=None, counted_quantity=Decimal("97.5"), reason="again")), "stock_count_matches")
     refused(lambda: services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
         "stock_count", quantity=None, counted_quantity=Decimal("1e30"), reason="typo")), "invalid_number")
+    # Whole grams but more than the kilogram columns hold (used to overflow PostgreSQL's numeric).
+    refused(lambda: services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
+        "stock_count", quantity=None, counted_quantity=Decimal("1e14"), reason="typo")), "quantity_too_large")
 
 
 @pytest.mark.parametrize("quantity,code", [("0", "quantity_not_positive"), ("-1", "quantity_not_positive"),
