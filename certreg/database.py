@@ -10,12 +10,17 @@ begin a deferred transaction so readers never wait for writers.
 from __future__ import annotations
 
 import contextvars
+import os
+import threading
+import weakref
+from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from flask import Flask, request
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 
 _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_begin_immediate", default=True)
@@ -91,3 +96,115 @@ def init_app(app: Flask) -> None:
     @app.teardown_request
     def reset_transaction_mode(exc: BaseException | None) -> None:
         _immediate.set(True)
+
+
+class LoneRead:
+    """One small SELECT run again and again outside any transaction, on a connection kept per thread.
+
+    The public verification page reads one indexed row on every scan. Checking a connection out
+    of the pool (with ``pool_pre_ping``'s round trip on PostgreSQL), switching it to autocommit
+    and back, and SQLAlchemy's execution machinery cost several times the read itself
+    (``bench/verify.py``). A ``LoneRead`` compiles its statement once per engine, keeps one DBAPI
+    connection per engine, thread and process (outside the pool, in autocommit: each read sees
+    the latest committed data) and converts the row with the columns' own SQLAlchemy result
+    processors, so the values are those an ORM query returns. A connection that fails is dropped
+    and the read retried once on a new one; the connections are closed when the engine is disposed.
+    """
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+        self._local = threading.local()
+        self._prepared: weakref.WeakKeyDictionary[Engine, tuple] = weakref.WeakKeyDictionary()
+        self._open: weakref.WeakKeyDictionary[Engine, list] = weakref.WeakKeyDictionary()
+        self._generation: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()  # +1 per dispose
+        self._lock = threading.Lock()
+
+    def first(self, engine: Engine, **params: Any) -> Any:
+        """The first row as a named tuple (``row.column``), or ``None``."""
+        sql, bind, processors, row_type = self._prepare(engine)
+        arguments = bind(params)
+        dbapi_error = engine.dialect.loaded_dbapi.Error
+        for attempt in (1, 2):
+            connection, cursor = self._connection(engine), None
+            try:
+                cursor = connection.cursor()
+                cursor.execute(sql, arguments)
+                row = cursor.fetchone()
+                cursor.close()
+            except dbapi_error as exc:
+                self._drop(engine, connection)
+                if attempt == 1 and engine.dialect.is_disconnect(exc, connection, cursor):
+                    continue
+                raise sa_exc.DBAPIError.instance(sql, arguments, exc, dbapi_error) from exc
+            if row is None:
+                return None
+            return row_type(*(value if process is None else process(value) for value, process in zip(row, processors)))
+        raise AssertionError("unreachable")
+
+    def _prepare(self, engine: Engine) -> tuple:
+        prepared = self._prepared.get(engine)
+        if prepared is not None:
+            return prepared
+        dialect = engine.dialect
+        compiled = self.statement.compile(dialect=dialect)
+        names = list(compiled.positiontup or ()) if compiled.positional else None
+
+        def bind(params: dict) -> Any:
+            values = compiled.construct_params(params)
+            return tuple(values[name] for name in names) if names is not None else values
+
+        columns = list(self.statement.selected_columns)
+        processors = [column.type._cached_result_processor(dialect, None) for column in columns]
+        row_type = namedtuple("Row", [column.key for column in columns])  # type: ignore[misc]
+        prepared = (compiled.string, bind, processors, row_type)
+        with self._lock:
+            if engine not in self._open:
+                self._open[engine] = []
+                event.listen(engine, "engine_disposed", self._close_all)
+            self._prepared[engine] = prepared
+        return prepared
+
+    def _connection(self, engine: Engine) -> Any:
+        kept = getattr(self._local, "connections", None)
+        if kept is None:
+            kept = self._local.connections = weakref.WeakKeyDictionary()
+        stamp = (os.getpid(), self._generation.get(engine, 0))
+        stamped = kept.get(engine)
+        if stamped is not None and stamped[0] == stamp:
+            return stamped[1]
+        # None yet, one closed by dispose(), or one inherited from the parent process (left alone:
+        # it is the parent's).
+        fairy = engine.raw_connection()  # runs the pool's connect events (SQLite pragmas)
+        connection = fairy.driver_connection
+        fairy.detach()  # ours from now on, not the pool's
+        if engine.dialect.name != "sqlite":  # SQLite connections are in autocommit already (_on_connect)
+            connection.autocommit = True
+        kept[engine] = (stamp, connection)
+        with self._lock:
+            self._open.setdefault(engine, []).append(connection)
+        return connection
+
+    def _drop(self, engine: Engine, connection: Any) -> None:
+        kept = getattr(self._local, "connections", None)
+        if kept is not None:
+            kept.pop(engine, None)
+        with self._lock:
+            if connection in self._open.get(engine, []):
+                self._open[engine].remove(connection)
+        try:
+            connection.close()
+        except Exception:  # noqa: BLE001 - already broken
+            pass
+
+    def _close_all(self, engine: Engine) -> None:
+        """On ``engine.dispose()``: close this process's kept connections (every thread's)."""
+        with self._lock:
+            connections = self._open.pop(engine, [])
+            self._prepared.pop(engine, None)
+            self._open[engine] = []  # the engine lives on and may connect again
+            self._generation[engine] = self._generation.get(engine, 0) + 1
+        for connection in connections:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - closing what is left
+                pass

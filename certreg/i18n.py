@@ -8,12 +8,15 @@ untranslated string.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from babel import Locale
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 PACKAGE = Path(__file__).resolve().parent
 LANG_COOKIE = "certreg_lang"
@@ -41,7 +44,22 @@ def select_locale() -> str:
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie in languages:
         return cookie
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    header = request.headers.get("Accept-Language", "")
+    return _best_match(header, tuple(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@functools.lru_cache(maxsize=16)
+def _locale(code: str) -> Locale:
+    """Babel's locale object, parsed once (Flask-Babel takes it as it is: ``Locale.parse`` returns a
+    ``Locale`` unchanged)."""
+    return Locale.parse(code)
+
+
+@functools.lru_cache(maxsize=256)
+def _best_match(header: str, languages: tuple[str, ...]) -> str | None:
+    """The browser's preferred language among ours; parsed once per distinct header (phones send a
+    handful of different ones, and this runs on every request)."""
+    return parse_accept_header(header, LanguageAccept).best_match(languages)
 
 
 def country_name(code: str | None) -> str:
@@ -86,7 +104,7 @@ def init_app(app: Flask) -> None:
     from certreg.extensions import babel
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(translation_directories()))
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=lambda: _locale(select_locale()))
     app.jinja_env.globals["country_name"] = country_name
     app.jinja_env.globals["get_locale"] = get_locale
     app.register_blueprint(bp)

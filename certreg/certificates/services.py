@@ -953,14 +953,16 @@ def _assess(token: str, trust: signing.TrustList, day: date) -> signing.Assessme
     return assessment
 
 
+_status_read = database.LoneRead(_STATUS_QUERY)
+
+
 def _read_status(number: str) -> Any:
-    """One indexed row, read outside the request's transaction when scans are written behind: the
-    public page then touches the database with this one autocommitted SELECT and nothing else."""
+    """One indexed row. When scans are written behind, the public page touches the database with
+    this one autocommitted SELECT and nothing else, on a connection kept for it
+    (:class:`certreg.database.LoneRead`); otherwise inside the request's transaction."""
     if not scanlog.buffered():
         return db.session.connection().execute(_STATUS_QUERY, {"number": number}).first()
-    with db.engine.connect() as connection:
-        connection = connection.execution_options(**database.autocommit_read_options(connection))
-        return connection.execute(_STATUS_QUERY, {"number": number}).first()
+    return _status_read.first(db.engine, number=number)
 
 
 def verify_online(token: str, day: date | None = None) -> Verification:
