@@ -66,6 +66,9 @@ class Config:
     LOGIN_WINDOW_SECONDS = _env_int("LOGIN_WINDOW_SECONDS", 15 * 60)
     # Send Strict-Transport-Security (only behind HTTPS).
     HSTS = _env_bool("HSTS", False)
+    # Reverse proxies in front of the app (nginx: 1) whose X-Forwarded-For / X-Forwarded-Proto to
+    # believe. 0 (the default) ignores those headers: a client could set them itself.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     # Page size of lists and API collections.
     PAGE_SIZE = _env_int("PAGE_SIZE", 50)
 

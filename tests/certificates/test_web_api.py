@@ -16,7 +16,7 @@ from certreg.certificates import services as certs
 from certreg.certificates import signing
 from certreg.certificates.models import Certificate, CertificateEvent, CertificateScan
 from certreg.extensions import db
-from tests.conftest import count_rows, login, post_form
+from tests.conftest import count_rows, login, make_test_app, post_form
 from tests.factories import SYSTEM, ensure_keys, make_certificate, make_company, make_technician, make_token, make_user
 
 TODAY = date.today()
@@ -126,6 +126,25 @@ def test_rate_limit_answers_429_with_retry_after_and_a_code(app, client, api):
     finally:
         app.config["VERIFY_RATE_LIMIT"] = 120
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CertificateScan)) == 3
+
+
+def test_the_limit_counts_forwarded_clients_only_behind_a_trusted_proxy(app, database_url):
+    cert = make_certificate()
+    path = f"/v/{cert.token}"
+
+    def statuses(client, forwarded_for: str, times: int) -> list[int]:
+        return [client.get(path, headers={"X-Forwarded-For": forwarded_for}).status_code for _ in range(times)]
+
+    proxied = make_test_app(database_url, TRUSTED_PROXIES=1, VERIFY_RATE_LIMIT=2).test_client()
+    assert statuses(proxied, "203.0.113.7", 3) == [200, 200, 429]
+    assert statuses(proxied, "198.51.100.9", 1) == [200]  # another phone behind the same proxy
+    app.config["VERIFY_RATE_LIMIT"] = 2
+    try:  # without a trusted proxy the header is the client's own claim: ignored
+        direct = app.test_client()
+        assert statuses(direct, "192.0.2.1", 3) == [200, 200, 429]
+        assert statuses(direct, "192.0.2.2", 1) == [429]
+    finally:
+        app.config["VERIFY_RATE_LIMIT"] = 120
 
 
 def test_status_by_number_and_status_list(api):
