@@ -21,6 +21,7 @@ def audit_trail():
     page, per_page = page_args()
     pagination = services.search(actor, services.AuditFilter.from_form(form), page=page, per_page=per_page)
     return done(paginated(pagination, lambda e: {
+        "source": e.source,
         "id": e.id,
         "at": e.at.isoformat(),
         "actor": e.actor_label,
@@ -29,7 +30,7 @@ def audit_trail():
         "action": e.action,
         "object_type": e.object_type,
         "object_id": e.object_id,
-        "summary": e.summary,
+        "summary": e.text(),
         "reason": e.reason,
         "before": e.before,
         "after": e.after,

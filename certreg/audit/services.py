@@ -14,6 +14,8 @@ from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
 
 from certreg.actors import Actor
 from certreg.audit.models import AuditEntry
@@ -85,8 +87,11 @@ def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
 # --- reading the trail -----------------------------------------------------------------
 
 
-EXPORT_COLUMNS = ["id", "at", "actor", "country", "action", "object_type", "object_id", "summary", "reason",
+EXPORT_COLUMNS = ["source", "id", "at", "actor", "country", "action", "object_type", "object_id", "summary", "reason",
                   "before", "after"]
+
+#: Logbook entries appear in the trail as ``logbook_entry.<kind>`` (a reversal: ``logbook_entry.reversal``).
+LOGBOOK_ACTION_PREFIX = "logbook_entry."
 
 
 @dataclass(frozen=True)
@@ -107,35 +112,132 @@ class AuditFilter:
         )
 
 
+@dataclass(frozen=True)
+class TrailItem:
+    """One line of the trail: an audit entry, or a logbook entry (``source == "logbook"``).
+
+    Logbook entries are not copied into ``audit_entries`` (each is its own append-only,
+    hashed record); the trail reads both tables in one query.
+    """
+
+    source: str
+    id: int
+    at: datetime
+    actor_label: str
+    actor_user_id: int | None
+    country_code: str | None
+    action: str
+    object_type: str
+    object_id: str | None
+    summary: str
+    reason: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    kind: Any = None  # logbook entries: EntryKind, quantity (kg), substance code, condition
+    quantity: Decimal | None = None
+    substance_code: str | None = None
+    condition: Any = None
+    reverses_id: int | None = None
+
+    @property
+    def is_logbook_entry(self) -> bool:
+        return self.source == "logbook"
+
+    def text(self) -> str:
+        """What happened, in the current language for logbook entries (audit summaries are kept as written)."""
+        if not self.is_logbook_entry:
+            return self.summary
+        from certreg.logbook.canonical import kilograms_text
+        from certreg.logbook.models import CONDITION_LABELS, ENTRY_KIND_LABELS
+
+        return _("%(kind)s: %(quantity)s kg of %(substance)s · %(condition)s · entry %(id)s", kind=ENTRY_KIND_LABELS[
+            self.kind], quantity=kilograms_text(self.quantity), substance=self.substance_code,
+                 condition=CONDITION_LABELS[self.condition], id=self.id)
+
+
 def can_read_trail(actor: Actor, country_code: str | None) -> bool:
     from certreg.auth.models import Role
 
     return actor.is_system or actor.in_country(country_code, Role.ADMIN, Role.AUDITOR)
 
 
-def _query(actor: Actor, filters: AuditFilter) -> sa.Select:
+def _period(column: Any, filters: AuditFilter) -> list:
+    conditions = []
+    if filters.date_from:
+        conditions.append(column >= datetime.combine(filters.date_from, time.min, tzinfo=UTC))
+    if filters.date_to:
+        conditions.append(column < datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=UTC))
+    return conditions
+
+
+def _query(actor: Actor, filters: AuditFilter) -> sa.Subquery:
+    """Audit entries and logbook entries of the actor's country as one relation (``UNION ALL``)."""
+    from certreg.logbook.models import Entry, EntryKind
+
     actor.require(can_read_trail(actor, actor.country_code))
-    query = sa.select(AuditEntry)
+    audit = sa.select(
+        sa.literal_column("'audit'", sa.String).label("source"), AuditEntry.id, AuditEntry.at,
+        AuditEntry.actor_label, AuditEntry.actor_user_id, AuditEntry.country_code, AuditEntry.action,
+        AuditEntry.object_type, AuditEntry.object_id, AuditEntry.summary, AuditEntry.reason, AuditEntry.before,
+        AuditEntry.after,
+        # The logbook entries' own columns, typed so the rows of the union come back as Python values.
+        sa.type_coerce(sa.null(), Entry.kind.type).label("kind"),
+        sa.type_coerce(sa.null(), Entry.quantity.type).label("quantity"),
+        sa.type_coerce(sa.null(), Entry.substance_code.type).label("substance_code"),
+        sa.type_coerce(sa.null(), Entry.condition.type).label("condition"),
+        sa.type_coerce(sa.null(), Entry.reverses_id.type).label("reverses_id"),
+    )
+    entries = sa.select(
+        sa.literal_column("'logbook'", sa.String), Entry.id, Entry.recorded_at, Entry.recorded_by_label,
+        Entry.recorded_by_user_id, Entry.country_code,
+        sa.literal_column(f"'{LOGBOOK_ACTION_PREFIX}'", sa.String) + sa.type_coerce(Entry.kind, sa.String),
+        sa.literal_column("'logbook_entry'", sa.String), sa.cast(Entry.id, sa.String),
+        sa.literal_column("''", sa.String), Entry.reason, sa.null(), sa.null(),
+        Entry.kind, Entry.quantity, Entry.substance_code, Entry.condition, Entry.reverses_id,
+    )
     if not actor.is_system:
-        query = query.where(AuditEntry.country_code == actor.country_code)
+        audit = audit.where(AuditEntry.country_code == actor.country_code)
+        entries = entries.where(Entry.country_code == actor.country_code)
     if filters.action:
-        query = query.where(AuditEntry.action.startswith(filters.action, autoescape=True))
+        audit = audit.where(AuditEntry.action.startswith(filters.action, autoescape=True))
+        kinds = [k for k in EntryKind if f"{LOGBOOK_ACTION_PREFIX}{k.value}".startswith(filters.action)]
+        entries = entries.where(Entry.kind.in_(kinds) if kinds else sa.false())
     if filters.q:
         needle = f"%{filters.q}%"
-        query = query.where(sa.or_(
+        audit = audit.where(sa.or_(
             AuditEntry.summary.ilike(needle), AuditEntry.actor_label.ilike(needle),
             AuditEntry.object_id == filters.q, AuditEntry.reason.ilike(needle),
         ))
-    if filters.date_from:
-        query = query.where(AuditEntry.at >= datetime.combine(filters.date_from, time.min, tzinfo=UTC))
-    if filters.date_to:
-        query = query.where(AuditEntry.at < datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=UTC))
-    return query.order_by(AuditEntry.id.desc())
+        number = int(filters.q) if filters.q.isdigit() and len(filters.q) < 18 else None
+        entries = entries.where(sa.or_(
+            Entry.recorded_by_label.ilike(needle), Entry.reason.ilike(needle), Entry.substance_code.ilike(needle),
+            Entry.id == number if number is not None else sa.false(),
+        ))
+    audit = audit.where(*_period(AuditEntry.at, filters))
+    entries = entries.where(*_period(Entry.recorded_at, filters))
+    return sa.union_all(audit, entries).subquery("trail")
 
 
-def search(actor: Actor, filters: AuditFilter, *, page: int = 1, per_page: int = 50):
-    """The actor's country's audit trail, newest first (administrators and auditors only)."""
-    return db.paginate(_query(actor, filters), page=page, per_page=per_page, error_out=False)
+def _ordered(trail: sa.Subquery) -> sa.Select:
+    return sa.select(trail).order_by(trail.c.at.desc(), trail.c.source, trail.c.id.desc())
+
+
+class TrailPage(Pagination):
+    """A page of the trail (Flask-SQLAlchemy's pagination over the union's rows)."""
+
+    def _query_items(self) -> list[TrailItem]:
+        trail = self._query_args["trail"]
+        rows = db.session.execute(_ordered(trail).limit(self.per_page).offset(self._query_offset))
+        return [TrailItem(**row._asdict()) for row in rows]
+
+    def _query_count(self) -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(self._query_args["trail"])) or 0
+
+
+def search(actor: Actor, filters: AuditFilter, *, page: int = 1, per_page: int = 50) -> TrailPage:
+    """The actor's country's audit trail with its logbook entries, newest first (administrators and
+    auditors only)."""
+    return TrailPage(page=page, per_page=per_page, error_out=False, trail=_query(actor, filters))
 
 
 def export_rows(actor: Actor, filters: AuditFilter) -> Iterator[list]:
@@ -143,17 +245,18 @@ def export_rows(actor: Actor, filters: AuditFilter) -> Iterator[list]:
 
     Permission is checked now, not when the rows are first read.
     """
-    query = _query(actor, filters).execution_options(yield_per=1000)
+    query = _ordered(_query(actor, filters)).execution_options(yield_per=1000)
     return _rows(query)
 
 
 def _rows(query: sa.Select) -> Iterator[list]:
     yield EXPORT_COLUMNS
-    for entry in db.session.scalars(query):
-        yield [entry.id, entry.at.isoformat(), entry.actor_label, entry.country_code or "", entry.action,
-               entry.object_type, entry.object_id or "", entry.summary, entry.reason or "",
-               json.dumps(entry.before, ensure_ascii=False) if entry.before is not None else "",
-               json.dumps(entry.after, ensure_ascii=False) if entry.after is not None else ""]
+    for row in db.session.execute(query):
+        item = TrailItem(**row._asdict())
+        yield [item.source, item.id, item.at.isoformat(), item.actor_label, item.country_code or "", item.action,
+               item.object_type, item.object_id or "", item.text(), item.reason or "",
+               json.dumps(item.before, ensure_ascii=False) if item.before is not None else "",
+               json.dumps(item.after, ensure_ascii=False) if item.after is not None else ""]
 
 
 def csv_lines(rows: Iterable[list]) -> Iterator[str]:

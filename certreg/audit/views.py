@@ -7,6 +7,7 @@ from flask_login import login_required
 
 from certreg.audit import services
 from certreg.audit.forms import AuditFilterForm
+from certreg.audit.labels import action_label
 from certreg.auth.session import actor
 from certreg.web import page_arg
 
@@ -24,7 +25,7 @@ def _filters() -> tuple[AuditFilterForm, services.AuditFilter]:
 def index():
     form, filters = _filters()
     pagination = services.search(actor(), filters, page=page_arg())
-    return render_template("audit/index.html", form=form, pagination=pagination,
+    return render_template("audit/index.html", form=form, pagination=pagination, action_label=action_label,
                            query=request.args.to_dict(flat=True))
 
 

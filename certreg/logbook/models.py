@@ -215,6 +215,8 @@ class Entry(Base):
             name="import_has_proof_of_origin",
         ),
         sa.Index("ix_logbook_entries_logbook_date", "logbook_id", "operation_date"),
+        # The audit trail lists a country's entries newest first, with the audit entries (certreg.audit).
+        sa.Index("ix_logbook_entries_country_recorded_at", "country_code", "recorded_at"),
         # Most entries name no equipment or registered counterparty: partial indexes keep appends cheap.
         *(sa.Index(f"ix_logbook_entries_{column}", column, sqlite_where=sa.text(f"{column} IS NOT NULL"),
                    postgresql_where=sa.text(f"{column} IS NOT NULL"))

@@ -38,10 +38,10 @@ def test_filters_and_exports_keep_the_filter(client):
     _changes()
     login(client, make_user(Role.ADMIN))
     rows = list(csv.reader(io.StringIO(client.get("/audit/export.csv?action=company.update").get_data(as_text=True))))
-    assert rows[0][:5] == ["id", "at", "actor", "country", "action"]
-    assert [r[4] for r in rows[1:]] == ["company.update"]
+    assert rows[0][:6] == ["source", "id", "at", "actor", "country", "action"]
+    assert [r[5] for r in rows[1:]] == ["company.update"]
     workbook = load_workbook(io.BytesIO(client.get("/audit/export.xlsx?action=company.").data))
-    actions = [row[4] for row in workbook.active.iter_rows(min_row=2, values_only=True)]
+    actions = [row[5] for row in workbook.active.iter_rows(min_row=2, values_only=True)]
     assert sorted(actions) == ["company.create", "company.update"]
     future = date.today().replace(year=date.today().year + 1).isoformat()
     assert "No entries." in client.get(f"/audit?date_from={future}").get_data(as_text=True)
@@ -53,3 +53,21 @@ def test_api_audit_trail(api):
     items = api.get("/audit?action=company.update").json["items"]
     assert len(items) == 1 and items[0]["before"] == {"registration_number": "AUD-1", "activities": ["service"]}
     assert api.get("/audit?date_from=yesterday").status_code == 422
+
+
+def test_every_audited_action_is_named_in_words(app):
+    import re
+    from pathlib import Path
+
+    from certreg.audit.labels import ACTION_LABELS, action_label
+
+    package = Path(__file__).resolve().parents[2] / "certreg"
+    source = "\n".join(path.read_text(encoding="utf-8") for path in package.rglob("*.py"))
+    calls = len(re.findall(r"audit\.record\(", source))
+    used = re.findall(r'audit\.record\(\s*[^,()]+,\s*"([a-z_]+\.[a-z_]+)"', source)
+    assert len(used) == calls  # every call names its action literally
+    assert set(used) <= set(ACTION_LABELS)
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        assert action_label("certificate.revoke") == "Сертификат отозван"
+        assert action_label("logbook_entry.sale") == "Журнал: Продажа"
+        assert action_label("something.new") == "something.new"

@@ -1,0 +1,59 @@
+"""What each audit action means, in the reader's language (the trail stores the action's code)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+ACTION_LABELS = {
+    "anomaly.review": _l("Anomaly reviewed"),
+    "api_token.create": _l("API token created"),
+    "api_token.revoke": _l("API token revoked"),
+    "certificate.issue": _l("Certificate issued"),
+    "certificate.reinstate": _l("Certificate reinstated"),
+    "certificate.renew": _l("Certificate renewed"),
+    "certificate.revoke": _l("Certificate revoked"),
+    "certificate.supersede": _l("Certificate superseded"),
+    "certificate.suspend": _l("Certificate suspended"),
+    "certificate_category.create": _l("Certificate category created"),
+    "certificate_category.sync": _l("Certificate categories updated"),
+    "company.create": _l("Company registered"),
+    "company.update": _l("Company changed"),
+    "company.update_contact": _l("Company contact details changed"),
+    "employment.create": _l("Employment recorded"),
+    "employment.end": _l("Employment ended"),
+    "equipment.create": _l("Equipment registered"),
+    "equipment.intervention": _l("Work on equipment recorded"),
+    "issuing_authority.create": _l("Issuing authority created"),
+    "logbook.import": _l("Paper logbook imported"),
+    "logbook_checkpoint.sign": _l("Logbook checkpoint signed"),
+    "logbook_settings.update": _l("Logbook settings changed"),
+    "signing_key.create": _l("Signing key created"),
+    "signing_key.retire": _l("Signing key retired"),
+    "substance.load": _l("Substance catalogue loaded"),
+    "substance.update": _l("Substance changed"),
+    "technician.create": _l("Technician registered"),
+    "technician.update": _l("Technician changed"),
+    "technician.update_contact": _l("Technician contact details changed"),
+    "training.create": _l("Training recorded"),
+    "transfer.confirm": _l("Transfer confirmed"),
+    "transfer.dispute": _l("Transfer disputed"),
+    "user.create": _l("Account created"),
+    "user.set_password": _l("Password set"),
+    "user.update": _l("Account changed"),
+}
+
+
+def action_label(action: str) -> str:
+    """The action in words; logbook entries by their kind ("Logbook: Sale"); unknown codes as they are."""
+    from certreg.audit.services import LOGBOOK_ACTION_PREFIX
+
+    if action.startswith(LOGBOOK_ACTION_PREFIX):
+        from certreg.logbook.models import ENTRY_KIND_LABELS, EntryKind
+
+        try:
+            kind = EntryKind(action.removeprefix(LOGBOOK_ACTION_PREFIX))
+        except ValueError:
+            return action
+        return str(_l("Logbook: %(kind)s", kind=ENTRY_KIND_LABELS[kind]))
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
