@@ -975,6 +975,11 @@ def verify_online(token: str, day: date | None = None) -> Verification:
     assessment = _assess(token, trust_list(), day)
     claims = assessment.claims
     if claims is None:
+        if assessment.reason == "unknown-key":
+            # Offline, an unknown key may be a neighbour's new key the phone has not synced yet
+            # (UNKNOWN, amber). This server holds the trust list itself: no key it knows signed
+            # the token, so it is not genuine (docs/qr-token.md section 8).
+            return Verification(signing.Verdict.INVALID_SIGNATURE, "unknown-key", None, None, None)
         return Verification(assessment.verdict, assessment.reason, None, None, None)
     cert = _read_status(claims.number)
     if cert is None:

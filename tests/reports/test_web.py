@@ -73,6 +73,10 @@ def test_article7_page_links_each_figure_to_its_entries(auditor, market):
     link = cell.group(3).replace("&amp;", "&")
     entries = auditor.get(link)
     assert entries.status_code == 200
+    assert "<td>Virgin (new)</td>" in entries.get_data(as_text=True)  # the condition in words, not its code
+    auditor.get("/language/ru")
+    assert "<td>Новый (неиспользованный)</td>" in auditor.get(link).get_data(as_text=True)
+    auditor.get("/language/en")
     rows = read_csv(auditor.get(link.replace("/reports/entries?", "/reports/entries.csv?")))
     assert sum(Decimal(r["component_kg"]) for r in rows) == Decimal("1000")
     assert {r["component"] for r in rows} == {"HCFC-22"} and {r["article7_column"] for r in rows} == {"imports_new"}
