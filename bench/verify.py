@@ -50,13 +50,14 @@ def prepare(database_url: str, keys_dir: str, count: int = 1) -> list[str]:
     """Migrate a fresh database, create keys and ``count`` certificates; return their tokens."""
     from datetime import date
 
+    from flask_migrate import upgrade
+
     from certreg import create_app
     from certreg.actors import Actor
     from certreg.certificates import services as certificates
     from certreg.extensions import db
     from certreg.keys import services as keys
     from certreg.registry import services as registry
-    from flask_migrate import upgrade
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SIGNING_KEYS_DIR": keys_dir})
     with app.app_context():

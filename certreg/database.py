@@ -9,6 +9,7 @@ begin a deferred transaction so readers never wait for writers.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import threading
@@ -191,10 +192,8 @@ class LoneRead:
         with self._lock:
             if connection in self._open.get(engine, []):
                 self._open[engine].remove(connection)
-        try:
+        with contextlib.suppress(Exception):  # already broken
             connection.close()
-        except Exception:  # noqa: BLE001 - already broken
-            pass
 
     def _close_all(self, engine: Engine) -> None:
         """On ``engine.dispose()``: close this process's kept connections (every thread's)."""
@@ -204,7 +203,5 @@ class LoneRead:
             self._open[engine] = []  # the engine lives on and may connect again
             self._generation[engine] = self._generation.get(engine, 0) + 1
         for connection in connections:
-            try:
+            with contextlib.suppress(Exception):  # closing what is left
                 connection.close()
-            except Exception:  # noqa: BLE001 - closing what is left
-                pass

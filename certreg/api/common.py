@@ -85,3 +85,23 @@ def paginated(pagination, serialize) -> dict[str, Any]:
 
 def page_args() -> tuple[int, int]:
     return int_arg("page", 1), int_arg("per_page", current_app.config["PAGE_SIZE"], maximum=500)
+
+
+#: Formats of the list endpoints that can also be downloaded.
+FORMATS = {"json": "application/json", "csv": "text/csv",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def output_format() -> str:
+    """``format`` if given, else the best of JSON, CSV and XLSX the ``Accept`` header asks for.
+
+    :raise ValidationFailed: ``format`` is not json, csv or xlsx.
+    """
+    asked = request.args.get("format")
+    if asked is not None:
+        if asked not in FORMATS:
+            raise ValidationFailed.for_field("format", _("Use json, csv or xlsx."), "invalid_choice")
+        return asked
+    best = request.accept_mimetypes.best_match(list(FORMATS.values()), default="application/json")
+    return next(name for name, mimetype in FORMATS.items() if mimetype == best)
+

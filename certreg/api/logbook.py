@@ -3,16 +3,17 @@ refused attempts, checkpoints, verification, settings, equipment and CSV imports
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import request
 
 from certreg.api import bp
-from certreg.api.common import api_actor, done, json_body, optional_actor, page_args, paginated
+from certreg.api.common import api_actor, done, json_body, optional_actor, output_format, page_args, paginated
 from certreg.auth.models import OFFICIAL_ROLES, Role
 from certreg.errors import FieldError, ValidationFailed
 from certreg.forms import form_from_json
-from certreg.logbook import checkpointing, imports, services, verify
+from certreg.logbook import checkpointing, exports, imports, services, verify
 from certreg.logbook import equipment as equipment_services
 from certreg.logbook.canonical import kilograms_text
 from certreg.logbook.forms import (
@@ -157,11 +158,15 @@ def list_entries():
     form = FilterForm(request.args, meta={"csrf": False})
     if not form.validate():
         raise ValidationFailed(fields=form.error_map())
+    fmt = output_format()
     page, per_page = page_args()
     filters = services.EntryFilter(kind=form.kind.data or None, substance=form.substance.data or None,
                                    condition=form.condition.data or None, date_from=form.date_from.data,
                                    date_to=form.date_to.data, cylinder=form.cylinder.data or None,
                                    text=form.text.data or None)
+    if fmt != "json":  # every matching entry, not a page: the same file as the logbook page's download
+        query = services.entries_query(actor, who, filters)
+        return exports.response(query, fmt, exports.filename(who, actor.country_code, date.today()))
     return done(paginated(services.list_entries(actor, who, filters, page=page, per_page=per_page), entry_json))
 
 

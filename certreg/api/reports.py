@@ -9,32 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_babel import gettext as _
 
 from certreg.api import bp
-from certreg.api.common import api_actor, done, page_args
-from certreg.errors import ValidationFailed
+from certreg.api.common import api_actor, done, output_format, page_args
 from certreg.reports import entries as raw
 from certreg.reports import exports, queries, services, texts
 from certreg.reports.anomalies import Anomaly
 from certreg.reports.figures import Period
 from certreg.reports.forms import AnomalyFilterForm, EntriesForm, YearForm
-
-FORMATS = {"json": "application/json", "csv": exports.CSV_MIMETYPE, "xlsx": exports.XLSX_MIMETYPE}
-
-
-def output_format() -> str:
-    """``format`` if given, else the best of JSON, CSV and XLSX the ``Accept`` header asks for.
-
-    :raise ValidationFailed: ``format`` is not json, csv or xlsx.
-    """
-    asked = request.args.get("format")
-    if asked is not None:
-        if asked not in FORMATS:
-            raise ValidationFailed.for_field("format", _("Use json, csv or xlsx."), "invalid_choice")
-        return asked
-    best = request.accept_mimetypes.best_match(list(FORMATS.values()), default="application/json")
-    return next(name for name, mimetype in FORMATS.items() if mimetype == best)
 
 
 def _form(form_cls):

@@ -80,3 +80,18 @@ def xlsx_bytes(query: sa.Select, title: str = "Logbook") -> bytes:
     workbook.save(out)
     return out.getvalue()
 
+
+def response(query: sa.Select, fmt: str, filename: str):
+    """The download of the web page and of the API: CSV streamed while it is read, or XLSX."""
+    from flask import Response, stream_with_context
+
+    if fmt == "csv":
+        return Response(stream_with_context(csv_chunks(query)), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+    return Response(xlsx_bytes(query), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'})
+
+
+def filename(who: Any, country_code: str, day: Any) -> str:
+    return f"logbook-{who.ref.replace(':', '-') if who else country_code}-{day}"
+

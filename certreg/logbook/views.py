@@ -15,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -147,12 +146,7 @@ def export(fmt: str):
     form = FilterForm(request.args)
     filters = _filters(form) if form.validate() else services.EntryFilter()
     query = services.entries_query(actor(), who, filters)
-    name = f"logbook-{who.ref.replace(':', '-') if who else current_user.country_code}-{date.today()}"
-    if fmt == "csv":
-        return Response(stream_with_context(exports.csv_chunks(query)), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    return Response(exports.xlsx_bytes(query), headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return exports.response(query, fmt, exports.filename(who, current_user.country_code, date.today()))
 
 
 @bp.route("/logbook/entries/new", methods=["GET", "POST"])

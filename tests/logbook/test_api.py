@@ -223,6 +223,29 @@ def test_officials_list_entries_and_refusals_of_their_country(dealer_api, people
     assert date.today()
 
 
+def test_holders_download_their_logbook_as_csv_or_xlsx_with_the_filters_kept(dealer_api, people):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    post_entry(dealer_api)
+    post_entry(dealer_api, substance="HCFC-22", quantity=12.5)
+    dealer_token, dealer_api.token = dealer_api.token, factories.make_token(people.kz_tech_user)
+    assert post_entry(dealer_api, substance="HCFC-22").status_code == 201  # someone else's logbook
+    dealer_api.token = dealer_token
+
+    response = dealer_api.get("/logbook/entries?format=csv&substance=HCFC-22")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [(r["kind"], r["substance"], r["quantity_kg"]) for r in rows] == [("import", "HCFC-22", "12.500")]
+    by_accept = dealer_api.get("/logbook/entries", headers={
+        "Accept": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+    sheet = load_workbook(io.BytesIO(by_accept.data)).active
+    assert sheet.max_row == 3 and sheet.cell(1, 1).value == "entry_id"  # header and the dealer's two entries
+    refused(dealer_api.get("/logbook/entries?format=pdf"), "invalid_choice")
+
+
 @pytest.mark.parametrize("body,code", [
     ({"kind": "export", "quantity": 1, "export_licence": None, "destination_country": "UZ"}, "export_licence_missing"),
     ({"kind": "export", "quantity": 1, "export_licence": "L", "destination_country": "KZ"},
