@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "certreg"
 TEMPLATES = ROOT / "templates"
 LANGUAGES = ["ru"]
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+# ``msg``: certreg.audit.services.msg, an audit summary shown in the reader's language.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2), "msg": None}
 SHARED_PACKAGES = {"api"}  # packages without a catalogue of their own
 
 

@@ -21,7 +21,10 @@ class AuditEntry(Base):
     action: Mapped[str64] = mapped_column(index=True, comment="<object>.<verb>, e.g. technician.create")
     object_type: Mapped[str64]
     object_id: Mapped[str120 | None]
-    summary: Mapped[str255]
+    summary: Mapped[str255] = mapped_column(comment="In English, for search and export")
+    summary_msgid: Mapped[str | None] = mapped_column(
+        sa.Text, comment="The summary's translatable message (shown in the reader's language), if any")
+    summary_params: Mapped[dict[str, Any] | None] = mapped_column(comment="The message's values")
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
     reason: Mapped[str | None] = mapped_column(sa.Text)

@@ -39,6 +39,31 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Message:
+    """An audit summary kept as its English message and its values, so that each reader sees it in
+    their own language (``AuditEntry.summary`` keeps the English text for search and export)."""
+
+    msgid: str
+    params: dict[str, Any]
+
+    def english(self) -> str:
+        return self.msgid % self.params if self.params else self.msgid
+
+    def translated(self) -> str:
+        return _(self.msgid, **self.params)
+
+
+def msg(msgid: str, **params: Any) -> Message:
+    """A translatable audit summary: ``audit.msg("Revoked certificate %(number)s", number=...)``.
+
+    ``scripts/i18n.py`` extracts ``msg`` like ``gettext``; the values are stored as JSON
+    (numbers and strings; anything else as its text).
+    """
+    return Message(msgid, {k: v if isinstance(v, (str, int, float, bool)) or v is None else str(_jsonable(v))
+                           for k, v in params.items()})
+
+
 def record(
     actor: Actor,
     action: str,
@@ -47,12 +72,18 @@ def record(
     object_type: str | None = None,
     object_id: Any | None = None,
     country_code: str | None = None,
-    summary: str = "",
+    summary: str | Message = "",
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str | None = None,
 ) -> AuditEntry:
-    """Add an audit entry in the current transaction (it is committed, or rolled back, with the change)."""
+    """Add an audit entry in the current transaction (it is committed, or rolled back, with the change).
+
+    ``summary``: a :func:`msg` (shown in the reader's language), or plain text.
+    """
+    message = summary if isinstance(summary, Message) else None
+    if message is not None:
+        summary = message.english()
     if obj is not None:
         obj = getattr(obj, "_get_current_object", lambda: obj)()
         object_type = object_type or type(obj).__tablename__.removesuffix("s")
@@ -70,6 +101,8 @@ def record(
         object_type=object_type or "",
         object_id=None if object_id is None else str(object_id),
         summary=summary[:255],
+        summary_msgid=message.msgid if message else None,
+        summary_params=message.params if message and message.params else None,
         before=_jsonable(before) if before is not None else None,
         after=_jsonable(after) if after is not None else None,
         reason=reason,
@@ -133,6 +166,8 @@ class TrailItem:
     reason: str | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    summary_msgid: str | None = None
+    summary_params: dict[str, Any] | None = None
     kind: Any = None  # logbook entries: EntryKind, quantity (kg), substance code, condition
     quantity: Decimal | None = None
     substance_code: str | None = None
@@ -144,8 +179,13 @@ class TrailItem:
         return self.source == "logbook"
 
     def text(self) -> str:
-        """What happened, in the current language for logbook entries (audit summaries are kept as written)."""
+        """What happened, in the reader's language (summaries recorded as plain text: as written)."""
         if not self.is_logbook_entry:
+            if self.summary_msgid:
+                try:
+                    return Message(self.summary_msgid, self.summary_params or {}).translated()
+                except (KeyError, ValueError, TypeError):  # a message changed since: the text as written
+                    return self.summary
             return self.summary
         from certreg.logbook.canonical import kilograms_text
         from certreg.logbook.models import CONDITION_LABELS, ENTRY_KIND_LABELS
@@ -179,7 +219,7 @@ def _query(actor: Actor, filters: AuditFilter) -> sa.Subquery:
         sa.literal_column("'audit'", sa.String).label("source"), AuditEntry.id, AuditEntry.at,
         AuditEntry.actor_label, AuditEntry.actor_user_id, AuditEntry.country_code, AuditEntry.action,
         AuditEntry.object_type, AuditEntry.object_id, AuditEntry.summary, AuditEntry.reason, AuditEntry.before,
-        AuditEntry.after,
+        AuditEntry.after, AuditEntry.summary_msgid, AuditEntry.summary_params,
         # The logbook entries' own columns, typed so the rows of the union come back as Python values.
         sa.type_coerce(sa.null(), Entry.kind.type).label("kind"),
         sa.type_coerce(sa.null(), Entry.quantity.type).label("quantity"),
@@ -192,7 +232,7 @@ def _query(actor: Actor, filters: AuditFilter) -> sa.Subquery:
         Entry.recorded_by_user_id, Entry.country_code,
         sa.literal_column(f"'{LOGBOOK_ACTION_PREFIX}'", sa.String) + sa.type_coerce(Entry.kind, sa.String),
         sa.literal_column("'logbook_entry'", sa.String), sa.cast(Entry.id, sa.String),
-        sa.literal_column("''", sa.String), Entry.reason, sa.null(), sa.null(),
+        sa.literal_column("''", sa.String), Entry.reason, sa.null(), sa.null(), sa.null(), sa.null(),
         Entry.kind, Entry.quantity, Entry.substance_code, Entry.condition, Entry.reverses_id,
     )
     if not actor.is_system:

@@ -175,7 +175,8 @@ def create_api_token(actor: Actor, user: User, name: str) -> tuple[ApiToken, str
     db.session.add(token)
     db.session.flush()
     audit.record(actor, "api_token.create", token, object_type="api_token", country_code=user.country_code,
-                 summary=f"API token '{token.name}' ({token.prefix}…) for {user.email}")
+                 summary=audit.msg("API token “%(name)s” (%(prefix)s…) for %(email)s",
+                                   name=token.name, prefix=token.prefix, email=user.email))
     return token, plain
 
 
@@ -213,7 +214,8 @@ def revoke_api_token(actor: Actor, token_id: int) -> ApiToken:
         token.revoked_at = utcnow()
         db.session.flush()
         audit.record(actor, "api_token.revoke", token, object_type="api_token",
-                     country_code=token.user.country_code, summary=f"Revoked API token {token.prefix}…")
+                     country_code=token.user.country_code, summary=audit.msg("Revoked API token %(prefix)s…",
+                                                                             prefix=token.prefix))
     return token
 
 
@@ -288,7 +290,8 @@ def create_user(actor: Actor, data: UserData, password: str) -> User:
     )
     db.session.add(user)
     db.session.flush()
-    audit.record(actor, "user.create", user, summary=f"Created account {email} ({role.value})",
+    audit.record(actor, "user.create", user, summary=audit.msg("Created account %(email)s (%(role)s)",
+                                                               email=email, role=role.value),
                  after=audit.snapshot(user, USER_FIELDS))
     return user
 
@@ -310,7 +313,7 @@ def update_user(actor: Actor, user: User, data: UserData) -> User:
     db.session.flush()
     if not user.is_active:
         end_all_sessions(user)
-    audit.record(actor, "user.update", user, summary=f"Edited account {email}",
+    audit.record(actor, "user.update", user, summary=audit.msg("Edited account %(email)s", email=email),
                  before=before, after=audit.snapshot(user, USER_FIELDS))
     return user
 
@@ -325,7 +328,8 @@ def set_password(actor: Actor, user: User, password: str, *, current_password: s
     user.password_hash = hash_password(password)
     end_all_sessions(user)
     db.session.flush()
-    audit.record(actor, "user.set_password", user, summary=f"Password changed for {user.email}")
+    audit.record(actor, "user.set_password", user, summary=audit.msg("Password changed for %(email)s",
+                                                                     email=user.email))
 
 
 def set_locale(user: User, code: str) -> None:

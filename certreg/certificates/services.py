@@ -325,7 +325,7 @@ def create_national_scope(actor: Actor, data: CategoryData) -> CertificateCatego
     db.session.add(category)
     db.session.flush()
     audit.record(actor, "certificate_category.create", category, object_id=code, country_code=country.code,
-                 summary=f"National certificate scope {code}",
+                 summary=audit.msg("National certificate scope %(code)s", code=code),
                  after={"activities": category.activities, "substances": category.substances, "names": category.names})
     return category
 
@@ -356,7 +356,7 @@ def sync_builtin_categories(actor: Actor) -> list[str]:
     db.session.flush()
     if changed:
         audit.record(actor, "certificate_category.sync", object_type="certificate_category",
-                     summary=f"Built-in categories synchronised: {', '.join(changed)}"[:255])
+                     summary=audit.msg("Built-in categories synchronised: %(codes)s", codes=", ".join(changed)))
     return changed
 
 
@@ -520,7 +520,8 @@ def issue(actor: Actor, data: IssueData) -> Certificate:
     _event(actor, cert, EventAction.ISSUED)
     db.session.flush()
     audit.record(actor, "certificate.issue", cert, object_id=cert.number,
-                 summary=f"Issued certificate {cert.number} to {holder_kind.value} {holder.id}",
+                 summary=audit.msg("Issued certificate %(number)s to %(holder_kind)s %(holder_id)s",
+                                   number=cert.number, holder_kind=holder_kind.value, holder_id=holder.id),
                  after=_snapshot(cert))
     logger.info("certificate %s issued by %s", cert.number, actor.label)
     return cert
@@ -570,10 +571,12 @@ def renew(actor: Actor, cert: Certificate, data: IssueData, reason: str | None =
     _event(actor, new, EventAction.RENEWED, reason, {"replaces": cert.number})
     db.session.flush()
     audit.record(actor, "certificate.supersede", cert, object_id=cert.number,
-                 summary=f"Certificate {cert.number} replaced by {new.number}", before=before,
+                 summary=audit.msg("Certificate %(number)s replaced by %(new_number)s",
+                                   number=cert.number, new_number=new.number), before=before,
                  after=_snapshot(cert), reason=reason)
     audit.record(actor, "certificate.renew", new, object_id=new.number,
-                 summary=f"Issued certificate {new.number} renewing {cert.number}", after=_snapshot(new),
+                 summary=audit.msg("Issued certificate %(number)s renewing %(old_number)s",
+                                   number=new.number, old_number=cert.number), after=_snapshot(new),
                  reason=reason)
     return new
 
@@ -592,7 +595,8 @@ def suspend(actor: Actor, cert: Certificate, reason: str, until: date | None = N
     _event(actor, cert, EventAction.SUSPENDED, reason, {"until": until.isoformat() if until else None})
     db.session.flush()
     audit.record(actor, "certificate.suspend", cert, object_id=cert.number,
-                 summary=f"Suspended certificate {cert.number}", before=before, after=_snapshot(cert), reason=reason)
+                 summary=audit.msg("Suspended certificate %(number)s",
+                                   number=cert.number), before=before, after=_snapshot(cert), reason=reason)
     return cert
 
 
@@ -607,7 +611,8 @@ def reinstate(actor: Actor, cert: Certificate, reason: str | None = None) -> Cer
     _event(actor, cert, EventAction.REINSTATED, reason)
     db.session.flush()
     audit.record(actor, "certificate.reinstate", cert, object_id=cert.number,
-                 summary=f"Reinstated certificate {cert.number}", before=before, after=_snapshot(cert), reason=reason)
+                 summary=audit.msg("Reinstated certificate %(number)s",
+                                   number=cert.number), before=before, after=_snapshot(cert), reason=reason)
     return cert
 
 
@@ -624,7 +629,8 @@ def revoke(actor: Actor, cert: Certificate, reason: str) -> Certificate:
     _event(actor, cert, EventAction.REVOKED, reason)
     db.session.flush()
     audit.record(actor, "certificate.revoke", cert, object_id=cert.number,
-                 summary=f"Revoked certificate {cert.number}", before=before, after=_snapshot(cert), reason=reason)
+                 summary=audit.msg("Revoked certificate %(number)s",
+                                   number=cert.number), before=before, after=_snapshot(cert), reason=reason)
     return cert
 
 

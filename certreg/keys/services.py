@@ -54,7 +54,8 @@ def _create(actor: Actor, country_code: str) -> SigningKey:
     )
     db.session.add(key)
     db.session.flush()
-    audit.record(actor, "signing_key.create", key, object_id=kid, summary=f"New signing key {kid} for {country_code}")
+    audit.record(actor, "signing_key.create", key, object_id=kid,
+                 summary=audit.msg("New signing key %(kid)s for %(country)s", kid=kid, country=country_code))
     logger.info("generated signing key %s for %s at %s", kid, country_code, path)
     return key
 
@@ -90,7 +91,8 @@ def rotate(actor: Actor, country_code: str) -> SigningKey:
 
         old.publish_until = key_publish_until(old)  # published while what it signed is valid
         db.session.flush()
-        audit.record(actor, "signing_key.retire", old, object_id=old.kid, summary=f"Retired signing key {old.kid}")
+        audit.record(actor, "signing_key.retire", old, object_id=old.kid,
+                     summary=audit.msg("Retired signing key %(kid)s", kid=old.kid))
     return _create(actor, country.code)
 
 

@@ -84,7 +84,8 @@ def create_checkpoint(actor: Actor, country_code: str) -> Checkpoint:
     checkpoint = sign_head(head, now)
     ledger.save_head(head, now)
     audit.record(actor, "logbook_checkpoint.sign", checkpoint, country_code=country_code,
-                 summary=f"Checkpoint {country_code} size {checkpoint.tree_size}")
+                 summary=audit.msg("Checkpoint of %(country)s at size %(size)s",
+                                   country=country_code, size=checkpoint.tree_size))
     return checkpoint
 
 

@@ -178,7 +178,8 @@ def register(actor: Actor, who: services.Holder, data: EquipmentData) -> Equipme
     equipment.search_key = search_key(equipment.code, equipment.owner_name, equipment.site_address,
                                       equipment.description)
     db.session.flush()
-    audit.record(actor, "equipment.create", equipment, summary=f"Registered equipment {equipment.code}",
+    audit.record(actor, "equipment.create", equipment, summary=audit.msg("Registered equipment %(code)s",
+                                                                         code=equipment.code),
                  after={"code": equipment.code, "owner_name": equipment.owner_name, "kind": kind.value,
                         "substance": substance.code, "nominal_charge": charge, "logbook": logbook.id})
     return equipment
@@ -262,7 +263,7 @@ def record_intervention(actor: Actor, who: services.Holder, equipment: Equipment
         equipment.decommissioned_on = data.performed_on
     db.session.flush()
     audit.record(actor, "equipment.intervention", intervention, country_code=equipment.country_code,
-                 summary=f"{kind.value} on {equipment.code}",
+                 summary=audit.msg("%(kind)s on %(code)s", kind=kind.value, code=equipment.code),
                  after={"equipment": equipment.code, "kind": kind.value, "performed_on": data.performed_on,
                         "leak_check_result": result.value if result else None,
                         "charge": data.charge_quantity, "recovered": data.recovered_quantity})

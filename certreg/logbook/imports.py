@@ -300,7 +300,8 @@ def import_csv(actor: Actor, who: services.Holder, data: bytes, filename: str, *
     batch.line_count = result.lines
     db.session.flush()
     audit.record(actor, "logbook.import", batch, country_code=who.country_code,
-                 summary=f"Imported {result.entries} entries from {filename[:100]} into {who.ref}",
+                 summary=audit.msg("Imported %(count)s entries from %(file)s into %(holder)s",
+                                   count=result.entries, file=filename[:100], holder=who.ref),
                  after={"file": filename, "sha256": digest, "entries": result.entries})
     logger.info("imported %s entries from %s into %s", result.entries, filename, who.ref)
     return result

@@ -181,7 +181,7 @@ def update_settings(actor: Actor, country_code: str, *, used_ods_sales: str,
     settings.updated_at = utcnow()
     db.session.flush()
     audit.record(actor, "logbook_settings.update", settings, object_id=country_code, country_code=country_code,
-                 summary=f"Logbook settings of {country_code}", before=before or {},
+                 summary=audit.msg("Logbook settings of %(country)s", country=country_code), before=before or {},
                  after={"used_ods_sales": policy.value, "leak_rate_threshold": leak_rate_threshold})
     return settings
 
@@ -874,7 +874,8 @@ def confirm_transfer(actor: Actor, transfer_id: int, *, import_licence: str | No
     transfer.counterpart_entry_id = stored["id"]
     _responded(actor, transfer, now)
     audit.record(actor, "transfer.confirm", transfer, country_code=receiver.country_code,
-                 summary=f"Confirmed {transfer.kind.value} {origin.id} as entry {stored['id']}",
+                 summary=audit.msg("Confirmed %(kind)s %(origin_id)s as entry %(entry_id)s",
+                                   kind=transfer.kind.value, origin_id=origin.id, entry_id=stored["id"]),
                  before={"status": before}, after={"status": "confirmed", "entry": stored["id"]})
     return ledger.as_entry(stored)
 
@@ -892,7 +893,8 @@ def dispute_transfer(actor: Actor, transfer_id: int, reason: str) -> Transfer:
     transfer.response_note = reason
     _responded(actor, transfer, utcnow())
     audit.record(actor, "transfer.dispute", transfer, country_code=receiver.country_code,
-                 summary=f"Disputed {transfer.kind.value} {transfer.origin_entry_id}",
+                 summary=audit.msg("Disputed %(kind)s %(origin_id)s",
+                                   kind=transfer.kind.value, origin_id=transfer.origin_entry_id),
                  before={"status": "pending"}, after={"status": "disputed"}, reason=reason)
     return transfer
 

@@ -86,7 +86,7 @@ def add_authority(actor: Actor, country_code: str, *, name: str, kind: str, addr
     db.session.add(authority)
     db.session.flush()
     audit.record(actor, "issuing_authority.create", authority, object_type="issuing_authority",
-                 summary=f"Appointed issuing authority {name}",
+                 summary=audit.msg("Appointed issuing authority %(name)s", name=name),
                  after={"name": name, "kind": kind_value, "address": authority.address})
     return authority
 
@@ -215,7 +215,7 @@ def create_technician(actor: Actor, data: TechnicianData) -> Technician:
         actor,
         "technician.create",
         technician,
-        summary=f"Registered technician {technician.full_name_latin}",
+        summary=audit.msg("Registered technician %(name)s", name=technician.full_name_latin),
         after=audit.snapshot(technician, TECHNICIAN_FIELDS),
     )
     return technician
@@ -233,7 +233,8 @@ def update_technician(actor: Actor, technician: Technician, data: TechnicianData
     technician.search_key = search_key(technician.full_name, technician.full_name_latin)
     _flush_unique(_duplicate_national_id)
     audit.record(
-        actor, "technician.update", technician, summary=f"Edited technician {technician.full_name_latin}",
+        actor, "technician.update", technician, summary=audit.msg("Edited technician %(name)s",
+                                                                  name=technician.full_name_latin),
         before=before, after=audit.snapshot(technician, TECHNICIAN_FIELDS),
     )
     return technician
@@ -247,7 +248,7 @@ def update_technician_contact(
     technician.email, technician.phone, technician.address = map(_blank_to_none, (email, phone, address))
     db.session.flush()
     audit.record(
-        actor, "technician.update_contact", technician, summary="Edited contact details",
+        actor, "technician.update_contact", technician, summary=audit.msg("Edited contact details"),
         before=before, after=audit.snapshot(technician, TECHNICIAN_CONTACT_FIELDS),
     )
     return technician
@@ -260,7 +261,8 @@ def add_training(actor: Actor, technician: Technician, *, course: str, completed
     db.session.flush()
     audit.record(
         actor, "training.create", record, country_code=technician.country_code,
-        summary=f"Training '{course}' for technician {technician.id}",
+        summary=audit.msg("Training “%(course)s” for technician %(technician_id)s",
+                          course=course, technician_id=technician.id),
         after={"technician_id": technician.id, "course": course, "completed_on": completed_on, "provider": provider},
     )
     return record
@@ -348,7 +350,8 @@ def create_company(actor: Actor, data: CompanyData) -> Company:
     company.search_key = search_key(data.legal_name, data.name_latin, data.registration_number)
     db.session.add(company)
     _flush_unique(_duplicate_registration)
-    audit.record(actor, "company.create", company, summary=f"Registered company {company.name_latin}",
+    audit.record(actor, "company.create", company, summary=audit.msg("Registered company %(name)s",
+                                                                     name=company.name_latin),
                  after=_company_snapshot(company))
     return company
 
@@ -369,7 +372,8 @@ def update_company(actor: Actor, company: Company, data: CompanyData) -> Company
     ]
     company.search_key = search_key(company.legal_name, company.name_latin, company.registration_number)
     _flush_unique(_duplicate_registration)
-    audit.record(actor, "company.update", company, summary=f"Edited company {company.name_latin}",
+    audit.record(actor, "company.update", company, summary=audit.msg("Edited company %(name)s",
+                                                                     name=company.name_latin),
                  before=before, after=_company_snapshot(company))
     return company
 
@@ -381,7 +385,7 @@ def update_company_contact(
     before = audit.snapshot(company, COMPANY_CONTACT_FIELDS)
     company.address, company.email, company.phone = address, _blank_to_none(email), _blank_to_none(phone)
     db.session.flush()
-    audit.record(actor, "company.update_contact", company, summary="Edited contact details",
+    audit.record(actor, "company.update_contact", company, summary=audit.msg("Edited contact details"),
                  before=before, after=audit.snapshot(company, COMPANY_CONTACT_FIELDS))
     return company
 
@@ -422,7 +426,8 @@ def add_employment(actor: Actor, company: Company, *, national_id: str, started_
     db.session.add(employment)
     db.session.flush()
     audit.record(actor, "employment.create", employment, country_code=company.country_code,
-                 summary=f"Technician {technician.id} employed by company {company.id}",
+                 summary=audit.msg("Technician %(technician_id)s employed by company %(company_id)s",
+                                   technician_id=technician.id, company_id=company.id),
                  after={"technician_id": technician.id, "company_id": company.id, "started_on": started_on})
     return employment
 
@@ -438,7 +443,8 @@ def end_employment(actor: Actor, employment: Employment, *, ended_on: date) -> E
     employment.ended_on = ended_on
     db.session.flush()
     audit.record(actor, "employment.end", employment, country_code=employment.company.country_code,
-                 summary=f"Technician {employment.technician_id} left company {employment.company_id}",
+                 summary=audit.msg("Technician %(technician_id)s left company %(company_id)s",
+                                   technician_id=employment.technician_id, company_id=employment.company_id),
                  before={"ended_on": None}, after={"ended_on": ended_on})
     return employment
 

@@ -164,7 +164,8 @@ def review_anomaly(actor: Actor, country_code: str, period: Period, kind: Anomal
     db.session.flush()
     holder = found.holder.name if found.holder else country_code
     audit.record(actor, "anomaly.review", review, country_code=country_code,
-                 summary=f"Reviewed {kind.value} anomaly of {holder} ({period})",
+                 summary=audit.msg("Reviewed %(kind)s anomaly of %(holder)s (%(period)s)",
+                                   kind=kind.value, holder=holder, period=period),
                  after={"kind": kind.value, "logbook_id": found.logbook_id, "equipment_id": found.equipment_id,
                         "score": found.score, "fingerprint": found.fingerprint, "period": str(period)},
                  reason=note)

@@ -150,7 +150,7 @@ def load_catalogue(actor: Actor, catalogue: Catalogue | None = None) -> LoadResu
                 setattr(current, name, row[name])
             updated += 1
             audit.record(actor, "substance.update", current, object_id=current.code,
-                         summary=f"Catalogue: {current.code}",
+                         summary=audit.msg("Catalogue: %(code)s", code=current.code),
                          before=before, after=audit.snapshot(current, list(_COMPARED)))
     db.session.flush()
     wanted = {(r["substance_code"], r["component_code"]): r for r in component_rows}
@@ -167,7 +167,8 @@ def load_catalogue(actor: Actor, catalogue: Catalogue | None = None) -> LoadResu
     db.session.flush()
     _annexes_cache.clear()
     if created:
-        audit.record(actor, "substance.load", object_type="substance", summary=f"Catalogue: {created} new entries")
+        audit.record(actor, "substance.load", object_type="substance",
+                     summary=audit.msg("Catalogue: %(count)s new entries", count=created))
     missing = sorted(set(existing) - {r["code"] for r in substance_rows})
     logger.info("substance catalogue: %s created, %s updated, %s unchanged", created, updated, unchanged)
     return LoadResult(created, updated, unchanged, missing)

@@ -71,3 +71,21 @@ def test_every_audited_action_is_named_in_words(app):
         assert action_label("certificate.revoke") == "Сертификат отозван"
         assert action_label("logbook_entry.sale") == "Журнал: Продажа"
         assert action_label("something.new") == "something.new"
+
+
+def test_summaries_are_shown_and_exported_in_the_readers_language(client, api):
+    _changes()
+    auditor = make_user(Role.AUDITOR)
+    login(client, auditor)
+    client.get("/language/ru")
+    page = client.get("/audit?action=company.").get_data(as_text=True)
+    assert "Зарегистрирована компания" in page and "Изменены данные компании" in page
+    assert "Registered company" not in page
+    rows = list(csv.reader(io.StringIO(client.get("/audit/export.csv?action=company.create").get_data(as_text=True))))
+    assert rows[1][8].startswith("Зарегистрирована компания ")
+    assert "Зарегистрирована компания" not in client.get("/audit?action=company.&q=Зарегистрирована").get_data(
+        as_text=True).split("<tbody>")[1]  # search reads the text as recorded (English)
+    assert "Зарегистрирована компания" in client.get("/audit?action=company.&q=Registered").get_data(as_text=True)
+    api.token = make_token(auditor)
+    item = api.get("/audit?action=company.create", headers={"Accept-Language": "ru"}).json["items"][0]
+    assert item["summary"].startswith("Зарегистрирована компания")
