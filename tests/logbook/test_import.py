@@ -74,6 +74,17 @@ def test_bad_lines_are_all_reported_and_nothing_is_written(app, tmp_path, people
         ("proof_of_origin_missing", "csv", 3), ("insufficient_stock", "csv", 4)]
 
 
+def test_the_report_stops_counting_after_a_thousand_bad_lines(app, tmp_path, people):
+    from certreg.logbook.imports import MAX_ERRORS
+
+    bad = [f"31/12/{2000 + i % 20},import,HCFC-22,5,virgin,,L,D,CN,E,,," for i in range(MAX_ERRORS + 200)]
+    result = run_import(app, tmp_path, people, HEADER + "\n".join([IMPORT_LINE, *bad]) + "\n")
+    assert result.exit_code == 1
+    assert f"nothing imported: {MAX_ERRORS} bad line(s) (stopped counting)" in result.output
+    assert f"line {MAX_ERRORS + 2}: date:" in result.output and f"line {MAX_ERRORS + 3}:" not in result.output
+    assert stock(people.dealer) == 0
+
+
 @pytest.mark.parametrize("line,certificate,code", [
     (f"{TODAY},sale,R-404A,1,virgin,,,,,,,,", None, "buyer_certificate_required"),
     (f"{TODAY},sale,CFC-12,1,virgin,,,,,,,,", "A1", "virgin_ods_banned"),
