@@ -309,13 +309,9 @@ def csv_lines(rows: Iterable[list]) -> Iterator[str]:
         buffer.truncate()
 
 
-def xlsx_bytes(rows: Iterable[list]) -> bytes:
-    from openpyxl import Workbook
+def xlsx_response(rows: Iterator[list]):
+    """The trail as a streamed XLSX download (``rows`` as from :func:`export_rows`: header first)."""
+    from certreg import spreadsheets
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("audit trail")
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    header = next(rows)
+    return spreadsheets.xlsx_response("audit-trail", [("audit trail", header, rows)])

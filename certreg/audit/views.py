@@ -38,6 +38,4 @@ def export(fmt: str):
         rows = services.export_rows(actor(), filters)
         return Response(stream_with_context(services.csv_lines(rows)), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=audit-trail.csv"})
-    data = services.xlsx_bytes(services.export_rows(actor(), filters))
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": "attachment; filename=audit-trail.xlsx"})
+    return services.xlsx_response(services.export_rows(actor(), filters))

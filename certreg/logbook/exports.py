@@ -1,4 +1,4 @@
-"""Logbook exports: CSV (streamed) and XLSX (openpyxl write-only), the same columns in both.
+"""Logbook exports: CSV and XLSX (both streamed, see certreg.spreadsheets), the same columns in both.
 
 Columns: ``entry_id, seq, date, kind, substance, quantity_kg, condition, from_condition,
 direction, counted_kg, book_kg, cylinders, equipment, counterparty, counterparty_country,
@@ -17,8 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from openpyxl import Workbook
 
+from certreg import spreadsheets
 from certreg.extensions import db
 from certreg.logbook.canonical import kilograms_text
 from certreg.logbook.models import Equipment
@@ -67,18 +67,13 @@ def csv_chunks(query: sa.Select) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def xlsx_bytes(query: sa.Select, title: str = "Logbook") -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    sheet.append(COLUMNS)
+def xlsx_rows(query: sa.Select) -> Iterator[list[Any]]:
+    """The rows of :func:`rows` with the kilograms as numbers (for a spreadsheet)."""
     numeric = [COLUMNS.index(c) for c in ("quantity_kg", "counted_kg", "book_kg")]
     for row in rows(query):
         for i in numeric:
             row[i] = Decimal(row[i]) if row[i] else None
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+        yield row
 
 
 def response(query: sa.Select, fmt: str, filename: str):
@@ -88,8 +83,7 @@ def response(query: sa.Select, fmt: str, filename: str):
     if fmt == "csv":
         return Response(stream_with_context(csv_chunks(query)), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
-    return Response(xlsx_bytes(query), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'})
+    return spreadsheets.xlsx_response(filename, [("Logbook", COLUMNS, xlsx_rows(query))])
 
 
 def filename(who: Any, country_code: str, day: Any) -> str:

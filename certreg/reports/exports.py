@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -28,11 +26,16 @@ from enum import Enum
 from typing import Any
 
 from certreg.reports.figures import COLUMNS, Amount, Article7Report, Total
+from certreg.spreadsheets import (  # noqa: F401  (the reports' files are built with these)
+    CHUNK,
+    CSV_MIMETYPE,
+    XLSX_MAX_ROWS,
+    XLSX_MIMETYPE,
+    xlsx_bytes,
+    xlsx_chunks,
+    xlsx_response,
+)
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MIMETYPE = "text/csv"
-XLSX_MAX_ROWS = 1_048_575  # plus the header row
-CHUNK = 64 * 1024
 UNITS = ("metric_tonnes", "odp_tonnes", "co2e_tonnes")
 
 
@@ -60,16 +63,6 @@ def _text(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None)  # Excel has no time zones: the column is UTC
-    if isinstance(value, Decimal):
-        return value.normalize() if value else Decimal(0)
-    return value
-
-
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -82,39 +75,6 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
-
-
-def xlsx_chunks(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> Iterator[bytes]:
-    """Write the sheets ``(title, header, rows)`` to a temporary XLSX file and yield its bytes."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    fd, path = tempfile.mkstemp(prefix="certreg-report-", suffix=".xlsx")
-    os.close(fd)
-    try:
-        for title, header, rows in sheets:
-            part = 1
-            sheet = workbook.create_sheet(title[:31])
-            sheet.append(list(header))
-            count = 0
-            for row in rows:
-                if count == XLSX_MAX_ROWS:
-                    part += 1
-                    sheet = workbook.create_sheet(f"{title[:25]} ({part})")
-                    sheet.append(list(header))
-                    count = 0
-                sheet.append([_cell(v) for v in row])
-                count += 1
-        workbook.save(path)
-        with open(path, "rb") as fh:
-            while chunk := fh.read(CHUNK):
-                yield chunk
-    finally:
-        os.unlink(path)
-
-
-def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
-    return b"".join(xlsx_chunks(sheets))
 
 
 # --- the Article 7 table ------------------------------------------------------------------------
@@ -197,14 +157,6 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
 
     return Response(stream_with_context(csv_lines(header, rows)), mimetype=CSV_MIMETYPE,
                     headers={"Content-Disposition": f"attachment; filename={filename}.csv"})
-
-
-def xlsx_response(filename: str, sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]):
-    """A streamed XLSX download (built in a temporary file first, in constant memory)."""
-    from flask import Response, stream_with_context
-
-    return Response(stream_with_context(xlsx_chunks(sheets)), mimetype=XLSX_MIMETYPE,
-                    headers={"Content-Disposition": f"attachment; filename={filename}.xlsx"})
 
 
 def dict_rows(names: Sequence[str], rows: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
