@@ -18,7 +18,7 @@ from certreg.errors import NotFound
 from certreg.extensions import db
 from certreg.logbook import canonical, checkpoints, ledger
 from certreg.logbook.merkle import StoredTree, inclusion_path, verify_inclusion
-from certreg.logbook.models import Checkpoint, Entry, MerkleLog
+from certreg.logbook.models import Checkpoint, Entry, LogNode, MerkleLog
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +138,18 @@ def leaf_reader(country_code: str):
     return read
 
 
+def node_reader(country_code: str):
+    """Stored perfect-subtree roots of the country's log (``logbook_log_nodes``)."""
+    nodes = LogNode.__table__
+
+    def node(level: int, position: int) -> bytes | None:
+        value = db.session.scalar(sa.select(nodes.c.hash).where(
+            nodes.c.country_code == country_code, nodes.c.level == level, nodes.c.position == position))
+        return None if value is None else bytes(value)
+
+    return node
+
+
 def inclusion_proof(actor: Actor, entry_id: int) -> dict[str, Any]:
     """An RFC 9162 inclusion proof of the entry in the latest signed checkpoint covering it.
 
@@ -156,7 +168,8 @@ def inclusion_proof(actor: Actor, entry_id: int) -> dict[str, Any]:
         size, root = head.size, bytes(head.root_hash)
     data = entry_bytes(entry)
     leaf = canonical.leaf_hash(data)
-    path = inclusion_path(StoredTree(size, leaf_reader(entry.country_code)), entry.seq, size)
+    tree = StoredTree(size, leaf_reader(entry.country_code), node_reader(entry.country_code))
+    path = inclusion_path(tree, entry.seq, size)
     return {
         "entry_id": entry.id,
         "log": entry.country_code,

@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from certreg.extensions import db
 from certreg.logbook import canonical
 from certreg.logbook.merkle import EMPTY_ROOT, Frontier
-from certreg.logbook.models import Balance, Condition, Entry, EntryCylinder, MerkleLog, Transfer
+from certreg.logbook.models import Balance, Condition, Entry, EntryCylinder, LogNode, MerkleLog, Transfer
 from certreg.logbook.rules import Effect
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ ENTRIES = Entry.__table__
 CYLINDERS = EntryCylinder.__table__
 BALANCES = Balance.__table__
 LOGS = MerkleLog.__table__
+NODES = LogNode.__table__
 ENTRY_COLUMNS = [c.name for c in ENTRIES.columns]
 
 
@@ -107,6 +108,11 @@ def lock_head(country_code: str) -> Head:
 
 
 def save_head(head: Head, now: datetime) -> None:
+    """Write the head, and the perfect subtrees the appends completed (see ``merkle.Frontier``)."""
+    if head.frontier.completed:
+        db.session.execute(NODES.insert(), [{"country_code": head.country_code, "level": level, "position": position,
+                                             "hash": node} for level, position, node in head.frontier.completed])
+        head.frontier.completed.clear()
     db.session.execute(_SAVE_HEAD, {
         "log": head.country_code, "size": head.size, "frontier": head.frontier.to_bytes(),
         "root_hash": head.frontier.root(), "updated_at": now, "checkpoint_size": head.checkpoint_size,

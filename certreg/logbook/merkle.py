@@ -32,16 +32,28 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return HASHER.hash_pair(left, right)
 
 
-class Frontier:
-    """The compact state of an append-only tree: size and the perfect-subtree roots, left to right."""
+#: Perfect subtrees of at least ``2 ** NODE_LEVEL`` leaves are stored when an append completes
+#: them (``logbook_log_nodes``), so an inclusion proof reads stored nodes and at most that many
+#: leaves per level instead of the whole log.
+NODE_LEVEL = 10
 
-    __slots__ = ("size", "roots")
+
+class Frontier:
+    """The compact state of an append-only tree: size and the perfect-subtree roots, left to right.
+
+    ``completed`` collects ``(level, position, hash)`` of every perfect subtree of
+    ``2 ** level >= 2 ** NODE_LEVEL`` leaves that an append completed (the subtree of leaves
+    ``position * 2 ** level ... (position + 1) * 2 ** level - 1``), for the caller to store.
+    """
+
+    __slots__ = ("size", "roots", "completed")
 
     def __init__(self, size: int = 0, roots: Sequence[bytes] = ()) -> None:
         if len(roots) != bin(size).count("1"):
             raise ValueError(f"a tree of {size} leaves has {bin(size).count('1')} perfect subtrees, not {len(roots)}")
         self.size = size
         self.roots = list(roots)
+        self.completed: list[tuple[int, int, bytes]] = []
 
     @classmethod
     def from_bytes(cls, size: int, data: bytes) -> Frontier:
@@ -53,10 +65,13 @@ class Frontier:
         return b"".join(self.roots)
 
     def append(self, leaf: bytes) -> None:
-        node, size = leaf, self.size
+        node, size, level = leaf, self.size, 0
         while size & 1:  # merge equal-sized perfect subtrees, smallest first
             node = HASHER.hash_pair(self.roots.pop(), node)
             size >>= 1
+            level += 1
+            if level >= NODE_LEVEL:
+                self.completed.append((level, self.size >> level, node))
         self.roots.append(node)
         self.size += 1
 
@@ -74,19 +89,34 @@ class Frontier:
 
 
 LeafReader = Callable[[int, int], Sequence[bytes]]
+NodeReader = Callable[[int, int], bytes | None]
 
 
 class StoredTree(BaseMerkleTree):
     """A read-only pymerkle tree over ``size`` stored leaf hashes.
 
     ``read(offset, width)`` returns the leaf hashes at positions ``offset ..
-    offset + width - 1`` (0-based) in order.
+    offset + width - 1`` (0-based) in order. ``node(level, position)``, if given, returns a
+    stored perfect-subtree root (see :class:`Frontier`) or ``None``; the tree then hashes
+    leaves only where no stored node covers them.
     """
 
-    def __init__(self, size: int, read: LeafReader) -> None:
+    def __init__(self, size: int, read: LeafReader, node: NodeReader | None = None) -> None:
         self._size = size
         self._read = read
+        self._node = node
         super().__init__("sha256", threshold=128)
+
+    def _get_subroot(self, offset: int, width: int) -> bytes:
+        level = width.bit_length() - 1
+        if self._node is not None and level >= NODE_LEVEL and offset % width == 0:
+            stored = self._node(level, offset >> level)
+            if stored is not None:
+                return stored
+            if level > NODE_LEVEL:  # its halves may be stored
+                half = width >> 1
+                return HASHER.hash_pair(self._get_subroot(offset, half), self._get_subroot(offset + half, half))
+        return super()._get_subroot(offset, width)
 
     def _encode_entry(self, data: Any) -> bytes:
         raise NotImplementedError("entries are appended by certreg.logbook.ledger, not through this tree")

@@ -281,6 +281,23 @@ class MerkleLog(Base):
     checkpoint_at: Mapped[datetime | None]
 
 
+class LogNode(Base):
+    """A perfect subtree of a country's log: leaves ``position * 2**level`` to ``(position + 1) * 2**level - 1``.
+
+    Written by the append that completes it (``level >= merkle.NODE_LEVEL``), so an inclusion
+    proof needs stored nodes and a few thousand leaves, not the whole log. Derived data: a
+    changed node can only make a proof fail to verify against the signed root; ``flask logbook
+    verify`` recomputes and compares them.
+    """
+
+    __tablename__ = "logbook_log_nodes"
+
+    country_code: Mapped[str2] = mapped_column(sa.ForeignKey("countries.code"), primary_key=True)
+    level: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(HASH)
+
+
 class Checkpoint(Base):
     """A signed statement of a country's log: tree size and root hash (see :mod:`certreg.logbook.checkpoints`)."""
 

@@ -39,6 +39,7 @@ from certreg.logbook.models import (
     EntryCylinder,
     EntryKind,
     Logbook,
+    LogNode,
     MerkleLog,
 )
 
@@ -188,6 +189,7 @@ def verify_log(country_code: str, *, resolve: KeyResolver | None = None, chunk: 
     key = ledger.mac_key()
     signed = _signed_checkpoints(country_code, resolve or key_resolver(), report)
     frontier = Frontier()
+    recorded = Frontier()  # over the hashes as recorded: what the stored subtrees must give
     expected = 0
     for row, cylinders in _rows(country_code, chunk):
         seq, entry_id = row["seq"], row["id"]
@@ -211,6 +213,7 @@ def verify_log(country_code: str, *, resolve: KeyResolver | None = None, chunk: 
                                                                 "database by something other than certreg (bad MAC)",
                                            seq, entry_id))
         frontier.append(leaf)
+        recorded.append(stored)
         checkpoint = signed.get(frontier.size)
         if checkpoint is not None and frontier.root() != bytes(checkpoint.root_hash):
             report.problems.append(Problem(
@@ -233,8 +236,23 @@ def verify_log(country_code: str, *, resolve: KeyResolver | None = None, chunk: 
             report.problems.append(Problem("head_root", "the log head's root differs from the recomputed root"))
     elif expected:
         report.problems.append(Problem("head_missing", "entries exist but the log head is missing"))
+    _check_nodes(country_code, recorded.completed, report)
     _check_balances(country_code, report)
     return report
+
+
+def _check_nodes(country_code: str, computed: list[tuple[int, int, bytes]], report: Report) -> None:
+    """The stored perfect subtrees (``logbook_log_nodes``) against those the entries give."""
+    nodes = LogNode.__table__
+    expected = {(level, position): node for level, position, node in computed}
+    for level, position, stored in db.session.execute(
+            sa.select(nodes.c.level, nodes.c.position, nodes.c.hash).where(nodes.c.country_code == country_code)
+            .order_by(nodes.c.level, nodes.c.position)):
+        if expected.get((level, position)) != bytes(stored):
+            first, last = position << level, ((position + 1) << level) - 1
+            report.problems.append(Problem(
+                "node_changed", f"the stored hash of the subtree of entries {first}..{last} differs from the one "
+                "their recorded hashes give (inclusion proofs over them would not verify)"))
 
 
 def _check_balances(country_code: str, report: Report) -> None:

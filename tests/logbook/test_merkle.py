@@ -135,3 +135,49 @@ def test_canonical_form_is_deterministic_and_complete():
     mac = canonical.entry_mac(key, "KG", 7, canonical.leaf_hash(data))
     assert canonical.mac_matches(key, "KG", 7, canonical.leaf_hash(data), mac)
     assert not canonical.mac_matches(key, "KG", 8, canonical.leaf_hash(data), mac)
+
+
+def test_completed_subtrees_are_the_trees_own_and_proofs_over_them_need_few_leaves(monkeypatch):
+    import os
+
+    from certreg.logbook import merkle
+
+    monkeypatch.setattr(merkle, "NODE_LEVEL", 4)  # subtrees of 16 leaves and more, to keep it small
+    leaves = [os.urandom(32) for _ in range(300)]
+    frontier = Frontier()
+    for leaf in leaves:
+        frontier.append(leaf)
+    nodes = {(level, position): node for level, position, node in frontier.completed}
+    assert set(nodes) == {(level, position) for level in range(4, 9) for position in range(300 >> level)}
+    plain = StoredTree(300, lambda offset, width: leaves[offset:offset + width])
+    assert all(plain._get_subroot(position << level, 1 << level) == node for (level, position), node in nodes.items())
+
+    read: list[int] = []
+
+    def reader(offset, width):
+        read.append(width)
+        return leaves[offset:offset + width]
+
+    for index in (0, 17, 255, 256, 299):
+        read.clear()
+        with_nodes = StoredTree(300, reader, lambda level, position: nodes.get((level, position)))
+        path = inclusion_path(with_nodes, index, 300)
+        assert path == inclusion_path(plain, index, 300)
+        assert verify_inclusion(leaves[index], index, 300, path, frontier.root())
+        assert sum(read) <= 16 + (300 % 16) + 32  # its block, the tail, not the 300 leaves
+
+
+def test_an_append_that_completes_a_subtree_stores_it(people):
+    import sqlalchemy as sa
+
+    from certreg.extensions import db
+    from certreg.logbook import services
+    from certreg.logbook.models import LogNode
+    from tests.logbook.builders import bulk_logbook
+    from tests.logbook.conftest import entry_data
+
+    bulk_logbook(people.dealer, 1023, checkpoints=0)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LogNode)) == 0
+    services.record_entry(people.dealer_actor, people.dealer, entry_data("import"))  # the 1,024th, one by one
+    db.session.commit()
+    assert db.session.execute(sa.select(LogNode.country_code, LogNode.level, LogNode.position)).all() == [("KZ", 10, 0)]

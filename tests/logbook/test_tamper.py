@@ -11,6 +11,7 @@ back afterwards.
 
 from __future__ import annotations
 
+import base64
 import re
 from decimal import Decimal
 
@@ -192,3 +193,38 @@ def test_forged_checkpoint_signature_is_caught(app, big_log):
     as_superuser("UPDATE logbook_checkpoints SET text = :t WHERE id = :id", t=forged, id=row.id)
     result = run_verify(app)
     assert result.exit_code == 1 and "checkpoint_signature" in result.output
+
+
+def test_stored_subtrees_keep_proofs_small_and_a_changed_one_is_caught(app, big_log, monkeypatch):
+    from certreg.logbook import checkpointing
+    from certreg.logbook.merkle import NODE_LEVEL, StoredTree, inclusion_path
+    from certreg.logbook.models import LogNode
+
+    stored = set(db.session.execute(sa.select(LogNode.level, LogNode.position).where(LogNode.country_code == "KZ")))
+    assert stored == {(level, position) for level in range(NODE_LEVEL, N.bit_length())
+                      for position in range(N >> level)}  # every complete subtree of >= 1,024 entries
+
+    read = checkpointing.leaf_reader
+    counted: list[int] = []
+
+    def counting_reader(country_code):
+        inner = read(country_code)
+
+        def leaves(offset, width):
+            counted.append(width)
+            return inner(offset, width)
+        return leaves
+
+    monkeypatch.setattr(checkpointing, "leaf_reader", counting_reader)
+    victim = entry_at(6000)
+    proof = checkpointing.inclusion_proof(Actor.system("tests"), victim["id"])
+    assert proof["verified"] and proof["tree_size"] == N
+    assert sum(counted) < 2 * 1024  # its own block of 1,024 and the incomplete tail, not 10,000 leaves
+    without_nodes = inclusion_path(StoredTree(N, read("KZ")), 6000, N)
+    assert [base64.b64encode(h).decode() for h in without_nodes] == proof["inclusion_path"]
+
+    sibling = (LogNode.country_code == "KZ", LogNode.level == 12, LogNode.position == 0)  # of entry 6000's half
+    db.session.execute(sa.update(LogNode).where(*sibling).values(hash=b"\x00" * 32))
+    assert not checkpointing.inclusion_proof(Actor.system("tests"), victim["id"])["verified"]
+    result = run_verify(app)
+    assert result.exit_code == 1 and "node_changed" in result.output and "entries 0..4095" in result.output
