@@ -142,3 +142,20 @@ def test_kazakh_inspector_verifies_a_kyrgyz_certificate_offline(served, browser)
         assert "ДЕЙСТВИТЕЛЕН" in text and "Статус на" in text  # the offline page speaks Russian
     finally:
         context.close()
+
+
+def test_a_status_older_than_the_configured_days_turns_amber_offline(served, browser):
+    from datetime import datetime, timedelta
+
+    context = browser.new_context(locale="en-GB")
+    try:
+        page = context.new_page()
+        _visit_online_and_sync(page, f"{served['base']}/v/{served['first']}")
+        context.set_offline(True)
+        page.clock.set_fixed_time(datetime.now() + timedelta(days=8))  # VERIFY_OFFLINE_STALE_DAYS is 7
+        _open_offline(page, f"{served['base']}/v/{served['second']}")
+        assert _verdict(page) == "VALID"  # genuine and in date ...
+        assert "verdict-warn" in page.get_attribute("#verdict", "class")  # ... but the status is old: amber
+        assert "more than 7 days old" in page.inner_text("#status-as-of")
+    finally:
+        context.close()
