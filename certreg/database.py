@@ -100,24 +100,23 @@ def init_app(app: Flask) -> None:
 
 
 class LoneRead:
-    """One small SELECT run again and again outside any transaction, on a connection kept per thread.
+    """One small SELECT run again and again outside any transaction, on connections kept for it.
 
     The public verification page reads one indexed row on every scan. Checking a connection out
     of the pool (with ``pool_pre_ping``'s round trip on PostgreSQL), switching it to autocommit
     and back, and SQLAlchemy's execution machinery cost several times the read itself
-    (``bench/verify.py``). A ``LoneRead`` compiles its statement once per engine, keeps one DBAPI
-    connection per engine, thread and process (outside the pool, in autocommit: each read sees
-    the latest committed data) and converts the row with the columns' own SQLAlchemy result
-    processors, so the values are those an ORM query returns. A connection that fails is dropped
-    and the read retried once on a new one; the connections are closed when the engine is disposed.
+    (``bench/verify.py``). A ``LoneRead`` compiles its statement once per engine, keeps its own
+    DBAPI connections (outside the pool, in autocommit: each read sees the latest committed data;
+    as many as reads ran at once, reused last-in first-out) and converts the row with the
+    columns' own SQLAlchemy result processors, so the values are those an ORM query returns. A
+    connection that fails is dropped and the read retried once on a new one; the connections are
+    closed when the engine is disposed. A forked process never uses its parent's connections.
     """
 
     def __init__(self, statement: Any) -> None:
         self.statement = statement
-        self._local = threading.local()
         self._prepared: weakref.WeakKeyDictionary[Engine, tuple] = weakref.WeakKeyDictionary()
-        self._open: weakref.WeakKeyDictionary[Engine, list] = weakref.WeakKeyDictionary()
-        self._generation: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()  # +1 per dispose
+        self._idle: weakref.WeakKeyDictionary[Engine, list] = weakref.WeakKeyDictionary()  # [(pid, connection)]
         self._lock = threading.Lock()
 
     def first(self, engine: Engine, **params: Any) -> Any:
@@ -126,21 +125,28 @@ class LoneRead:
         arguments = bind(params)
         dbapi_error = engine.dialect.loaded_dbapi.Error
         for attempt in (1, 2):
-            connection, cursor = self._connection(engine), None
+            connection, cursor = self._acquire(engine), None
             try:
                 cursor = connection.cursor()
                 cursor.execute(sql, arguments)
                 row = cursor.fetchone()
                 cursor.close()
             except dbapi_error as exc:
-                self._drop(engine, connection)
+                with contextlib.suppress(Exception):  # broken: not given back
+                    connection.close()
                 if attempt == 1 and engine.dialect.is_disconnect(exc, connection, cursor):
                     continue
                 raise sa_exc.DBAPIError.instance(sql, arguments, exc, dbapi_error) from exc
+            self._release(engine, connection)
             if row is None:
                 return None
             return row_type(*(value if process is None else process(value) for value, process in zip(row, processors)))
         raise AssertionError("unreachable")
+
+    def idle_connections(self, engine: Engine) -> int:
+        """Connections kept for ``engine`` in this process, not in use."""
+        with self._lock:
+            return sum(1 for pid, _ in self._idle.get(engine, []) if pid == os.getpid())
 
     def _prepare(self, engine: Engine) -> tuple:
         prepared = self._prepared.get(engine)
@@ -159,49 +165,39 @@ class LoneRead:
         row_type = namedtuple("Row", [column.key for column in columns])  # type: ignore[misc]
         prepared = (compiled.string, bind, processors, row_type)
         with self._lock:
-            if engine not in self._open:
-                self._open[engine] = []
+            if engine not in self._idle:
+                self._idle[engine] = []
                 event.listen(engine, "engine_disposed", self._close_all)
             self._prepared[engine] = prepared
         return prepared
 
-    def _connection(self, engine: Engine) -> Any:
-        kept = getattr(self._local, "connections", None)
-        if kept is None:
-            kept = self._local.connections = weakref.WeakKeyDictionary()
-        stamp = (os.getpid(), self._generation.get(engine, 0))
-        stamped = kept.get(engine)
-        if stamped is not None and stamped[0] == stamp:
-            return stamped[1]
-        # None yet, one closed by dispose(), or one inherited from the parent process (left alone:
-        # it is the parent's).
+    def _acquire(self, engine: Engine) -> Any:
+        pid = os.getpid()
+        with self._lock:
+            idle = self._idle.setdefault(engine, [])
+            while idle:
+                owner, connection = idle.pop()
+                if owner == pid:
+                    return connection
+                # the parent's (before a fork): left alone, never closed from here
         fairy = engine.raw_connection()  # runs the pool's connect events (SQLite pragmas)
         connection = fairy.driver_connection
         fairy.detach()  # ours from now on, not the pool's
         if engine.dialect.name != "sqlite":  # SQLite connections are in autocommit already (_on_connect)
             connection.autocommit = True
-        kept[engine] = (stamp, connection)
-        with self._lock:
-            self._open.setdefault(engine, []).append(connection)
         return connection
 
-    def _drop(self, engine: Engine, connection: Any) -> None:
-        kept = getattr(self._local, "connections", None)
-        if kept is not None:
-            kept.pop(engine, None)
+    def _release(self, engine: Engine, connection: Any) -> None:
         with self._lock:
-            if connection in self._open.get(engine, []):
-                self._open[engine].remove(connection)
-        with contextlib.suppress(Exception):  # already broken
-            connection.close()
+            self._idle.setdefault(engine, []).append((os.getpid(), connection))
 
     def _close_all(self, engine: Engine) -> None:
-        """On ``engine.dispose()``: close this process's kept connections (every thread's)."""
+        """On ``engine.dispose()``: close this process's idle connections."""
+        pid = os.getpid()
         with self._lock:
-            connections = self._open.pop(engine, [])
+            idle, self._idle[engine] = self._idle.get(engine, []), []
             self._prepared.pop(engine, None)
-            self._open[engine] = []  # the engine lives on and may connect again
-            self._generation[engine] = self._generation.get(engine, 0) + 1
-        for connection in connections:
-            with contextlib.suppress(Exception):  # closing what is left
-                connection.close()
+        for owner, connection in idle:
+            if owner == pid:
+                with contextlib.suppress(Exception):
+                    connection.close()

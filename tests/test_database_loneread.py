@@ -35,8 +35,8 @@ def site(tmp_path):
         dbutil.drop_database(url)
 
 
-def _kept(read: database.LoneRead, engine):
-    return read._local.connections[engine][1]
+def _idle(read: database.LoneRead, engine) -> list:
+    return [connection for _pid, connection in read._idle[engine]]
 
 
 def test_reads_what_the_orm_reads_and_sees_every_commit_at_once(site):
@@ -59,36 +59,34 @@ def test_reads_what_the_orm_reads_and_sees_every_commit_at_once(site):
         assert row.status is CertificateStatus.REVOKED and row.revoked_at is not None
 
 
-def test_one_connection_per_thread_a_lost_one_is_replaced_and_dispose_closes_them(site):
+def test_connections_are_reused_across_threads_replaced_when_lost_and_closed_on_dispose(site):
     app, number = site
     read = database.LoneRead(services._STATUS_QUERY)
     with app.app_context():
         engine = db.engine
         assert read.first(engine, number=number).number == number
-        first = _kept(read, engine)
-        assert read.first(engine, number=number) is not None and _kept(read, engine) is first  # kept, not pooled
+        (first,) = _idle(read, engine)
+        assert read.first(engine, number=number) is not None and _idle(read, engine) == [first]  # kept, reused
 
-        other: list = []
+        def in_other_threads():  # a threaded server runs each request in a thread of its own
+            assert read.first(engine, number=number).number == number
 
-        def in_another_thread():
-            read.first(engine, number=number)
-            other.append(_kept(read, engine))
-
-        thread = threading.Thread(target=in_another_thread)
-        thread.start()
-        thread.join()
-        assert other and other[0] is not first
+        for _ in range(3):
+            thread = threading.Thread(target=in_other_threads)
+            thread.start()
+            thread.join()
+        assert _idle(read, engine) == [first] and read.idle_connections(engine) == 1  # none left behind
 
         first.close()  # the server went away under it
         assert read.first(engine, number=number).number == number  # retried on a new connection
-        replaced = _kept(read, engine)
+        (replaced,) = _idle(read, engine)
         assert replaced is not first
 
         engine.dispose()
-        for connection in (replaced, other[0]):  # every thread's connection is closed
-            with pytest.raises(engine.dialect.loaded_dbapi.Error):
-                connection.cursor().execute("SELECT 1")
-        assert read.first(engine, number=number).number == number  # and new ones are opened
+        with pytest.raises(engine.dialect.loaded_dbapi.Error):  # closed with the engine
+            replaced.cursor().execute("SELECT 1")
+        assert read.idle_connections(engine) == 0
+        assert read.first(engine, number=number).number == number  # and a new one is opened
 
 
 def test_a_bad_statement_is_an_sqlalchemy_error_and_the_connection_is_dropped(site):
@@ -97,4 +95,4 @@ def test_a_bad_statement_is_an_sqlalchemy_error_and_the_connection_is_dropped(si
     with app.app_context():
         with pytest.raises(sa.exc.DBAPIError):
             read.first(db.engine)
-        assert db.engine not in read._local.connections
+        assert read.idle_connections(db.engine) == 0
