@@ -20,8 +20,8 @@ def get_metadata():
     return target_db.metadata
 
 
-from pathlib import Path  # noqa: E402
 from importlib import util  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 _spec = util.spec_from_file_location("certreg_migrations_env_hooks", Path(__file__).with_name("env_hooks.py"))
 _hooks = util.module_from_spec(_spec)

@@ -1,6 +1,9 @@
 """Fill msgstr entries of a .po file from a dict T in a Python file: python scripts/po_fill.py FILE.po MAP.py"""
-import runpy, sys
+import runpy
+import sys
+
 from babel.messages.pofile import read_po, write_po
+
 path, mapping_file = sys.argv[1], sys.argv[2]
 mapping = runpy.run_path(mapping_file)["T"]
 with open(path, "rb") as fh:
