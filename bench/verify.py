@@ -93,7 +93,7 @@ def serve(app_spec: str, port: int, workers: int, worker_class: str, env: dict) 
         except OSError:
             time.sleep(0.2)
             if proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {proc.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"gunicorn exited: {proc.stderr.read().decode()[-2000:]}") from None
             continue
         return proc
     proc.kill()

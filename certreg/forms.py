@@ -79,7 +79,8 @@ class BaseForm(FlaskForm):
             multiline = field.type == "TextAreaField"
             pattern = _CONTROL if multiline else _CONTROL_SINGLE_LINE
             if any(isinstance(v, str) and pattern.search(v) for v in values):
-                message = FieldError(_("Contains characters that are not allowed (control characters)."), "invalid_characters")
+                message = FieldError(_("Contains characters that are not allowed (control characters)."),
+                                     "invalid_characters")
                 field.errors = [message]
                 ok = False
         return ok

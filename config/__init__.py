@@ -139,7 +139,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True
     SERVER_NAME = None
     PUBLIC_BASE_URL = "https://certreg.example.org"
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests only
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - an algorithm, fast in tests only
     TRUST_LIST_CACHE_SECONDS = 0
     STATUS_LIST_CACHE_SECONDS = 0
     VERIFY_LOG_FLUSH_SECONDS = float(os.environ.get("VERIFY_LOG_FLUSH_SECONDS", "0"))

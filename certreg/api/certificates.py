@@ -110,7 +110,8 @@ def certificate_status(number: str):
     from certreg.certificates.signing import Verdict
 
     verdict = {"valid": Verdict.VALID, "not_yet_valid": Verdict.NOT_YET_VALID, "expired": Verdict.EXPIRED,
-               "suspended": Verdict.SUSPENDED, "revoked": Verdict.REVOKED, "superseded": Verdict.SUPERSEDED}[state.value]
+               "suspended": Verdict.SUSPENDED, "revoked": Verdict.REVOKED,
+               "superseded": Verdict.SUPERSEDED}[state.value]
     services.record_scan(None, channel="status", inspector=actor, certificate=cert, verdict=verdict)
     return done(certificate_json(cert, full=False))
 

@@ -50,11 +50,13 @@ def create_user(email, role, country_code, display_name, company_reg, technician
     company_id = technician_id = None
     if company_reg:
         company_id = db.session.scalar(
-            sa.select(Company.id).where(Company.country_code == country_code, Company.registration_number == company_reg)
+            sa.select(Company.id).where(Company.country_code == country_code,
+                                        Company.registration_number == company_reg)
         ) or -1
     if technician_nid:
         technician_id = db.session.scalar(
-            sa.select(Technician.id).where(Technician.country_code == country_code, Technician.national_id == technician_nid)
+            sa.select(Technician.id).where(Technician.country_code == country_code,
+                                           Technician.national_id == technician_nid)
         ) or -1
     password = read_password(password_stdin)
     try:
@@ -81,7 +83,8 @@ def create_token(email, name):
     """Print a new API token for EMAIL (shown once; only its hash is stored)."""
     try:
         user = services.get_user_by_email(email)
-        _token, plain = services.create_api_token(Actor(user=user, label=Actor.system().label, is_system=True), user, name)
+        system = Actor(user=user, label=Actor.system().label, is_system=True)
+        _token, plain = services.create_api_token(system, user, name)
     except CertregError as exc:
         fail(exc)
     db.session.commit()
@@ -98,4 +101,5 @@ def list_users(country_code):
     if country_code:
         query = query.where(User.country_code == country_code.upper())
     for user in db.session.scalars(query):
-        click.echo(f"{user.email}\t{user.role.value}\t{user.country_code}\t{'active' if user.is_active else 'inactive'}")
+        state = "active" if user.is_active else "inactive"
+        click.echo(f"{user.email}\t{user.role.value}\t{user.country_code}\t{state}")

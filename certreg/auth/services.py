@@ -25,7 +25,7 @@ from certreg.registry.services import get_country
 
 logger = logging.getLogger(__name__)
 
-API_TOKEN_PREFIX = "crt_"
+API_TOKEN_PREFIX = "crt_"  # noqa: S105 (a prefix, not a secret)
 MIN_PASSWORD_LENGTH = 10
 # A hash to compare against when the account does not exist, so timing does not tell.
 _DUMMY_HASH = generate_password_hash("certreg-dummy-password")

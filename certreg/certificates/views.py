@@ -70,7 +70,8 @@ def index():
                                             days=days, page=page_arg())
     return render_template("certificates/index.html", pagination=pagination, list_filter=list_filter, q=q,
                            filters=filter_labels(), states=state_labels(), today=services.today(), days=days,
-                           state_on=services.state_on, can_certify=services.can_certify(actor(), current_user.country_code))
+                           state_on=services.state_on,
+                           can_certify=services.can_certify(actor(), current_user.country_code))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -116,7 +117,8 @@ def _action_page(number: str, action: str):
     actor().require(services.can_certify(actor(), cert.country_code))
     form_class = ACTIONS[action]
     if action == "renew":
-        start = max(date.today(), cert.valid_until + timedelta(days=1)) if cert.valid_until >= date.today() else date.today()
+        today = date.today()
+        start = max(today, cert.valid_until + timedelta(days=1)) if cert.valid_until >= today else today
         years = current_app.config["CERTIFICATE_VALIDITY_YEARS"]
         form = form_class(categories=cert.category_codes, valid_from=start,
                           valid_until=start.replace(year=start.year + years) - timedelta(days=1))

@@ -17,7 +17,7 @@ from certreg.extensions import db
 from certreg.registry import services as registry
 from certreg.registry.models import Company, Country, Technician
 
-DEMO_PASSWORD = "demo-pass-2026"
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (the published demo password)
 ACTOR = Actor.system("demo")
 
 COMPANIES = [

@@ -26,7 +26,8 @@ def _not_in_future(form, field) -> None:
 
 def _plausible_birth_date(form, field) -> None:
     if field.data and not (date(1900, 1, 1) <= field.data <= date.today().replace(year=date.today().year - 14)):
-        raise ValidationError(FieldError(str(_l("Enter a real date of birth (at least 14 years ago).")), "implausible_date"))
+        message = str(_l("Enter a real date of birth (at least 14 years ago)."))
+        raise ValidationError(FieldError(message, "implausible_date"))
 
 
 def country_choices(*, blank: str | None = None) -> list[SelectChoice]:

@@ -18,7 +18,8 @@ class Country(Base):
     __tablename__ = "countries"
 
     code: Mapped[str2] = mapped_column(primary_key=True)
-    name: Mapped[str120] = mapped_column(comment="English short name; pages show the CLDR name in the reader's language")
+    name: Mapped[str120] = mapped_column(
+        comment="English short name; pages show the CLDR name in the reader's language")
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # Placing virgin Annex A/B substances (CFCs, halons, CTC) on the market is banned from this date.
     virgin_cfc_ban_date: Mapped[date | None]
@@ -90,9 +91,11 @@ class Company(Base):
     address: Mapped[str255]
     email: Mapped[str255 | None]
     phone: Mapped[str64 | None]
-    search_key: Mapped[str] = mapped_column(sa.String(600), default="", server_default="", comment="Case-folded names and number for search")
+    search_key: Mapped[str] = mapped_column(sa.String(600), default="", server_default="",
+                                            comment="Case-folded names and number for search")
     created_at: Mapped[created_at]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=sa.func.current_timestamp())
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow,
+                                                 server_default=sa.func.current_timestamp())
 
     country: Mapped[Country] = relationship()
     activities: Mapped[list[CompanyActivity]] = relationship(
@@ -134,9 +137,11 @@ class Technician(Base):
     email: Mapped[str255 | None]
     phone: Mapped[str64 | None]
     address: Mapped[str255 | None]
-    search_key: Mapped[str] = mapped_column(sa.String(600), default="", server_default="", comment="Case-folded names for search")
+    search_key: Mapped[str] = mapped_column(sa.String(600), default="", server_default="",
+                                            comment="Case-folded names for search")
     created_at: Mapped[created_at]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=sa.func.current_timestamp())
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow,
+                                                 server_default=sa.func.current_timestamp())
 
     country: Mapped[Country] = relationship()
     employments: Mapped[list[Employment]] = relationship(back_populates="technician", order_by="Employment.id")

@@ -254,7 +254,9 @@ def update_technician_contact(
     return technician
 
 
-def add_training(actor: Actor, technician: Technician, *, course: str, completed_on: date, provider: str) -> TrainingRecord:
+def add_training(
+    actor: Actor, technician: Technician, *, course: str, completed_on: date, provider: str
+) -> TrainingRecord:
     actor.require(can_manage_registry(actor, technician.country_code))
     record = TrainingRecord(technician=technician, course=course, completed_on=completed_on, provider=provider)
     db.session.add(record)

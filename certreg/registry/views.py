@@ -154,7 +154,8 @@ def _company_page(record, **extra):
         activity_labels=ACTIVITY_LABELS,
         can_manage=services.can_manage_registry(actor(), record.country_code),
         can_edit_contact=services.can_edit_company_contact(actor(), record),
-        employment_form=extra.get("employment_form") or (EmploymentForm(started_on=date.today()) if can_staff else None),
+        employment_form=extra.get("employment_form")
+        or (EmploymentForm(started_on=date.today()) if can_staff else None),
         end_form=EndEmploymentForm(ended_on=date.today()) if can_staff else None,
     )
 
@@ -231,7 +232,8 @@ def authorities():
         if done:
             flash(_("Issuing authority %(name)s added.", name=done.result.name), "success")
             return redirect(url_for("registry.authorities"))
-    return render_template("registry/authorities.html", authorities=services.list_authorities(current_user.country_code),
+    authorities = services.list_authorities(current_user.country_code)
+    return render_template("registry/authorities.html", authorities=authorities,
                            form=form if can_add else None), form_status(form)
 
 

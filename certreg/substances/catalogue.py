@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Union
 
 __all__ = [
     "DATA_DIR",
@@ -207,7 +206,7 @@ class Blend:
         return any(s.controlled for s in self.component_substances)
 
 
-Entry = Union[Substance, Blend]
+Entry = Substance | Blend
 
 
 def _decimal(text: str, what: str, path: Path, line: int) -> Decimal:

@@ -55,7 +55,8 @@ def test_throttle_after_max_attempts_even_with_the_right_password(app, client):
     user = make_user()
     token = csrf_token(client)
     for _ in range(app.config["LOGIN_MAX_ATTEMPTS"]):
-        assert client.post("/login", data={"email": user.email, "password": "bad", "csrf_token": token}).status_code == 401
+        data = {"email": user.email, "password": "bad", "csrf_token": token}
+        assert client.post("/login", data=data).status_code == 401
     response = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 429
     assert "Too many sign-in attempts" in response.get_data(as_text=True)
@@ -70,11 +71,13 @@ def test_successful_sign_in_clears_the_count(app, client):
     assert db.session.get(LoginThrottle, user.email) is None
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"])
 def test_next_redirect_stays_on_the_site(client, target):
     user = make_user()
     token = csrf_token(client)
-    response = client.post(f"/login?next={target}", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    data = {"email": user.email, "password": PASSWORD, "csrf_token": token}
+    response = client.post(f"/login?next={target}", data=data)
     assert response.headers["Location"] == "/"
 
 

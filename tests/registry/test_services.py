@@ -185,7 +185,8 @@ def test_administrator_appoints_a_certification_body_on_every_surface(client, ap
     result = app.test_cli_runner().invoke(args=["registry", "add-authority", "--country", "KZ", "--name",
                                                 "Almaty certification body"])
     assert result.exit_code == 0, result.output
-    names = {a.name for a in db.session.scalars(sa.select(IssuingAuthority).where(IssuingAuthority.country_code == "KZ"))}
+    query = sa.select(IssuingAuthority).where(IssuingAuthority.country_code == "KZ")
+    names = {a.name for a in db.session.scalars(query)}
     assert names == {"National Ozone Unit of Kazakhstan", "Almaty certification body"}
     with pytest.raises(Forbidden):
         services.add_authority(Actor.of(make_user(Role.CERTIFYING_OFFICER)), "KG", name="Y", kind="certification_body")

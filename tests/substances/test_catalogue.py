@@ -213,7 +213,8 @@ def test_numbers_are_decimals_never_floats(cat):
 REQUIRED = {
     "A/I": ["CFC-11", "CFC-12", "CFC-113", "CFC-114", "CFC-115"],
     "A/II": ["halon-1211", "halon-1301", "halon-2402"],
-    "B/I": ["CFC-13", "CFC-111", "CFC-112", "CFC-211", "CFC-212", "CFC-213", "CFC-214", "CFC-215", "CFC-216", "CFC-217"],
+    "B/I": ["CFC-13", "CFC-111", "CFC-112", "CFC-211", "CFC-212", "CFC-213", "CFC-214", "CFC-215", "CFC-216",
+            "CFC-217"],
     "B/II": ["CTC"],
     "B/III": ["methyl-chloroform"],
     "C/I": ["HCFC-21", "HCFC-22", "HCFC-123", "HCFC-124", "HCFC-141b", "HCFC-142b", "HCFC-225ca", "HCFC-225cb"],
@@ -223,7 +224,12 @@ REQUIRED = {
     "F/II": ["HFC-23"],
 }
 
-REQUIRED_BLENDS = ["R-401A", "R-401B", "R-401C", "R-402A", "R-402B", "R-403B", "R-404A", "R-406A", "R-407A", "R-407C", "R-407F", "R-408A", "R-409A", "R-410A", "R-413A", "R-417A", "R-422A", "R-422D", "R-427A", "R-434A", "R-437A", "R-438A", "R-448A", "R-449A", "R-452A", "R-454B", "R-500", "R-502", "R-503", "R-507A", "R-508B", "R-513A", "R-514A"]
+REQUIRED_BLENDS = [
+    "R-401A", "R-401B", "R-401C", "R-402A", "R-402B", "R-403B", "R-404A", "R-406A", "R-407A", "R-407C",
+    "R-407F", "R-408A", "R-409A", "R-410A", "R-413A", "R-417A", "R-422A", "R-422D", "R-427A", "R-434A",
+    "R-437A", "R-438A", "R-448A", "R-449A", "R-452A", "R-454B", "R-500", "R-502", "R-503", "R-507A", "R-508B",
+    "R-513A", "R-514A",
+]
 
 
 @pytest.mark.parametrize("annex_group,codes", sorted(REQUIRED.items()))
@@ -233,7 +239,8 @@ def test_required_substances_present(cat, annex_group, codes):
 
 
 def test_all_annex_c_group_i_entries_present(cat):
-    numbers = "21 22 31 121 122 123 124 131 132 133 141 141b 142 142b 151 221 222 223 224 225 225ca 225cb 226 231 232 233 234 235 241 242 243 244 251 252 253 261 262 271"
+    numbers = """21 22 31 121 122 123 124 131 132 133 141 141b 142 142b 151 221 222 223 224 225 225ca 225cb 226 231
+        232 233 234 235 241 242 243 244 251 252 253 261 262 271"""
     for number in numbers.split():
         assert cat.get(f"HCFC-{number}").annex_group == "C/I"
 
