@@ -84,12 +84,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from certreg.api import bp as api_bp
-    from certreg.audit.views import bp as audit_bp
     from certreg.auth.views import bp as auth_bp
     from certreg.certificates.verify_views import bp as verify_bp
     from certreg.certificates.views import bp as certificates_bp
     from certreg.registry.views import bp as registry_bp
     from certreg.reports.views import bp as reports_bp
+    from certreg.trail.views import bp as audit_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(registry_bp)

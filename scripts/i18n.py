@@ -96,14 +96,18 @@ def update() -> None:
             if path.exists():
                 with path.open("rb") as fh:
                     catalog = read_po(fh, locale=lang)
+                created = catalog.creation_date
                 catalog.update(template, update_header_comment=False)
+                catalog.creation_date = created  # a header that changes on every run only makes merge conflicts
                 catalog.obsolete.clear()
             else:
                 catalog = Catalog(locale=lang, project="certreg", charset="utf-8")
                 catalog.update(template)
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("wb") as fh:
-                write_po(fh, catalog, width=100, sort_output=False, include_previous=False, omit_header=False)
+                # Sorted and without source locations: two branches that add strings rarely touch the same lines.
+                write_po(fh, catalog, width=100, sort_output=True, no_location=True, include_previous=False,
+                         omit_header=False)
             untranslated = sum(1 for m in catalog if m.id and (not m.string or m.fuzzy))
             print(f"{path.relative_to(ROOT)}: {len(catalog)} messages, {untranslated} to translate")
 

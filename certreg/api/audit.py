@@ -6,9 +6,9 @@ from flask import request
 
 from certreg.api import bp
 from certreg.api.common import api_actor, done, page_args, paginated
-from certreg.audit import services
-from certreg.audit.forms import AuditFilterForm
 from certreg.errors import ValidationFailed
+from certreg.trail import services
+from certreg.trail.forms import AuditFilterForm
 
 
 @bp.get("/audit")

@@ -59,7 +59,7 @@ def test_every_audited_action_is_named_in_words(app):
     import re
     from pathlib import Path
 
-    from certreg.audit.labels import ACTION_LABELS, action_label
+    from certreg.trail.labels import ACTION_LABELS, action_label
 
     package = Path(__file__).resolve().parents[2] / "certreg"
     source = "\n".join(path.read_text(encoding="utf-8") for path in package.rglob("*.py"))

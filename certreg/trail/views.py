@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_login import login_required
 
-from certreg.audit import services
-from certreg.audit.forms import AuditFilterForm
-from certreg.audit.labels import action_label
 from certreg.auth.session import actor
+from certreg.trail import services
+from certreg.trail.forms import AuditFilterForm
+from certreg.trail.labels import action_label
 from certreg.web import page_arg
 
 bp = Blueprint("audit", __name__)
@@ -25,7 +25,7 @@ def _filters() -> tuple[AuditFilterForm, services.AuditFilter]:
 def index():
     form, filters = _filters()
     pagination = services.search(actor(), filters, page=page_arg())
-    return render_template("audit/index.html", form=form, pagination=pagination, action_label=action_label,
+    return render_template("trail/index.html", form=form, pagination=pagination, action_label=action_label,
                            query=request.args.to_dict(flat=True))
 
 

@@ -45,7 +45,7 @@ ACTION_LABELS = {
 
 def action_label(action: str) -> str:
     """The action in words; logbook entries by their kind ("Logbook: Sale"); unknown codes as they are."""
-    from certreg.audit.services import LOGBOOK_ACTION_PREFIX
+    from certreg.trail.services import LOGBOOK_ACTION_PREFIX
 
     if action.startswith(LOGBOOK_ACTION_PREFIX):
         from certreg.logbook.models import ENTRY_KIND_LABELS, EntryKind

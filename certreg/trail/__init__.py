@@ -1,0 +1,1 @@
+"""The audit trail: every regulated change and logbook entry, searchable and exportable."""
