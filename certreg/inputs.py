@@ -3,7 +3,7 @@
 Anything outside them is refused before it reaches a service or the database:
 
 - **ids** in paths (the ``int`` and ``bigid`` URL converters) and in parameters
-  (:func:`parse_id`) beyond the column's range simply do not exist: no match, 404;
+  (:func:`parse_id`) beyond the column's range simply do not exist: 404, never a database error;
 - **control characters** (NUL and friends) in any query parameter: 422 ``invalid_characters``
   on the parameter; in a path segment: 404 (:func:`refuse_control_characters`, a
   ``before_request`` hook); in form fields: 422 ``invalid_characters`` on the field
