@@ -35,6 +35,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         ProductionConfig.check(app.config)
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO" if config_name == "production" else "WARNING"))
 
+    from certreg import inputs
+
+    inputs.init_app(app)  # bounded URL converters and JSON parser: before any route is added
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)

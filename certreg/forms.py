@@ -9,16 +9,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, SelectChoice, validators
-from wtforms.fields import BooleanField, DecimalField, FieldList, FloatField, IntegerField, SelectMultipleField
+from wtforms.fields import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    FieldList,
+    FloatField,
+    IntegerField,
+    SelectMultipleField,
+)
 from wtforms.validators import StopValidation, ValidationError
 
 from certreg.errors import FieldError, ValidationFailed
+from certreg.inputs import INT32_MAX, date_in_range, date_window_message
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f]")
@@ -62,6 +72,21 @@ class Length(validators.Length):
             raise ValidationError(FieldError(str(exc.args[0]), code)) from None
 
 
+def _in_bounds(field: Field) -> bool:
+    """Whole numbers fit a 4-byte column (ids, years); dates lie in the window of :mod:`certreg.inputs`."""
+    if isinstance(field, IntegerField) and field.data is not None:
+        return -INT32_MAX - 1 <= field.data <= INT32_MAX
+    if isinstance(field, DateField) and isinstance(field.data, date):
+        return date_in_range(field.data)
+    return True
+
+
+def _out_of_bounds_message(field: Field) -> str:
+    if isinstance(field, DateField):
+        return date_window_message()
+    return _("Out of range.")
+
+
 class BaseForm(FlaskForm):
     """Strips surrounding blanks, refuses control characters (NUL and friends) everywhere."""
 
@@ -75,6 +100,9 @@ class BaseForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         for field in self:
+            if not field.errors and not _in_bounds(field):
+                field.errors = [FieldError(_out_of_bounds_message(field), "out_of_range")]
+                ok = False
             values = field.raw_data or []
             multiline = field.type == "TextAreaField"
             pattern = _CONTROL if multiline else _CONTROL_SINGLE_LINE

@@ -11,6 +11,7 @@ from flask import request
 from certreg.errors import Conflict, ValidationFailed, roll_back
 from certreg.extensions import db
 from certreg.forms import BaseForm
+from certreg.inputs import parse_id
 
 T = TypeVar("T")
 
@@ -50,10 +51,8 @@ def form_status(*forms: BaseForm) -> int:
 
 
 def page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    """``?page=``: 1 unless a page number (a whole number, at most a 4-byte integer) is given."""
+    return parse_id(request.args.get("page")) or 1
 
 
 def args_str(name: str, default: str = "", max_length: int = 120) -> str:

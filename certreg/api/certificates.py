@@ -23,6 +23,7 @@ from certreg.certificates.forms import (
 )
 from certreg.certificates.models import Certificate
 from certreg.forms import form_from_json
+from certreg.inputs import date_in_range, date_out_of_range
 
 
 def _language() -> str:
@@ -259,6 +260,8 @@ def purchase_check():
         on_date = date.fromisoformat(request.args["date"]) if request.args.get("date") else services.today()
     except ValueError:
         raise services.invalid_date("date") from None
+    if not date_in_range(on_date):
+        raise date_out_of_range("date")
     result = services.check_purchase(text[:2000], substance[:64], on_date)
     return done({"allowed": result.allowed, "code": result.code, "message": result.message,
                  "certificate": result.certificate.number if result.certificate else None,

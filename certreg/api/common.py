@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import current_app, g, jsonify, request
@@ -10,6 +11,7 @@ from flask_babel import gettext as _
 from certreg.actors import Actor
 from certreg.errors import CertregError, Unauthenticated, ValidationFailed
 from certreg.extensions import db
+from certreg.inputs import INT32_MAX
 
 
 def api_actor() -> Actor:
@@ -60,15 +62,21 @@ def done(payload: Any, status: int = 200, headers: dict[str, str] | None = None)
     return response
 
 
-def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int | None = None) -> int:
+def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int = INT32_MAX) -> int:
+    """The query parameter ``name`` as a whole number from ``minimum`` to ``maximum`` (at most a 4-byte integer).
+
+    :raise ValidationFailed: ``wrong_type`` (not a whole number), ``out_of_range``.
+    """
     raw = request.args.get(name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationFailed.for_field(name, _("Must be a whole number."), "wrong_type") from None
-    if value < minimum or (maximum is not None and value > maximum):
+    if not re.fullmatch(r"-?[0-9]+", raw.strip()):
+        raise ValidationFailed.for_field(name, _("Must be a whole number."), "wrong_type")
+    digits = raw.strip().lstrip("-").lstrip("0")
+    if len(digits) > 19:  # too large for any column, and int() of thousands of digits is refused
+        raise ValidationFailed.for_field(name, _("Out of range."), "out_of_range")
+    value = int(raw)
+    if value < minimum or value > min(maximum, INT32_MAX):
         raise ValidationFailed.for_field(name, _("Out of range."), "out_of_range")
     return value
 

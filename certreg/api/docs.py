@@ -37,7 +37,38 @@ def openapi_spec() -> dict[str, Any]:
                     raise ValueError(f"{path.name}: components.{kind}.{name} is already defined")
                 target[name] = value
         spec.setdefault("tags", []).extend(part.get("tags") or [])
+    _declare_input_refusals(spec)
     return spec
+
+
+#: What the checks of :mod:`certreg.inputs` answer, for every route, before the route's own code.
+_INPUT_REFUSALS = {
+    "path": ("404", "NotFound"),  # an id beyond its column, a control character in a segment
+    "query": ("422", "ValidationFailed"),  # a control character in a parameter (``invalid_characters``)
+    "body": ("400", "BadRequest"),  # JSON nested too deep (``malformed_json``)
+}
+
+
+def _declare_input_refusals(spec: dict[str, Any]) -> None:
+    """Add the central refusals of bad input to every operation that can meet them (unless it says more)."""
+    for item in spec["paths"].values():
+        for method, operation in item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            places = {parameter.get("in") for parameter in _parameters(spec, [*item.get("parameters", []),
+                                                                              *operation.get("parameters", [])])}
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                places.add("body")
+            for place in sorted(places & _INPUT_REFUSALS.keys()):
+                status, name = _INPUT_REFUSALS[place]
+                operation.setdefault("responses", {}).setdefault(status, {"$ref": f"#/components/responses/{name}"})
+
+
+def _parameters(spec: dict[str, Any], parameters: list[dict[str, Any]]):
+    for parameter in parameters:
+        if "$ref" in parameter:
+            parameter = spec["components"]["parameters"][parameter["$ref"].rsplit("/", 1)[1]]
+        yield parameter
 
 
 @bp.get("/openapi.json")

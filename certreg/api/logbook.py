@@ -3,6 +3,7 @@ refused attempts, checkpoints, verification, settings, equipment and CSV imports
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -11,8 +12,9 @@ from flask import request
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body, optional_actor, output_format, page_args, paginated
 from certreg.auth.models import OFFICIAL_ROLES, Role
-from certreg.errors import FieldError, ValidationFailed
+from certreg.errors import FieldError, NotFound, ValidationFailed
 from certreg.forms import form_from_json
+from certreg.inputs import parse_id
 from certreg.logbook import checkpointing, exports, imports, services, verify
 from certreg.logbook import equipment as equipment_services
 from certreg.logbook.canonical import kilograms_text
@@ -131,9 +133,12 @@ def _holder_param(actor) -> services.Holder | None:
     ref = request.args.get("holder")
     if ref:
         kind, _sep, holder_id = ref.partition(":")
-        if kind not in ("company", "technician") or not holder_id.isdigit():
+        if kind not in ("company", "technician") or not re.fullmatch(r"[0-9]+", holder_id):
             raise services.invalid_holder_ref()
-        who = services.holder(kind, int(holder_id))
+        number = parse_id(holder_id)
+        if number is None:  # beyond the column's range: no such holder
+            raise NotFound()
+        who = services.holder(kind, number)
         services.require_read(actor, who)
         return who
     return services.acting_holder(actor)
@@ -179,12 +184,12 @@ def create_entry():
     return done(entry_json(services.record_entry(actor, who, _entry_data(form), channel=Channel.API)), 201)
 
 
-@bp.get("/logbook/entries/<int:entry_id>")
+@bp.get("/logbook/entries/<bigid:entry_id>")
 def get_entry(entry_id: int):
     return done(entry_json(services.get_entry(api_actor(), entry_id)))
 
 
-@bp.post("/logbook/entries/<int:entry_id>/reversal")
+@bp.post("/logbook/entries/<bigid:entry_id>/reversal")
 def reverse_entry(entry_id: int):
     actor = api_actor()
     entry = services.get_entry(actor, entry_id)
@@ -193,7 +198,7 @@ def reverse_entry(entry_id: int):
     return done(entry_json(services.reverse_entry(actor, entry.id, form.reason.data, channel=Channel.API)), 201)
 
 
-@bp.get("/logbook/entries/<int:entry_id>/proof")
+@bp.get("/logbook/entries/<bigid:entry_id>/proof")
 def entry_proof(entry_id: int):
     return done(checkpointing.inclusion_proof(api_actor(), entry_id))
 

@@ -25,6 +25,7 @@ from certreg.certificates.forms import (
 from certreg.certificates.models import EVENT_LABELS, SCHEME_LABELS, HolderKind
 from certreg.errors import NotFound
 from certreg.forms import choices
+from certreg.inputs import parse_id
 from certreg.web import args_str, form_status, page_arg, submit
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
@@ -79,10 +80,7 @@ def index():
 def new():
     """Issue: ``?kind=technician&holder=<id>`` (from the holder's page)."""
     kind = args_str("kind", "technician")
-    try:
-        holder_id = int(request.args.get("holder", "0"))
-    except ValueError:
-        holder_id = 0
+    holder_id = parse_id(request.args.get("holder")) or 0
     holder = services.holder_of(kind, holder_id) if kind in ("technician", "company") and holder_id else None
     if holder is None:
         raise NotFound()

@@ -38,6 +38,7 @@ from certreg.audit import services as audit
 from certreg.db import utcnow
 from certreg.errors import ValidationFailed
 from certreg.extensions import db
+from certreg.inputs import date_in_range
 from certreg.logbook import checkpointing, ledger, rules, services
 from certreg.logbook.models import Channel, EntryKind, ImportBatch, TransferKind, TransferStatus
 
@@ -94,10 +95,13 @@ class ImportRefused(ValidationFailed):
 def parse_date(text: str) -> date:
     text = text.strip()
     try:
+        value = None
         if len(text) == 10 and text[4] == "-":
-            return date.fromisoformat(text)
-        if len(text) == 10 and text[2] == "." and text[5] == ".":
-            return date(int(text[6:]), int(text[3:5]), int(text[:2]))
+            value = date.fromisoformat(text)
+        elif len(text) == 10 and text[2] == "." and text[5] == ".":
+            value = date(int(text[6:]), int(text[3:5]), int(text[:2]))
+        if value is not None and date_in_range(value):
+            return value
     except ValueError:
         pass
     raise ValidationFailed.for_field("date", _("Write the date as YYYY-MM-DD or DD.MM.YYYY."), "invalid_date")

@@ -25,6 +25,7 @@ from certreg.auth.session import actor
 from certreg.certificates.qr import render_svg
 from certreg.errors import Forbidden, NotFound, ValidationFailed, roll_back
 from certreg.extensions import db
+from certreg.inputs import parse_id
 from certreg.logbook import checkpointing, exports, services, verify
 from certreg.logbook import equipment as equipment_services
 from certreg.logbook.canonical import kilograms_text
@@ -86,9 +87,10 @@ def _holder_from_arg() -> services.Holder | None:
     ref = args_str("holder")
     if ref:
         kind, _sep, holder_id = ref.partition(":")
-        if not holder_id.isdigit():
+        number = parse_id(holder_id)
+        if number is None:
             raise NotFound()
-        who = services.holder(kind, int(holder_id))
+        who = services.holder(kind, number)
         services.require_read(actor(), who)
         return who
     return services.acting_holder(actor())
@@ -172,13 +174,13 @@ def _entry_page(entry, reversal_form=None, status: int = 200):
     ), status
 
 
-@bp.get("/logbook/entries/<int:entry_id>")
+@bp.get("/logbook/entries/<bigid:entry_id>")
 @login_required
 def entry(entry_id: int):
     return _entry_page(services.get_entry(actor(), entry_id))
 
 
-@bp.post("/logbook/entries/<int:entry_id>/reverse")
+@bp.post("/logbook/entries/<bigid:entry_id>/reverse")
 @login_required
 def reverse(entry_id: int):
     original = services.get_entry(actor(), entry_id)
@@ -191,7 +193,7 @@ def reverse(entry_id: int):
     return _entry_page(services.get_entry(actor(), entry_id), form, form_status(form))
 
 
-@bp.get("/logbook/entries/<int:entry_id>/proof.json")
+@bp.get("/logbook/entries/<bigid:entry_id>/proof.json")
 @login_required
 def proof(entry_id: int):
     """The entry's canonical form and its RFC 9162 inclusion proof in the latest signed checkpoint."""
