@@ -51,6 +51,17 @@ def read_only() -> Iterator[None]:
         _immediate.reset(token)
 
 
+@contextmanager
+def immediate() -> Iterator[None]:
+    """SQLite transactions begun inside begin ``BEGIN IMMEDIATE`` (they are going to write),
+    whatever the request's mode; e.g. a short write on a connection of its own in a GET view."""
+    token = _immediate.set(True)
+    try:
+        yield
+    finally:
+        _immediate.reset(token)
+
+
 @event.listens_for(Engine, "connect")
 def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     module = type(dbapi_connection).__module__

@@ -47,7 +47,7 @@ from certreg.actors import Actor
 from certreg.audit import services as audit
 from certreg.auth.models import OFFICIAL_ROLES, Role
 from certreg.certificates import categories as catdata
-from certreg.certificates import numbers, scanlog, signing
+from certreg.certificates import numbers, ratelimit, scanlog, signing
 from certreg.certificates.models import (
     CategoryScheme,
     Certificate,
@@ -1006,8 +1006,9 @@ STATE_VERDICTS = {
 def count_verification(client: str) -> None:
     """Count one request of ``client`` in the fixed window (shared by all workers).
 
-    Buffered per process and written behind the request (see :mod:`certreg.certificates.scanlog`),
-    or in the request's transaction when ``VERIFY_LOG_FLUSH_SECONDS`` is 0.
+    Spent from a share of the client's budget this process reserved in the database (see
+    :mod:`certreg.certificates.ratelimit`), or counted in the request's transaction when
+    ``VERIFY_LOG_FLUSH_SECONDS`` is 0.
 
     :raise RateLimited: beyond ``VERIFY_RATE_LIMIT`` requests in ``VERIFY_RATE_WINDOW_SECONDS``
         (code ``verify_rate_limited``, with Retry-After).
@@ -1016,9 +1017,9 @@ def count_verification(client: str) -> None:
     now = utcnow()
     window = timedelta(seconds=config["VERIFY_RATE_WINDOW_SECONDS"])
     if scanlog.buffered():
-        allowed, retry = scanlog.scan_log().count(client, now, config["VERIFY_RATE_LIMIT"], window)
+        allowed, retry = ratelimit.rate_budget().admit(client, now, config["VERIFY_RATE_LIMIT"], window)
     else:
-        hits, started = scanlog.throttle_upsert(db.session.connection(), client, 1, now, now - window)
+        hits, started = ratelimit.throttle_upsert(db.session.connection(), client, 1, now, now - window)
         allowed, retry = hits <= config["VERIFY_RATE_LIMIT"], max(1, int((started + window - now).total_seconds()))
     if not allowed:
         raise RateLimited(_("Too many checks from this device. Try again in %(seconds)s seconds.", seconds=retry),
