@@ -172,7 +172,8 @@ def count_verification(client: str) -> None:
 
 def record_scan(verification: Verification | None, *, channel: str, inspector: Actor | None,
                 certificate: Certificate | None = None, verdict: Verdict | None = None) -> None:
-    """Record one verification (buffered like :func:`count_verification`)."""
+    """Record one verification: written behind (:mod:`certreg.certificates.scanlog`), or in the
+    request's transaction when ``VERIFY_LOG_FLUSH_SECONDS`` is 0."""
     cert = certificate or (verification.certificate if verification else None)
     number = cert.number if cert else (verification.claims.number if verification and verification.claims else None)
     row = {
