@@ -54,7 +54,7 @@ def prepare(database_url: str, keys_dir: str, count: int = 1) -> list[str]:
 
     from certreg import create_app
     from certreg.actors import Actor
-    from certreg.certificates import services as certificates
+    from certreg.certificates import lifecycle
     from certreg.extensions import db
     from certreg.keys import services as keys
     from certreg.registry import services as registry
@@ -70,7 +70,7 @@ def prepare(database_url: str, keys_dir: str, count: int = 1) -> list[str]:
             technician = registry.create_technician(system, registry.TechnicianData(
                 country_code="KG", full_name=f"Асанов Нурлан {n}", full_name_latin=f"Asanov Nurlan {n}",
                 national_id=f"B-{n}", date_of_birth=date(1990, 1, 1)))
-            cert = certificates.issue(system, certificates.IssueData(
+            cert = lifecycle.issue(system, lifecycle.IssueData(
                 holder_kind="technician", holder_id=technician.id, categories=["A1", "B"], valid_from=today,
                 valid_until=today.replace(year=today.year + 5)))
             tokens.append(cert.token)

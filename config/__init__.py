@@ -90,8 +90,13 @@ class Config:
     # (IP address, or user when signed in) per fixed window, counted in the database (all workers).
     VERIFY_RATE_LIMIT = _env_int("VERIFY_RATE_LIMIT", 120)
     VERIFY_RATE_WINDOW_SECONDS = _env_int("VERIFY_RATE_WINDOW_SECONDS", 60)
-    # Scans and rate-limit counts are buffered per worker and written every this many seconds
-    # (certreg/certificates/scanlog.py); 0 writes them in each request's own transaction.
+    # Each worker reserves this fraction of a client's limit at once in the database and spends it
+    # locally (certreg/certificates/ratelimit.py): the limit holds exactly across workers; a client
+    # may be refused up to workers x (share - 1) requests early.
+    VERIFY_RATE_SHARE = float(os.environ.get("VERIFY_RATE_SHARE", "0.025"))
+    # Scan records are buffered per worker and written every this many seconds
+    # (certreg/certificates/scanlog.py); 0 writes them, and the rate-limit count, in each request's
+    # own transaction.
     VERIFY_LOG_FLUSH_SECONDS = float(os.environ.get("VERIFY_LOG_FLUSH_SECONDS", "0.5"))
     # Rendered verdict pages kept per worker (certreg/certificates/pagecache.py); the status is
     # still read live on every request. Size 0 turns the cache off.

@@ -102,13 +102,13 @@ def make_certificate(holder: Technician | Company | None = None, *, categories: 
     """Issue a certificate (a new KG technician's, unless ``holder`` is given), with signing keys ensured."""
     from datetime import timedelta
 
-    from certreg.certificates import services as certificates
+    from certreg.certificates import lifecycle
 
     holder = holder if holder is not None else make_technician()
     ensure_keys(holder.country_code)
     kind = "company" if isinstance(holder, Company) else "technician"
     valid_from = valid_from or date.today() - timedelta(days=30)
-    cert = certificates.issue(actor, certificates.IssueData(
+    cert = lifecycle.issue(actor, lifecycle.IssueData(
         holder_kind=kind, holder_id=holder.id,
         categories=list(categories or (("CO-SERVICE",) if kind == "company" else ("A1",))),
         valid_from=valid_from, valid_until=valid_until or valid_from.replace(year=valid_from.year + 5),

@@ -11,7 +11,7 @@ from flask_babel import get_locale
 
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body, optional_actor, page_args, paginated
-from certreg.certificates import outputs, services
+from certreg.certificates import access, catalogue, lifecycle, outputs, purchase, queries, states, trust, verification
 from certreg.certificates.forms import (
     CategoryForm,
     IssueForm,
@@ -22,6 +22,7 @@ from certreg.certificates.forms import (
     VerifyForm,
 )
 from certreg.certificates.models import Certificate
+from certreg.db import utcnow
 from certreg.forms import form_from_json
 from certreg.inputs import date_in_range, date_out_of_range
 
@@ -31,7 +32,7 @@ def _language() -> str:
 
 
 def certificate_json(cert: Certificate, *, full: bool = True) -> dict[str, Any]:
-    state = services.state_on(cert, services.today())
+    state = states.state_on(cert, states.today())
     data: dict[str, Any] = {
         "number": cert.number,
         "country_code": cert.country_code,
@@ -70,7 +71,7 @@ def _client() -> str:
 @bp.get("/status-list")
 def status_list():
     """Signed status lists of every country (docs/qr-token.md section 7)."""
-    response = done(services.status_list_document())
+    response = done(trust.status_list_document())
     response.headers["Cache-Control"] = "public, max-age=60"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -80,17 +81,13 @@ def status_list():
 def verify():
     """The same verdict as the ``/v/<token>`` page. Rate limited per client; every call is a scan."""
     actor = optional_actor()
-    services.count_verification(_client())
     form = form_from_json(VerifyForm, json_body())
-    text = form.token.data.strip()
-    token = services._token_from(text) or text
-    result = services.verify_online(token)
-    services.record_scan(result, channel="api", inspector=actor)
+    result = verification.verify(form.token.data.strip(), client=_client(), channel="api", inspector=actor)
     claims = result.claims
     return done({
         "verdict": result.verdict.value,
         "reason": result.reason,
-        "status_checked_at": services.utcnow().isoformat() if result.certificate else None,
+        "status_checked_at": utcnow().isoformat() if result.certificate else None,
         "certificate": None if claims is None else {
             "number": claims.number, "holder_name": claims.holder_name, "holder_kind": claims.holder_kind,
             "country_code": claims.country, "categories": list(claims.categories),
@@ -102,18 +99,7 @@ def verify():
 @bp.get("/certificates/<number>/status")
 def certificate_status(number: str):
     """Live status by number (what a dealer types). Public facts only; rate limited; a scan."""
-    actor = optional_actor()
-    services.count_verification(_client())
-    cert = services.find_by_number(number)
-    if cert is None:
-        raise services.unknown_number()
-    state = services.state_on(cert, services.today())
-    from certreg.certificates.signing import Verdict
-
-    verdict = {"valid": Verdict.VALID, "not_yet_valid": Verdict.NOT_YET_VALID, "expired": Verdict.EXPIRED,
-               "suspended": Verdict.SUSPENDED, "revoked": Verdict.REVOKED,
-               "superseded": Verdict.SUPERSEDED}[state.value]
-    services.record_scan(None, channel="status", inspector=actor, certificate=cert, verdict=verdict)
+    cert = verification.status_by_number(number, client=_client(), inspector=optional_actor())
     return done(certificate_json(cert, full=False))
 
 
@@ -124,7 +110,7 @@ def certificate_status(number: str):
 def list_certificates():
     actor = api_actor()
     page, per_page = page_args()
-    pagination = services.list_certificates(
+    pagination = queries.list_certificates(
         actor, actor.country_code, list_filter=request.args.get("filter", "all"), q=request.args.get("q") or None,
         days=int(request.args.get("days", 60)) if request.args.get("days", "60").isdigit() else 60,
         page=page, per_page=per_page)
@@ -135,9 +121,9 @@ def list_certificates():
 def issue_certificate():
     """Issue (certifying officers of the holder's country)."""
     actor = api_actor()
-    actor.require(actor.has_role(*services.CERTIFIERS))  # the holder's country is checked by the service
+    actor.require(actor.has_role(*access.CERTIFIERS))  # the holder's country is checked by the service
     form = form_from_json(IssueForm, json_body())
-    cert = services.issue(actor, services.IssueData(
+    cert = lifecycle.issue(actor, lifecycle.IssueData(
         holder_kind=form.holder_kind.data, holder_id=form.holder_id.data, categories=list(form.categories.data or []),
         valid_from=form.valid_from.data, valid_until=form.valid_until.data, authority_id=form.authority_id.data))
     return done(certificate_json(cert), 201)
@@ -145,14 +131,14 @@ def issue_certificate():
 
 @bp.get("/certificates/<number>")
 def get_certificate(number: str):
-    cert = services.get_certificate(api_actor(), number)
+    cert = queries.get_certificate(api_actor(), number)
     return done(certificate_json(cert))
 
 
 def _certifiable(number: str):
     actor = api_actor()
-    cert = services.get_certificate(actor, number)
-    actor.require(services.can_certify(actor, cert.country_code))
+    cert = queries.get_certificate(actor, number)
+    actor.require(access.can_certify(actor, cert.country_code))
     return actor, cert
 
 
@@ -160,7 +146,7 @@ def _certifiable(number: str):
 def renew_certificate(number: str):
     actor, cert = _certifiable(number)
     form = form_from_json(RenewForm, json_body())
-    new = services.renew(actor, cert, services.IssueData(
+    new = lifecycle.renew(actor, cert, lifecycle.IssueData(
         holder_kind=cert.holder_kind.value, holder_id=cert.holder_id, categories=list(form.categories.data or []),
         valid_from=form.valid_from.data, valid_until=form.valid_until.data), reason=form.reason.data)
     return done(certificate_json(new), 201)
@@ -170,7 +156,7 @@ def renew_certificate(number: str):
 def suspend_certificate(number: str):
     actor, cert = _certifiable(number)
     form = form_from_json(SuspendForm, json_body())
-    services.suspend(actor, cert, form.reason.data, until=form.until.data)
+    lifecycle.suspend(actor, cert, form.reason.data, until=form.until.data)
     return done(certificate_json(cert))
 
 
@@ -178,7 +164,7 @@ def suspend_certificate(number: str):
 def reinstate_certificate(number: str):
     actor, cert = _certifiable(number)
     form = form_from_json(ReinstateForm, json_body())
-    services.reinstate(actor, cert, form.reason.data)
+    lifecycle.reinstate(actor, cert, form.reason.data)
     return done(certificate_json(cert))
 
 
@@ -186,7 +172,7 @@ def reinstate_certificate(number: str):
 def revoke_certificate(number: str):
     actor, cert = _certifiable(number)
     form = form_from_json(RevokeForm, json_body())
-    services.revoke(actor, cert, form.reason.data)
+    lifecycle.revoke(actor, cert, form.reason.data)
     return done(certificate_json(cert))
 
 
@@ -198,25 +184,25 @@ def _file(body, mimetype: str, filename: str) -> Response:
 
 @bp.get("/certificates/<number>/qr.png")
 def certificate_qr_png(number: str):
-    cert = services.get_certificate(api_actor(), number)
+    cert = queries.get_certificate(api_actor(), number)
     return _file(outputs.qr_png(cert), "image/png", f"{cert.number}.png")
 
 
 @bp.get("/certificates/<number>/qr.svg")
 def certificate_qr_svg(number: str):
-    cert = services.get_certificate(api_actor(), number)
+    cert = queries.get_certificate(api_actor(), number)
     return _file(outputs.qr_svg(cert), "image/svg+xml", f"{cert.number}.svg")
 
 
 @bp.get("/certificates/<number>/card.pdf")
 def certificate_card_pdf(number: str):
-    cert = services.get_certificate(api_actor(), number)
+    cert = queries.get_certificate(api_actor(), number)
     return _file(outputs.wallet_card_pdf(cert, _language()), "application/pdf", f"{cert.number}-card.pdf")
 
 
 @bp.get("/certificates/<number>/certificate.pdf")
 def certificate_a4_pdf(number: str):
-    cert = services.get_certificate(api_actor(), number)
+    cert = queries.get_certificate(api_actor(), number)
     return _file(outputs.certificate_pdf(cert, _language()), "application/pdf", f"{cert.number}.pdf")
 
 
@@ -234,7 +220,7 @@ def category_json(c) -> dict[str, Any]:
 def list_categories():
     """Public: every international category and the national scopes (of ``country`` if given)."""
     country = (request.args.get("country") or "").upper() or None
-    rows = services.active_categories(country_code=country) if country else services.active_categories()
+    rows = catalogue.active_categories(country_code=country) if country else catalogue.active_categories()
     return done({"items": [category_json(c) for c in rows]})
 
 
@@ -242,9 +228,9 @@ def list_categories():
 def create_category():
     """Add a national scope of the administrator's country."""
     actor = api_actor()
-    actor.require(services.can_manage_categories(actor, actor.country_code))
+    actor.require(access.can_manage_categories(actor, actor.country_code))
     form = form_from_json(CategoryForm, json_body())
-    category = services.create_national_scope(actor, services.CategoryData(
+    category = catalogue.create_national_scope(actor, catalogue.CategoryData(
         country_code=actor.country_code, code=form.code.data, name_en=form.name_en.data, name_ru=form.name_ru.data,
         activities=form.activities.data or [], substances=form.substances.data or [],
         holder_kind=form.holder_kind.data))
@@ -257,12 +243,12 @@ def purchase_check():
     api_actor()
     text, substance = request.args.get("certificate", ""), request.args.get("substance", "")
     try:
-        on_date = date.fromisoformat(request.args["date"]) if request.args.get("date") else services.today()
+        on_date = date.fromisoformat(request.args["date"]) if request.args.get("date") else states.today()
     except ValueError:
-        raise services.invalid_date("date") from None
+        raise queries.invalid_date("date") from None
     if not date_in_range(on_date):
         raise date_out_of_range("date")
-    result = services.check_purchase(text[:2000], substance[:64], on_date)
+    result = purchase.check_purchase(text[:2000], substance[:64], on_date)
     return done({"allowed": result.allowed, "code": result.code, "message": result.message,
                  "certificate": result.certificate.number if result.certificate else None,
                  "holder_kind": result.holder_kind, "holder_id": result.holder_id})

@@ -1,7 +1,5 @@
-"""Certificate cryptography, numbering and QR rendering (Flask-free core).
+"""Certificates: issue and lifecycle, public verification, status lists, the purchase check.
 
-* :mod:`certreg.certificates.signing` -- the signed QR token (format v1), the
-  JWKS trust list and the signed status list.
-* :mod:`certreg.certificates.numbers` -- certificate numbers with a check digit.
-* :mod:`certreg.certificates.qr` -- QR code construction and rendering.
+See ``docs/certificates.md`` for where each part lives (one purpose per module); the QR token
+format is specified in :mod:`certreg.certificates.token` on the shared :mod:`certreg.tokens`.
 """

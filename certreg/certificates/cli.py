@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from certreg.actors import Actor
 from certreg.auth.cli import fail
-from certreg.certificates import services
+from certreg.certificates import catalogue, queries
 from certreg.errors import CertregError
 from certreg.extensions import db
 
@@ -20,7 +20,7 @@ certificates_cli = AppGroup("certificates", help="Certificates: reports and cate
 @click.option("--country", "country_code", help="Only this country (ISO 3166-1 alpha-2)")
 def expire_report(days: int, country_code: str | None) -> None:
     """List active certificates that expire within N days: number, last valid day, holder, categories."""
-    rows = services.expiring(days, country_code.upper() if country_code else None)
+    rows = queries.expiring(days, country_code.upper() if country_code else None)
     for cert in rows:
         click.echo(f"{cert.number}\t{cert.valid_until.isoformat()}\t{cert.holder_kind.value}\t"
                    f"{cert.holder_name}\t{','.join(cert.category_codes)}")
@@ -31,7 +31,7 @@ def expire_report(days: int, country_code: str | None) -> None:
 def sync_categories() -> None:
     """Make the built-in categories match certreg/certificates/data/categories.csv."""
     try:
-        changed = services.sync_builtin_categories(Actor.system())
+        changed = catalogue.sync_builtin_categories(Actor.system())
     except CertregError as exc:
         fail(exc)
     db.session.commit()
@@ -47,7 +47,7 @@ def categories_cli() -> None:
 @click.option("--country", "country_code", help="Include this country's national scopes")
 def list_categories(country_code: str | None) -> None:
     """Code, holder kind, activities, substance classes, English name."""
-    for c in services.active_categories(country_code=country_code.upper() if country_code else None,
+    for c in catalogue.active_categories(country_code=country_code.upper() if country_code else None,
                                         include_inactive=True):
         click.echo(f"{c.code}\t{c.holder_kind.value}\t{'|'.join(c.activities)}\t{'|'.join(c.substances)}\t"
                    f"{c.names.get('en', '')}{'' if c.is_active else ' (inactive)'}")
@@ -64,7 +64,7 @@ def list_categories(country_code: str | None) -> None:
 def add_category(country_code, code, name_en, name_ru, activities, substances, holder_kind) -> None:
     """Add a national scope of a country."""
     try:
-        category = services.create_national_scope(Actor.system(), services.CategoryData(
+        category = catalogue.create_national_scope(Actor.system(), catalogue.CategoryData(
             country_code=country_code, code=code, name_en=name_en, name_ru=name_ru,
             activities=activities.split(","), substances=substances.split(","), holder_kind=holder_kind))
     except CertregError as exc:

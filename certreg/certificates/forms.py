@@ -1,4 +1,4 @@
-"""Certificate forms: syntax only; the rules live in :mod:`certreg.certificates.services`."""
+"""Certificate forms: syntax only; the rules live in the service modules (:mod:`certreg.certificates.lifecycle`...)."""
 
 from __future__ import annotations
 

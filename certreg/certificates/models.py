@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certreg.certificates.categories import Scheme as CategoryScheme
-from certreg.certificates.signing import Verdict
+from certreg.certificates.checking import Verdict
 from certreg.db import Base, created_at, enum_type, intpk, str2, str32, str64, str255, timestamp, utcnow
 
 

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from certreg.actors import Actor
 from certreg.auth.models import Role
 from certreg.auth.session import signed_in
-from certreg.certificates import pagecache, scanlog, services
+from certreg.certificates import catalogue, pagecache, scanlog, states, trust, verification
 from certreg.certificates.models import EVENT_LABELS, Certificate
 from certreg.database import writes
 from certreg.extensions import db
@@ -85,7 +85,7 @@ def page_texts() -> dict:
         "offlineNoData": _("This phone has no trust list yet. Open any certificate page once with an internet "
                            "connection, then scanning works offline."),
         "synced": _("Ready to check certificates offline."),
-        "categoryNames": services.category_names(language),
+        "categoryNames": catalogue.category_names(language),
         "countries": {c.code: country_name(c.code) for c in active_countries()},
     }
 
@@ -107,18 +107,17 @@ def _inspector() -> Actor | None:
 def verify(token: str):
     """The verdict first and large, then the public facts of the certificate; nothing more personal.
 
-    Counts the request against the client's rate limit and records the scan (with the inspector
-    if one is signed in) in the same transaction. A signed-in inspector also sees the history and
-    the holder's current employer. Without JavaScript the page is complete.
+    :func:`certreg.certificates.verification.verify` counts the request against the client's rate
+    limit and records the scan (with the inspector if one is signed in), like ``POST /api/v1/verify``.
+    A signed-in inspector also sees the history and the holder's current employer. Without
+    JavaScript the page is complete.
     """
-    services.count_verification(_client())
-    result = services.verify_online(token)
     inspector = _inspector()
-    services.record_scan(result, channel="page", inspector=inspector)
+    result = verification.verify(token, client=_client(), channel="page", inspector=inspector)
     if inspector is None:
         # The page depends only on the token, the verdict (read live above), the day and the
         # language: the same verdict is rendered once and reused (certreg.certificates.pagecache).
-        key = (token.upper(), str(get_locale() or "en"), result.verdict.value, result.reason, services.today())
+        key = (token.upper(), str(get_locale() or "en"), result.verdict.value, result.reason, states.today())
         body = pagecache.get_or_render(key, lambda: _render_verdict(result, None))
         if not scanlog.buffered():
             db.session.commit()  # the scan record and the count (otherwise written behind)
@@ -138,7 +137,7 @@ def _render_verdict(result, details) -> str:
         "certificates/verify.html", mode="online", result=result, verdict=result.verdict.value,
         colour=VERDICT_COLOURS[result.verdict.value], texts=verdict_texts(), details=details,
         event_labels=EVENT_LABELS, page_data={"synced": _("Ready to check certificates offline.")},
-        category_names=services.category_names(str(get_locale() or "en")),
+        category_names=catalogue.category_names(str(get_locale() or "en")),
         stale_days=current_app.config["VERIFY_OFFLINE_STALE_DAYS"],
     )
 
@@ -199,7 +198,7 @@ def manifest():
 @bp.get("/.well-known/jwks.json")
 def jwks():
     """The trust list: every country's published signing keys (active and still-needed retired ones)."""
-    response = jsonify(services.jwks_document())
+    response = jsonify(trust.jwks_document())
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -211,6 +210,6 @@ def scans():
     """An inspector's own checks, newest first."""
     from certreg.auth.session import actor
 
-    pagination = services.my_scans(actor(), page=page_arg())
+    pagination = verification.my_scans(actor(), page=page_arg())
     return render_template("certificates/scans.html", pagination=pagination, colours=VERDICT_COLOURS,
                            texts=verdict_texts())

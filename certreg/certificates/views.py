@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certreg.auth.session import actor
-from certreg.certificates import outputs, services
+from certreg.certificates import access, catalogue, lifecycle, outputs, queries, states
 from certreg.certificates.forms import (
     ACTIVITY_LABELS,
     SUBSTANCE_LABELS,
@@ -46,13 +46,14 @@ def language() -> str:
 
 def _category_choices(form, holder_kind: str, country_code: str) -> None:
     form.categories.choices = choices(
-        (c.code, f"{c.code} — {c.name(language())}") for c in services.active_categories(holder_kind, country_code))
+        (c.code, f"{c.code} — {c.name(language())}") for c in catalogue.active_categories(holder_kind, country_code))
 
 
-def _issue_data(form, holder_kind: str, holder_id: int) -> services.IssueData:
-    return services.IssueData(holder_kind=holder_kind, holder_id=holder_id, categories=list(form.categories.data or []),
-                              valid_from=form.valid_from.data, valid_until=form.valid_until.data,
-                              authority_id=getattr(form, "authority_id", None) and form.authority_id.data)
+def _issue_data(form, holder_kind: str, holder_id: int) -> lifecycle.IssueData:
+    return lifecycle.IssueData(holder_kind=holder_kind, holder_id=holder_id,
+                               categories=list(form.categories.data or []),
+                               valid_from=form.valid_from.data, valid_until=form.valid_until.data,
+                               authority_id=getattr(form, "authority_id", None) and form.authority_id.data)
 
 
 def _default_dates() -> dict[str, date]:
@@ -67,12 +68,12 @@ def index():
     list_filter = args_str("filter", "all")
     q = args_str("q")
     days = current_app.config["CERTIFICATE_EXPIRING_DAYS"]
-    pagination = services.list_certificates(actor(), current_user.country_code, list_filter=list_filter, q=q,
+    pagination = queries.list_certificates(actor(), current_user.country_code, list_filter=list_filter, q=q,
                                             days=days, page=page_arg())
     return render_template("certificates/index.html", pagination=pagination, list_filter=list_filter, q=q,
-                           filters=filter_labels(), states=state_labels(), today=services.today(), days=days,
-                           state_on=services.state_on,
-                           can_certify=services.can_certify(actor(), current_user.country_code))
+                           filters=filter_labels(), states=state_labels(), today=states.today(), days=days,
+                           state_on=states.state_on,
+                           can_certify=access.can_certify(actor(), current_user.country_code))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -81,29 +82,29 @@ def new():
     """Issue: ``?kind=technician&holder=<id>`` (from the holder's page)."""
     kind = args_str("kind", "technician")
     holder_id = parse_id(request.args.get("holder")) or 0
-    holder = services.holder_of(kind, holder_id) if kind in ("technician", "company") and holder_id else None
+    holder = queries.holder_of(kind, holder_id) if kind in ("technician", "company") and holder_id else None
     if holder is None:
         raise NotFound()
-    actor().require(services.can_certify(actor(), holder.country_code))
+    actor().require(access.can_certify(actor(), holder.country_code))
     form = IssueForm(holder_kind=kind, holder_id=holder.id, **_default_dates())
     _category_choices(form, kind, holder.country_code)
-    done = submit(form, lambda: services.issue(actor(), _issue_data(form, kind, holder.id)))
+    done = submit(form, lambda: lifecycle.issue(actor(), _issue_data(form, kind, holder.id)))
     if done:
         flash(_("Certificate %(number)s issued.", number=done.result.number), "success")
         return redirect(url_for("certificates.detail", number=done.result.number))
     return render_template("certificates/issue.html", form=form, holder=holder, kind=kind,
-                           existing=services.current_certificate(kind, holder.id)), form_status(form)
+                           existing=queries.current_certificate(kind, holder.id)), form_status(form)
 
 
 @bp.get("/<number>")
 @login_required
 def detail(number: str):
-    cert = services.get_certificate(actor(), number)
+    cert = queries.get_certificate(actor(), number)
     if cert.number != number:
         return redirect(url_for("certificates.detail", number=cert.number))
-    return render_template("certificates/detail.html", cert=cert, state=services.state_on(cert, services.today()),
+    return render_template("certificates/detail.html", cert=cert, state=states.state_on(cert, states.today()),
                            states=state_labels(), event_labels=EVENT_LABELS, lang=language(),
-                           can_certify=services.can_certify(actor(), cert.country_code),
+                           can_certify=access.can_certify(actor(), cert.country_code),
                            verify_url=outputs.verify_url_prefix() + cert.token)
 
 
@@ -111,8 +112,8 @@ ACTIONS = {"renew": RenewForm, "suspend": SuspendForm, "reinstate": ReinstateFor
 
 
 def _action_page(number: str, action: str):
-    cert = services.get_certificate(actor(), number)
-    actor().require(services.can_certify(actor(), cert.country_code))
+    cert = queries.get_certificate(actor(), number)
+    actor().require(access.can_certify(actor(), cert.country_code))
     form_class = ACTIONS[action]
     if action == "renew":
         today = date.today()
@@ -121,14 +122,14 @@ def _action_page(number: str, action: str):
         form = form_class(categories=cert.category_codes, valid_from=start,
                           valid_until=start.replace(year=start.year + years) - timedelta(days=1))
         _category_choices(form, cert.holder_kind.value, cert.country_code)
-        call = lambda: services.renew(actor(), cert, _issue_data(form, cert.holder_kind.value, cert.holder_id),  # noqa: E731
+        call = lambda: lifecycle.renew(actor(), cert, _issue_data(form, cert.holder_kind.value, cert.holder_id),  # noqa: E731
                                       reason=form.reason.data)
     else:
         form = form_class()
         call = {
-            "suspend": lambda: services.suspend(actor(), cert, form.reason.data, until=form.until.data),
-            "reinstate": lambda: services.reinstate(actor(), cert, form.reason.data),
-            "revoke": lambda: services.revoke(actor(), cert, form.reason.data),
+            "suspend": lambda: lifecycle.suspend(actor(), cert, form.reason.data, until=form.until.data),
+            "reinstate": lambda: lifecycle.reinstate(actor(), cert, form.reason.data),
+            "revoke": lambda: lifecycle.revoke(actor(), cert, form.reason.data),
         }[action]
     done = submit(form, call)
     if done:
@@ -176,28 +177,28 @@ def download(body: bytes | str, mimetype: str, filename: str) -> Response:
 @bp.get("/<number>/qr.png")
 @login_required
 def qr_png(number: str):
-    cert = services.get_certificate(actor(), number)
+    cert = queries.get_certificate(actor(), number)
     return download(outputs.qr_png(cert), "image/png", f"{cert.number}.png")
 
 
 @bp.get("/<number>/qr.svg")
 @login_required
 def qr_svg(number: str):
-    cert = services.get_certificate(actor(), number)
+    cert = queries.get_certificate(actor(), number)
     return download(outputs.qr_svg(cert), "image/svg+xml", f"{cert.number}.svg")
 
 
 @bp.get("/<number>/card.pdf")
 @login_required
 def card_pdf(number: str):
-    cert = services.get_certificate(actor(), number)
+    cert = queries.get_certificate(actor(), number)
     return download(outputs.wallet_card_pdf(cert, language()), "application/pdf", f"{cert.number}-card.pdf")
 
 
 @bp.get("/<number>/certificate.pdf")
 @login_required
 def certificate_pdf(number: str):
-    cert = services.get_certificate(actor(), number)
+    cert = queries.get_certificate(actor(), number)
     return download(outputs.certificate_pdf(cert, language()), "application/pdf", f"{cert.number}.pdf")
 
 
@@ -206,12 +207,12 @@ def certificate_pdf(number: str):
 def categories():
     """The categories of the user's country; its administrators add national scopes here."""
     country = current_user.country_code
-    actor().require(services.can_list(actor(), country) or services.can_manage_categories(actor(), country))
-    can_add = services.can_manage_categories(actor(), country)
+    actor().require(access.can_list(actor(), country) or access.can_manage_categories(actor(), country))
+    can_add = access.can_manage_categories(actor(), country)
     form = CategoryForm(code=f"{country}-") if can_add else None
     if request.method == "POST":
         actor().require(can_add)
-        done = submit(form, lambda: services.create_national_scope(actor(), services.CategoryData(
+        done = submit(form, lambda: catalogue.create_national_scope(actor(), catalogue.CategoryData(
             country_code=country, code=form.code.data, name_en=form.name_en.data, name_ru=form.name_ru.data,
             activities=form.activities.data or [], substances=form.substances.data or [],
             holder_kind=form.holder_kind.data)))
@@ -219,7 +220,7 @@ def categories():
             flash(_("Category %(code)s added.", code=done.result.code), "success")
             return redirect(url_for("certificates.categories"))
     return render_template(
-        "certificates/categories.html", categories=services.active_categories(country_code=country,
+        "certificates/categories.html", categories=catalogue.active_categories(country_code=country,
                                                                                include_inactive=True),
         form=form, lang=language(), activity_labels=ACTIVITY_LABELS, substance_labels=SUBSTANCE_LABELS,
         scheme_labels=SCHEME_LABELS,
@@ -240,19 +241,19 @@ def init_app(app: Flask) -> None:
 
     def holder_panel(kind: str, holder):
         me = actor()
-        day = services.today()
-        rows = [(c, services.state_on(c, day), services.can_view(me, c))
-                for c in services.holder_certificates(kind, holder.id)]
+        day = states.today()
+        rows = [(c, states.state_on(c, day), access.can_view(me, c))
+                for c in queries.holder_certificates(kind, holder.id)]
         return {"rows": rows, "states": state_labels(), "lang": language(),
-                "can_issue": services.can_certify(me, holder.country_code)
-                and services.current_certificate(kind, holder.id) is None}
+                "can_issue": access.can_certify(me, holder.country_code)
+                and queries.current_certificate(kind, holder.id) is None}
 
     def home_panel():
         me = actor()
-        data = {"can_certify": services.can_certify(me, me.country_code), "states": state_labels()}
-        if services.can_list(me, me.country_code):
-            data["counts"] = services.count_for_home(me.country_code, current_app.config["CERTIFICATE_EXPIRING_DAYS"])
-            data["expiring"] = services.expiring(current_app.config["CERTIFICATE_EXPIRING_DAYS"], me.country_code)[:5]
+        data = {"can_certify": access.can_certify(me, me.country_code), "states": state_labels()}
+        if access.can_list(me, me.country_code):
+            data["counts"] = queries.count_for_home(me.country_code, current_app.config["CERTIFICATE_EXPIRING_DAYS"])
+            data["expiring"] = queries.expiring(current_app.config["CERTIFICATE_EXPIRING_DAYS"], me.country_code)[:5]
         elif me.user.technician_id:
             data["rows"] = holder_panel("technician", me.user.technician)["rows"]
         elif me.user.company_id:

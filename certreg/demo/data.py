@@ -153,32 +153,32 @@ def load_certificates() -> int:
     """
     from datetime import timedelta
 
-    from certreg.certificates import services as certificates
+    from certreg.certificates import catalogue, lifecycle, queries, states
     from certreg.certificates.models import CertificateCategory
     from certreg.keys.services import active_key_row
 
     created = 0
     for country, code, name_en, name_ru, activities, substances in NATIONAL_SCOPES:
         if db.session.scalar(sa.select(CertificateCategory.id).where(CertificateCategory.code == code)) is None:
-            certificates.create_national_scope(ACTOR, certificates.CategoryData(
+            catalogue.create_national_scope(ACTOR, catalogue.CategoryData(
                 country_code=country, code=code, name_en=name_en, name_ru=name_ru, activities=activities,
                 substances=substances))
             created += 1
-    today = certificates.today()
+    today = states.today()
     for country, kind, key, categories, valid_from, valid_until, then in CERTIFICATES:
         holder = _technician(country, key) if kind == "technician" else _company(country, key)
-        if holder is None or active_key_row(country) is None or certificates.holder_certificates(kind, holder.id):
+        if holder is None or active_key_row(country) is None or queries.holder_certificates(kind, holder.id):
             continue
         if then == "expiring":
             valid_until = today + timedelta(days=25)
-        cert = certificates.issue(ACTOR, certificates.IssueData(
+        cert = lifecycle.issue(ACTOR, lifecycle.IssueData(
             holder_kind=kind, holder_id=holder.id, categories=categories, valid_from=valid_from,
             valid_until=valid_until))
         if then == "suspend":
-            certificates.suspend(ACTOR, cert, "Logbook not kept for six months; inspection pending",
+            lifecycle.suspend(ACTOR, cert, "Logbook not kept for six months; inspection pending",
                                  until=today + timedelta(days=60))
         elif then == "revoke":
-            certificates.revoke(ACTOR, cert, "Sold virgin CFC-12 relabelled as HFC-134a (customs case 2026/117)")
+            lifecycle.revoke(ACTOR, cert, "Sold virgin CFC-12 relabelled as HFC-134a (customs case 2026/117)")
         created += 1
     return created
 
@@ -196,7 +196,7 @@ def load_logbook() -> int:
     from datetime import timedelta
     from decimal import Decimal
 
-    from certreg.certificates import services as certificates
+    from certreg.certificates import queries
     from certreg.errors import ValidationFailed
     from certreg.keys.services import active_key_row
     from certreg.logbook import checkpointing, services
@@ -221,7 +221,7 @@ def load_logbook() -> int:
         return Actor.of(user) if user is not None else ACTOR
 
     def certificate(kind: str, record) -> str | None:
-        found = certificates.holder_certificates(kind, record.id)
+        found = queries.holder_certificates(kind, record.id)
         return found[0].number if found else None
 
     today = date.today()

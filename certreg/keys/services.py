@@ -15,12 +15,13 @@ from flask_babel import gettext as _
 
 from certreg.actors import Actor
 from certreg.audit import services as audit
-from certreg.certificates import signing
 from certreg.db import utcnow
 from certreg.errors import Conflict, NotFound
 from certreg.extensions import db
 from certreg.keys.models import KeyStatus, SigningKey
 from certreg.registry.services import get_country
+from certreg.tokens import encoding as token_text
+from certreg.tokens import keys as signing_keys
 
 logger = logging.getLogger(__name__)
 
@@ -41,15 +42,15 @@ def key_path(country_code: str, kid: str) -> Path:
 
 
 def _create(actor: Actor, country_code: str) -> SigningKey:
-    private_key = signing.generate_key()
-    kid = signing.b64url_encode(signing.kid_for(private_key.public_key()))
+    private_key = signing_keys.generate_key()
+    kid = token_text.b64url_encode(signing_keys.kid_for(private_key.public_key()))
     path = key_path(country_code, kid)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    signing.save_private_key(private_key, path)
+    signing_keys.save_private_key(private_key, path)
     key = SigningKey(
         country_code=country_code,
         kid=kid,
-        public_jwk=signing.public_jwk(private_key.public_key(), country=country_code, status="active"),
+        public_jwk=signing_keys.public_jwk(private_key.public_key(), country=country_code, status="active"),
         status=KeyStatus.ACTIVE,
     )
     db.session.add(key)
@@ -87,7 +88,7 @@ def rotate(actor: Actor, country_code: str) -> SigningKey:
         old.status = KeyStatus.RETIRED
         old.retired_at = utcnow()
         old.public_jwk = {**old.public_jwk, "status": "retired"}
-        from certreg.certificates.services import key_publish_until
+        from certreg.certificates.trust import key_publish_until
 
         old.publish_until = key_publish_until(old)  # published while what it signed is valid
         db.session.flush()
@@ -115,13 +116,13 @@ def active_key(country_code: str) -> ActiveKey:
     if private_key is None:
         path = key_path(country_code, row.kid)
         try:
-            private_key = signing.load_private_key(path)
+            private_key = signing_keys.load_private_key(path)
         except FileNotFoundError:
             raise NotFound(_("The private key file of %(country)s is missing.", country=country_code),
                            code="signing_key_file_missing") from None
         with _cache_lock:
             _private_cache[row.kid] = private_key
-    return ActiveKey(country_code, row.kid, signing.b64url_decode(row.kid), private_key)
+    return ActiveKey(country_code, row.kid, token_text.b64url_decode(row.kid), private_key)
 
 
 def published_keys(now: datetime | None = None) -> list[SigningKey]:
@@ -137,11 +138,11 @@ def published_keys(now: datetime | None = None) -> list[SigningKey]:
 
 
 def jwks_document(now: datetime | None = None) -> dict:
-    return signing.jwks(key.public_jwk for key in published_keys(now))
+    return signing_keys.jwks(key.public_jwk for key in published_keys(now))
 
 
-def trust_list(now: datetime | None = None) -> signing.TrustList:
-    return signing.TrustList.from_jwks(jwks_document(now))
+def trust_list(now: datetime | None = None) -> signing_keys.TrustList:
+    return signing_keys.TrustList.from_jwks(jwks_document(now))
 
 
 def list_keys(country_code: str | None = None) -> list[SigningKey]:

@@ -40,7 +40,7 @@ REFUSAL_CODES = frozenset({
     "virgin_ods_banned", "used_ods_sale_not_allowed", "insufficient_stock", "condition_not_in_stock",
     "equipment_refrigerant_mismatch", "equipment_decommissioned", "equipment_other_country", "sale_to_self",
     "buyer_certificate_required",
-    # from certreg.certificates.services.check_purchase
+    # from certreg.certificates.purchase.check_purchase
     "malformed_number", "unknown_certificate", "certificate_suspended", "certificate_revoked",
     "certificate_expired", "certificate_superseded", "certificate_not_yet_valid", "category_not_allowed",
     "activity_not_certified",

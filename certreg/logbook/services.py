@@ -451,7 +451,7 @@ def list_refusals(actor: Actor, country_code: str, *, who: Holder | None = None,
 
 def check_purchase(certificate_text: str, substance_code: str, on_date: date):
     """The certificates feature's verdict: may this certificate's holder buy this substance on this date?"""
-    from certreg.certificates.services import check_purchase as certificates_check_purchase
+    from certreg.certificates.purchase import check_purchase as certificates_check_purchase
 
     return certificates_check_purchase(certificate_text, substance_code, on_date)
 

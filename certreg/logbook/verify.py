@@ -107,26 +107,27 @@ def key_resolver(jwks: dict[str, Any] | None = None) -> KeyResolver:
     public half of the private key file (the database attacker cannot change it); else the
     public JWK kept in the database (a note says so).
     """
-    from certreg.certificates import signing
     from certreg.keys.models import SigningKey
     from certreg.keys.services import key_path
+    from certreg.tokens import encoding as token_text
+    from certreg.tokens import keys as signing_keys
 
-    external = signing.TrustList.from_jwks(jwks) if jwks is not None else None
+    external = signing_keys.TrustList.from_jwks(jwks) if jwks is not None else None
 
     def resolve(kid: str, country_code: str) -> tuple[ec.EllipticCurvePublicKey | None, str]:
         if external is not None:
-            trusted = external(signing.b64url_decode(kid))
+            trusted = external(token_text.b64url_decode(kid))
             if trusted is None or trusted.country != country_code:
                 return None, "the given JWKS"
             return trusted.public_key, "the given JWKS"
         path = Path(key_path(country_code, kid))
         if path.exists():
-            return signing.load_private_key(path).public_key(), "the key file"
+            return signing_keys.load_private_key(path).public_key(), "the key file"
         row = db.session.scalar(sa.select(SigningKey).where(SigningKey.kid == kid,
                                                             SigningKey.country_code == country_code))
         if row is None:
             return None, "the database"
-        return signing.public_key_from_jwk(row.public_jwk), "the database"
+        return signing_keys.public_key_from_jwk(row.public_jwk), "the database"
 
     return resolve
 

@@ -26,7 +26,7 @@ class HolderIds(NamedTuple):
 
 def holders_by_certificate_number(text: str) -> HolderIds:
     """Holders whose certificate has the number ``text`` (empty lists if none)."""
-    from certreg.certificates.services import find_by_number
+    from certreg.certificates.queries import find_by_number
 
     cert = find_by_number(text)
     if cert is None:
@@ -41,17 +41,17 @@ def public_summaries(
 ) -> dict[tuple[str, int], Summary]:
     """Each holder's status today: that of the certificate that speaks for them (see
     ``certificate_for_holder``), and the public facts of that certificate."""
-    from certreg.certificates import services as certificates
+    from certreg.certificates import queries, states
 
-    day = certificates.today()
+    day = states.today()
     result = {}
     for kind, holders in (("technician", technicians), ("company", companies)):
         for holder in holders:
-            cert = certificates.certificate_for_holder(kind, holder.id, day)
+            cert = queries.certificate_for_holder(kind, holder.id, day)
             if cert is None:
                 result[(kind, holder.id)] = Summary()
                 continue
-            state = certificates.state_on(cert, day).value
+            state = states.state_on(cert, day).value
             status = "valid" if state in ("valid", "not_yet_valid") else state
             result[(kind, holder.id)] = Summary(status=status, certificates=({
                 "number": cert.number, "status": state, "valid_until": cert.valid_until.isoformat(),

@@ -236,14 +236,14 @@ def refused_count(country_code: str, period: Period, kind: EntryKind = EntryKind
 
 def certificate_counts(actor: Actor, country_code: str) -> tuple[dict[str, int], list[Any]]:
     """Certificates by state (through the certificates feature's own lists) and those expiring soon."""
-    from certreg.certificates import services as certificates
+    from certreg.certificates import queries
 
     days = current_app.config["CERTIFICATE_EXPIRING_DAYS"]
     counts = {}
     for name in ("current", "expiring", "suspended", "revoked", "expired"):
-        counts[name] = certificates.list_certificates(actor, country_code, list_filter=name, days=days,
+        counts[name] = queries.list_certificates(actor, country_code, list_filter=name, days=days,
                                                       per_page=1).total
-    return counts, certificates.expiring(days, country_code)[:10]
+    return counts, queries.expiring(days, country_code)[:10]
 
 
 def dashboard(actor: Actor, country_code: str, year: int) -> Dashboard:

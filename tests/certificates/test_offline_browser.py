@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 
 from certreg.actors import Actor
 from certreg.auth.models import Role
-from certreg.certificates import services as certs
+from certreg.certificates import lifecycle
 from certreg.extensions import db
 from tests import dbutil
 from tests.conftest import make_test_app
@@ -31,11 +31,11 @@ TODAY = date.today()
 
 
 def _forge(token: str) -> str:
-    from certreg.certificates import signing
+    from certreg.tokens import encoding as token_text
 
-    raw = bytearray(signing._b32_decode(token))
+    raw = bytearray(token_text.b32_decode(token))
     raw[-5] ^= 0x40
-    return signing._b32_encode(bytes(raw))
+    return token_text.b32_encode(bytes(raw))
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def served() -> Iterator[dict]:
         second = make_certificate(make_technician(full_name_latin="Zhumabekova Aigul Talantovna"),
                                   categories=("A2",))
         revoked = make_certificate(make_technician(full_name_latin="Osmonov Bolot"))
-        certs.revoke(officer, revoked, "Training certificate was forged")
+        lifecycle.revoke(officer, revoked, "Training certificate was forged")
         db.session.commit()
         kz_cert = make_certificate(make_company(country_code="KZ", name_latin="AlmatyKhladoTorg LLP"),
                                    categories=("CO-DEALER",))

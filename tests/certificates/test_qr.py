@@ -12,15 +12,16 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from PIL import Image, ImageFilter
 from qrcode.util import MODE_8BIT_BYTE, MODE_ALPHA_NUM
 
-from certreg.certificates import signing
+from certreg.certificates import checking, signing
 from certreg.certificates.qr import qr_for_url, render_png, render_svg
+from certreg.certificates.token import CertificateClaims
 
 PREFIX = "https://certreg.example.org/v/"
 KEY = ec.derive_private_key(0xC9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721, ec.SECP256R1())
 
 # A long but realistic certificate: 42-character Latin name, 4 categories and
 # a 6-digit status index (larger than most countries will ever need).
-LONG_CLAIMS = signing.CertificateClaims(
+LONG_CLAIMS = CertificateClaims(
     number="KG-T-2026-000123-5",
     holder_name="Aigerim Zhunusbekovna Abdyldaeva-Sultanova",
     holder_kind="technician",
@@ -75,7 +76,7 @@ def test_png_survives_downscale_blur_and_jpeg() -> None:
     assert _decode(degraded) == [URL]
     # The scanned URL yields a token that still verifies.
     token = _decode(degraded)[0].removeprefix(PREFIX)
-    assert signing.verify_token(token, lambda kid: KEY.public_key()) == LONG_CLAIMS
+    assert checking.verify_token(token, lambda kid: KEY.public_key()) == LONG_CLAIMS
 
 
 def test_mixed_case_prefix_is_kept_in_byte_mode() -> None:

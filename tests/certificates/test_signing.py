@@ -22,15 +22,18 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
-from certreg.certificates import signing as s
-from certreg.certificates.signing import (
+from certreg.certificates import checking, signing
+from certreg.certificates.checking import Verdict
+from certreg.certificates.token import CertificateClaims
+from certreg.tokens import encoding as tenc
+from certreg.tokens import keys as tkeys
+from certreg.tokens import status_list as sl
+from certreg.tokens.encoding import (
     BadSignature,
-    CertificateClaims,
     MalformedToken,
     TokenError,
     UnknownKey,
     UnsupportedVersion,
-    Verdict,
     WrongIssuer,
 )
 
@@ -72,18 +75,18 @@ def make_claims(**overrides: Any) -> CertificateClaims:
 def make_jwks_json() -> str:
     """The trust list as it would travel over the wire."""
     return json.dumps(
-        s.jwks(
+        tkeys.jwks(
             [
-                s.public_jwk(KG_KEY.public_key(), country="KG"),
-                s.public_jwk(KG_KEY_2.public_key(), country="KG", status="retired"),
-                s.public_jwk(UZ_KEY.public_key(), country="UZ"),
+                tkeys.public_jwk(KG_KEY.public_key(), country="KG"),
+                tkeys.public_jwk(KG_KEY_2.public_key(), country="KG", status="retired"),
+                tkeys.public_jwk(UZ_KEY.public_key(), country="UZ"),
             ]
         )
     )
 
 
-TRUST = s.TrustList.from_jwks(json.loads(make_jwks_json()))
-TOKEN = s.encode_token(make_claims(), KG_KEY)
+TRUST = tkeys.TrustList.from_jwks(json.loads(make_jwks_json()))
+TOKEN = signing.encode_token(make_claims(), KG_KEY)
 
 
 def b32(data: bytes) -> str:
@@ -96,7 +99,7 @@ def unb32(text: str) -> bytes:
 
 def sign_raw(payload: bytes, key: ec.EllipticCurvePrivateKey, header: dict[int, Any] | None = None) -> bytes:
     """Test-local COSE_Sign1 signer, so hostile-but-signed payloads can be made."""
-    kid = s.kid_for(key.public_key())
+    kid = tkeys.kid_for(key.public_key())
     protected = cbor2.dumps(header if header is not None else {1: -7, 4: kid}, canonical=True)
     tbs = cbor2.dumps(["Signature1", protected, b"", payload])
     r, s_ = decode_dss_signature(key.sign(tbs, ec.ECDSA(hashes.SHA256())))
@@ -110,21 +113,21 @@ def sign_raw(payload: bytes, key: ec.EllipticCurvePrivateKey, header: dict[int, 
 
 
 def test_generate_save_load(tmp_path: Path) -> None:
-    key = s.generate_key()
+    key = tkeys.generate_key()
     assert isinstance(key.curve, ec.SECP256R1)
     path = tmp_path / "kg.pem"
     old_umask = os.umask(0)  # the mode must not depend on the umask
     try:
-        s.save_private_key(key, path)
+        tkeys.save_private_key(key, path)
     finally:
         os.umask(old_umask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert path.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")  # PKCS#8
-    loaded = s.load_private_key(path)
+    loaded = tkeys.load_private_key(path)
     assert loaded.private_numbers() == key.private_numbers()
     with pytest.raises(FileExistsError):
-        s.save_private_key(s.generate_key(), path)
-    assert s.load_private_key(path).private_numbers() == key.private_numbers()
+        tkeys.save_private_key(tkeys.generate_key(), path)
+    assert tkeys.load_private_key(path).private_numbers() == key.private_numbers()
 
 
 def test_load_rejects_other_curves(tmp_path: Path) -> None:
@@ -139,66 +142,66 @@ def test_load_rejects_other_curves(tmp_path: Path) -> None:
         )
     )
     with pytest.raises(ValueError):
-        s.load_private_key(path)
+        tkeys.load_private_key(path)
 
 
 def test_thumbprint_matches_independent_implementation() -> None:
     pub = KG_KEY.public_key()
     assert pub.public_numbers().x == int(TEST_X, 16)
     assert pub.public_numbers().y == int(TEST_Y, 16)
-    assert s.jwk_thumbprint(pub) == s.b64url_decode(TEST_THUMBPRINT_B64)
-    assert s.kid_for(pub) == s.b64url_decode(TEST_THUMBPRINT_B64)[:8]
+    assert tkeys.jwk_thumbprint(pub) == tenc.b64url_decode(TEST_THUMBPRINT_B64)
+    assert tkeys.kid_for(pub) == tenc.b64url_decode(TEST_THUMBPRINT_B64)[:8]
 
 
 def test_public_jwk_shape() -> None:
-    jwk = s.public_jwk(KG_KEY.public_key(), country="KG")
+    jwk = tkeys.public_jwk(KG_KEY.public_key(), country="KG")
     assert jwk == {
         "kty": "EC",
         "crv": "P-256",
-        "x": s.b64url_encode(bytes.fromhex(TEST_X)),
-        "y": s.b64url_encode(bytes.fromhex(TEST_Y)),
+        "x": tenc.b64url_encode(bytes.fromhex(TEST_X)),
+        "y": tenc.b64url_encode(bytes.fromhex(TEST_Y)),
         "alg": "ES256",
         "use": "sig",
-        "kid": s.b64url_encode(s.kid_for(KG_KEY.public_key())),
+        "kid": tenc.b64url_encode(tkeys.kid_for(KG_KEY.public_key())),
         "country": "KG",
         "status": "active",
     }
-    assert len(s.b64url_decode(jwk["kid"])) == 8
-    assert s.public_jwk(KG_KEY.public_key(), country="KG", status="retired")["status"] == "retired"
+    assert len(tenc.b64url_decode(jwk["kid"])) == 8
+    assert tkeys.public_jwk(KG_KEY.public_key(), country="KG", status="retired")["status"] == "retired"
     for bad in ({"country": "kg"}, {"country": "KGZ"}, {"country": "KG", "status": "revoked"}):
         with pytest.raises(ValueError):
-            s.public_jwk(KG_KEY.public_key(), **bad)
-    assert s.jwks([jwk]) == {"keys": [jwk]}
+            tkeys.public_jwk(KG_KEY.public_key(), **bad)
+    assert tkeys.jwks([jwk]) == {"keys": [jwk]}
 
 
 def test_public_key_from_jwk_roundtrip_and_cache() -> None:
-    jwk = s.public_jwk(KG_KEY.public_key(), country="KG")
-    key = s.public_key_from_jwk(jwk)
+    jwk = tkeys.public_jwk(KG_KEY.public_key(), country="KG")
+    key = tkeys.public_key_from_jwk(jwk)
     assert key.public_numbers() == KG_KEY.public_key().public_numbers()
-    assert s.public_key_from_jwk(dict(jwk)) is key  # parsed keys are cached
+    assert tkeys.public_key_from_jwk(dict(jwk)) is key  # parsed keys are cached
     with pytest.raises(ValueError, match="kid"):
-        s.public_key_from_jwk({**jwk, "kid": s.b64url_encode(b"\0" * 8)})
+        tkeys.public_key_from_jwk({**jwk, "kid": tenc.b64url_encode(b"\0" * 8)})
     with pytest.raises(ValueError):
-        s.public_key_from_jwk({**jwk, "y": jwk["x"]})  # not on the curve
+        tkeys.public_key_from_jwk({**jwk, "y": jwk["x"]})  # not on the curve
     with pytest.raises(ValueError):
-        s.public_key_from_jwk({**jwk, "crv": "P-384"})
+        tkeys.public_key_from_jwk({**jwk, "crv": "P-384"})
     with pytest.raises(ValueError):
-        s.public_key_from_jwk({**jwk, "d": jwk["x"]})
+        tkeys.public_key_from_jwk({**jwk, "d": jwk["x"]})
 
 
 def test_trust_list() -> None:
     assert len(TRUST) == 3
-    entry = TRUST(s.kid_for(UZ_KEY.public_key()))
+    entry = TRUST(tkeys.kid_for(UZ_KEY.public_key()))
     assert entry is not None and entry.country == "UZ" and entry.status == "active"
     assert TRUST(b"\0" * 8) is None
     # Non-P-256 entries are skipped (forward compatibility) ...
     doc = json.loads(make_jwks_json())
     doc["keys"].append({"kty": "OKP", "crv": "Ed25519", "x": "AAAA", "kid": "x"})
-    assert len(s.TrustList.from_jwks(doc)) == 3
+    assert len(tkeys.TrustList.from_jwks(doc)) == 3
     # ... but a broken P-256 entry is a configuration error.
     doc["keys"][0]["country"] = "Kyrgyzstan"
     with pytest.raises(ValueError):
-        s.TrustList.from_jwks(doc)
+        tkeys.TrustList.from_jwks(doc)
 
 
 # --------------------------------------------------------------------------
@@ -208,14 +211,14 @@ def test_trust_list() -> None:
 
 def test_roundtrip() -> None:
     assert re.fullmatch(r"[A-Z2-7]+", TOKEN)  # QR alphanumeric, no padding
-    decoded = s.decode_token(TOKEN)
+    decoded = checking.decode_token(TOKEN)
     assert decoded.claims == make_claims()
-    assert decoded.kid == s.kid_for(KG_KEY.public_key())
-    assert s.verify_token(TOKEN, TRUST) == make_claims()
+    assert decoded.kid == tkeys.kid_for(KG_KEY.public_key())
+    assert checking.verify_token(TOKEN, TRUST) == make_claims()
     # A bare public key resolver works too (no country binding then).
-    assert s.verify_token(TOKEN, lambda kid: KG_KEY.public_key()) == make_claims()
+    assert checking.verify_token(TOKEN, lambda kid: KG_KEY.public_key()) == make_claims()
     # Lowercase (some scanners lower-case URLs) is accepted.
-    assert s.verify_token(TOKEN.lower(), TRUST) == make_claims()
+    assert checking.verify_token(TOKEN.lower(), TRUST) == make_claims()
 
 
 def test_claims_wire_layout() -> None:
@@ -223,7 +226,7 @@ def test_claims_wire_layout() -> None:
     assert raw[0] == 0xD2  # tag 18
     obj = cbor2.loads(raw)
     protected, unprotected, payload, sig = obj.value
-    assert cbor2.loads(protected) == {1: -7, 4: s.kid_for(KG_KEY.public_key())}
+    assert cbor2.loads(protected) == {1: -7, 4: tkeys.kid_for(KG_KEY.public_key())}
     assert len(sig) == 64 and dict(unprotected) == {}
     assert cbor2.loads(payload) == {
         1: 1,
@@ -236,7 +239,7 @@ def test_claims_wire_layout() -> None:
         8: (dt.date(2031, 2, 28) - dt.date(1970, 1, 1)).days,
         9: 4321,
     }
-    company = s.decode_token(s.encode_token(make_claims(holder_kind="company"), KG_KEY))
+    company = checking.decode_token(signing.encode_token(make_claims(holder_kind="company"), KG_KEY))
     assert cbor2.loads(company.payload)[4] == 2
 
 
@@ -278,17 +281,18 @@ def test_verifies_with_pycose() -> None:
     protected, unprotected, payload, signature = tagged.value
     msg = Sign1Message.from_cose_obj([protected, dict(unprotected), payload, signature], True)
     kid = msg.phdr[KID]
-    jwk = next(k for k in jwks_doc["keys"] if s.b64url_decode(k["kid"]) == kid)
+    jwk = next(k for k in jwks_doc["keys"] if tenc.b64url_decode(k["kid"]) == kid)
     assert msg.phdr[Algorithm].identifier == -7
-    msg.key = EC2Key(crv=P256, x=s.b64url_decode(jwk["x"]), y=s.b64url_decode(jwk["y"]))
+    msg.key = EC2Key(crv=P256, x=tenc.b64url_decode(jwk["x"]), y=tenc.b64url_decode(jwk["y"]))
     assert msg.verify_signature()
-    msg.key = EC2Key(crv=P256, x=s.b64url_decode(jwks_doc["keys"][2]["x"]), y=s.b64url_decode(jwks_doc["keys"][2]["y"]))
+    jwk = jwks_doc["keys"][2]
+    msg.key = EC2Key(crv=P256, x=tenc.b64url_decode(jwk["x"]), y=tenc.b64url_decode(jwk["y"]))
     assert not msg.verify_signature()
 
 
 def test_retired_key_still_verifies() -> None:
-    token = s.encode_token(make_claims(), KG_KEY_2)
-    assert s.verify_token(token, TRUST).number == "KG-T-2026-000123-5"
+    token = signing.encode_token(make_claims(), KG_KEY_2)
+    assert checking.verify_token(token, TRUST).number == "KG-T-2026-000123-5"
 
 
 # --------------------------------------------------------------------------
@@ -298,14 +302,14 @@ def test_retired_key_still_verifies() -> None:
 
 def test_every_changed_byte_is_rejected() -> None:
     raw = unb32(TOKEN)
-    decoded = s.decode_token(TOKEN)
+    decoded = checking.decode_token(TOKEN)
     kid_at = raw.index(decoded.kid)
     for i in range(len(raw)):
         for mask in (0x01, 0x80, 0xFF):
             mutated = bytearray(raw)
             mutated[i] ^= mask
             with pytest.raises(TokenError) as info:
-                s.verify_token(b32(bytes(mutated)), TRUST)
+                checking.verify_token(b32(bytes(mutated)), TRUST)
             if kid_at <= i < kid_at + 8:
                 assert isinstance(info.value, UnknownKey)
             else:
@@ -313,42 +317,42 @@ def test_every_changed_byte_is_rejected() -> None:
 
 
 def test_unknown_key() -> None:
-    token = s.encode_token(make_claims(), STRANGER_KEY)
+    token = signing.encode_token(make_claims(), STRANGER_KEY)
     with pytest.raises(UnknownKey) as info:
-        s.verify_token(token, TRUST)
-    assert info.value.kid == s.kid_for(STRANGER_KEY.public_key())
+        checking.verify_token(token, TRUST)
+    assert info.value.kid == tkeys.kid_for(STRANGER_KEY.public_key())
     with pytest.raises(UnknownKey):
-        s.verify_token(TOKEN, s.TrustList())
+        checking.verify_token(TOKEN, tkeys.TrustList())
 
 
 def test_other_countrys_key_cannot_issue() -> None:
-    token = s.encode_token(make_claims(), UZ_KEY)  # UZ key, KG certificate
+    token = signing.encode_token(make_claims(), UZ_KEY)  # UZ key, KG certificate
     with pytest.raises(WrongIssuer):
-        s.verify_token(token, TRUST)
+        checking.verify_token(token, TRUST)
     assert issubclass(WrongIssuer, BadSignature)
 
 
 def test_signature_from_wrong_key_is_bad() -> None:
     raw = unb32(TOKEN)
-    other = cbor2.loads(unb32(s.encode_token(make_claims(), KG_KEY_2))).value[3]
+    other = cbor2.loads(unb32(signing.encode_token(make_claims(), KG_KEY_2))).value[3]
     obj = cbor2.loads(raw)
     forged = cbor2.dumps(cbor2.CBORTag(18, [obj.value[0], {}, obj.value[2], other]))
     with pytest.raises(BadSignature):
-        s.verify_token(b32(forged), TRUST)
+        checking.verify_token(b32(forged), TRUST)
 
 
 def test_unsupported_version_is_reported_clearly() -> None:
-    payload = cbor2.loads(s.decode_token(TOKEN).payload)
+    payload = cbor2.loads(checking.decode_token(TOKEN).payload)
     payload[1] = 2
     token = b32(sign_raw(cbor2.dumps(payload, canonical=True), KG_KEY))
     with pytest.raises(UnsupportedVersion, match="version 2") as info:
-        s.verify_token(token, TRUST)
+        checking.verify_token(token, TRUST)
     assert info.value.version == 2
     assert isinstance(info.value, MalformedToken)
 
 
 def _signed_variant(mutate: Any) -> str:
-    payload = cbor2.loads(s.decode_token(TOKEN).payload)
+    payload = cbor2.loads(checking.decode_token(TOKEN).payload)
     mutate(payload)
     return b32(sign_raw(cbor2.dumps(payload, canonical=True), KG_KEY))
 
@@ -369,7 +373,7 @@ def _signed_variant(mutate: Any) -> str:
         lambda p: p.__setitem__(3, "x" * 101),
         lambda p: p.__setitem__(7, p[8] + 1),  # valid from after valid until
         lambda p: p.__setitem__(8, -1),
-        lambda p: p.__setitem__(8, s.MAX_DAY + 1),
+        lambda p: p.__setitem__(8, tenc.MAX_DAY + 1),
         lambda p: p.__setitem__(9, 2**32),
         lambda p: p.__setitem__(9, -1),
         lambda p: p.__setitem__(10, "extra"),
@@ -380,31 +384,31 @@ def _signed_variant(mutate: Any) -> str:
 )
 def test_signed_but_invalid_claims_are_malformed(mutate: Any) -> None:
     with pytest.raises(MalformedToken):
-        s.verify_token(_signed_variant(mutate), TRUST)
+        checking.verify_token(_signed_variant(mutate), TRUST)
 
 
 def test_non_deterministic_cbor_is_rejected() -> None:
-    payload = s.decode_token(TOKEN).payload
+    payload = checking.decode_token(TOKEN).payload
     # Same claims, but key 9 written in a non-shortest form (0x19 0x10 0xE1 -> 0x1A ...).
     loose = payload.replace(b"\x09\x19\x10\xe1", b"\x09\x1a\x00\x00\x10\xe1")
     assert loose != payload and cbor2.loads(loose) == cbor2.loads(payload)
     with pytest.raises(MalformedToken, match="deterministic"):
-        s.verify_token(b32(sign_raw(loose, KG_KEY)), TRUST)
+        checking.verify_token(b32(sign_raw(loose, KG_KEY)), TRUST)
     # Map keys out of order.
     items = sorted(cbor2.loads(payload).items(), reverse=True)
     unsorted = b"\xa9" + b"".join(cbor2.dumps(k) + cbor2.dumps(v) for k, v in items)
     with pytest.raises(MalformedToken):
-        s.verify_token(b32(sign_raw(unsorted, KG_KEY)), TRUST)
+        checking.verify_token(b32(sign_raw(unsorted, KG_KEY)), TRUST)
     # Extra bytes after the COSE object, and an untagged object.
     raw = unb32(TOKEN)
     with pytest.raises(MalformedToken):
-        s.verify_token(b32(raw + b"\x00"), TRUST)
+        checking.verify_token(b32(raw + b"\x00"), TRUST)
     with pytest.raises(MalformedToken):
-        s.verify_token(b32(raw[1:]), TRUST)
+        checking.verify_token(b32(raw[1:]), TRUST)
     # A protected header with an extra label.
-    header = {1: -7, 4: s.kid_for(KG_KEY.public_key()), 16: "x"}
+    header = {1: -7, 4: tkeys.kid_for(KG_KEY.public_key()), 16: "x"}
     with pytest.raises(MalformedToken):
-        s.verify_token(b32(sign_raw(payload, KG_KEY, header)), TRUST)
+        checking.verify_token(b32(sign_raw(payload, KG_KEY, header)), TRUST)
 
 
 @pytest.mark.parametrize(
@@ -419,7 +423,7 @@ def test_non_deterministic_cbor_is_rejected() -> None:
         TOKEN[:50] + " " + TOKEN[50:],
         TOKEN + "\n",
         "\u0410" * 10,  # Cyrillic A
-        "A" * (s.MAX_TOKEN_CHARS + 8),
+        "A" * (tenc.MAX_TOKEN_CHARS + 8),
         "AB",  # one byte, trailing bits non-zero? no: 'AB' = 0x00 with bits 01 -> non-canonical
         "AA",  # one zero byte: not CBOR COSE
         b32(b"\xd2\x84\x5b\xff\xff\xff\xff\xff\xff\xff\xff"),  # 2**64-1 byte bstr
@@ -437,28 +441,28 @@ def test_non_deterministic_cbor_is_rejected() -> None:
 )
 def test_garbage_is_malformed(text: str) -> None:
     with pytest.raises(MalformedToken):
-        s.decode_token(text)
+        checking.decode_token(text)
     with pytest.raises(MalformedToken):
-        s.verify_token(text, TRUST)
+        checking.verify_token(text, TRUST)
 
 
 def test_non_text_input_is_malformed() -> None:
     for value in (None, b"ABC", 123, ["A"]):
         with pytest.raises(MalformedToken):
-            s.verify_token(value, TRUST)  # type: ignore[arg-type]
+            checking.verify_token(value, TRUST)  # type: ignore[arg-type]
 
 
 def test_fuzz_mutations_only_raise_token_errors() -> None:
     rng = random.Random(20260301)
     raw = unb32(TOKEN)
-    status_raw = s.b64url_decode(
-        s.encode_status_list_token("KG", s.build_status_list({1: 1}, 64), KG_KEY, issued_at=1767225600)
+    status_raw = tenc.b64url_decode(
+        sl.encode_status_list_token("KG", sl.build_status_list({1: 1}, 64), KG_KEY, issued_at=1767225600)
     )
     outcomes: dict[str, int] = {}
 
     def check(text: str, original: bytes | None = None) -> None:
         try:
-            claims = s.verify_token(text, TRUST)
+            claims = checking.verify_token(text, TRUST)
         except TokenError as exc:
             outcomes[type(exc).__name__] = outcomes.get(type(exc).__name__, 0) + 1
         else:  # only a no-op mutation may verify
@@ -512,12 +516,12 @@ def test_fuzz_mutations_only_raise_token_errors() -> None:
 )
 def test_issuer_rejects_unprintable_names(overrides: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
-        s.encode_token(make_claims(**overrides), KG_KEY)
+        signing.encode_token(make_claims(**overrides), KG_KEY)
 
 
 def test_issuer_accepts_latin_diacritics() -> None:
-    token = s.encode_token(make_claims(holder_name="Gülnara Öztürk-Şahin O’Neil"), KG_KEY)
-    assert s.verify_token(token, TRUST).holder_name == "Gülnara Öztürk-Şahin O’Neil"
+    token = signing.encode_token(make_claims(holder_name="Gülnara Öztürk-Şahin O’Neil"), KG_KEY)
+    assert checking.verify_token(token, TRUST).holder_name == "Gülnara Öztürk-Şahin O’Neil"
 
 
 @pytest.mark.parametrize(
@@ -543,7 +547,7 @@ def test_claims_validation(overrides: dict[str, Any]) -> None:
 
 def test_encode_requires_p256_private_key() -> None:
     with pytest.raises(TypeError):
-        s.encode_token(make_claims(), ec.generate_private_key(ec.SECP384R1()))
+        signing.encode_token(make_claims(), ec.generate_private_key(ec.SECP384R1()))
 
 
 # --------------------------------------------------------------------------
@@ -556,82 +560,82 @@ DRAFT_2BIT = {0: 1, 1: 2, 3: 3, 5: 1, 7: 1, 8: 1, 9: 2, 10: 3, 11: 3}
 
 
 def test_status_list_bit_order_matches_draft_examples() -> None:
-    assert zlib.decompress(s.build_status_list(DRAFT_1BIT, 16, bits=1)) == bytes([0xB9, 0xA3])
-    assert zlib.decompress(s.build_status_list(DRAFT_2BIT, 12)) == bytes([0xC9, 0x44, 0xF9])
+    assert zlib.decompress(sl.build_status_list(DRAFT_1BIT, 16, bits=1)) == bytes([0xB9, 0xA3])
+    assert zlib.decompress(sl.build_status_list(DRAFT_2BIT, 12)) == bytes([0xC9, 0x44, 0xF9])
     # The draft's own compressed lst values read back correctly.
-    draft_1 = s.b64url_decode("eNrbuRgAAhcBXQ")
-    draft_2 = s.b64url_decode("eNo76fITAAPfAgc")
+    draft_1 = tenc.b64url_decode("eNrbuRgAAhcBXQ")
+    draft_2 = tenc.b64url_decode("eNo76fITAAPfAgc")
     for i in range(16):
-        assert s.read_status(draft_1, 1, i) == DRAFT_1BIT.get(i, 0)
+        assert sl.read_status(draft_1, 1, i) == DRAFT_1BIT.get(i, 0)
     for i in range(12):
-        assert s.read_status(draft_2, 2, i) == DRAFT_2BIT.get(i, 0)
+        assert sl.read_status(draft_2, 2, i) == DRAFT_2BIT.get(i, 0)
 
 
 def test_build_and_read_status_list() -> None:
     statuses = {0: 1, 1: 2, 2: 3, 99_999: 1, 50_000: 2}
-    lst = s.build_status_list(statuses, 100_000)
+    lst = sl.build_status_list(statuses, 100_000)
     assert len(lst) < 200  # compresses well
     for index in (0, 1, 2, 3, 49_999, 50_000, 99_999):
-        assert s.read_status(lst, 2, index) == statuses.get(index, 0)
+        assert sl.read_status(lst, 2, index) == statuses.get(index, 0)
     with pytest.raises(IndexError):
-        s.read_status(lst, 2, 100_000)
+        sl.read_status(lst, 2, 100_000)
     with pytest.raises(ValueError):
-        s.build_status_list({100_000: 1}, 100_000)
+        sl.build_status_list({100_000: 1}, 100_000)
     with pytest.raises(ValueError):
-        s.build_status_list({0: 4}, 10)
+        sl.build_status_list({0: 4}, 10)
     with pytest.raises(ValueError):
-        s.read_status(b"not zlib", 2, 0)
+        sl.read_status(b"not zlib", 2, 0)
     with pytest.raises(ValueError):
-        s.read_status(lst, 3, 0)
+        sl.read_status(lst, 3, 0)
 
 
 def test_zip_bomb_is_refused() -> None:
-    bomb = zlib.compress(b"\0" * (s.MAX_STATUS_LIST_BYTES + 1), 9)
+    bomb = zlib.compress(b"\0" * (sl.MAX_STATUS_LIST_BYTES + 1), 9)
     with pytest.raises(ValueError, match="larger"):
-        s.read_status(bomb, 2, 0)
+        sl.read_status(bomb, 2, 0)
     payload = cbor2.dumps({6: 1767225600, 65533: {"bits": 2, "lst": bomb}, 65534: 3600, -65537: "KG"}, canonical=True)
-    header = {1: -7, 4: s.kid_for(KG_KEY.public_key()), 16: s.STATUS_LIST_TYP}
+    header = {1: -7, 4: tkeys.kid_for(KG_KEY.public_key()), 16: sl.STATUS_LIST_TYP}
     with pytest.raises(MalformedToken):
-        s.verify_status_list_token(sign_raw(payload, KG_KEY, header), TRUST)
+        sl.verify_status_list_token(sign_raw(payload, KG_KEY, header), TRUST)
 
 
 def test_status_list_token_roundtrip() -> None:
-    lst = s.build_status_list({4321: s.STATUS_INVALID, 7: s.STATUS_SUSPENDED}, 10_000)
+    lst = sl.build_status_list({4321: sl.STATUS_INVALID, 7: sl.STATUS_SUSPENDED}, 10_000)
     issued = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
-    text = s.encode_status_list_token("KG", lst, KG_KEY, issued_at=issued, ttl=3600)
+    text = sl.encode_status_list_token("KG", lst, KG_KEY, issued_at=issued, ttl=3600)
     assert re.fullmatch(r"[A-Za-z0-9_-]+", text)
-    for form in (text, s.b64url_decode(text)):
-        status_list = s.verify_status_list_token(form, TRUST)
+    for form in (text, tenc.b64url_decode(text)):
+        status_list = sl.verify_status_list_token(form, TRUST)
         assert status_list.country == "KG" and status_list.issued_at == issued
         assert status_list.ttl == 3600 and status_list.bits == 2 and status_list.size == 10_000
         assert status_list.status(4321) == 1 and status_list.status(7) == 2 and status_list.status(8) == 0
         assert not status_list.is_stale(issued + dt.timedelta(seconds=3599))
         assert status_list.is_stale(issued + dt.timedelta(seconds=3600))
     # Payload layout follows the draft's CWT form.
-    claims = cbor2.loads(cbor2.loads(s.b64url_decode(text)).value[2])
+    claims = cbor2.loads(cbor2.loads(tenc.b64url_decode(text)).value[2])
     assert claims == {6: int(issued.timestamp()), 65533: {"bits": 2, "lst": lst}, 65534: 3600, -65537: "KG"}
-    assert s.status_list_document({"KG": text}) == {"status_lists": {"KG": text}}
+    assert sl.status_list_document({"KG": text}) == {"status_lists": {"KG": text}}
 
 
 def test_status_list_token_rejections() -> None:
-    lst = s.build_status_list({}, 16)
-    text = s.encode_status_list_token("KG", lst, KG_KEY, issued_at=1767225600)
-    raw = bytearray(s.b64url_decode(text))
+    lst = sl.build_status_list({}, 16)
+    text = sl.encode_status_list_token("KG", lst, KG_KEY, issued_at=1767225600)
+    raw = bytearray(tenc.b64url_decode(text))
     raw[-1] ^= 1
     with pytest.raises(BadSignature):
-        s.verify_status_list_token(bytes(raw), TRUST)
+        sl.verify_status_list_token(bytes(raw), TRUST)
     with pytest.raises(WrongIssuer):  # UZ key publishing KG's list
-        s.verify_status_list_token(s.encode_status_list_token("KG", lst, UZ_KEY, issued_at=1), TRUST)
+        sl.verify_status_list_token(sl.encode_status_list_token("KG", lst, UZ_KEY, issued_at=1), TRUST)
     with pytest.raises(UnknownKey):
-        s.verify_status_list_token(s.encode_status_list_token("KG", lst, STRANGER_KEY, issued_at=1), TRUST)
+        sl.verify_status_list_token(sl.encode_status_list_token("KG", lst, STRANGER_KEY, issued_at=1), TRUST)
     # Type confusion: a certificate token is not a status list and vice versa.
     with pytest.raises(MalformedToken):
-        s.verify_status_list_token(unb32(TOKEN), TRUST)
+        sl.verify_status_list_token(unb32(TOKEN), TRUST)
     with pytest.raises(MalformedToken):
-        s.verify_token(b32(s.b64url_decode(text)), TRUST)
+        checking.verify_token(b32(tenc.b64url_decode(text)), TRUST)
     for garbage in ("", "!!", "A", b"", b"\xd2", 42):
         with pytest.raises(MalformedToken):
-            s.verify_status_list_token(garbage, TRUST)  # type: ignore[arg-type]
+            sl.verify_status_list_token(garbage, TRUST)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------
@@ -642,18 +646,18 @@ TODAY = dt.date(2027, 1, 15)
 NOW = dt.datetime(2027, 1, 15, 9, 0, tzinfo=dt.UTC)
 
 
-def _lists(statuses: dict[int, int], size: int = 10_000) -> dict[str, s.StatusList]:
-    text = s.encode_status_list_token(
-        "KG", s.build_status_list(statuses, size), KG_KEY, issued_at=NOW - dt.timedelta(hours=1)
+def _lists(statuses: dict[int, int], size: int = 10_000) -> dict[str, sl.StatusList]:
+    text = sl.encode_status_list_token(
+        "KG", sl.build_status_list(statuses, size), KG_KEY, issued_at=NOW - dt.timedelta(hours=1)
     )
-    return {"KG": s.verify_status_list_token(text, TRUST)}
+    return {"KG": sl.verify_status_list_token(text, TRUST)}
 
 
 def test_assess_verdicts_and_precedence() -> None:
-    expired = s.encode_token(make_claims(valid_until=dt.date(2026, 12, 31)), KG_KEY)
-    future = s.encode_token(make_claims(valid_from=dt.date(2027, 2, 1)), KG_KEY)
+    expired = signing.encode_token(make_claims(valid_until=dt.date(2026, 12, 31)), KG_KEY)
+    future = signing.encode_token(make_claims(valid_from=dt.date(2027, 2, 1)), KG_KEY)
     bad = b32(unb32(TOKEN)[:-1] + bytes([unb32(TOKEN)[-1] ^ 1]))
-    a = s.assess_token
+    a = checking.assess_token
     assert a(TOKEN, TRUST, None, TODAY).verdict is Verdict.VALID
     assert a(TOKEN, TRUST, None, TODAY).status_as_of is None
     ok = a(TOKEN, TRUST, _lists({}), TODAY, now=NOW)
@@ -673,12 +677,12 @@ def test_assess_verdicts_and_precedence() -> None:
     bad_result = a(bad, TRUST, _lists({4321: 1}), TODAY)
     assert bad_result.verdict is Verdict.INVALID_SIGNATURE and bad_result.claims is None
     # Unknown key, unsupported version, garbage, wrong issuer.
-    assert a(TOKEN, s.TrustList(), None, TODAY).verdict is Verdict.UNKNOWN
+    assert a(TOKEN, tkeys.TrustList(), None, TODAY).verdict is Verdict.UNKNOWN
     v2 = _signed_variant(lambda p: p.__setitem__(1, 2))
     assert a(v2, TRUST, None, TODAY).reason == "unsupported-version"
     assert a(v2, TRUST, None, TODAY).verdict is Verdict.UNKNOWN
     assert a("garbage!", TRUST, None, TODAY).verdict is Verdict.INVALID_SIGNATURE
-    wrong = a(s.encode_token(make_claims(), UZ_KEY), TRUST, None, TODAY)
+    wrong = a(signing.encode_token(make_claims(), UZ_KEY), TRUST, None, TODAY)
     assert (wrong.verdict, wrong.reason) == (Verdict.INVALID_SIGNATURE, "issuer-mismatch")
     # Index beyond the list.
     short = a(TOKEN, TRUST, _lists({}, size=100), TODAY)
@@ -699,9 +703,9 @@ def test_docs_worked_example_verifies() -> None:
     jwks_block = re.search(r"<!-- example-jwks -->\s*```json\n(.*?)\n```", doc, re.S)
     hex_block = re.search(r"<!-- example-hex -->\s*```text\n(.*?)\n```", doc, re.S)
     assert token and jwks_block and hex_block
-    trust = s.TrustList.from_jwks(json.loads(jwks_block.group(1)))
-    claims = s.verify_token(token.group(1), trust)
+    trust = tkeys.TrustList.from_jwks(json.loads(jwks_block.group(1)))
+    claims = checking.verify_token(token.group(1), trust)
     assert claims == make_claims(number="KG-T-2026-000123-5", status_index=123)
-    assert s.kid_for(KG_KEY.public_key()) in [k.kid for k in trust]
+    assert tkeys.kid_for(KG_KEY.public_key()) in [k.kid for k in trust]
     hex_text = re.sub(r"(?m)^\s*[0-9a-f]{4}:\s*|\s+", "", hex_block.group(1).split("\n\n")[0])
     assert bytes.fromhex(hex_text) == unb32(token.group(1))

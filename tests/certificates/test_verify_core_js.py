@@ -27,8 +27,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from certreg.certificates import signing as s
+from certreg.certificates import checking, signing
 from certreg.certificates.qr import qr_for_url, render_svg
+from certreg.certificates.token import CertificateClaims
+from certreg.tokens import encoding as tenc
+from certreg.tokens import keys as tkeys
+from certreg.tokens import status_list as sl
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
@@ -41,8 +45,9 @@ CSP = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'
 KG_KEY = ec.derive_private_key(0xC9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721, ec.SECP256R1())
 UZ_KEY = ec.derive_private_key(0x5EC00DC0FFEE, ec.SECP256R1())
 STRANGER_KEY = ec.derive_private_key(0xBADBADBAD, ec.SECP256R1())
-JWKS = s.jwks([s.public_jwk(KG_KEY.public_key(), country="KG"), s.public_jwk(UZ_KEY.public_key(), country="UZ")])
-TRUST = s.TrustList.from_jwks(JWKS)
+JWKS = tkeys.jwks([tkeys.public_jwk(KG_KEY.public_key(), country="KG"),
+                   tkeys.public_jwk(UZ_KEY.public_key(), country="UZ")])
+TRUST = tkeys.TrustList.from_jwks(JWKS)
 TODAY = "2027-01-15"
 ISSUED = dt.datetime(2027, 1, 14, 6, 0, tzinfo=dt.UTC)
 
@@ -70,7 +75,7 @@ INDEX_HTML = """<!doctype html>
 """
 
 
-def claims(**overrides: Any) -> s.CertificateClaims:
+def claims(**overrides: Any) -> CertificateClaims:
     fields: dict[str, Any] = dict(
         number="KG-T-2026-000123-5",
         holder_name="Aigerim Zhunusbekovna Abdyldaeva-Sultanova",
@@ -82,7 +87,7 @@ def claims(**overrides: Any) -> s.CertificateClaims:
         status_index=13,
     )
     fields.update(overrides)
-    return s.CertificateClaims(**fields)
+    return CertificateClaims(**fields)
 
 
 def b32(data: bytes) -> str:
@@ -94,7 +99,7 @@ def unb32(text: str) -> bytes:
 
 
 def sign_raw(payload: bytes, key: ec.EllipticCurvePrivateKey) -> bytes:
-    protected = cbor2.dumps({1: -7, 4: s.kid_for(key.public_key())}, canonical=True)
+    protected = cbor2.dumps({1: -7, 4: tkeys.kid_for(key.public_key())}, canonical=True)
     tbs = cbor2.dumps(["Signature1", protected, b"", payload])
     r, s_ = decode_dss_signature(key.sign(tbs, ec.ECDSA(hashes.SHA256())))
     return cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, r.to_bytes(32, "big") + s_.to_bytes(32, "big")]))
@@ -106,15 +111,15 @@ def flip(token: str, index: int) -> str:
     return b32(bytes(raw))
 
 
-VALID = s.encode_token(claims(), KG_KEY)
-STATUS_LIST = s.encode_status_list_token(
+VALID = signing.encode_token(claims(), KG_KEY)
+STATUS_LIST = sl.encode_status_list_token(
     "KG",
-    s.build_status_list({10: s.STATUS_INVALID, 11: s.STATUS_SUSPENDED, 12: s.STATUS_SUPERSEDED}, 1000),
+    sl.build_status_list({10: sl.STATUS_INVALID, 11: sl.STATUS_SUSPENDED, 12: sl.STATUS_SUPERSEDED}, 1000),
     KG_KEY,
     issued_at=ISSUED,
     ttl=86400,
 )
-STATUS_DOC = s.status_list_document({"KG": STATUS_LIST})
+STATUS_DOC = sl.status_list_document({"KG": STATUS_LIST})
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -190,7 +195,7 @@ def test_valid_token_and_claims(page: Any) -> None:
         "validUntil": "2031-02-28",
         "statusIndex": 13,
     }
-    assert result["kid"] == s.b64url_encode(s.kid_for(KG_KEY.public_key()))
+    assert result["kid"] == tenc.b64url_encode(tkeys.kid_for(KG_KEY.public_key()))
     assert js_verify(page, VALID.lower())["verdict"] == "VALID"
     with_status = js_verify(page, VALID, status=STATUS_DOC)
     assert with_status["verdict"] == "VALID"
@@ -206,8 +211,8 @@ def test_decode_token_matches_python(page: Any) -> None:
            }""",
         VALID,
     )
-    py = s.decode_token(VALID)
-    assert decoded == {"kid": s.b64url_encode(py.kid), "n": py.claims.number, "cose": len(py.cose)}
+    py = checking.decode_token(VALID)
+    assert decoded == {"kid": tenc.b64url_encode(py.kid), "n": py.claims.number, "cose": len(py.cose)}
     error = page.evaluate("() => { try { window.verifyCore.decodeToken('AB') } catch (e) { return [e.name, e.code] } }")
     assert error == ["TokenError", "malformed"]
 
@@ -218,11 +223,11 @@ def test_decode_token_matches_python(page: Any) -> None:
         (flip(VALID, len(unb32(VALID)) - 5), "INVALID_SIGNATURE", "bad-signature"),  # in the signature
         (flip(VALID, 50), "INVALID_SIGNATURE", "bad-signature"),  # inside the holder name
         (flip(VALID, 8), "UNKNOWN", "unknown-key"),  # inside the kid
-        (s.encode_token(claims(), STRANGER_KEY), "UNKNOWN", "unknown-key"),
-        (s.encode_token(claims(), UZ_KEY), "INVALID_SIGNATURE", "issuer-mismatch"),
-        (s.encode_token(claims(valid_until=dt.date(2027, 1, 14)), KG_KEY), "EXPIRED", None),
-        (s.encode_token(claims(valid_until=dt.date(2027, 1, 15)), KG_KEY), "VALID", None),
-        (s.encode_token(claims(valid_from=dt.date(2027, 1, 16)), KG_KEY), "NOT_YET_VALID", None),
+        (signing.encode_token(claims(), STRANGER_KEY), "UNKNOWN", "unknown-key"),
+        (signing.encode_token(claims(), UZ_KEY), "INVALID_SIGNATURE", "issuer-mismatch"),
+        (signing.encode_token(claims(valid_until=dt.date(2027, 1, 14)), KG_KEY), "EXPIRED", None),
+        (signing.encode_token(claims(valid_until=dt.date(2027, 1, 15)), KG_KEY), "VALID", None),
+        (signing.encode_token(claims(valid_from=dt.date(2027, 1, 16)), KG_KEY), "NOT_YET_VALID", None),
         (VALID[:-8], "INVALID_SIGNATURE", "malformed"),
         (VALID + "A", "INVALID_SIGNATURE", "malformed"),
         ("THIS-IS-NOT-A-TOKEN", "INVALID_SIGNATURE", "malformed"),
@@ -234,11 +239,11 @@ def test_verdicts_without_status(page: Any, token: str, verdict: str, reason: st
     assert (result["verdict"], result["reason"]) == (verdict, reason)
     if verdict in ("INVALID_SIGNATURE", "UNKNOWN"):
         assert result["claims"] is None
-    assert s.assess_token(token, TRUST, None, dt.date.fromisoformat(TODAY)).verdict.value == verdict
+    assert checking.assess_token(token, TRUST, None, dt.date.fromisoformat(TODAY)).verdict.value == verdict
 
 
 def test_unsupported_version(page: Any) -> None:
-    payload = cbor2.loads(s.decode_token(VALID).payload)
+    payload = cbor2.loads(checking.decode_token(VALID).payload)
     payload[1] = 2
     token = b32(sign_raw(cbor2.dumps(payload, canonical=True), KG_KEY))
     result = js_verify(page, token)
@@ -250,40 +255,40 @@ def test_unsupported_version(page: Any) -> None:
     [(10, "REVOKED"), (11, "SUSPENDED"), (12, "SUPERSEDED"), (13, "VALID"), (999, "VALID"), (1000, "UNKNOWN")],
 )
 def test_status_list_verdicts(page: Any, index: int, verdict: str) -> None:
-    token = s.encode_token(claims(status_index=index), KG_KEY)
+    token = signing.encode_token(claims(status_index=index), KG_KEY)
     for form in (STATUS_DOC, STATUS_DOC["status_lists"], [STATUS_LIST]):
         result = js_verify(page, token, status=form)
         assert result["verdict"] == verdict, form
         assert result["statusAsOf"] == "2027-01-14T06:00:00Z"
     # Status takes precedence over dates.
-    expired = s.encode_token(claims(status_index=index, valid_until=dt.date(2026, 12, 31)), KG_KEY)
+    expired = signing.encode_token(claims(status_index=index, valid_until=dt.date(2026, 12, 31)), KG_KEY)
     expected = verdict if verdict not in ("VALID",) else "EXPIRED"
     assert js_verify(page, expired, status=STATUS_DOC)["verdict"] == expected
 
 
 def test_untrustworthy_status_lists_are_ignored(page: Any) -> None:
-    revoked = s.encode_token(claims(status_index=10), KG_KEY)
-    raw = bytearray(s.b64url_decode(STATUS_LIST))
+    revoked = signing.encode_token(claims(status_index=10), KG_KEY)
+    raw = bytearray(tenc.b64url_decode(STATUS_LIST))
     raw[-3] ^= 0x40
-    tampered = {"status_lists": {"KG": s.b64url_encode(bytes(raw))}}
+    tampered = {"status_lists": {"KG": tenc.b64url_encode(bytes(raw))}}
     result = js_verify(page, revoked, status=tampered)
     assert (result["verdict"], result["statusError"], result["statusAsOf"]) == ("VALID", "bad-signature", None)
-    lst = s.build_status_list({10: 1}, 100)
-    forged = s.encode_status_list_token("KG", lst, UZ_KEY, issued_at=ISSUED)  # UZ key, KG list
+    lst = sl.build_status_list({10: 1}, 100)
+    forged = sl.encode_status_list_token("KG", lst, UZ_KEY, issued_at=ISSUED)  # UZ key, KG list
     result = js_verify(page, revoked, status={"KG": forged})
     assert (result["verdict"], result["statusError"]) == ("VALID", "issuer-mismatch")
-    other_country = s.encode_status_list_token("UZ", lst, UZ_KEY, issued_at=ISSUED)
+    other_country = sl.encode_status_list_token("UZ", lst, UZ_KEY, issued_at=ISSUED)
     result = js_verify(page, revoked, status={"KG": other_country})  # filed under the wrong key
     assert (result["verdict"], result["statusAsOf"]) == ("VALID", None)
     result = js_verify(page, revoked, status={"KG": "!!not base64!!"})
     assert (result["verdict"], result["statusError"]) == ("VALID", "malformed")
-    stranger = s.encode_status_list_token("KG", lst, STRANGER_KEY, issued_at=ISSUED)
+    stranger = sl.encode_status_list_token("KG", lst, STRANGER_KEY, issued_at=ISSUED)
     assert js_verify(page, revoked, status={"KG": stranger})["statusError"] == "unknown-key"
 
 
 def test_bad_jwks_entries_are_ignored(page: Any) -> None:
-    jwk = s.public_jwk(KG_KEY.public_key(), country="KG")
-    wrong_kid = {**jwk, "kid": s.b64url_encode(b"\x01" * 8)}
+    jwk = tkeys.public_jwk(KG_KEY.public_key(), country="KG")
+    wrong_kid = {**jwk, "kid": tenc.b64url_encode(b"\x01" * 8)}
     off_curve = {**jwk, "y": jwk["x"]}
     other_alg = {**jwk, "alg": "ES384"}
     for keys in ([wrong_kid], [off_curve], [other_alg], [], [{"kty": "OKP"}]):
@@ -295,7 +300,7 @@ def test_bad_jwks_entries_are_ignored(page: Any) -> None:
 def test_differential_against_python(page: Any) -> None:
     """Mutated tokens: the browser and the Python core must agree exactly."""
     rng = random.Random(4242)
-    base = [VALID, s.encode_token(claims(status_index=10), KG_KEY)]
+    base = [VALID, signing.encode_token(claims(status_index=10), KG_KEY)]
     tokens: list[str] = []
     for i in range(400):
         raw = bytearray(unb32(base[i % 2]))
@@ -312,7 +317,7 @@ def test_differential_against_python(page: Any) -> None:
                 raw.insert(pos, rng.randrange(256))
         tokens.append(b32(bytes(raw)))
     tokens += base
-    status_lists = {"KG": s.verify_status_list_token(STATUS_LIST, TRUST)}
+    status_lists = {"KG": sl.verify_status_list_token(STATUS_LIST, TRUST)}
     today = dt.date.fromisoformat(TODAY)
     now = dt.datetime.combine(today, dt.time(), dt.UTC)
     js = page.evaluate(
@@ -328,7 +333,7 @@ def test_differential_against_python(page: Any) -> None:
     )
     mismatches = []
     for token, (verdict, reason) in zip(tokens, js, strict=True):
-        py = s.assess_token(token, TRUST, status_lists, today, now=now)
+        py = checking.assess_token(token, TRUST, status_lists, today, now=now)
         if (py.verdict.value, py.reason) != (verdict, reason):
             mismatches.append((token, (verdict, reason), (py.verdict.value, py.reason)))
     assert not mismatches, mismatches[:5]
@@ -350,7 +355,7 @@ def test_works_inside_a_module_service_worker(page: Any) -> None:
                worker.postMessage({ token, jwks, statusLists: st, now })
              })
            }""",
-        [s.encode_token(claims(status_index=11), KG_KEY), JWKS, STATUS_DOC, TODAY],
+        [signing.encode_token(claims(status_index=11), KG_KEY), JWKS, STATUS_DOC, TODAY],
     )
     assert result == {"verdict": "SUSPENDED", "number": "KG-T-2026-000123-5"}
 

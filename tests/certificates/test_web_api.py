@@ -12,10 +12,12 @@ from PIL import Image
 
 from certreg.actors import Actor
 from certreg.auth.models import Role
-from certreg.certificates import services as certs
-from certreg.certificates import signing
+from certreg.certificates import checking, lifecycle, signing, trust
 from certreg.certificates.models import Certificate, CertificateEvent, CertificateScan
 from certreg.extensions import db
+from certreg.tokens import encoding as token_text
+from certreg.tokens import keys as signing_keys
+from certreg.tokens import status_list as statuslists
 from tests.conftest import count_rows, login, make_test_app, post_form
 from tests.factories import SYSTEM, ensure_keys, make_certificate, make_company, make_technician, make_token, make_user
 
@@ -24,9 +26,9 @@ TODAY = date.today()
 
 def forge(token: str) -> str:
     """Change one byte inside the signature part of the token (still valid base32)."""
-    raw = bytearray(signing._b32_decode(token))
+    raw = bytearray(token_text.b32_decode(token))
     raw[-10] ^= 0x01
-    return signing._b32_encode(bytes(raw))
+    return token_text.b32_encode(bytes(raw))
 
 
 def test_officer_issues_from_the_holders_page_and_downloads_everything(client):
@@ -74,10 +76,10 @@ def test_verdicts_online_and_in_the_json_api(client, api, via):
     valid = make_certificate()
     revoked, suspended = make_certificate(), make_certificate()
     expired = make_certificate(valid_from=TODAY - timedelta(days=800), valid_until=TODAY - timedelta(days=1))
-    certs.revoke(officer, revoked, "Forged training record")
-    certs.suspend(officer, suspended, "Investigation")
+    lifecycle.revoke(officer, revoked, "Forged training record")
+    lifecycle.suspend(officer, suspended, "Investigation")
     db.session.commit()
-    stranger = signing.encode_token(signing.decode_token(valid.token).claims, signing.generate_key())
+    stranger = signing.encode_token(checking.decode_token(valid.token).claims, signing_keys.generate_key())
     expected = {
         valid.token: "VALID", forge(valid.token): "INVALID_SIGNATURE", stranger: "INVALID_SIGNATURE",
         revoked.token: "REVOKED", suspended.token: "SUSPENDED", expired.token: "EXPIRED",
@@ -158,8 +160,8 @@ def test_status_by_number_and_status_list(api):
     wrong = cert.number[:-1] + str((int(cert.number[-1]) + 1) % 10)
     assert api.get(f"/certificates/{wrong}/status").json["error"]["code"] == "unknown_certificate"
     document = api.get("/status-list").json
-    lst = signing.verify_status_list_token(document["status_lists"]["KG"], certs.trust_list())
-    assert lst.status(cert.status_index) == signing.STATUS_VALID
+    lst = statuslists.verify_status_list_token(document["status_lists"]["KG"], trust.trust_list())
+    assert lst.status(cert.status_index) == statuslists.STATUS_VALID
 
 
 def test_jwks_holds_every_countrys_keys(client):
@@ -251,6 +253,6 @@ def test_public_search_shows_certification_status_and_finds_by_number(client):
     found = client.get(f"/search?q={cert.number.lower()}").get_data(as_text=True)
     assert cert.technician.full_name in found and "Certified" in found
     revoked = make_certificate()
-    certs.revoke(SYSTEM, revoked, "Fraud")
+    lifecycle.revoke(SYSTEM, revoked, "Fraud")
     db.session.commit()
     assert "Certificate revoked" in client.get(f"/search?q={revoked.number}").get_data(as_text=True)

@@ -4,11 +4,12 @@ import stat
 import pytest
 
 from certreg.actors import Actor
-from certreg.certificates import signing
 from certreg.errors import Conflict, Forbidden, NotFound
 from certreg.extensions import db
 from certreg.keys import services
 from certreg.keys.models import KeyStatus
+from certreg.tokens import encoding as token_text
+from certreg.tokens import keys as signing_keys
 from tests.factories import make_user
 
 
@@ -30,7 +31,7 @@ def test_generate_writes_private_key_file_0600_and_publishes_public_half(keys_di
     doc = services.jwks_document()
     assert [k["kid"] for k in doc["keys"]] == [key.kid]
     loaded = services.active_key("KG")
-    assert signing.b64url_encode(signing.kid_for(loaded.private_key.public_key())) == key.kid
+    assert token_text.b64url_encode(signing_keys.kid_for(loaded.private_key.public_key())) == key.kid
     with pytest.raises(Conflict):
         services.generate(Actor.system(), "KG")
 
@@ -44,7 +45,7 @@ def test_rotate_keeps_retired_key_in_trust_list(keys_dir):
     assert statuses == {old.kid: "retired", new.kid: "active"}
     assert services.active_key("KG").kid == new.kid
     trust = services.trust_list()
-    assert trust(signing.b64url_decode(old.kid)).status == "retired"
+    assert trust(token_text.b64url_decode(old.kid)).status == "retired"
 
 
 def test_only_the_system_actor_manages_keys(keys_dir):

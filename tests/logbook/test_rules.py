@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from certreg.actors import Actor
-from certreg.certificates import services as certs
+from certreg.certificates import lifecycle
 from certreg.errors import Forbidden, InvalidState, NotFound, ValidationFailed, roll_back
 from certreg.extensions import db
 from certreg.logbook import services
@@ -115,7 +115,7 @@ def test_sale_refused_to_a_buyer_whose_certificate_is_not_valid_that_day(stocked
         cert = certify(record, valid_from=TODAY + timedelta(days=10))
     else:
         cert = certify(record)
-        getattr(certs, change)(SYSTEM, cert, "Logbook not kept")
+        getattr(lifecycle, change)(SYSTEM, cert, "Logbook not kept")
         db.session.commit()
     refused(lambda: sell(stocked, cert.number), code)
     assert db.session.scalar(sa.select(Refusal.code)) == code

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from certreg.actors import Actor
-from certreg.certificates import services as certs
+from certreg.certificates import lifecycle
 from certreg.extensions import db
 from certreg.logbook.models import Entry, EntryKind
 from certreg.registry.models import Country
@@ -34,7 +34,7 @@ def _technician(categories, **dates):
 def _changed(change):
     def make(people):
         cert = certify(people.kz_tech_record, ("A1",))
-        getattr(certs, change)(SYSTEM, cert, "Logbook not kept")
+        getattr(lifecycle, change)(SYSTEM, cert, "Logbook not kept")
         db.session.commit()
         return cert.number
     return make

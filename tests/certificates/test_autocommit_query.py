@@ -1,4 +1,4 @@
-"""certreg.database.LoneRead: the public page's one read, on a connection kept per thread."""
+"""AutocommitQuery: the public page's one status read, on connections kept for it."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from certreg import database
-from certreg.certificates import services
+from certreg.certificates import verification
+from certreg.certificates.autocommit_query import AutocommitQuery
 from certreg.certificates.models import Certificate, CertificateStatus
+from certreg.db import utcnow
 from certreg.extensions import db
 from tests import dbutil
 from tests.conftest import make_test_app
@@ -20,7 +21,7 @@ pytestmark = [pytest.mark.live]  # committed data, seen from other connections
 
 @pytest.fixture
 def site(tmp_path):
-    url = dbutil.fresh_database("loneread")
+    url = dbutil.fresh_database("autocommitquery")
     app = make_test_app(url, SIGNING_KEYS_DIR=str(tmp_path / "keys"))
     dbutil.upgrade(app)
     with app.app_context():
@@ -35,23 +36,23 @@ def site(tmp_path):
         dbutil.drop_database(url)
 
 
-def _idle(read: database.LoneRead, engine) -> list:
+def _idle(read: AutocommitQuery, engine) -> list:
     return [connection for _pid, connection in read._idle[engine]]
 
 
 def test_reads_what_the_orm_reads_and_sees_every_commit_at_once(site):
     app, number = site
-    read = database.LoneRead(services._STATUS_QUERY)
+    read = AutocommitQuery(verification.STATUS_QUERY)
     with app.app_context():
         row = read.first(db.engine, number=number)
-        orm = db.session.execute(services._STATUS_QUERY, {"number": number}).first()
+        orm = db.session.execute(verification.STATUS_QUERY, {"number": number}).first()
         db.session.remove()
         assert tuple(row) == tuple(orm)  # same values, same types (enum, dates) on both databases
         assert row.status is CertificateStatus.ACTIVE and row.number == number
         assert read.first(db.engine, number="KG-T-2026-999999-9") is None
 
         db.session.execute(sa.update(Certificate).where(Certificate.number == number)
-                           .values(status=CertificateStatus.REVOKED, revoked_at=services.utcnow()))
+                           .values(status=CertificateStatus.REVOKED, revoked_at=utcnow()))
         db.session.commit()
         db.session.remove()
         # No snapshot is kept between reads: the revocation shows on the very next one.
@@ -61,7 +62,7 @@ def test_reads_what_the_orm_reads_and_sees_every_commit_at_once(site):
 
 def test_connections_are_reused_across_threads_replaced_when_lost_and_closed_on_dispose(site):
     app, number = site
-    read = database.LoneRead(services._STATUS_QUERY)
+    read = AutocommitQuery(verification.STATUS_QUERY)
     with app.app_context():
         engine = db.engine
         assert read.first(engine, number=number).number == number
@@ -91,7 +92,7 @@ def test_connections_are_reused_across_threads_replaced_when_lost_and_closed_on_
 
 def test_a_bad_statement_is_an_sqlalchemy_error_and_the_connection_is_dropped(site):
     app, _ = site
-    read = database.LoneRead(sa.select(sa.column("nothing")).select_from(sa.table("no_such_table")))
+    read = AutocommitQuery(sa.select(sa.column("nothing")).select_from(sa.table("no_such_table")))
     with app.app_context():
         with pytest.raises(sa.exc.DBAPIError):
             read.first(db.engine)
