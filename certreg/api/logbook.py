@@ -236,7 +236,10 @@ def import_csv():
     result = imports.import_csv(actor, who, data, name, channel=Channel.CSV)
     if not result.ok:
         refused = imports.ImportRefused(result)
-        refused.fields = {f"line {e.line}": [FieldError(e.message, e.code)] for e in result.errors}
+        refused.fields = {}
+        for e in result.errors:  # each line's errors, each naming its column
+            message = f"{e.field}: {e.message}" if e.field else e.message
+            refused.fields.setdefault(f"line {e.line}", []).append(FieldError(message, e.code))
         raise refused
     return done({"batch_id": result.batch_id, "entries": result.entries, "lines": result.lines}, 201)
 

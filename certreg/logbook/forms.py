@@ -13,6 +13,7 @@ from wtforms import DateField, DecimalField, SelectField, SelectMultipleField, S
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
+from certreg.countries import CountryCode
 from certreg.errors import FieldError
 from certreg.forms import BaseForm, InputRequired, Length, Optional, choices
 from certreg.logbook.models import (
@@ -108,7 +109,7 @@ def condition_choices(blank=None):
 
 _TEXT = [Optional(), Length(max=255)]
 _CODE = [Optional(), Length(max=64)]
-_COUNTRY = [Optional(), Length(min=2, max=2)]
+_COUNTRY = [Optional(), CountryCode()]
 
 
 class EntryForm(BaseForm):

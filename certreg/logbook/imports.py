@@ -53,6 +53,7 @@ COLUMNS = {
     "export_licence": "export_licence", "destination_country": "destination_country",
     "counted_kg": "counted_quantity", "reason": "reason", "note": "note",
 }
+COLUMN_OF = {name: column for column, name in COLUMNS.items()}  # an error on a field names the file's column
 REQUIRED = ("date", "kind", "substance")
 MAX_ERRORS = 1000
 
@@ -263,7 +264,8 @@ def import_csv(actor: Actor, who: services.Holder, data: bytes, filename: str, *
                     result.refusals.extend(exc.after_rollback)
                 for field_name, messages in (exc.fields or {None: [exc.message]}).items():
                     for message in messages:
-                        errors.append(LineError(line, field_name, getattr(message, "code", exc.code), str(message)))
+                        errors.append(LineError(line, COLUMN_OF.get(field_name, field_name),
+                                                getattr(message, "code", exc.code), str(message)))
                 if len(errors) >= MAX_ERRORS:
                     break
                 continue

@@ -10,7 +10,9 @@ rolled back (see :func:`certreg.errors.roll_back`).
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
@@ -21,11 +23,20 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from certreg import countries
 from certreg.actors import Actor
 from certreg.audit import services as audit
 from certreg.auth.models import OFFICIAL_ROLES, Role
 from certreg.db import utcnow
-from certreg.errors import CertregError, Forbidden, InvalidState, NotFound, ValidationFailed
+from certreg.errors import (
+    CertregError,
+    FieldError,
+    Forbidden,
+    InvalidState,
+    NotFound,
+    ValidationFailed,
+    keep_after_rollback,
+)
 from certreg.extensions import db
 from certreg.logbook import ledger, rules
 from certreg.logbook.models import (
@@ -47,6 +58,7 @@ from certreg.logbook.models import (
 )
 from certreg.registry.models import Company, Country, Technician
 from certreg.substances import services as substances
+from certreg.substances.models import Substance
 
 logger = logging.getLogger(__name__)
 
@@ -239,22 +251,53 @@ class EntryData:
 
 ENTRY_DATA_FIELDS = [f for f in EntryData.__dataclass_fields__]
 
+TEXT_MAX = 2000  # reason and note (text columns): what the forms allow
+SCANNED_MAX = 1500  # a typed number or a scanned QR URL (the buyer's certificate, an equipment label)
+
+
+def _length(column: sa.Column) -> int:
+    return column.type.length or TEXT_MAX
+
+
+_ENTRY = Entry.__table__.c
+#: The longest text each field of :class:`EntryData` may hold, from the columns that keep it
+#: (country codes are checked by :mod:`certreg.countries`, choices and numbers when parsed).
+FIELD_LIMITS: dict[str, int] = {
+    **{name: _length(_ENTRY[name]) for name in (
+        "counterparty_name", "document_numbers", "import_licence", "customs_declaration", "exporter_name",
+        "export_licence", "reason", "note")},
+    # a substance is typed as its code, refrigerant number or name
+    "substance": max(_length(Substance.__table__.c[name]) for name in ("code", "ashrae", "name")),
+    "counterparty_registration": _length(Company.__table__.c.registration_number),
+    "buyer_certificate": SCANNED_MAX,
+    "equipment": SCANNED_MAX,
+}
+CYLINDER_MAX = _length(EntryCylinder.__table__.c.serial)
+
+
+def check_lengths(data: EntryData) -> None:
+    """Refuse any field longer than the column that keeps it, before the database sees it.
+
+    :raise ValidationFailed: ``too_long``, naming every such field.
+    """
+    fields: dict[str, list[FieldError]] = {}
+    for name, limit in FIELD_LIMITS.items():
+        value = getattr(data, name)
+        if isinstance(value, str) and len(value) > limit:
+            fields[name] = [FieldError(_("At most %(n)s characters.", n=limit), "too_long")]
+    if any(isinstance(c, str) and len(c) > CYLINDER_MAX for c in data.cylinders or ()):
+        fields["cylinders"] = [FieldError(_("A cylinder serial number has at most %(n)s characters.",
+                                            n=CYLINDER_MAX), "too_long")]
+    if fields:
+        first = next(iter(fields.values()))[0]
+        raise ValidationFailed(str(first), code="too_long", fields=fields)
+
 
 def _blank(value: str | None) -> str | None:
     if value is None:
         return None
     value = value.strip()
     return value or None
-
-
-def _country_code(value: str | None, field_name: str) -> str | None:
-    value = _blank(value)
-    if value is None:
-        return None
-    value = value.upper()
-    if len(value) != 2 or not value.isascii() or not value.isalpha():
-        raise ValidationFailed.for_field(field_name, _("Use the two-letter country code, e.g. KZ."), "invalid_country")
-    return value
 
 
 def _enum(enum_cls, value, field_name: str, default=None):
@@ -276,9 +319,6 @@ def _cylinders(values: list[str]) -> tuple[str, ...]:
     if len(cleaned) > MAX_CYLINDERS:
         raise ValidationFailed.for_field("cylinders", _("At most %(n)s cylinders per entry.", n=MAX_CYLINDERS),
                                          "too_many")
-    if any(len(c) > 64 for c in cleaned):
-        raise ValidationFailed.for_field("cylinders", _("A cylinder serial number has at most 64 characters."),
-                                         "too_long")
     return cleaned
 
 
@@ -318,6 +358,7 @@ def draft_from(data: EntryData, *, allowed_kinds: frozenset[EntryKind] = rules.R
 
     ``cache`` (a dict kept by the caller) saves catalogue and equipment look-ups in imports.
     """
+    check_lengths(data)
     kind = _enum(EntryKind, data.kind, "kind")
     if kind is None:
         raise ValidationFailed.for_field("kind", _("Choose the kind of entry."), "required")
@@ -354,15 +395,15 @@ def draft_from(data: EntryData, *, allowed_kinds: frozenset[EntryKind] = rules.R
         cylinders=_cylinders(data.cylinders or []),
         equipment=equipment,
         counterparty_name=_blank(data.counterparty_name),
-        counterparty_country=_country_code(data.counterparty_country, "counterparty_country"),
+        counterparty_country=countries.country_code(data.counterparty_country, "counterparty_country"),
         buyer_certificate=_blank(data.buyer_certificate),
         document_numbers=_blank(data.document_numbers),
         import_licence=_blank(data.import_licence),
         customs_declaration=_blank(data.customs_declaration),
-        origin_country=_country_code(data.origin_country, "origin_country"),
+        origin_country=countries.country_code(data.origin_country, "origin_country"),
         exporter_name=_blank(data.exporter_name),
         export_licence=_blank(data.export_licence),
-        destination_country=_country_code(data.destination_country, "destination_country"),
+        destination_country=countries.country_code(data.destination_country, "destination_country"),
         reason=_blank(data.reason),
         note=_blank(data.note),
     )
@@ -382,6 +423,7 @@ class RefusalNote:
         self.channel = channel
         self._details = details  # the attempted input, or a function giving it (built only if refused)
         self.buyer: Holder | None = None
+        self.certificate_number: str | None = None  # the buyer's certificate, as the check found it
 
     @property
     def details(self) -> dict[str, Any]:
@@ -398,6 +440,7 @@ class RefusalNote:
     def write(self, code: str, field_name: str | None, message: str, details: dict[str, Any]) -> Refusal:
         logbook = logbook_for(self.who, create=True)
         buyer_logbook = logbook_for(self.buyer, create=True) if self.buyer else None
+        details, buyer_certificate = self._checked_certificate(details)
         quantity = details.get("quantity")
         try:
             quantity = rules.parse_kilograms(quantity) if quantity not in (None, "") else None
@@ -407,17 +450,17 @@ class RefusalNote:
             country_code=self.who.country_code,
             logbook_id=logbook.id,
             actor_user_id=self.actor_user_id,
-            actor_label=self.actor_label,
+            actor_label=_clip(self.actor_label, _REFUSED.actor_label),
             channel=self.channel,
             kind=_maybe(EntryKind, details.get("kind")),
-            substance_code=(details.get("substance") or None),
+            substance_code=_clip(details.get("substance") or None, _REFUSED.substance_code),
             quantity=quantity,
             condition=_maybe(Condition, details.get("condition")),
             operation_date=_maybe(date.fromisoformat, details.get("operation_date")),
-            buyer_certificate=(details.get("buyer_certificate") or None),
+            buyer_certificate=buyer_certificate,
             buyer_logbook_id=buyer_logbook.id if buyer_logbook else None,
             code=code,
-            field=field_name,
+            field=_clip(field_name, _REFUSED.field),
             message=message,
             details=details,
         )
@@ -425,6 +468,35 @@ class RefusalNote:
         db.session.flush()
         logger.info("refused %s for %s by %s: %s", details.get("kind"), self.who.ref, self.actor_label, code)
         return refusal
+
+    def _checked_certificate(self, details: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """What was checked of the buyer's certificate: its number, never a scanned URL or token.
+
+        A scan whose certificate was not found keeps only the SHA-256 of the scanned text.
+        """
+        text = details.get("buyer_certificate")
+        if not text:
+            return details, None
+        details = dict(details)
+        number = self.certificate_number
+        if number is None and isinstance(text, str) and len(text) <= _REFUSED.buyer_certificate.type.length \
+                and "/" not in text and not _BARE_TOKEN.fullmatch(text.strip()):
+            number = text.strip()  # a typed number (perhaps mistyped) is what was checked
+        if number is None:
+            details.pop("buyer_certificate")
+            details["buyer_certificate_sha256"] = hashlib.sha256(str(text).encode()).hexdigest()
+        else:
+            details["buyer_certificate"] = number
+        return details, number
+
+
+_REFUSED = Refusal.__table__.c
+_BARE_TOKEN = re.compile(r"[A-Za-z2-7]{60,}")  # a scanned token without its URL (see certreg.certificates)
+
+
+def _clip(value: str | None, column: sa.Column) -> str | None:
+    """``value`` cut to the column's length: a refused attempt is kept even when its input was too long."""
+    return value[:column.type.length] if isinstance(value, str) else value
 
 
 def _maybe(parse: Callable[[Any], Any], value: Any) -> Any:
@@ -465,6 +537,8 @@ class Buyer:
 def _buyer(seller: Holder, draft: rules.Draft, note: RefusalNote | None) -> Buyer:
     verdict = check_purchase(draft.buyer_certificate or "", draft.substance.code, draft.operation_date)
     buyer = None
+    if note is not None and verdict.certificate is not None:
+        note.certificate_number = verdict.certificate.number
     if verdict.holder_kind and verdict.holder_id:
         buyer = holder(verdict.holder_kind, verdict.holder_id)
         if note is not None:
@@ -625,8 +699,7 @@ def check_sale(actor: Actor, who: Holder, data: EntryData) -> SaleVerdict:
         entry = record_entry(actor, who, data, refusal_details={"stage": "check"})
     except ValidationFailed as exc:
         savepoint.rollback()
-        for action in exc.after_rollback:  # this request commits: keep the refused attempt now
-            action()
+        keep_after_rollback(exc.after_rollback, exc.code)  # this request commits: keep the refused attempt now
         exc.after_rollback.clear()
         note = getattr(exc, "refusal_note", None)
         buyer = note.buyer if note else None

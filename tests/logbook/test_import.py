@@ -62,8 +62,8 @@ def test_bad_lines_are_all_reported_and_nothing_is_written(app, tmp_path, people
     assert result.exit_code == 1
     output = result.output
     assert "line 3: import_licence:" in output and "proof_of_origin_missing" in output
-    assert "line 4: quantity:" in output and "insufficient_stock" in output
-    assert "line 5: date:" in output and "line 6: substance:" in output and "line 7: quantity:" in output
+    assert "line 4: quantity_kg:" in output and "insufficient_stock" in output
+    assert "line 5: date:" in output and "line 6: substance:" in output and "line 7: quantity_kg:" in output
     assert "line 2" not in output and "line 8" not in output
     assert "nothing imported: 6 bad line(s)" in output
     after = count_rows(Entry, ImportBatch, MerkleLog)
