@@ -16,7 +16,7 @@ from certreg.actors import Actor
 from certreg.certificates import services as certs
 from certreg.errors import ValidationFailed, roll_back
 from certreg.extensions import db
-from certreg.logbook import services
+from certreg.logbook import drafts, recording
 from certreg.logbook.models import Entry, EntryCylinder, ImportBatch, Refusal
 from tests import factories
 from tests.conftest import count_rows, login, post_form
@@ -67,11 +67,11 @@ def test_the_api_import_reports_the_over_long_cell_on_its_line(dealer_api):
 
 
 def test_limits_come_from_the_columns():
-    assert services.FIELD_LIMITS["document_numbers"] == Entry.__table__.c.document_numbers.type.length == 255
-    assert services.FIELD_LIMITS["import_licence"] == 64
-    assert EntryCylinder.__table__.c.serial.type.length == services.CYLINDER_MAX
+    assert drafts.FIELD_LIMITS["document_numbers"] == Entry.__table__.c.document_numbers.type.length == 255
+    assert drafts.FIELD_LIMITS["import_licence"] == 64
+    assert EntryCylinder.__table__.c.serial.type.length == drafts.CYLINDER_MAX
     with pytest.raises(ValidationFailed) as info:
-        services.draft_from(entry_data("import", exporter_name="E" * 256, note="n" * 2001))
+        drafts.draft_from(entry_data("import", exporter_name="E" * 256, note="n" * 2001))
     assert info.value.code == "too_long" and set(info.value.fields) == {"exporter_name", "note"}
 
 
@@ -81,7 +81,7 @@ def test_limits_come_from_the_columns():
 @pytest.fixture
 def revoked_scan(app, people):
     """The dealer has R-404A in stock; the KZ technician's certificate is revoked; its QR URL as scanned."""
-    services.record_entry(people.dealer_actor, people.dealer, entry_data("import", substance="R-404A"))
+    recording.record_entry(people.dealer_actor, people.dealer, entry_data("import", substance="R-404A"))
     cert = certify(people.kz_tech_record, ("A1",))
     certs.revoke(SYSTEM, cert, "Logbook not kept")
     db.session.commit()
@@ -201,5 +201,5 @@ def test_the_csv_import_and_the_service_refuse_an_unknown_country(app, tmp_path,
     assert result.exit_code == 1 and "line 2: origin_country:" in result.output
     assert "[unknown_country]" in result.output
     with pytest.raises(ValidationFailed) as info:
-        services.record_entry(people.dealer_actor, people.dealer, entry_data("purchase", counterparty_country="XX"))
+        recording.record_entry(people.dealer_actor, people.dealer, entry_data("purchase", counterparty_country="XX"))
     assert info.value.fields["counterparty_country"][0].code == "unknown_country"
