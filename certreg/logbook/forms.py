@@ -147,11 +147,21 @@ ENTRY_FIELDS = [name for name in EntryForm.__dict__ if not name.startswith("_") 
                 name not in ("Meta",) and hasattr(EntryForm.__dict__[name], "field_class")]
 
 
+class RequiredByRule:
+    """Marks a field required (its asterisk, the browser's check) but leaves an empty value to the
+    rules, so the page answers with the rule's code like every other surface."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        pass
+
+
 class SaleForm(BaseForm):
     """The point of sale: the buyer's certificate (typed or scanned), what is sold."""
 
     buyer_certificate = StringField(_l("Buyer's certificate number or scanned QR"),
-                                    validators=[InputRequired(), Length(max=1500)])
+                                    validators=[RequiredByRule(), Optional(), Length(max=1500)])
     operation_date = DateField(_l("Date of sale"), validators=[InputRequired()])
     substance = StringField(_l("Substance or blend"), validators=[InputRequired(), Length(max=64)])
     quantity = KilogramsField(_l("Quantity (kg)"), validators=[InputRequired()])
