@@ -41,8 +41,8 @@ from certreg.extensions import db
 from certreg.logbook import checkpointing, ledger
 from certreg.logbook.drafts import EntryData
 from certreg.logbook.holders import Holder, logbook_for, require_write
-from certreg.logbook.models import Channel, EntryKind, ImportBatch, TransferStatus
-from certreg.logbook.recording import check_entry, prepare_entry
+from certreg.logbook.models import Channel, EntryKind, ImportBatch, Logbook, TransferStatus
+from certreg.logbook.recording import Prepared, check_entry, prepare_entry
 from certreg.logbook.refusals import RefusalNote
 from certreg.logbook.settings import rule_context
 
@@ -190,20 +190,15 @@ def import_csv(actor: Actor, who: Holder, data: bytes, filename: str, *,
     CLI raises :class:`ImportRefused` through :func:`run`). ``progress(n)`` is called as
     lines are processed.
     """
+    # One piece on purpose: the transaction's steps in their order (batch, lock, each line
+    # prepared as record_entry does, then the stock and the log head) read best together.
     require_write(actor, who)
-    digest = hashlib.sha256(data).hexdigest()
     logbook = logbook_for(who, create=True)
-    if db.session.scalar(sa.select(ImportBatch.id).where(ImportBatch.logbook_id == logbook.id,
-                                                         ImportBatch.sha256 == digest)):
-        raise ValidationFailed(_("This file was already imported into this logbook."), code="duplicate_import")
+    batch = _new_batch(actor, logbook, data, filename)
     header, rows = _reader(data)
     parse = _LineParser(header)
     width = len(header)
     ctx = rule_context(who.country_code)
-    batch = ImportBatch(logbook_id=logbook.id, filename=filename[:255], sha256=digest, line_count=0,
-                        created_by_label=actor.label)
-    db.session.add(batch)
-    db.session.flush()
     head = ledger.lock_head(who.country_code)
     stock = ledger.Stock(logbook.id)
     result = ImportResult(batch_id=batch.id)
@@ -213,12 +208,10 @@ def import_csv(actor: Actor, who: Holder, data: bytes, filename: str, *,
         "recorded_at": now, "recorded_by_user_id": actor.user_id, "recorded_by_label": actor.label,
         "intervention_id": None, "reverses_id": None, "counterpart_of_id": None,
     }, expected=count_lines(data))
-    logbook_ids: dict[Holder, int] = {}
+    write = _Writer(appender, logbook, actor, channel, now, batch.id)
     cache: dict[Any, Any] = {}  # catalogue, equipment, buyers and receivers, looked up once per file
     seen = 0
     errors = result.errors
-    stock_apply, add = stock.apply, appender.add
-    batch_id = batch.id
 
     def refusal_note(entry: EntryData, line: int) -> RefusalNote:
         return RefusalNote(actor, who, channel, lambda: {**entry.jsonable(), "line": line, "file": filename})
@@ -228,7 +221,7 @@ def import_csv(actor: Actor, who: Holder, data: bytes, filename: str, *,
             seen += 1
             if progress and seen % 1000 == 0:
                 progress(1000)
-            entry = note = None
+            note = None
             try:
                 if len(raw) != width:
                     raise ValidationFailed(_("This line has %(n)s fields, the header has a different number.",
@@ -240,27 +233,13 @@ def import_csv(actor: Actor, who: Holder, data: bytes, filename: str, *,
                 if note is not None:
                     note.attach(exc)
                     result.refusals.extend(exc.after_rollback)
-                for field_name, messages in (exc.fields or {None: [exc.message]}).items():
-                    for message in messages:
-                        errors.append(LineError(line, COLUMN_OF.get(field_name, field_name),
-                                                getattr(message, "code", exc.code), str(message)))
+                errors.extend(_line_errors(line, exc))
                 if len(errors) >= MAX_ERRORS:
                     break
                 continue
-            stock_apply(prepared.moves, 0)
-            if errors:
-                continue  # keep checking, write nothing more
-            counterparty = prepared.counterparty
-            if counterparty is None:
-                add(prepared.values(logbook, actor, channel, now, import_id=batch_id), prepared.draft.cylinders)
-                continue
-            if counterparty not in logbook_ids:
-                logbook_ids[counterparty] = logbook_for(counterparty, create=True).id
-            entry_id = add(prepared.values(logbook, actor, channel, now, import_id=batch_id,
-                                           counterparty_logbook_id=logbook_ids[counterparty]),
-                           prepared.draft.cylinders)
-            appender.add_transfer(prepared.transfer_kind, entry_id, logbook.id, logbook_ids[counterparty],
-                                  TransferStatus.PENDING, now)
+            stock.apply(prepared.moves, 0)
+            if not errors:  # after an error: keep checking, write nothing more
+                write(prepared)
         result.lines = seen
         if progress and seen % 1000:
             progress(seen % 1000)
@@ -277,9 +256,55 @@ def import_csv(actor: Actor, who: Holder, data: bytes, filename: str, *,
     audit.record(actor, "logbook.import", batch, country_code=who.country_code,
                  summary=audit.msg("Imported %(count)s entries from %(file)s into %(holder)s",
                                    count=result.entries, file=filename[:100], holder=who.ref),
-                 after={"file": filename, "sha256": digest, "entries": result.entries})
+                 after={"file": filename, "sha256": batch.sha256, "entries": result.entries})
     logger.info("imported %s entries from %s into %s", result.entries, filename, who.ref)
     return result
+
+
+def _new_batch(actor: Actor, logbook: Logbook, data: bytes, filename: str) -> ImportBatch:
+    """:raise ValidationFailed: ``duplicate_import``, the same file was imported into this logbook."""
+    digest = hashlib.sha256(data).hexdigest()
+    if db.session.scalar(sa.select(ImportBatch.id).where(ImportBatch.logbook_id == logbook.id,
+                                                         ImportBatch.sha256 == digest)):
+        raise ValidationFailed(_("This file was already imported into this logbook."), code="duplicate_import")
+    batch = ImportBatch(logbook_id=logbook.id, filename=filename[:255], sha256=digest, line_count=0,
+                        created_by_label=actor.label)
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def _line_errors(line: int, exc: ValidationFailed) -> Iterator[LineError]:
+    """The refusal's errors on this line, each naming the file's column."""
+    for field_name, messages in (exc.fields or {None: [exc.message]}).items():
+        for message in messages:
+            yield LineError(line, COLUMN_OF.get(field_name, field_name), getattr(message, "code", exc.code),
+                            str(message))
+
+
+class _Writer:
+    """Writes each line that passed every rule through the bulk appender, with its sale or export."""
+
+    def __init__(self, appender: ledger.BulkAppender, logbook: Logbook, actor: Actor, channel: Channel,
+                 now: datetime, batch_id: int) -> None:
+        self.appender, self.logbook, self.actor, self.channel, self.now = appender, logbook, actor, channel, now
+        self.batch_id = batch_id
+        self.logbook_ids: dict[Holder, int] = {}  # each counterparty's logbook, looked up once
+
+    def __call__(self, prepared: Prepared) -> None:
+        counterparty = prepared.counterparty
+        if counterparty is None:
+            self.appender.add(prepared.values(self.logbook, self.actor, self.channel, self.now,
+                                              import_id=self.batch_id), prepared.draft.cylinders)
+            return
+        to_logbook_id = self.logbook_ids.get(counterparty)
+        if to_logbook_id is None:
+            to_logbook_id = self.logbook_ids[counterparty] = logbook_for(counterparty, create=True).id
+        entry_id = self.appender.add(prepared.values(self.logbook, self.actor, self.channel, self.now,
+                                                     import_id=self.batch_id, counterparty_logbook_id=to_logbook_id),
+                                     prepared.draft.cylinders)
+        self.appender.add_transfer(prepared.transfer_kind, entry_id, self.logbook.id, to_logbook_id,
+                                   TransferStatus.PENDING, self.now)
 
 
 def _save_stock(stock: ledger.Stock, now: datetime) -> None:
