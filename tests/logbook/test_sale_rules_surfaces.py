@@ -96,6 +96,8 @@ CASES = {
                                    "counterparty_country": "XX"}, None, "unknown_country"),
     "import, unknown substance": ({**IMPORT, "substance": "R-999"}, None, "unknown_substance"),
     "import, document number too long": ({**IMPORT, "document_numbers": "D" * 300}, None, "too_long"),
+    "import, substance name too long": ({**IMPORT, "substance": "R" * 300}, None, "too_long"),
+    "import, long unknown substance name": ({**IMPORT, "substance": "R" * 100}, None, "unknown_substance"),
     "export to a registered importer": (EXPORT, _importer, None),
     "export to an unknown registration": (EXPORT, lambda people, app: "NO-SUCH-REG", "unknown_counterparty"),
 }
