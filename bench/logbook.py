@@ -4,7 +4,7 @@
 1. ``append``: recording an entry through the service (rules, stock check, balance, Merkle log
    head, hash and MAC; an export of 1 kg, one transaction each) vs a bare ORM insert of the same
    row (``session.add(Entry(...))``, one transaction each). Goal >= 0.3.
-2. ``stock read``: reading a holder's stock (``services.balances``) when the logs hold ``--large``
+2. ``stock read``: reading a holder's stock (``queries.balances``) when the logs hold ``--large``
    entries vs ``--small`` entries. Goal <= 1.2.
 3. ``import``: ``imports.import_csv`` of a ``--lines``-line CSV file (every rule, hash, MAC, balances,
    one transaction) vs PostgreSQL ``COPY`` of the same file into a table with the same columns.
@@ -122,7 +122,7 @@ def run(app, args, url: str) -> int:
 
     from certreg.actors import Actor
     from certreg.extensions import db
-    from certreg.logbook import imports, ledger, services
+    from certreg.logbook import drafts, holders, imports, ledger, queries, recording
     from certreg.logbook.models import Channel, Entry, HolderKind
     from certreg.registry import services as registry
 
@@ -133,7 +133,7 @@ def run(app, args, url: str) -> int:
         company = registry.create_company(system, registry.CompanyData(
             country_code=country, legal_name=f"Bench {country}", name_latin=f"Bench {country}",
             registration_number=f"BENCH-{country}", address="-", activities=["dealer", "importer", "exporter"]))
-        companies[country] = services.holder(HolderKind.COMPANY, company.id)
+        companies[country] = holders.holder(HolderKind.COMPANY, company.id)
     db.session.commit()
     dealer, bare_holder = companies["KZ"], companies["UZ"]
     postgres = url.startswith("postgresql")
@@ -141,24 +141,24 @@ def run(app, args, url: str) -> int:
           f"large={args.large} lines={args.lines}")
 
     # --- 1. append vs bare ORM insert ----------------------------------------------------------
-    services.record_entry(system, dealer, services.EntryData(
+    recording.record_entry(system, dealer, drafts.EntryData(
         kind="import", operation_date=date.today(), substance="HCFC-22", quantity=Decimal("99999999"),
         import_licence="L", customs_declaration="D", origin_country="CN", exporter_name="E"))
     db.session.commit()
-    export = services.EntryData(kind="export", operation_date=date.today(), substance="HCFC-22",
+    export = drafts.EntryData(kind="export", operation_date=date.today(), substance="HCFC-22",
                                 quantity=Decimal("1"), export_licence="KZ-EXP-1", destination_country="UZ",
                                 document_numbers="INV-1")
-    sample = services.record_entry(system, dealer, export)
+    sample = recording.record_entry(system, dealer, export)
     db.session.commit()
     template = {c: getattr(sample, c) for c in ledger.ENTRY_COLUMNS}
-    bare_logbook = services.logbook_for(bare_holder, create=True)
+    bare_logbook = holders.logbook_for(bare_holder, create=True)
     db.session.commit()
     template.update(country_code="UZ", logbook_id=bare_logbook.id)
 
     def appends(n: int) -> float:
         start = time.perf_counter()
         for _ in range(n):
-            services.record_entry(system, dealer, export, channel=Channel.CLI)
+            recording.record_entry(system, dealer, export, channel=Channel.CLI)
             db.session.commit()
         return time.perf_counter() - start
 
@@ -218,13 +218,13 @@ def run(app, args, url: str) -> int:
             raw.driver_connection.execute("ANALYZE")
             raw.close()
         for _ in range(50):
-            services.balances(system, dealer)
+            queries.balances(system, dealer)
             db.session.commit()
         batches = []
         for _ in range(5):
             begin = time.perf_counter()
             for _ in range(max(args.reads // 5, 1)):
-                services.balances(system, dealer)
+                queries.balances(system, dealer)
                 db.session.commit()
             batches.append((time.perf_counter() - begin) / max(args.reads // 5, 1))
         return median(batches)

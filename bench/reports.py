@@ -103,7 +103,7 @@ def prepare(app) -> list[int]:
 
     from certreg.actors import Actor
     from certreg.extensions import db
-    from certreg.logbook import services as logbook
+    from certreg.logbook import holders
     from certreg.logbook.models import HolderKind
     from certreg.registry import services as registry
 
@@ -116,7 +116,7 @@ def prepare(app) -> list[int]:
                 country_code=COUNTRY, legal_name=f"ТОО «Бенч {n}»", name_latin=f"Bench {n} LLP",
                 registration_number=f"BENCH-{n:05d}", address="Almaty", activities=["importer", "dealer"],
                 email=None, phone=None))
-            ids.append(logbook.logbook_for(logbook.holder(HolderKind.COMPANY, company.id), create=True).id)
+            ids.append(holders.logbook_for(holders.holder(HolderKind.COMPANY, company.id), create=True).id)
         db.session.commit()
         return ids
 

@@ -126,13 +126,31 @@ def roll_back(exc: BaseException | None = None) -> None:
     follow_up = getattr(exc, "after_rollback", None)
     if not follow_up:
         return
+    keep_after_rollback(follow_up, getattr(exc, "code", None))
     try:
-        for action in follow_up:
-            action()
         db.session.commit()
     except Exception:
-        logger.exception("could not keep the record of a refused request")
+        logger.exception("LOST the record(s) of a refused request (%s): the commit failed", getattr(exc, "code", None))
         db.session.rollback()
+
+
+def keep_after_rollback(actions: list[Callable[[], None]], code: str | None = None) -> int:
+    """Run each action (e.g. keeping a refused attempt) in a savepoint of its own; the caller commits.
+
+    A failing action never passes silently: it is logged as an error with its traceback, and
+    the other actions are still kept. Returns how many failed.
+    """
+    from certreg.extensions import db
+
+    failed = 0
+    for action in actions:
+        try:
+            with db.session.begin_nested():
+                action()
+        except Exception:
+            failed += 1
+            logger.exception("LOST the record of a refused request (%s)", code)
+    return failed
 
 
 def wants_json() -> bool:

@@ -125,7 +125,7 @@ class BaseForm(FlaskForm):
                 field.errors = list(field.errors) + list(messages)
                 placed = True
         if not placed:
-            self.form_errors.append(exc.message)
+            self.form_errors.append(FieldError(exc.message, exc.code))
 
 
 def choices(pairs) -> list[SelectChoice]:

@@ -3,7 +3,6 @@ refused attempts, checkpoints, verification, settings, equipment and CSV imports
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -12,10 +11,21 @@ from flask import request
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body, optional_actor, output_format, page_args, paginated
 from certreg.auth.models import OFFICIAL_ROLES, Role
-from certreg.errors import FieldError, NotFound, ValidationFailed
+from certreg.errors import FieldError, ValidationFailed
 from certreg.forms import form_from_json
-from certreg.inputs import parse_id
-from certreg.logbook import checkpointing, exports, imports, services, verify
+from certreg.logbook import (
+    checkpointing,
+    drafts,
+    exports,
+    holders,
+    imports,
+    queries,
+    recording,
+    refusals,
+    settings,
+    transfers,
+    verify,
+)
 from certreg.logbook import equipment as equipment_services
 from certreg.logbook.canonical import kilograms_text
 from certreg.logbook.forms import (
@@ -54,8 +64,8 @@ def holder_json(logbook) -> dict[str, Any] | None:
 
 
 def entry_json(e: Entry) -> dict[str, Any]:
-    transfer = services.transfer_of(e)
-    reversal = services.reversal_of(e)
+    transfer = queries.transfer_of(e)
+    reversal = queries.reversal_of(e)
     return {
         "id": e.id, "log": e.country_code, "seq": e.seq, "holder": holder_json(e.logbook), "kind": e.kind.value,
         "operation_date": e.operation_date.isoformat(), "substance": e.substance_code, "quantity": kg(e.quantity),
@@ -121,34 +131,19 @@ def intervention_json(i: Intervention) -> dict[str, Any]:
             "holder": holder_json(i.logbook), "entries": [entry_json(e) for e in i.entries]}
 
 
-def _own(actor) -> services.Holder:
-    who = services.acting_holder(actor)
+def _own(actor) -> holders.Holder:
+    who = holders.acting_holder(actor)
     if who is None:
-        raise services.not_a_holder()
+        raise holders.not_a_holder()
     return who
 
 
-def _holder_param(actor) -> services.Holder | None:
+def _holder_param(actor) -> holders.Holder | None:
     """``holder=company:12`` if given (officials, or the holder itself); else the actor's own logbook."""
     ref = request.args.get("holder")
     if ref:
-        kind, _sep, holder_id = ref.partition(":")
-        if kind not in ("company", "technician") or not re.fullmatch(r"[0-9]+", holder_id):
-            raise services.invalid_holder_ref()
-        number = parse_id(holder_id)
-        if number is None:  # beyond the column's range: no such holder
-            raise NotFound()
-        who = services.holder(kind, number)
-        services.require_read(actor, who)
-        return who
-    return services.acting_holder(actor)
-
-
-def _entry_data(form, **fixed) -> services.EntryData:
-    values = {name: form[name].data for name in services.ENTRY_DATA_FIELDS if name in form._fields}
-    values.update(fixed)
-    values["cylinders"] = values.get("cylinders") or []
-    return services.EntryData(**values)
+        return holders.holder_by_ref(actor, ref)
+    return holders.acting_holder(actor)
 
 
 # --- entries ---------------------------------------------------------------------------------
@@ -165,14 +160,14 @@ def list_entries():
         raise ValidationFailed(fields=form.error_map())
     fmt = output_format()
     page, per_page = page_args()
-    filters = services.EntryFilter(kind=form.kind.data or None, substance=form.substance.data or None,
+    filters = queries.EntryFilter(kind=form.kind.data or None, substance=form.substance.data or None,
                                    condition=form.condition.data or None, date_from=form.date_from.data,
                                    date_to=form.date_to.data, cylinder=form.cylinder.data or None,
                                    text=form.text.data or None)
     if fmt != "json":  # every matching entry, not a page: the same file as the logbook page's download
-        query = services.entries_query(actor, who, filters)
+        query = queries.entries_query(actor, who, filters)
         return exports.response(query, fmt, exports.filename(who, actor.country_code, date.today()))
-    return done(paginated(services.list_entries(actor, who, filters, page=page, per_page=per_page), entry_json))
+    return done(paginated(queries.list_entries(actor, who, filters, page=page, per_page=per_page), entry_json))
 
 
 @bp.post("/logbook/entries")
@@ -181,21 +176,22 @@ def create_entry():
     actor = api_actor()
     who = _own(actor)
     form = form_from_json(EntryForm, json_body())
-    return done(entry_json(services.record_entry(actor, who, _entry_data(form), channel=Channel.API)), 201)
+    entry = recording.record_entry(actor, who, drafts.EntryData.from_form(form), channel=Channel.API)
+    return done(entry_json(entry), 201)
 
 
 @bp.get("/logbook/entries/<bigid:entry_id>")
 def get_entry(entry_id: int):
-    return done(entry_json(services.get_entry(api_actor(), entry_id)))
+    return done(entry_json(queries.get_entry(api_actor(), entry_id)))
 
 
 @bp.post("/logbook/entries/<bigid:entry_id>/reversal")
 def reverse_entry(entry_id: int):
     actor = api_actor()
-    entry = services.get_entry(actor, entry_id)
-    actor.require(services.can_write(actor, services.holder_of(entry.logbook)))
+    entry = queries.get_entry(actor, entry_id)
+    actor.require(holders.can_write(actor, holders.holder_of(entry.logbook)))
     form = form_from_json(ReversalForm, json_body())
-    return done(entry_json(services.reverse_entry(actor, entry.id, form.reason.data, channel=Channel.API)), 201)
+    return done(entry_json(recording.reverse_entry(actor, entry.id, form.reason.data, channel=Channel.API)), 201)
 
 
 @bp.get("/logbook/entries/<bigid:entry_id>/proof")
@@ -209,7 +205,7 @@ def check_sale():
     actor = api_actor()
     who = _own(actor)
     form = form_from_json(SaleForm, json_body())
-    verdict = services.check_sale(actor, who, _entry_data(form, kind="sale"))
+    verdict = recording.check_sale(actor, who, drafts.EntryData.from_form(form, kind="sale"))
     return done({"allowed": verdict.allowed, "code": verdict.code, "message": verdict.message, "field": verdict.field,
                  "buyer": None if verdict.buyer_name is None else {
                      "name": verdict.buyer_name, "kind": verdict.buyer_kind, "country": verdict.buyer_country,
@@ -221,10 +217,10 @@ def stock():
     actor = api_actor()
     who = _holder_param(actor)
     if who is None:
-        raise services.holder_required()
+        raise holders.holder_required()
     return done({"holder": {"kind": who.kind.value, "id": who.id, "name": who.name},
                  "items": [{"substance": b.substance_code, "condition": b.condition.value, "quantity": kg(b.quantity)}
-                           for b in services.balances(actor, who)]})
+                           for b in queries.balances(actor, who)]})
 
 
 @bp.post("/logbook/imports")
@@ -233,15 +229,18 @@ def import_csv():
     actor = api_actor()
     who = _own(actor)
     if request.mimetype != "text/csv":
-        raise services.csv_required()
+        raise imports.csv_required()
     data = request.get_data(cache=False)
     if len(data) > MAX_IMPORT_BYTES:
-        raise services.file_too_large()
+        raise imports.file_too_large()
     name = (request.headers.get("X-Filename") or "api.csv")[:255]
     result = imports.import_csv(actor, who, data, name, channel=Channel.CSV)
     if not result.ok:
         refused = imports.ImportRefused(result)
-        refused.fields = {f"line {e.line}": [FieldError(e.message, e.code)] for e in result.errors}
+        refused.fields = {}
+        for e in result.errors:  # each line's errors, each naming its column
+            message = f"{e.field}: {e.message}" if e.field else e.message
+            refused.fields.setdefault(f"line {e.line}", []).append(FieldError(message, e.code))
         raise refused
     return done({"batch_id": result.batch_id, "entries": result.entries, "lines": result.lines}, 201)
 
@@ -255,23 +254,23 @@ def list_transfers():
     who = _own(actor)
     direction = request.args.get("direction", "incoming")
     if direction not in ("incoming", "outgoing"):
-        raise services.invalid_choice("direction")
+        raise drafts.invalid_choice("direction")
     raw = [s for s in request.args.get("status", "pending,disputed").split(",") if s]
     try:
         statuses = tuple(TransferStatus(s) for s in raw)
     except ValueError:
-        raise services.invalid_choice("status") from None
-    items = services.transfers(actor, who, incoming=direction == "incoming", statuses=statuses)
+        raise drafts.invalid_choice("status") from None
+    items = transfers.transfers(actor, who, incoming=direction == "incoming", statuses=statuses)
     return done({"items": [transfer_json(t) for t in items]})
 
 
 @bp.post("/logbook/transfers/<int:transfer_id>/confirm")
 def confirm_transfer(transfer_id: int):
     actor = api_actor()
-    transfer = services.get_transfer(actor, transfer_id)
-    actor.require(services.can_write(actor, services.holder_of(transfer.to_logbook)))
+    transfer = transfers.get_transfer(actor, transfer_id)
+    actor.require(holders.can_write(actor, holders.holder_of(transfer.to_logbook)))
     form = form_from_json(ConfirmForm, json_body())
-    entry = services.confirm_transfer(actor, transfer_id, import_licence=form.import_licence.data,
+    entry = transfers.confirm_transfer(actor, transfer_id, import_licence=form.import_licence.data,
                                       customs_declaration=form.customs_declaration.data, channel=Channel.API)
     return done(entry_json(entry), 201)
 
@@ -279,10 +278,10 @@ def confirm_transfer(transfer_id: int):
 @bp.post("/logbook/transfers/<int:transfer_id>/dispute")
 def dispute_transfer(transfer_id: int):
     actor = api_actor()
-    transfer = services.get_transfer(actor, transfer_id)
-    actor.require(services.can_write(actor, services.holder_of(transfer.to_logbook)))
+    transfer = transfers.get_transfer(actor, transfer_id)
+    actor.require(holders.can_write(actor, holders.holder_of(transfer.to_logbook)))
     form = form_from_json(DisputeForm, json_body())
-    return done(transfer_json(services.dispute_transfer(actor, transfer_id, form.reason.data)))
+    return done(transfer_json(transfers.dispute_transfer(actor, transfer_id, form.reason.data)))
 
 
 # --- officials: refusals, checkpoints, verification, settings ---------------------------------
@@ -293,7 +292,7 @@ def list_refusals():
     actor = api_actor()
     actor.require(actor.role in OFFICIAL_ROLES)
     page, per_page = page_args()
-    return done(paginated(services.list_refusals(actor, actor.country_code, page=page, per_page=per_page),
+    return done(paginated(refusals.list_refusals(actor, actor.country_code, page=page, per_page=per_page),
                           refusal_json))
 
 
@@ -328,25 +327,25 @@ def verify_log():
 
 
 def _settings_json(country_code: str) -> dict[str, Any]:
-    settings = services.country_settings(country_code)
-    return {"country": country_code, "used_ods_sales": settings.used_ods_sales.value,
-            "leak_rate_threshold": f"{services.leak_rate_threshold(country_code):f}",
-            "leak_rate_threshold_is_default": settings.leak_rate_threshold is None}
+    current = settings.country_settings(country_code)
+    return {"country": country_code, "used_ods_sales": current.used_ods_sales.value,
+            "leak_rate_threshold": f"{settings.leak_rate_threshold(country_code):f}",
+            "leak_rate_threshold_is_default": current.leak_rate_threshold is None}
 
 
 @bp.get("/logbook/settings")
 def get_settings():
     actor = api_actor()
-    actor.require(services.can_manage_settings(actor, actor.country_code))
+    actor.require(settings.can_manage_settings(actor, actor.country_code))
     return done(_settings_json(actor.country_code))
 
 
 @bp.put("/logbook/settings")
 def put_settings():
     actor = api_actor()
-    actor.require(services.can_manage_settings(actor, actor.country_code))
+    actor.require(settings.can_manage_settings(actor, actor.country_code))
     form = form_from_json(SettingsForm, json_body())
-    services.update_settings(actor, actor.country_code, used_ods_sales=form.used_ods_sales.data,
+    settings.update_settings(actor, actor.country_code, used_ods_sales=form.used_ods_sales.data,
                              leak_rate_threshold=form.leak_rate_threshold.data)
     return done(_settings_json(actor.country_code))
 
@@ -358,7 +357,7 @@ def put_settings():
 def list_equipment():
     """Equipment the user's holder registered or serviced (officials: the country's); ``q``: id, owner, site."""
     actor = api_actor()
-    who = services.acting_holder(actor)
+    who = holders.acting_holder(actor)
     if who is None:
         actor.require(actor.role in OFFICIAL_ROLES)
     page, per_page = page_args()

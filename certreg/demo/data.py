@@ -196,11 +196,12 @@ def load_logbook() -> int:
     from datetime import timedelta
     from decimal import Decimal
 
-    from certreg.certificates import queries
+    from certreg.certificates import queries as certificate_queries
     from certreg.errors import ValidationFailed
     from certreg.keys.services import active_key_row
-    from certreg.logbook import checkpointing, services
+    from certreg.logbook import checkpointing, drafts, queries, recording, settings, transfers
     from certreg.logbook import equipment as equipment_services
+    from certreg.logbook import holders as logbook_holders
     from certreg.logbook.models import Entry, HolderKind
 
     importer, dealer = _company("UZ", "305123456"), _company("KZ", "120540012345")
@@ -208,11 +209,11 @@ def load_logbook() -> int:
     tashkent, suspended = _technician("UZ", "AB1234567"), _technician("KZ", "920101300222")
     if None in (importer, dealer, bishkek, almaty, tashkent, suspended):
         return 0
-    holders = {name: services.holder(kind, record.id) for name, kind, record in (
+    holders = {name: logbook_holders.holder(kind, record.id) for name, kind, record in (
         ("importer", HolderKind.COMPANY, importer), ("dealer", HolderKind.COMPANY, dealer),
         ("bishkek", HolderKind.TECHNICIAN, bishkek), ("almaty", HolderKind.TECHNICIAN, almaty),
         ("tashkent", HolderKind.TECHNICIAN, tashkent))}
-    existing = services.logbook_for(holders["importer"])
+    existing = logbook_holders.logbook_for(holders["importer"])
     if existing is not None and db.session.scalar(sa.select(Entry.id).where(Entry.logbook_id == existing.id)):
         return 0
 
@@ -221,7 +222,7 @@ def load_logbook() -> int:
         return Actor.of(user) if user is not None else ACTOR
 
     def certificate(kind: str, record) -> str | None:
-        found = queries.holder_certificates(kind, record.id)
+        found = certificate_queries.holder_certificates(kind, record.id)
         return found[0].number if found else None
 
     today = date.today()
@@ -231,7 +232,7 @@ def load_logbook() -> int:
 
     def record(who: str, actor: Actor, **values) -> Entry:
         nonlocal created
-        entry = services.record_entry(actor, holders[who], services.EntryData(**values))
+        entry = recording.record_entry(actor, holders[who], drafts.EntryData(**values))
         created += 1
         return entry
 
@@ -259,7 +260,7 @@ def load_logbook() -> int:
         sale = record("importer", uz_office, kind="sale", operation_date=day(40), substance="HCFC-22",
                       quantity=kg("27.2"), buyer_certificate=uz_cert, document_numbers="Invoice TSI-0917",
                       cylinders=["QEF-22-00004", "QEF-22-00005"])
-        services.confirm_transfer(ACTOR, services.transfer_of(sale).id)
+        transfers.confirm_transfer(ACTOR, queries.transfer_of(sale).id)
     # Almaty: R-404A imported, sold only to certified buyers; an export lot awaits Tashkent's confirmation.
     record("dealer", kz_counter, kind="import", operation_date=day(100), substance="R-404A", quantity=kg("544"),
            import_licence="KZ-IMP-2026-0077", customs_declaration="50508/200826/0031177", origin_country="CN",
@@ -272,7 +273,7 @@ def load_logbook() -> int:
             sale = record("dealer", kz_counter, kind="sale", operation_date=day(days), substance="R-404A",
                           quantity=kg(quantity), buyer_certificate=number, document_numbers=f"Receipt AKT-{days}")
             receiver = nurlan if who == "bishkek" else ACTOR
-            services.confirm_transfer(receiver, services.transfer_of(sale).id)
+            transfers.confirm_transfer(receiver, queries.transfer_of(sale).id)
         elif who == "bishkek":  # no certificates loaded (no signing keys): the purchase as a plain entry
             record("bishkek", nurlan, kind="purchase", operation_date=day(days), substance="R-404A",
                    quantity=kg(quantity), counterparty_name=dealer.legal_name, counterparty_country="KZ",
@@ -310,7 +311,7 @@ def load_logbook() -> int:
         equipment_services.record_intervention(nurlan, holders["bishkek"], unit, equipment_services.InterventionData(
             kind=kind, performed_on=day(days), **extra))
         created += 1
-    services.update_settings(ACTOR, "KZ", used_ods_sales="reclaimed_only", leak_rate_threshold=None)
+    settings.update_settings(ACTOR, "KZ", used_ods_sales="reclaimed_only", leak_rate_threshold=None)
     for country in ("KG", "KZ", "UZ"):
         if active_key_row(country) is not None:
             checkpointing.create_checkpoint(ACTOR, country)

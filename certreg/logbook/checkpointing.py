@@ -19,6 +19,7 @@ from certreg.extensions import db
 from certreg.logbook import canonical, checkpoints, ledger
 from certreg.logbook.merkle import StoredTree, inclusion_path, verify_inclusion
 from certreg.logbook.models import Checkpoint, Entry, LogNode, MerkleLog
+from certreg.logbook.queries import get_entry
 
 logger = logging.getLogger(__name__)
 
@@ -155,8 +156,6 @@ def inclusion_proof(actor: Actor, entry_id: int) -> dict[str, Any]:
 
     Without such a checkpoint yet, the proof is against the current (unsigned) head.
     """
-    from certreg.logbook.services import get_entry
-
     entry = get_entry(actor, entry_id)
     checkpoint = db.session.scalar(sa.select(Checkpoint).where(
         Checkpoint.country_code == entry.country_code, Checkpoint.tree_size > entry.seq)

@@ -14,7 +14,7 @@ from certreg.actors import Actor
 from certreg.auth.cli import fail
 from certreg.errors import CertregError, roll_back
 from certreg.extensions import db
-from certreg.logbook import checkpointing, imports, services, verify
+from certreg.logbook import checkpointing, holders, imports, verify
 from certreg.logbook.models import HolderKind, MerkleLog
 from certreg.registry.models import Company, Technician
 
@@ -44,7 +44,7 @@ class Progress:
             self.bar.__exit__(None, None, None)
 
 
-def _holder(country: str, company: str | None, technician: str | None) -> services.Holder:
+def _holder(country: str, company: str | None, technician: str | None) -> holders.Holder:
     country = country.upper()
     if bool(company) == bool(technician):
         raise click.UsageError("give either --company REGISTRATION_NUMBER or --technician NATIONAL_ID")
@@ -58,7 +58,7 @@ def _holder(country: str, company: str | None, technician: str | None) -> servic
         kind = HolderKind.TECHNICIAN
     if record is None:
         raise click.UsageError(f"no such {kind.value} registered in {country}")
-    return services.holder(kind, record.id)
+    return holders.holder(kind, record.id)
 
 
 @logbook_cli.command("import")

@@ -9,7 +9,6 @@ with the phone's camera opens the quick entry with the equipment chosen.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -20,14 +19,14 @@ import qrcode.constants
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from stdnum import damm
 
 from certreg.actors import Actor
 from certreg.audit import services as audit
 from certreg.auth.models import OFFICIAL_ROLES, Role
 from certreg.errors import NotFound, ValidationFailed
 from certreg.extensions import db
-from certreg.logbook import rules, services
+from certreg.logbook import drafts, holders, recording, rules, settings
+from certreg.logbook.equipment_ids import format_code, normalize_code
 from certreg.logbook.models import (
     Channel,
     Entry,
@@ -45,8 +44,6 @@ from certreg.substances import services as substances
 
 logger = logging.getLogger(__name__)
 
-_CODE_RE = re.compile(r"([A-Z]{2})E([0-9]{6,})([0-9])", re.ASCII)
-_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
 ENTRY_KINDS_OF = {
     InterventionKind.INSTALLATION: {"charge"},
     InterventionKind.LEAK_CHECK: set(),
@@ -55,30 +52,6 @@ ENTRY_KINDS_OF = {
     InterventionKind.RECOVERY: {"recovery"},
     InterventionKind.DECOMMISSIONING: {"recovery"},
 }
-
-
-def _digits(text: str) -> str:
-    return "".join(str(int(ch, 36)) for ch in text)
-
-
-def format_code(country_code: str, number: int) -> str:
-    sequence = f"{number:06d}"
-    return f"{country_code}-E-{sequence}-{damm.calc_check_digit(_digits(country_code + 'E' + sequence))}"
-
-
-def normalize_code(text: str) -> str | None:
-    """``KG-E-000012-3`` from a typed id (any case, spaces, dashes) or a scanned label URL; None if invalid."""
-    text = (text or "").strip()
-    if "/e/" in text:
-        text = text.rsplit("/e/", 1)[1]
-    compact = _SEPARATORS.sub("", text).upper()
-    match = _CODE_RE.fullmatch(compact)
-    if match is None:
-        return None
-    country, sequence, check = match.groups()
-    if damm.calc_check_digit(_digits(country + "E" + sequence)) != check:
-        return None
-    return f"{country}-E-{sequence}-{check}"
 
 
 def label_url(equipment: Equipment) -> str:
@@ -103,7 +76,7 @@ def can_see(actor: Actor, equipment: Equipment) -> bool:
 
 
 def can_edit(actor: Actor, equipment: Equipment) -> bool:
-    return services.can_write(actor, services.holder_of(equipment.logbook))
+    return holders.can_write(actor, holders.holder_of(equipment.logbook))
 
 
 def get_equipment(actor: Actor, equipment_id: int) -> Equipment:
@@ -122,13 +95,13 @@ def get_by_code(actor: Actor, text: str) -> Equipment:
     return equipment
 
 
-def search(actor: Actor, country_code: str, q: str, *, who: services.Holder | None = None, limit: int = 20,
+def search(actor: Actor, country_code: str, q: str, *, who: holders.Holder | None = None, limit: int = 20,
            page: int = 1):
     """Equipment of the country (or registered or serviced by ``who``), by id, owner, site or description."""
     actor.require(actor.is_system or actor.in_country(country_code))
     query = sa.select(Equipment).where(Equipment.country_code == country_code)
     if who is not None:
-        logbook = services.logbook_for(who)
+        logbook = holders.logbook_for(who)
         logbook_id = logbook.id if logbook else -1
         query = query.where(sa.or_(
             Equipment.logbook_id == logbook_id,
@@ -157,20 +130,20 @@ class EquipmentData:
     description: str | None = None
 
 
-def register(actor: Actor, who: services.Holder, data: EquipmentData) -> Equipment:
+def register(actor: Actor, who: holders.Holder, data: EquipmentData) -> Equipment:
     """Register equipment in ``who``'s care and give it an id for its QR label."""
-    services.require_write(actor, who)
-    owner_kind = services._enum(OwnerKind, data.owner_kind, "owner_kind")
-    kind = services._enum(EquipmentKind, data.kind, "kind")
+    holders.require_write(actor, who)
+    owner_kind = drafts.choice(OwnerKind, data.owner_kind, "owner_kind")
+    kind = drafts.choice(EquipmentKind, data.kind, "kind")
     if owner_kind is None or kind is None:
         raise ValidationFailed.for_field("kind" if kind is None else "owner_kind", _("Choose one."), "required")
     substance = substances.resolve(data.substance)
     charge = rules.parse_kilograms(data.nominal_charge, field_name="nominal_charge")
-    logbook = services.logbook_for(who, create=True)
+    logbook = holders.logbook_for(who, create=True)
     equipment = Equipment(
         code=f"tmp-{uuid.uuid4().hex[:20]}", country_code=who.country_code, logbook_id=logbook.id,
         owner_kind=owner_kind, owner_name=data.owner_name.strip(), site_address=data.site_address.strip(), kind=kind,
-        substance_code=substance.code, nominal_charge=charge, description=services._blank(data.description),
+        substance_code=substance.code, nominal_charge=charge, description=drafts.blank(data.description),
     )
     db.session.add(equipment)
     db.session.flush()
@@ -208,15 +181,15 @@ class InterventionData:
                    recovered_quantity=form.recovered_quantity.data, cylinders=form.cylinders.data or [])
 
 
-def record_intervention(actor: Actor, who: services.Holder, equipment: Equipment, data: InterventionData, *,
+def record_intervention(actor: Actor, who: holders.Holder, equipment: Equipment, data: InterventionData, *,
                         channel: Channel = Channel.WEB) -> Intervention:
     """Record work on equipment and the charge/recovery entries it caused (all or nothing).
 
     :raise ValidationFailed: a refused entry (e.g. ``insufficient_stock``), or input that
         does not fit the kind of work.
     """
-    services.require_write(actor, who)
-    kind = services._enum(InterventionKind, data.kind, "kind")
+    holders.require_write(actor, who)
+    kind = drafts.choice(InterventionKind, data.kind, "kind")
     if kind is None:
         raise ValidationFailed.for_field("kind", _("Choose the kind of work."), "required")
     if equipment.country_code != who.country_code:
@@ -225,7 +198,7 @@ def record_intervention(actor: Actor, who: services.Holder, equipment: Equipment
     if equipment.decommissioned_on is not None:
         raise ValidationFailed.for_field("equipment", _("This equipment was decommissioned."),
                                          "equipment_decommissioned")
-    result = services._enum(LeakCheckResult, data.leak_check_result, "leak_check_result")
+    result = drafts.choice(LeakCheckResult, data.leak_check_result, "leak_check_result")
     if (kind is InterventionKind.LEAK_CHECK) != (result is not None):
         if result is None:
             raise ValidationFailed.for_field("leak_check_result", _("Give the result of the leak check."), "required")
@@ -241,22 +214,22 @@ def record_intervention(actor: Actor, who: services.Holder, equipment: Equipment
     if kind in (InterventionKind.CHARGE, InterventionKind.RECOVERY) and not wants:
         field_name = "charge_quantity" if kind is InterventionKind.CHARGE else "recovered_quantity"
         raise ValidationFailed.for_field(field_name, _("Enter the quantity in kilograms."), "required")
-    logbook = services.logbook_for(who, create=True)
+    logbook = holders.logbook_for(who, create=True)
     intervention = Intervention(
         equipment_id=equipment.id, logbook_id=logbook.id, kind=kind, performed_on=data.performed_on,
-        leak_check_result=result, note=services._blank(data.note), recorded_by_user_id=actor.user_id,
+        leak_check_result=result, note=drafts.blank(data.note), recorded_by_user_id=actor.user_id,
         recorded_by_label=actor.label,
     )
     db.session.add(intervention)
     db.session.flush()
     common = dict(operation_date=data.performed_on, substance=equipment.substance_code, equipment=equipment.code,
-                  cylinders=list(data.cylinders or []), note=services._blank(data.note))
+                  cylinders=list(data.cylinders or []), note=drafts.blank(data.note))
     if "recovery" in wants:  # recover first: a repair empties the circuit before recharging it
-        services.record_entry(actor, who, services.EntryData(
+        recording.record_entry(actor, who, drafts.EntryData(
             kind=EntryKind.RECOVERY.value, quantity=data.recovered_quantity, condition="recovered", **common),
             channel=channel, intervention_id=intervention.id)
     if "charge" in wants:
-        services.record_entry(actor, who, services.EntryData(
+        recording.record_entry(actor, who, drafts.EntryData(
             kind=EntryKind.CHARGE.value, quantity=data.charge_quantity, condition=data.charge_condition or "virgin",
             **common), channel=channel, intervention_id=intervention.id)
     if kind is InterventionKind.DECOMMISSIONING:
@@ -316,7 +289,7 @@ def leak_rates(equipment: list[Equipment], *, until: date | None = None) -> dict
     thresholds: dict[str, Decimal] = {}
     result = {}
     for eq in equipment:
-        threshold = thresholds.setdefault(eq.country_code, services.leak_rate_threshold(eq.country_code))
+        threshold = thresholds.setdefault(eq.country_code, settings.leak_rate_threshold(eq.country_code))
         kg = added.get(eq.id, Decimal("0.000"))
         percent = (kg * 100 / eq.nominal_charge).quantize(Decimal("0.1"))
         result[eq.id] = LeakRate(kg, eq.nominal_charge, percent, threshold, percent > threshold)

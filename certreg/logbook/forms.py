@@ -13,8 +13,10 @@ from wtforms import DateField, DecimalField, SelectField, SelectMultipleField, S
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
+from certreg.countries import CountryCode
 from certreg.errors import FieldError
 from certreg.forms import BaseForm, InputRequired, Length, Optional, choices
+from certreg.logbook.drafts import FIELD_LIMITS
 from certreg.logbook.models import (
     CONDITION_LABELS,
     ENTRY_KIND_LABELS,
@@ -108,7 +110,14 @@ def condition_choices(blank=None):
 
 _TEXT = [Optional(), Length(max=255)]
 _CODE = [Optional(), Length(max=64)]
-_COUNTRY = [Optional(), Length(min=2, max=2)]
+
+
+def _limited(name: str) -> list:
+    """An optional field of an entry, as long as the service accepts (:data:`drafts.FIELD_LIMITS`)."""
+    return [Optional(), Length(max=FIELD_LIMITS[name])]
+
+
+_COUNTRY = [Optional(), CountryCode()]
 
 
 class EntryForm(BaseForm):
@@ -116,7 +125,8 @@ class EntryForm(BaseForm):
 
     kind = CodeSelectField(_l("Kind of entry"), choices=entry_kind_choices(), validators=[InputRequired()])
     operation_date = DateField(_l("Date of the operation"), validators=[InputRequired()])
-    substance = StringField(_l("Substance or blend"), validators=[InputRequired(), Length(max=64)],
+    substance = StringField(_l("Substance or blend"),
+                            validators=[InputRequired(), Length(max=FIELD_LIMITS["substance"])],
                             description=_l("Code, refrigerant number or name: R-404A, HCFC-22, R-22 ..."))
     quantity = KilogramsField(_l("Quantity (kg)"), validators=[Optional()])
     condition = CodeSelectField(_l("Condition"), choices=condition_choices(), validators=[Optional()])
@@ -124,40 +134,50 @@ class EntryForm(BaseForm):
                                      choices=condition_choices(blank=""), validators=[Optional()])
     counted_quantity = KilogramsField(_l("Quantity counted (kg; stock counts)"), validators=[Optional()])
     cylinders = ListField(_l("Cylinder serial numbers"), description=_l("Separate them with ; or new lines."))
-    equipment = StringField(_l("Equipment id (charges and recoveries)"), validators=_CODE)
-    counterparty_name = StringField(_l("Counterparty (seller, facility ...)"), validators=_TEXT)
+    equipment = StringField(_l("Equipment id (charges and recoveries)"), validators=_limited("equipment"))
+    counterparty_name = StringField(_l("Counterparty (seller, facility ...)"), validators=_limited("counterparty_name"))
     counterparty_country = StringField(_l("Counterparty's country (two-letter code)"), validators=_COUNTRY)
     counterparty_registration = StringField(_l("Importer's registration number, if registered (exports)"),
-                                            validators=_CODE)
-    buyer_certificate = StringField(_l("Buyer's certificate number (sales)"), validators=[Optional(),
-                                                                                          Length(max=1500)])
-    document_numbers = StringField(_l("Document numbers (invoice, waybill)"), validators=_TEXT)
-    import_licence = StringField(_l("Import licence number"), validators=_CODE)
-    customs_declaration = StringField(_l("Customs declaration number"), validators=_CODE)
+                                            validators=_limited("counterparty_registration"))
+    buyer_certificate = StringField(_l("Buyer's certificate number (sales)"), validators=_limited("buyer_certificate"))
+    document_numbers = StringField(_l("Document numbers (invoice, waybill)"), validators=_limited("document_numbers"))
+    import_licence = StringField(_l("Import licence number"), validators=_limited("import_licence"))
+    customs_declaration = StringField(_l("Customs declaration number"), validators=_limited("customs_declaration"))
     origin_country = StringField(_l("Country of origin (two-letter code)"), validators=_COUNTRY)
-    exporter_name = StringField(_l("Exporter"), validators=_TEXT)
-    export_licence = StringField(_l("Export licence number"), validators=_CODE)
+    exporter_name = StringField(_l("Exporter"), validators=_limited("exporter_name"))
+    export_licence = StringField(_l("Export licence number"), validators=_limited("export_licence"))
     destination_country = StringField(_l("Country of destination (two-letter code)"), validators=_COUNTRY)
-    reason = TextAreaField(_l("Reason (stock counts)"), validators=[Optional(), Length(max=2000)])
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField(_l("Reason (stock counts)"), validators=_limited("reason"))
+    note = TextAreaField(_l("Note"), validators=_limited("note"))
 
 
 ENTRY_FIELDS = [name for name in EntryForm.__dict__ if not name.startswith("_") and
                 name not in ("Meta",) and hasattr(EntryForm.__dict__[name], "field_class")]
 
 
+class RequiredByRule:
+    """Marks a field required (its asterisk, the browser's check) but leaves an empty value to the
+    rules, so the page answers with the rule's code like every other surface."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        pass
+
+
 class SaleForm(BaseForm):
     """The point of sale: the buyer's certificate (typed or scanned), what is sold."""
 
     buyer_certificate = StringField(_l("Buyer's certificate number or scanned QR"),
-                                    validators=[InputRequired(), Length(max=1500)])
+                                    validators=[RequiredByRule(), *_limited("buyer_certificate")])
     operation_date = DateField(_l("Date of sale"), validators=[InputRequired()])
-    substance = StringField(_l("Substance or blend"), validators=[InputRequired(), Length(max=64)])
+    substance = StringField(_l("Substance or blend"),
+                            validators=[InputRequired(), Length(max=FIELD_LIMITS["substance"])])
     quantity = KilogramsField(_l("Quantity (kg)"), validators=[InputRequired()])
     condition = CodeSelectField(_l("Condition"), choices=condition_choices(), validators=[Optional()])
     cylinders = ListField(_l("Cylinder serial numbers"))
-    document_numbers = StringField(_l("Invoice number"), validators=_TEXT)
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    document_numbers = StringField(_l("Invoice number"), validators=_limited("document_numbers"))
+    note = TextAreaField(_l("Note"), validators=_limited("note"))
 
 
 class QuickEntryForm(BaseForm):

@@ -36,11 +36,16 @@ from flask_babel import gettext as _
 from certreg.actors import Actor
 from certreg.audit import services as audit
 from certreg.db import utcnow
-from certreg.errors import ValidationFailed
+from certreg.errors import CertregError, ValidationFailed
 from certreg.extensions import db
 from certreg.inputs import date_in_range
-from certreg.logbook import checkpointing, ledger, rules, services
-from certreg.logbook.models import Channel, EntryKind, ImportBatch, TransferKind, TransferStatus
+from certreg.logbook import checkpointing, ledger
+from certreg.logbook.drafts import EntryData
+from certreg.logbook.holders import Holder, logbook_for, require_write
+from certreg.logbook.models import Channel, EntryKind, ImportBatch, Logbook, TransferStatus
+from certreg.logbook.recording import Prepared, check_entry, prepare_entry
+from certreg.logbook.refusals import RefusalNote
+from certreg.logbook.settings import rule_context
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +59,7 @@ COLUMNS = {
     "export_licence": "export_licence", "destination_country": "destination_country",
     "counted_kg": "counted_quantity", "reason": "reason", "note": "note",
 }
+COLUMN_OF = {name: column for column, name in COLUMNS.items()}  # an error on a field names the file's column
 REQUIRED = ("date", "kind", "substance")
 MAX_ERRORS = 1000
 
@@ -108,7 +114,7 @@ def parse_date(text: str) -> date:
 
 
 class _LineParser:
-    """Turns a CSV line's fields into :class:`services.EntryData` (the header's columns, in its order).
+    """Turns a CSV line's fields into :class:`EntryData` (the header's columns, in its order).
 
     The cells are stripped; an empty cell is absent (``None``); ``date`` and ``counted_kg``
     are parsed (the first bad one in the header's order is reported); ``cylinders`` are
@@ -120,7 +126,7 @@ class _LineParser:
         self.special = [name for name in self.names if name in ("operation_date", "cylinders", "counted_quantity")]
         self.dates: dict[str, date] = {}
 
-    def __call__(self, raw: list[str]) -> services.EntryData:
+    def __call__(self, raw: list[str]) -> EntryData:
         values: dict[str, Any] = dict(zip(self.names, [cell.strip() or None for cell in raw]))
         for name in self.special:
             text = values[name]
@@ -143,7 +149,7 @@ class _LineParser:
         if values.get("kind") == EntryKind.REVERSAL.value:
             raise ValidationFailed.for_field("kind", _("Reversals cannot be imported: import the corrected line."),
                                              "kind_not_recordable")
-        return services.EntryData(**values)
+        return EntryData(**values)
 
 
 def _reader(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
@@ -180,7 +186,7 @@ def count_lines(data: bytes) -> int:
     return max(data.count(b"\n") - (0 if data.endswith(b"\n") else -1) - 1, 0)
 
 
-def import_csv(actor: Actor, who: services.Holder, data: bytes, filename: str, *,
+def import_csv(actor: Actor, who: Holder, data: bytes, filename: str, *,
                progress: Callable[[int], None] | None = None, channel: Channel = Channel.CSV) -> ImportResult:
     """Check every line, and write them all if none is refused.
 
@@ -188,20 +194,15 @@ def import_csv(actor: Actor, who: services.Holder, data: bytes, filename: str, *
     CLI raises :class:`ImportRefused` through :func:`run`). ``progress(n)`` is called as
     lines are processed.
     """
-    services.require_write(actor, who)
-    digest = hashlib.sha256(data).hexdigest()
-    logbook = services.logbook_for(who, create=True)
-    if db.session.scalar(sa.select(ImportBatch.id).where(ImportBatch.logbook_id == logbook.id,
-                                                         ImportBatch.sha256 == digest)):
-        raise ValidationFailed(_("This file was already imported into this logbook."), code="duplicate_import")
+    # One piece on purpose: the transaction's steps in their order (batch, lock, each line
+    # prepared as record_entry does, then the stock and the log head) read best together.
+    require_write(actor, who)
+    logbook = logbook_for(who, create=True)
+    batch = _new_batch(actor, logbook, data, filename)
     header, rows = _reader(data)
     parse = _LineParser(header)
     width = len(header)
-    ctx = services.rule_context(who.country_code)
-    batch = ImportBatch(logbook_id=logbook.id, filename=filename[:255], sha256=digest, line_count=0,
-                        created_by_label=actor.label)
-    db.session.add(batch)
-    db.session.flush()
+    ctx = rule_context(who.country_code)
     head = ledger.lock_head(who.country_code)
     stock = ledger.Stock(logbook.id)
     result = ImportResult(batch_id=batch.id)
@@ -211,85 +212,38 @@ def import_csv(actor: Actor, who: services.Holder, data: bytes, filename: str, *
         "recorded_at": now, "recorded_by_user_id": actor.user_id, "recorded_by_label": actor.label,
         "intervention_id": None, "reverses_id": None, "counterpart_of_id": None,
     }, expected=count_lines(data))
-    buyers: dict[tuple[str, str, date], services.Buyer | ValidationFailed] = {}
-    receivers: dict[tuple[str | None, str | None], services.Holder | ValidationFailed | None] = {}
-    logbook_ids: dict[services.Holder, int] = {}
-    cache: dict[Any, Any] = {}
+    write = _Writer(appender, logbook, actor, channel, now, batch.id)
+    cache: dict[Any, Any] = {}  # catalogue, equipment, buyers and receivers, looked up once per file
     seen = 0
     errors = result.errors
-    stock_get, stock_apply = stock.get, stock.apply
-    draft_from, prepare, effects, check_stock = services.draft_from, rules.prepare, rules.effects, rules.check_stock
-    values_of, add = services._values, appender.add
-    SALE, EXPORT = EntryKind.SALE, EntryKind.EXPORT  # noqa: N806
-    batch_id = batch.id
 
-    def refusal_note(entry: services.EntryData, line: int) -> services.RefusalNote:
-        return services.RefusalNote(actor, who, channel, lambda: {**entry.jsonable(), "line": line, "file": filename})
+    def refusal_note(entry: EntryData, line: int) -> RefusalNote:
+        return RefusalNote(actor, who, channel, lambda: {**entry.jsonable(), "line": line, "file": filename})
 
     try:
         for line, raw in rows:
             seen += 1
             if progress and seen % 1000 == 0:
                 progress(1000)
-            entry = note = None
+            note = None
             try:
                 if len(raw) != width:
                     raise ValidationFailed(_("This line has %(n)s fields, the header has a different number.",
                                              n=f"{len(raw)}"), code="wrong_field_count")
                 entry = parse(raw)
-                draft = draft_from(entry, cache=cache)
-                buyer = None
-                if draft.kind is SALE:
-                    note = refusal_note(entry, line)  # the buyer's look-up names the buyer on it
-                    rules.prepare(draft, ctx)
-                    key = (draft.buyer_certificate or "", draft.substance.code, draft.operation_date)
-                    if key not in buyers:
-                        try:
-                            buyers[key] = services._buyer(who, draft, note)
-                        except ValidationFailed as exc:
-                            buyers[key] = exc
-                            raise
-                    cached = buyers[key]
-                    if isinstance(cached, ValidationFailed):
-                        raise ValidationFailed(cached.message, code=cached.code, fields=cached.fields)
-                    buyer = cached
-                receiver = None
-                if draft.kind is EXPORT and entry.counterparty_registration:
-                    receiver = _receiver(receivers, who, entry, draft)
-                draft = prepare(draft, ctx, book_quantity=lambda d=draft: stock_get(d.substance.code, d.condition))
-                moves = effects(draft.kind, draft.substance.code, draft.quantity, draft.condition,
-                                draft.from_condition, draft.direction)
-                check_stock(draft.kind, moves, stock_get)
+                note = refusal_note(entry, line)
+                prepared = check_entry(prepare_entry(who, entry, ctx, note, cache=cache), ctx, stock.get)
             except ValidationFailed as exc:
-                if entry is not None:
-                    note = note or refusal_note(entry, line)
+                if note is not None:
                     note.attach(exc)
                     result.refusals.extend(exc.after_rollback)
-                for field_name, messages in (exc.fields or {None: [exc.message]}).items():
-                    for message in messages:
-                        errors.append(LineError(line, field_name, getattr(message, "code", exc.code), str(message)))
+                errors.extend(_line_errors(line, exc))
                 if len(errors) >= MAX_ERRORS:
                     break
                 continue
-            stock_apply(moves, 0)
-            if errors:
-                continue  # keep checking, write nothing more
-            counterparty = buyer.holder if buyer else receiver
-            if counterparty is None:
-                add(values_of(draft, logbook, actor, channel, now, import_id=batch_id), draft.cylinders)
-                continue
-            extra: dict[str, Any] = {"import_id": batch_id}
-            if buyer is not None:
-                extra.update(counterparty_name=buyer.holder.name, counterparty_country=buyer.holder.country_code,
-                             buyer_certificate=buyer.certificate_number)
-            if counterparty not in logbook_ids:
-                logbook_ids[counterparty] = services.logbook_for(counterparty, create=True).id
-            extra["counterparty_logbook_id"] = logbook_ids[counterparty]
-            if receiver is not None and not draft.counterparty_name:
-                extra["counterparty_name"] = receiver.name
-            entry_id = add(values_of(draft, logbook, actor, channel, now, **extra), draft.cylinders)
-            appender.add_transfer(TransferKind.SALE if buyer else TransferKind.EXPORT, entry_id, logbook.id,
-                                  logbook_ids[counterparty], TransferStatus.PENDING, now)
+            stock.apply(prepared.moves, 0)
+            if not errors:  # after an error: keep checking, write nothing more
+                write(prepared)
         result.lines = seen
         if progress and seen % 1000:
             progress(seen % 1000)
@@ -306,25 +260,55 @@ def import_csv(actor: Actor, who: services.Holder, data: bytes, filename: str, *
     audit.record(actor, "logbook.import", batch, country_code=who.country_code,
                  summary=audit.msg("Imported %(count)s entries from %(file)s into %(holder)s",
                                    count=result.entries, file=filename[:100], holder=who.ref),
-                 after={"file": filename, "sha256": digest, "entries": result.entries})
+                 after={"file": filename, "sha256": batch.sha256, "entries": result.entries})
     logger.info("imported %s entries from %s into %s", result.entries, filename, who.ref)
     return result
 
 
-def _receiver(receivers: dict, who: services.Holder, entry: services.EntryData,
-              draft: rules.Draft) -> services.Holder | None:
-    """``services._export_receiver``, looked up once per destination and registration number."""
-    key = (draft.destination_country, entry.counterparty_registration and entry.counterparty_registration.strip())
-    if key not in receivers:
-        try:
-            receivers[key] = services._export_receiver(who, entry, draft)
-        except ValidationFailed as exc:
-            receivers[key] = exc
-            raise
-    cached = receivers[key]
-    if isinstance(cached, ValidationFailed):
-        raise ValidationFailed(cached.message, code=cached.code, fields=cached.fields)
-    return cached
+def _new_batch(actor: Actor, logbook: Logbook, data: bytes, filename: str) -> ImportBatch:
+    """:raise ValidationFailed: ``duplicate_import``, the same file was imported into this logbook."""
+    digest = hashlib.sha256(data).hexdigest()
+    if db.session.scalar(sa.select(ImportBatch.id).where(ImportBatch.logbook_id == logbook.id,
+                                                         ImportBatch.sha256 == digest)):
+        raise ValidationFailed(_("This file was already imported into this logbook."), code="duplicate_import")
+    batch = ImportBatch(logbook_id=logbook.id, filename=filename[:255], sha256=digest, line_count=0,
+                        created_by_label=actor.label)
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def _line_errors(line: int, exc: ValidationFailed) -> Iterator[LineError]:
+    """The refusal's errors on this line, each naming the file's column."""
+    for field_name, messages in (exc.fields or {None: [exc.message]}).items():
+        for message in messages:
+            yield LineError(line, COLUMN_OF.get(field_name, field_name), getattr(message, "code", exc.code),
+                            str(message))
+
+
+class _Writer:
+    """Writes each line that passed every rule through the bulk appender, with its sale or export."""
+
+    def __init__(self, appender: ledger.BulkAppender, logbook: Logbook, actor: Actor, channel: Channel,
+                 now: datetime, batch_id: int) -> None:
+        self.appender, self.logbook, self.actor, self.channel, self.now = appender, logbook, actor, channel, now
+        self.batch_id = batch_id
+        self.logbook_ids: dict[Holder, int] = {}  # each counterparty's logbook, looked up once
+
+    def __call__(self, prepared: Prepared) -> None:
+        counterparty = prepared.counterparty
+        if counterparty is None:
+            self.appender.add(prepared.values(self.logbook, self.actor, self.channel, self.now,
+                                              import_id=self.batch_id), prepared.draft.cylinders)
+            return
+        to_logbook_id = self.logbook_ids.get(counterparty)
+        if to_logbook_id is None:
+            to_logbook_id = self.logbook_ids[counterparty] = logbook_for(counterparty, create=True).id
+        entry_id = self.appender.add(prepared.values(self.logbook, self.actor, self.channel, self.now,
+                                                     import_id=self.batch_id, counterparty_logbook_id=to_logbook_id),
+                                     prepared.draft.cylinders)
+        self.appender.add_transfer(prepared.transfer_kind, entry_id, self.logbook.id, to_logbook_id,
+                                   TransferStatus.PENDING, self.now)
 
 
 def _save_stock(stock: ledger.Stock, now: datetime) -> None:
@@ -332,3 +316,16 @@ def _save_stock(stock: ledger.Stock, now: datetime) -> None:
         ledger.ENTRIES.c.logbook_id == stock.logbook_id))
     stock.last_entry = {key: last for key in stock.last_entry}
     stock.save(now)
+
+
+# --- refusals of the upload itself (the API's; their messages live in this feature's catalogue) ---
+
+
+def csv_required() -> CertregError:
+    error = CertregError(_("Send the file as text/csv."), code="unsupported_media_type")
+    error.status = 415
+    return error
+
+
+def file_too_large() -> ValidationFailed:
+    return ValidationFailed(_("The file is too large."), code="too_large")

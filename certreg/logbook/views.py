@@ -25,9 +25,10 @@ from certreg.auth.session import actor
 from certreg.certificates.qr import render_svg
 from certreg.errors import Forbidden, NotFound, ValidationFailed, roll_back
 from certreg.extensions import db
-from certreg.inputs import parse_id
-from certreg.logbook import checkpointing, exports, services, verify
+from certreg.logbook import checkpointing, drafts, exports, holders, queries, recording, transfers, verify
 from certreg.logbook import equipment as equipment_services
+from certreg.logbook import refusals as logbook_refusals
+from certreg.logbook import settings as logbook_settings
 from certreg.logbook.canonical import kilograms_text
 from certreg.logbook.forms import (
     ConfirmForm,
@@ -60,58 +61,45 @@ LABELS = {"kinds": ENTRY_KIND_LABELS, "conditions": CONDITION_LABELS, "transfer_
           "leak_results": LEAK_CHECK_RESULT_LABELS, "used_ods_sales": USED_ODS_SALES_LABELS}
 
 
-def own_holder() -> services.Holder:
+def own_holder() -> holders.Holder:
     """The logbook the signed-in company user or technician writes in (officials have none)."""
-    who = services.acting_holder(actor())
+    who = holders.acting_holder(actor())
     if who is None:
         raise Forbidden(_("Only companies and technicians keep logbooks."))
     return who
 
 
-def entry_data(form, **fixed) -> services.EntryData:
-    values = {name: form[name].data for name in services.ENTRY_DATA_FIELDS if name in form._fields}
-    values.update(fixed)
-    values.setdefault("cylinders", [])
-    return services.EntryData(**values)
-
-
-def _filters(form: FilterForm) -> services.EntryFilter:
-    return services.EntryFilter(kind=form.kind.data or None, substance=form.substance.data or None,
+def _filters(form: FilterForm) -> queries.EntryFilter:
+    return queries.EntryFilter(kind=form.kind.data or None, substance=form.substance.data or None,
                                 condition=form.condition.data or None, date_from=form.date_from.data,
                                 date_to=form.date_to.data, cylinder=form.cylinder.data or None,
                                 text=form.text.data or None)
 
 
-def _holder_from_arg() -> services.Holder | None:
+def _holder_from_arg() -> holders.Holder | None:
     """``?holder=company:12`` (officials), else the user's own logbook, else the whole country (officials)."""
     ref = args_str("holder")
     if ref:
-        kind, _sep, holder_id = ref.partition(":")
-        number = parse_id(holder_id)
-        if number is None:
-            raise NotFound()
-        who = services.holder(kind, number)
-        services.require_read(actor(), who)
-        return who
-    return services.acting_holder(actor())
+        return holders.holder_by_ref(actor(), ref)
+    return holders.acting_holder(actor())
 
 
 # --- the logbook ----------------------------------------------------------------------------
 
 
-def _logbook_page(who: services.Holder | None):
+def _logbook_page(who: holders.Holder | None):
     form = FilterForm(request.args)
-    filters = _filters(form) if form.validate() else services.EntryFilter()
+    filters = _filters(form) if form.validate() else queries.EntryFilter()
     try:
-        pagination = services.list_entries(actor(), who, filters, page=page_arg(), per_page=50)
+        pagination = queries.list_entries(actor(), who, filters, page=page_arg(), per_page=50)
     except ValidationFailed as exc:
         form.apply(exc)
-        pagination = services.list_entries(actor(), who, services.EntryFilter(), page=1, per_page=50)
-    own = who is not None and services.can_write(actor(), who)
+        pagination = queries.list_entries(actor(), who, queries.EntryFilter(), page=1, per_page=50)
+    own = who is not None and holders.can_write(actor(), who)
     return render_template(
         "logbook/index.html", who=who, form=form, pagination=pagination, own=own,
-        stock=services.balances(actor(), who) if who else [],
-        pending=services.pending_count(who) if own else 0,
+        stock=queries.balances(actor(), who) if who else [],
+        pending=transfers.pending_count(who) if own else 0,
         export_args={k: v for k, v in request.args.items() if k != "page"} | ({"holder": who.ref} if who and not own
                                                                             else {}),
         page_args={k: v for k, v in request.args.items() if k != "page"},
@@ -122,7 +110,7 @@ def _logbook_page(who: services.Holder | None):
 @login_required
 def index():
     """Companies and technicians see their logbook; officials search their country's entries."""
-    who = services.acting_holder(actor())
+    who = holders.acting_holder(actor())
     if who is None:
         actor().require(current_user.role in OFFICIAL_ROLES)
     return _logbook_page(who)
@@ -131,8 +119,8 @@ def index():
 @bp.get("/logbook/<holder_kind>/<int:holder_id>")
 @login_required
 def holder_logbook(holder_kind: str, holder_id: int):
-    who = services.holder(holder_kind, holder_id)
-    services.require_read(actor(), who)
+    who = holders.holder(holder_kind, holder_id)
+    holders.require_read(actor(), who)
     return _logbook_page(who)
 
 
@@ -146,8 +134,8 @@ def export(fmt: str):
     if who is None:
         actor().require(current_user.role in OFFICIAL_ROLES)
     form = FilterForm(request.args)
-    filters = _filters(form) if form.validate() else services.EntryFilter()
-    query = services.entries_query(actor(), who, filters)
+    filters = _filters(form) if form.validate() else queries.EntryFilter()
+    query = queries.entries_query(actor(), who, filters)
     return exports.response(query, fmt, exports.filename(who, current_user.country_code, date.today()))
 
 
@@ -157,7 +145,7 @@ def new_entry():
     who = own_holder()
     kind = args_str("kind", EntryKind.PURCHASE.value)
     form = EntryForm(operation_date=date.today(), kind=kind, condition="virgin")
-    done = submit(form, lambda: services.record_entry(actor(), who, entry_data(form)))
+    done = submit(form, lambda: recording.record_entry(actor(), who, drafts.EntryData.from_form(form)))
     if done:
         flash(_("Entry recorded."), "success")
         return redirect(url_for("logbook.entry", entry_id=done.result.id))
@@ -165,11 +153,11 @@ def new_entry():
 
 
 def _entry_page(entry, reversal_form=None, status: int = 200):
-    who = services.holder_of(entry.logbook)
-    can_write = services.can_write(actor(), who)
+    who = holders.holder_of(entry.logbook)
+    can_write = holders.can_write(actor(), who)
     return render_template(
         "logbook/entry.html", entry=entry, who=who, can_write=can_write,
-        reversal=services.reversal_of(entry), transfer=services.transfer_of(entry),
+        reversal=queries.reversal_of(entry), transfer=queries.transfer_of(entry),
         reversal_form=reversal_form or (ReversalForm() if can_write else None),
     ), status
 
@@ -177,20 +165,20 @@ def _entry_page(entry, reversal_form=None, status: int = 200):
 @bp.get("/logbook/entries/<bigid:entry_id>")
 @login_required
 def entry(entry_id: int):
-    return _entry_page(services.get_entry(actor(), entry_id))
+    return _entry_page(queries.get_entry(actor(), entry_id))
 
 
 @bp.post("/logbook/entries/<bigid:entry_id>/reverse")
 @login_required
 def reverse(entry_id: int):
-    original = services.get_entry(actor(), entry_id)
-    actor().require(services.can_write(actor(), services.holder_of(original.logbook)))
+    original = queries.get_entry(actor(), entry_id)
+    actor().require(holders.can_write(actor(), holders.holder_of(original.logbook)))
     form = ReversalForm()
-    done = submit(form, lambda: services.reverse_entry(actor(), original.id, form.reason.data))
+    done = submit(form, lambda: recording.reverse_entry(actor(), original.id, form.reason.data))
     if done:
         flash(_("The entry was reversed."), "success")
         return redirect(url_for("logbook.entry", entry_id=done.result.id))
-    return _entry_page(services.get_entry(actor(), entry_id), form, form_status(form))
+    return _entry_page(queries.get_entry(actor(), entry_id), form, form_status(form))
 
 
 @bp.get("/logbook/entries/<bigid:entry_id>/proof.json")
@@ -214,13 +202,13 @@ def sale():
     verdict = None
     action = request.form.get("action", "check")
     if request.method == "POST" and action == "record":
-        done = submit(form, lambda: services.record_entry(actor(), who, entry_data(form, kind="sale")))
+        done = submit(form, lambda: recording.record_entry(actor(), who, drafts.EntryData.from_form(form, kind="sale")))
         if done:
             flash(_("Sale recorded: %(kg)s kg %(substance)s to %(buyer)s.", kg=kilograms_text(done.result.quantity),
                     substance=done.result.substance_code, buyer=done.result.counterparty_name), "success")
             return redirect(url_for("logbook.entry", entry_id=done.result.id))
     elif request.method == "POST" and form.validate_on_submit():
-        verdict = services.check_sale(actor(), who, entry_data(form, kind="sale"))
+        verdict = recording.check_sale(actor(), who, drafts.EntryData.from_form(form, kind="sale"))
         db.session.commit()  # a refused check is kept as a refused attempt
     status = 422 if (verdict is not None and not verdict.allowed) else form_status(form)
     return render_template("logbook/sale.html", form=form, who=who, verdict=verdict), status
@@ -278,7 +266,7 @@ def quick():
 @login_required
 def stock():
     who = own_holder()
-    return render_template("logbook/stock.html", who=who, stock=services.balances(actor(), who))
+    return render_template("logbook/stock.html", who=who, stock=queries.balances(actor(), who))
 
 
 @bp.get("/logbook/inbox")
@@ -288,15 +276,15 @@ def inbox():
     who = own_holder()
     return render_template(
         "logbook/inbox.html", who=who,
-        incoming=services.transfers(actor(), who, incoming=True),
-        outgoing=services.transfers(actor(), who, incoming=False),
+        incoming=transfers.transfers(actor(), who, incoming=True),
+        outgoing=transfers.transfers(actor(), who, incoming=False),
         confirm_form=ConfirmForm(), dispute_form=DisputeForm(),
     )
 
 
 def _answer(transfer_id: int, form, action) -> Response:
-    transfer = services.get_transfer(actor(), transfer_id)
-    actor().require(services.can_write(actor(), services.holder_of(transfer.to_logbook)))
+    transfer = transfers.get_transfer(actor(), transfer_id)
+    actor().require(holders.can_write(actor(), holders.holder_of(transfer.to_logbook)))
     done = submit(form, action)
     if done:
         flash(_("Saved."), "success")
@@ -313,7 +301,7 @@ def _answer(transfer_id: int, form, action) -> Response:
 @login_required
 def confirm(transfer_id: int):
     form = ConfirmForm()
-    return _answer(transfer_id, form, lambda: services.confirm_transfer(
+    return _answer(transfer_id, form, lambda: transfers.confirm_transfer(
         actor(), transfer_id, import_licence=form.import_licence.data,
         customs_declaration=form.customs_declaration.data))
 
@@ -322,7 +310,7 @@ def confirm(transfer_id: int):
 @login_required
 def dispute(transfer_id: int):
     form = DisputeForm()
-    return _answer(transfer_id, form, lambda: services.dispute_transfer(actor(), transfer_id, form.reason.data))
+    return _answer(transfer_id, form, lambda: transfers.dispute_transfer(actor(), transfer_id, form.reason.data))
 
 
 # --- equipment ----------------------------------------------------------------------------------
@@ -331,7 +319,7 @@ def dispute(transfer_id: int):
 @bp.get("/equipment")
 @login_required
 def equipment_list():
-    who = services.acting_holder(actor())
+    who = holders.acting_holder(actor())
     if who is None:
         actor().require(current_user.role in OFFICIAL_ROLES)
     q = args_str("q")
@@ -357,7 +345,7 @@ def new_equipment():
 
 
 def _equipment_page(unit, form=None, status: int = 200):
-    who = services.acting_holder(actor())
+    who = holders.acting_holder(actor())
     can_work = who is not None and who.country_code == unit.country_code and unit.decommissioned_on is None
     if can_work and form is None:
         form = InterventionForm(performed_on=date.today(), charge_condition="virgin")
@@ -422,7 +410,7 @@ def _require_official(*roles: Role) -> None:
 def refusals():
     """Refused attempts in the country: who tried what, and which rule said no."""
     _require_official()
-    pagination = services.list_refusals(actor(), current_user.country_code, page=page_arg())
+    pagination = logbook_refusals.list_refusals(actor(), current_user.country_code, page=page_arg())
     return render_template("logbook/refusals.html", pagination=pagination)
 
 
@@ -473,11 +461,11 @@ def sign_checkpoint():
 @login_required
 def settings():
     country = current_user.country_code
-    actor().require(services.can_manage_settings(actor(), country))
-    current = services.country_settings(country)
+    actor().require(logbook_settings.can_manage_settings(actor(), country))
+    current = logbook_settings.country_settings(country)
     form = SettingsForm(used_ods_sales=current.used_ods_sales.value, leak_rate_threshold=current.leak_rate_threshold)
-    done = submit(form, lambda: services.update_settings(actor(), country, used_ods_sales=form.used_ods_sales.data,
-                                                          leak_rate_threshold=form.leak_rate_threshold.data))
+    done = submit(form, lambda: logbook_settings.update_settings(
+        actor(), country, used_ods_sales=form.used_ods_sales.data, leak_rate_threshold=form.leak_rate_threshold.data))
     if done:
         flash(_("Saved."), "success")
         return redirect(url_for("logbook.settings"))
@@ -498,9 +486,9 @@ def home_panel() -> dict | None:
 
     if not current_user.is_authenticated:
         return None
-    who = services.acting_holder(actor())
+    who = holders.acting_holder(actor())
     if who is not None:
-        return {"holder": who, "pending": services.pending_count(who)}
+        return {"holder": who, "pending": transfers.pending_count(who)}
     if current_user.role not in (Role.ADMIN, Role.AUDITOR, Role.INSPECTOR):
         return None
     country = current_user.country_code

@@ -24,24 +24,24 @@ API_KG_READ = expect(404, anonymous=401, **HOLDERS, **KG_OFFICIALS)
 
 def build(world) -> None:
     from certreg.extensions import db
-    from certreg.logbook import checkpointing, services
+    from certreg.logbook import checkpointing, drafts, holders, queries, recording
     from certreg.logbook import equipment as equipment_services
 
     ensure_keys()
-    company = services.holder("company", world.company_own.id)
-    entry = services.record_entry(SYSTEM, company, services.EntryData(
+    company = holders.holder("company", world.company_own.id)
+    entry = recording.record_entry(SYSTEM, company, drafts.EntryData(
         kind="import", operation_date=date.today(), substance="R-404A", quantity=Decimal("50"),
         import_licence="KG-IMP-1", customs_declaration="DECL-1", origin_country="CN", exporter_name="Exporter"))
     unit = equipment_services.register(SYSTEM, company, equipment_services.EquipmentData(
         owner_kind="company", owner_name="Shop 12", site_address="Bishkek", kind="commercial_refrigeration",
         substance="R-404A", nominal_charge=Decimal("4.5")))
     cert = world.extra.get("cert_own") or make_certificate(world.technician_own)
-    sale = services.record_entry(SYSTEM, company, services.EntryData(
+    sale = recording.record_entry(SYSTEM, company, drafts.EntryData(
         kind="sale", operation_date=date.today(), substance="R-404A", quantity=Decimal("2"),
         buyer_certificate=cert.number))
     checkpoint = checkpointing.create_checkpoint(SYSTEM, "KG")
     db.session.commit()
-    world.extra.update(entry_own=entry, equipment_own=unit, transfer_own=services.transfer_of(sale),
+    world.extra.update(entry_own=entry, equipment_own=unit, transfer_own=queries.transfer_of(sale),
                        checkpoint_own=checkpoint)
 
 

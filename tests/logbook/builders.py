@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from certreg.actors import Actor
 from certreg.extensions import db
-from certreg.logbook import checkpointing, imports, services
+from certreg.logbook import checkpointing, holders, imports
 
 SYSTEM = Actor.system("tests")
 HEADER = ("date,kind,substance,quantity_kg,condition,cylinders,import_licence,customs_declaration,origin_country,"
@@ -28,7 +28,7 @@ def csv_lines(n: int, *, start: int = 0, first_day: date = date(2024, 1, 1)) -> 
     return "\n".join(lines) + "\n"
 
 
-def bulk_logbook(who: services.Holder, n: int, *, checkpoints: int = 4) -> list[int]:
+def bulk_logbook(who: holders.Holder, n: int, *, checkpoints: int = 4) -> list[int]:
     """Import ``n`` entries into ``who``'s logbook in ``checkpoints`` files, signing a checkpoint after each.
 
     Needs signing keys (the ``keys_dir`` fixture) when ``checkpoints`` > 0. Returns the checkpoint sizes.

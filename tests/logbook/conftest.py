@@ -10,7 +10,7 @@ import pytest
 from certreg.actors import Actor
 from certreg.auth.models import Role
 from certreg.extensions import db
-from certreg.logbook import services
+from certreg.logbook import drafts, holders, queries, recording
 from certreg.logbook.models import HolderKind
 from certreg.registry.models import Country
 from tests import factories
@@ -18,7 +18,7 @@ from tests import factories
 TODAY = date.today()
 
 
-def entry_data(kind: str = "import", **overrides) -> services.EntryData:
+def entry_data(kind: str = "import", **overrides) -> drafts.EntryData:
     """A valid entry of ``kind`` (an HCFC-22 import with proof of origin unless overridden)."""
     data = dict(kind=kind, operation_date=TODAY, substance="HCFC-22", quantity=Decimal("100"), condition="virgin")
     if kind == "import":
@@ -29,7 +29,7 @@ def entry_data(kind: str = "import", **overrides) -> services.EntryData:
     if kind == "purchase":
         data.update(counterparty_name="Market seller")
     data.update(overrides)
-    return services.EntryData(**data)
+    return drafts.EntryData(**data)
 
 
 class People:
@@ -38,12 +38,12 @@ class People:
     def __init__(self) -> None:
         self.dealer_company = factories.make_company(country_code="KZ", activities=["dealer", "importer", "exporter"])
         self.dealer_user = factories.make_user(Role.COMPANY_USER, "KZ", company=self.dealer_company)
-        self.dealer = services.holder(HolderKind.COMPANY, self.dealer_company.id)
+        self.dealer = holders.holder(HolderKind.COMPANY, self.dealer_company.id)
         self.tech_record = factories.make_technician(country_code="KG")
         self.tech_user = factories.make_user(Role.TECHNICIAN, "KG", technician=self.tech_record)
-        self.technician = services.holder(HolderKind.TECHNICIAN, self.tech_record.id)
+        self.technician = holders.holder(HolderKind.TECHNICIAN, self.tech_record.id)
         self.kz_tech_record = factories.make_technician(country_code="KZ")
-        self.kz_technician = services.holder(HolderKind.TECHNICIAN, self.kz_tech_record.id)
+        self.kz_technician = holders.holder(HolderKind.TECHNICIAN, self.kz_tech_record.id)
         self.kz_tech_user = factories.make_user(Role.TECHNICIAN, "KZ", technician=self.kz_tech_record)
 
     @property
@@ -94,10 +94,10 @@ def certify(record, categories=("A1",), **kwargs):
 def stock(who, substance="HCFC-22", condition="virgin") -> Decimal:
     from certreg.logbook.models import Condition
 
-    return services.stock_of(who, substance, Condition(condition))
+    return queries.stock_of(who, substance, Condition(condition))
 
 
 def give_stock(people_or_holder, actor, kg="100", substance="HCFC-22", condition="virgin", **overrides):
     """Put stock into a holder's logbook: an import (virgin) or a recovery from their equipment (used)."""
-    return services.record_entry(actor, people_or_holder, entry_data(
+    return recording.record_entry(actor, people_or_holder, entry_data(
         "import", substance=substance, quantity=Decimal(kg), condition=condition, **overrides))

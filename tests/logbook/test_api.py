@@ -163,10 +163,10 @@ def test_reversal_proof_verify_and_checkpoints(dealer_api, people, keys_dir, api
 
 def test_equipment_and_interventions_through_the_api(people, api):
     api.token = factories.make_token(people.kz_tech_user)
-    from certreg.logbook import services
+    from certreg.logbook import recording
     from tests.logbook.conftest import entry_data
 
-    services.record_entry(people.kz_tech_actor, people.kz_technician, entry_data("purchase", substance="R-404A"))
+    recording.record_entry(people.kz_tech_actor, people.kz_technician, entry_data("purchase", substance="R-404A"))
     unit = api.post("/equipment", json={"owner_kind": "company", "owner_name": "Shop 7", "site_address": "Almaty",
                                         "kind": "commercial_refrigeration", "substance": "r404a",
                                         "nominal_charge": "5.2"})

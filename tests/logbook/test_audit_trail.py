@@ -7,7 +7,7 @@ import io
 
 from certreg.auth.models import Role
 from certreg.extensions import db
-from certreg.logbook import services
+from certreg.logbook import recording
 from tests.conftest import login
 from tests.factories import make_token, make_user
 from tests.logbook.conftest import give_stock
@@ -15,7 +15,7 @@ from tests.logbook.conftest import give_stock
 
 def _entries(people):
     imported = give_stock(people.dealer, people.dealer_actor, kg="12.5")
-    reversal = services.reverse_entry(people.dealer_actor, imported.id, "Typed the wrong licence")
+    reversal = recording.reverse_entry(people.dealer_actor, imported.id, "Typed the wrong licence")
     other_country = give_stock(people.technician, people.tech_actor, kg="3", condition="virgin")
     db.session.commit()
     return imported, reversal, other_country

@@ -11,7 +11,7 @@ import pytest
 
 from certreg.extensions import db
 from certreg.logbook import equipment as equipment_services
-from certreg.logbook import services
+from certreg.logbook import recording
 from tests import dbutil
 from tests.browser import chromium
 from tests.conftest import make_test_app
@@ -29,12 +29,12 @@ def site():
     dbutil.upgrade(app)
     with app.app_context():
         people = People()
-        services.record_entry(people.tech_actor, people.technician, entry_data(
+        recording.record_entry(people.tech_actor, people.technician, entry_data(
             "purchase", substance="R-404A", quantity=Decimal("10")))
         unit = equipment_services.register(people.tech_actor, people.technician, equipment_services.EquipmentData(
             owner_kind="company", owner_name="Narodny shop 12", site_address="Bishkek, Manas 40",
             kind="commercial_refrigeration", substance="R-404A", nominal_charge=Decimal("6")))
-        services.record_entry(people.dealer_actor, people.dealer, entry_data("import", substance="R-404A"))
+        recording.record_entry(people.dealer_actor, people.dealer, entry_data("import", substance="R-404A"))
         buyer = certify(people.kz_tech_record).number
         db.session.commit()
         info = {"technician": people.tech_user.email, "dealer": people.dealer_user.email, "code": unit.code,

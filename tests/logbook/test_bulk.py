@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from certreg.actors import Actor
 from certreg.extensions import db
-from certreg.logbook import canonical, equipment, imports, ledger, rules, services
+from certreg.logbook import canonical, equipment, holders, imports, ledger, recording, rules
 from certreg.logbook.models import (
     Balance,
     Channel,
@@ -138,7 +138,7 @@ def _csv_field(text: str) -> str:
 def world(people, keys_dir):
     """Two KZ dealers starting empty; a buyer with a certificate; an importer in UZ; equipment of each dealer."""
     other = factories.make_company(country_code="KZ", activities=["dealer", "importer", "exporter"])
-    second = services.holder(HolderKind.COMPANY, other.id)
+    second = holders.holder(HolderKind.COMPANY, other.id)
     importer = factories.make_company(country_code="UZ", activities=["importer"])
     certificate = certify(people.kz_tech_record, ("A1",))
     units = {}
@@ -201,7 +201,7 @@ def test_an_import_writes_what_appending_its_lines_one_by_one_writes(app, world)
     parse = imports._LineParser(header)
     for row in rows:
         data = parse([row.get(c, "") for c in header])
-        one = services.record_entry(actor, second, data, channel=Channel.CSV)
+        one = recording.record_entry(actor, second, data, channel=Channel.CSV)
         assert one.id
     db.session.commit()
 
@@ -228,18 +228,18 @@ def test_an_import_writes_what_appending_its_lines_one_by_one_writes(app, world)
 
 
 def _entries(holder) -> list[Entry]:
-    logbook = services.logbook_for(holder)
+    logbook = holders.logbook_for(holder)
     return list(db.session.scalars(sa.select(Entry).where(Entry.logbook_id == logbook.id).order_by(Entry.seq)))
 
 
 def _balances(holder) -> list[tuple]:
-    logbook = services.logbook_for(holder)
+    logbook = holders.logbook_for(holder)
     return [(b.substance_code, b.condition, b.quantity) for b in db.session.scalars(
         sa.select(Balance).where(Balance.logbook_id == logbook.id).order_by(Balance.substance_code, Balance.condition))]
 
 
 def _transfers(holder) -> list[tuple]:
-    logbook = services.logbook_for(holder)
+    logbook = holders.logbook_for(holder)
     query = sa.select(Transfer).where(Transfer.from_logbook_id == logbook.id).order_by(Transfer.origin_entry_id)
     return [(t.kind, t.to_logbook_id, t.status, t.origin_entry.kind, t.origin_entry.quantity)
             for t in db.session.scalars(query)]

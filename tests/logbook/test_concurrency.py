@@ -18,7 +18,7 @@ from certreg.actors import Actor
 from certreg.errors import ValidationFailed, roll_back
 from certreg.extensions import db
 from certreg.keys import services as keys
-from certreg.logbook import services, verify
+from certreg.logbook import queries, recording, verify
 from certreg.logbook.models import Condition, Entry, EntryKind, Refusal
 from tests import dbutil
 from tests.conftest import make_test_app
@@ -48,7 +48,7 @@ def test_fifty_concurrent_sales_against_twenty_kilograms(concurrent_app):
     with app.app_context():
         people = People()
         cert = certify(people.kz_tech_record, ("A1",))
-        services.record_entry(people.dealer_actor, people.dealer, entry_data(
+        recording.record_entry(people.dealer_actor, people.dealer, entry_data(
             "import", substance="R-404A", quantity=Decimal(STOCK)))
         db.session.commit()
         dealer, dealer_user_id, number = people.dealer, people.dealer_user.id, cert.number
@@ -66,7 +66,7 @@ def test_fifty_concurrent_sales_against_twenty_kilograms(concurrent_app):
             db.session.rollback()  # start the race from a fresh transaction
             barrier.wait(timeout=60)
             try:
-                services.record_entry(actor, dealer, entry_data(
+                recording.record_entry(actor, dealer, entry_data(
                     "sale", substance="R-404A", quantity=Decimal("1"), buyer_certificate=number))
                 db.session.commit()
                 outcome = "ok"
@@ -89,7 +89,7 @@ def test_fifty_concurrent_sales_against_twenty_kilograms(concurrent_app):
 
     assert Counter(outcomes) == {"ok": STOCK, "insufficient_stock": SALES - STOCK}, outcomes
     with app.app_context():
-        assert services.stock_of(dealer, "R-404A", Condition.VIRGIN) == 0
+        assert queries.stock_of(dealer, "R-404A", Condition.VIRGIN) == 0
         sales = db.session.scalars(sa.select(Entry).where(Entry.kind == EntryKind.SALE)).all()
         assert len(sales) == STOCK
         assert sorted(e.seq for e in db.session.scalars(sa.select(Entry))) == list(range(STOCK + 1))

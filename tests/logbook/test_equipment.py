@@ -11,14 +11,14 @@ from certreg.actors import Actor
 from certreg.errors import ValidationFailed
 from certreg.extensions import db
 from certreg.logbook import equipment as eq
-from certreg.logbook import services
+from certreg.logbook import equipment_ids, recording, settings
 from certreg.logbook.models import EntryKind
 from tests.logbook.conftest import TODAY, entry_data, stock
 
 
 @pytest.fixture
 def freezer(people):
-    services.record_entry(people.tech_actor, people.technician, entry_data(
+    recording.record_entry(people.tech_actor, people.technician, entry_data(
         "purchase", substance="R-404A", quantity=Decimal("30")))
     unit = eq.register(people.tech_actor, people.technician, eq.EquipmentData(
         owner_kind="company", owner_name="Narodny 12", site_address="Bishkek", kind="commercial_refrigeration",
@@ -33,10 +33,10 @@ def work(people, unit, kind, days=0, **extra):
 
 
 def test_codes_carry_a_check_digit(freezer):
-    assert eq.normalize_code(freezer.code.lower().replace("-", " ")) == freezer.code
-    assert eq.normalize_code(f"https://x.example/e/{freezer.code}") == freezer.code
+    assert equipment_ids.normalize_code(freezer.code.lower().replace("-", " ")) == freezer.code
+    assert equipment_ids.normalize_code(f"https://x.example/e/{freezer.code}") == freezer.code
     wrong = freezer.code[:-1] + str((int(freezer.code[-1]) + 1) % 10)
-    assert eq.normalize_code(wrong) is None
+    assert equipment_ids.normalize_code(wrong) is None
 
 
 def test_interventions_cause_linked_entries_and_leak_rate_flags_top_ups(people, freezer):
@@ -50,9 +50,9 @@ def test_interventions_cause_linked_entries_and_leak_rate_flags_top_ups(people, 
     top_up = work(people, freezer, "charge", 10, charge_quantity=Decimal("0.8"))
     rate = eq.leak_rates([freezer])[freezer.id]
     assert (rate.added_kg, rate.percent, rate.flagged) == (Decimal("1.2"), Decimal("12.0"), True)
-    services.reverse_entry(people.tech_actor, top_up.entries[0].id, "Wrong unit")
+    recording.reverse_entry(people.tech_actor, top_up.entries[0].id, "Wrong unit")
     assert not eq.leak_rates([freezer])[freezer.id].flagged
-    services.update_settings(Actor.system(), "KG", used_ods_sales="allowed", leak_rate_threshold=Decimal("3"))
+    settings.update_settings(Actor.system(), "KG", used_ods_sales="allowed", leak_rate_threshold=Decimal("3"))
     assert eq.leak_rates([freezer])[freezer.id].flagged
     assert stock(people.technician, "R-404A") == Decimal("30") - 10 - Decimal("8.4") - 3
     assert stock(people.technician, "R-404A", "recovered") == Decimal("8")
@@ -64,11 +64,11 @@ def test_leak_check_needs_a_result_and_charge_matches_the_refrigerant(people, fr
     assert info.value.code == "required"
     assert work(people, freezer, "leak_check", leak_check_result="no_leak").entries == []
     with pytest.raises(ValidationFailed) as info:
-        services.record_entry(people.tech_actor, people.technician, entry_data(
+        recording.record_entry(people.tech_actor, people.technician, entry_data(
             "charge", substance="HCFC-22", equipment=freezer.code))
     assert info.value.code == "equipment_refrigerant_mismatch"
     with pytest.raises(ValidationFailed) as info:
-        services.record_entry(people.tech_actor, people.technician, entry_data("charge", substance="R-404A"))
+        recording.record_entry(people.tech_actor, people.technician, entry_data("charge", substance="R-404A"))
     assert info.value.code == "equipment_required"
     with pytest.raises(ValidationFailed) as info:
         work(people, freezer, "leak_check", leak_check_result="no_leak", charge_quantity=Decimal("1"))

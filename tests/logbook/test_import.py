@@ -62,8 +62,8 @@ def test_bad_lines_are_all_reported_and_nothing_is_written(app, tmp_path, people
     assert result.exit_code == 1
     output = result.output
     assert "line 3: import_licence:" in output and "proof_of_origin_missing" in output
-    assert "line 4: quantity:" in output and "insufficient_stock" in output
-    assert "line 5: date:" in output and "line 6: substance:" in output and "line 7: quantity:" in output
+    assert "line 4: quantity_kg:" in output and "insufficient_stock" in output
+    assert "line 5: date:" in output and "line 6: substance:" in output and "line 7: quantity_kg:" in output
     assert "line 2" not in output and "line 8" not in output
     assert "nothing imported: 6 bad line(s)" in output
     after = count_rows(Entry, ImportBatch, MerkleLog)
@@ -122,15 +122,15 @@ def test_a_sale_line_checks_the_buyers_certificate(app, tmp_path, people):
 
 def test_used_cfc_policy_in_a_csv_import(app, tmp_path, people, ban_2010):
     from certreg.actors import Actor
-    from certreg.logbook import services
+    from certreg.logbook import settings
 
-    services.update_settings(Actor.system(), "KZ", used_ods_sales="none", leak_rate_threshold=None)
+    settings.update_settings(Actor.system(), "KZ", used_ods_sales="none", leak_rate_threshold=None)
     number = certify(people.kz_tech_record, ("A1",)).number
     header = HEADER.strip() + ",buyer_certificate\n"
     rows = ["2009-06-01,import,CFC-12,10,recovered,,L,D,CN,E,,,,", f"{TODAY},sale,CFC-12,1,recovered,,,,,,,,,{number}"]
     refused = run_import(app, tmp_path, people, header + "\n".join(rows) + "\n", "cfc.csv")
     assert refused.exit_code == 1 and "used_ods_sale_not_allowed" in refused.output
-    services.update_settings(Actor.system(), "KZ", used_ods_sales="allowed", leak_rate_threshold=None)
+    settings.update_settings(Actor.system(), "KZ", used_ods_sales="allowed", leak_rate_threshold=None)
     db.session.commit()
     allowed = run_import(app, tmp_path, people, header + "\n".join(rows) + "\n", "cfc2.csv")
     assert allowed.exit_code == 0, allowed.output

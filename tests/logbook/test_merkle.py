@@ -171,13 +171,13 @@ def test_an_append_that_completes_a_subtree_stores_it(people):
     import sqlalchemy as sa
 
     from certreg.extensions import db
-    from certreg.logbook import services
+    from certreg.logbook import recording
     from certreg.logbook.models import LogNode
     from tests.logbook.builders import bulk_logbook
     from tests.logbook.conftest import entry_data
 
     bulk_logbook(people.dealer, 1023, checkpoints=0)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LogNode)) == 0
-    services.record_entry(people.dealer_actor, people.dealer, entry_data("import"))  # the 1,024th, one by one
+    recording.record_entry(people.dealer_actor, people.dealer, entry_data("import"))  # the 1,024th, one by one
     db.session.commit()
     assert db.session.execute(sa.select(LogNode.country_code, LogNode.level, LogNode.position)).all() == [("KZ", 10, 0)]

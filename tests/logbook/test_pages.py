@@ -11,14 +11,14 @@ from openpyxl import load_workbook
 
 from certreg.extensions import db
 from certreg.logbook import equipment as equipment_services
-from certreg.logbook import services
+from certreg.logbook import queries, recording
 from certreg.logbook.models import Entry, EntryKind, Intervention, Refusal
 from tests.conftest import login, post_form
 from tests.logbook.conftest import TODAY, certify, entry_data, stock
 
 
 def test_point_of_sale_shows_the_verdict_before_recording(client, people):
-    services.record_entry(people.dealer_actor, people.dealer, entry_data("import", substance="R-404A"))
+    recording.record_entry(people.dealer_actor, people.dealer, entry_data("import", substance="R-404A"))
     db.session.commit()
     cert = certify(people.kz_tech_record)
     login(client, people.dealer_user)
@@ -40,7 +40,7 @@ def test_point_of_sale_shows_the_verdict_before_recording(client, people):
 
 
 def test_quick_entry_charges_scanned_equipment_in_a_few_taps(client, people):
-    services.record_entry(people.tech_actor, people.technician, entry_data("purchase", substance="R-404A",
+    recording.record_entry(people.tech_actor, people.technician, entry_data("purchase", substance="R-404A",
                                                                            quantity=Decimal("10")))
     unit = equipment_services.register(people.tech_actor, people.technician, equipment_services.EquipmentData(
         owner_kind="company", owner_name="Narodny shop 12", site_address="Bishkek, Manas 40",
@@ -86,9 +86,9 @@ def test_equipment_label_qr_decodes_to_its_url(client, people, app):
 
 
 def test_exports_keep_the_filters(client, people):
-    services.record_entry(people.dealer_actor, people.dealer, entry_data("import", substance="R-404A",
+    recording.record_entry(people.dealer_actor, people.dealer, entry_data("import", substance="R-404A",
                                                                          cylinders=["C-1", "C-2"]))
-    services.record_entry(people.dealer_actor, people.dealer, entry_data("import", substance="HCFC-22"))
+    recording.record_entry(people.dealer_actor, people.dealer, entry_data("import", substance="HCFC-22"))
     db.session.commit()
     login(client, people.dealer_user)
     text = client.get("/logbook/export.csv?substance=R-404A").get_data(as_text=True)
@@ -102,19 +102,19 @@ def test_exports_keep_the_filters(client, people):
 
 
 def test_inbox_confirm_and_dispute_on_the_page(client, people):
-    services.record_entry(people.dealer_actor, people.dealer, entry_data("import", substance="R-404A"))
+    recording.record_entry(people.dealer_actor, people.dealer, entry_data("import", substance="R-404A"))
     cert = certify(people.kz_tech_record)
-    first = services.record_entry(people.dealer_actor, people.dealer, entry_data(
+    first = recording.record_entry(people.dealer_actor, people.dealer, entry_data(
         "sale", substance="R-404A", quantity=Decimal("3"), buyer_certificate=cert.number))
-    second = services.record_entry(people.dealer_actor, people.dealer, entry_data(
+    second = recording.record_entry(people.dealer_actor, people.dealer, entry_data(
         "sale", substance="R-404A", quantity=Decimal("4"), buyer_certificate=cert.number))
     db.session.commit()
     login(client, people.kz_tech_user)
     page = client.get("/logbook/inbox").get_data(as_text=True)
     assert page.count("Awaiting confirmation") == 2
-    assert post_form(client, f"/logbook/transfers/{services.transfer_of(first).id}/confirm", {},
+    assert post_form(client, f"/logbook/transfers/{queries.transfer_of(first).id}/confirm", {},
                      page="/logbook/inbox").status_code == 302
-    assert post_form(client, f"/logbook/transfers/{services.transfer_of(second).id}/dispute",
+    assert post_form(client, f"/logbook/transfers/{queries.transfer_of(second).id}/dispute",
                      {"reason": "I took 3 kg only"}, page="/logbook/inbox").status_code == 302
     assert stock(people.kz_technician, "R-404A") == Decimal("3")
     home = client.get("/").get_data(as_text=True)
@@ -123,7 +123,7 @@ def test_inbox_confirm_and_dispute_on_the_page(client, people):
 
 
 def test_reversal_on_the_entry_page(client, people):
-    entry = services.record_entry(people.dealer_actor, people.dealer, entry_data("import"))
+    entry = recording.record_entry(people.dealer_actor, people.dealer, entry_data("import"))
     db.session.commit()
     login(client, people.dealer_user)
     assert post_form(client, f"/logbook/entries/{entry.id}/reverse", {"reason": ""},
@@ -140,7 +140,7 @@ def test_verify_page_names_the_first_bad_entry(client, people, keys_dir):
     from tests import factories
 
     for _ in range(3):
-        services.record_entry(people.dealer_actor, people.dealer, entry_data("import"))
+        recording.record_entry(people.dealer_actor, people.dealer, entry_data("import"))
     checkpointing.create_checkpoint(Actor.system(), "KZ")
     db.session.commit()
     login(client, factories.make_user("auditor", "KZ"))
@@ -155,7 +155,7 @@ def test_verify_page_names_the_first_bad_entry(client, people, keys_dir):
 
 
 def test_entry_form_records_a_stock_count(client, people):
-    services.record_entry(people.dealer_actor, people.dealer, entry_data("import"))
+    recording.record_entry(people.dealer_actor, people.dealer, entry_data("import"))
     db.session.commit()
     login(client, people.dealer_user)
     response = post_form(client, "/logbook/entries/new", {
@@ -170,7 +170,7 @@ def test_a_holders_logbook_pages_keep_the_kind_filter(client, people):
     from tests import factories
 
     for _ in range(55):
-        services.record_entry(people.dealer_actor, people.dealer, entry_data("import", quantity=Decimal("1")))
+        recording.record_entry(people.dealer_actor, people.dealer, entry_data("import", quantity=Decimal("1")))
     db.session.commit()
     login(client, factories.make_user("inspector", "KZ"))
     page = client.get(f"/logbook/company/{people.dealer_company.id}?kind=import").get_data(as_text=True)

@@ -12,7 +12,7 @@ from certreg.actors import Actor
 from certreg.certificates import lifecycle
 from certreg.errors import Forbidden, InvalidState, NotFound, ValidationFailed, roll_back
 from certreg.extensions import db
-from certreg.logbook import services
+from certreg.logbook import holders, queries, recording, settings, transfers
 from certreg.logbook.models import Entry, EntryKind, Refusal, Transfer, TransferStatus, UsedOdsSales
 from certreg.registry.models import Country
 from tests import factories
@@ -36,14 +36,14 @@ def refused(call, code: str):
 def sell(people, certificate_text, **overrides):
     data = dict(substance="R-404A", quantity=Decimal("10"), buyer_certificate=certificate_text)
     data.update(overrides)
-    return services.record_entry(people.dealer_actor, people.dealer, entry_data("sale", **data))
+    return recording.record_entry(people.dealer_actor, people.dealer, entry_data("sale", **data))
 
 
 @pytest.fixture
 def stocked(people):
     """The KZ dealer holds 100 kg of virgin R-404A and 100 kg of virgin HCFC-22."""
     for substance in ("R-404A", "HCFC-22"):
-        services.record_entry(people.dealer_actor, people.dealer, entry_data("import", substance=substance))
+        recording.record_entry(people.dealer_actor, people.dealer, entry_data("import", substance=substance))
     db.session.commit()
     return people
 
@@ -61,15 +61,15 @@ def test_sale_to_a_certified_technician_lands_in_their_logbook_awaiting_confirma
     assert stock(people.dealer, "R-404A") == Decimal("90")
     transfer = db.session.scalar(sa.select(Transfer).where(Transfer.origin_entry_id == entry.id))
     assert transfer.status is TransferStatus.PENDING
-    inbox = services.transfers(people.kz_tech_actor, people.kz_technician)
+    inbox = transfers.transfers(people.kz_tech_actor, people.kz_technician)
     assert [t.id for t in inbox] == [transfer.id]
     assert stock(people.kz_technician, "R-404A") == 0  # nothing until confirmed
-    purchase = services.confirm_transfer(people.kz_tech_actor, transfer.id)
+    purchase = transfers.confirm_transfer(people.kz_tech_actor, transfer.id)
     db.session.commit()
     assert purchase.kind is EntryKind.PURCHASE and purchase.counterpart_of_id == entry.id
     assert purchase.counterparty_logbook_id == entry.logbook_id
     assert stock(people.kz_technician, "R-404A") == Decimal("10")
-    assert services.transfers(people.kz_tech_actor, people.kz_technician) == []
+    assert transfers.transfers(people.kz_tech_actor, people.kz_technician) == []
 
 
 def test_scanned_qr_of_the_buyer_is_accepted(stocked, app):
@@ -84,19 +84,19 @@ def test_scanned_qr_of_the_buyer_is_accepted(stocked, app):
     (("I",), "R-290", "category_not_allowed"),  # hydrocarbons need A1/A2
 ])
 def test_sale_refused_when_the_buyers_categories_do_not_allow_it(stocked, categories, substance, code):
-    services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data("import", substance="R-290"))
+    recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data("import", substance="R-290"))
     cert = certify(stocked.kz_tech_record, categories, valid_until=date(2029, 3, 1))
     error = refused(lambda: sell(stocked, cert.number, substance=substance), code)
     assert "buyer_certificate" in error.fields
     refusal = db.session.scalar(sa.select(Refusal).order_by(Refusal.id.desc()))
     assert refusal.code == code and refusal.actor_user_id == stocked.dealer_user.id
     assert refusal.kind is EntryKind.SALE and refusal.buyer_certificate == cert.number
-    assert refusal.buyer_logbook_id == services.logbook_for(stocked.kz_technician).id
+    assert refusal.buyer_logbook_id == holders.logbook_for(stocked.kz_technician).id
     assert refusal.country_code == "KZ" and refusal.quantity == Decimal("10.000")
 
 
 def test_hydrocarbon_sale_allowed_to_an_a2_technician(stocked):
-    services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data("import", substance="R-290"))
+    recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data("import", substance="R-290"))
     cert = certify(stocked.kz_tech_record, ("A2",))
     assert sell(stocked, cert.number, substance="R-290").kind is EntryKind.SALE
 
@@ -149,18 +149,18 @@ def test_a_holder_cannot_sell_to_itself(stocked):
 
 def test_virgin_cfc_sale_banned_after_the_ban_date_but_allowed_before(stocked):
     db.session.get(Country, "KZ").virgin_cfc_ban_date = TODAY - timedelta(days=10)
-    services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
+    recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
         "import", substance="CFC-12", operation_date=TODAY - timedelta(days=20)))
     cert = certify(stocked.kz_tech_record, ("A1",))
     before_ban = sell(stocked, cert.number, substance="CFC-12", operation_date=TODAY - timedelta(days=11))
     assert before_ban.kind is EntryKind.SALE
     refused(lambda: sell(stocked, cert.number, substance="CFC-12"), "virgin_ods_banned")
-    refused(lambda: services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
+    refused(lambda: recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
         "import", substance="CFC-12")), "virgin_ods_banned")
 
 
 def test_blend_with_a_cfc_component_is_banned_too(stocked, ban_2010):
-    services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
+    recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
         "import", substance="R-502", operation_date=date(2009, 6, 1)))
     cert = certify(stocked.kz_tech_record, ("A1",))
     refused(lambda: sell(stocked, cert.number, substance="R-502"), "virgin_ods_banned")
@@ -173,11 +173,11 @@ def test_blend_with_a_cfc_component_is_banned_too(stocked, ban_2010):
     (UsedOdsSales.NONE, "reclaimed", False),
 ])
 def test_used_cfc_may_move_where_the_country_allows_it(stocked, ban_2010, policy, condition, allowed):
-    services.update_settings(SYSTEM, "KZ", used_ods_sales=policy.value, leak_rate_threshold=None)
-    services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
+    settings.update_settings(SYSTEM, "KZ", used_ods_sales=policy.value, leak_rate_threshold=None)
+    recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
         "import", substance="CFC-12", condition="recovered", operation_date=date(2009, 6, 1)))
     if condition == "reclaimed":
-        services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
+        recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
             "reclamation", substance="CFC-12", quantity=Decimal("50"), operation_date=date(2009, 7, 1)))
     cert = certify(stocked.kz_tech_record, ("A1",))
     sale = lambda: sell(stocked, cert.number, substance="CFC-12", condition=condition)  # noqa: E731
@@ -192,49 +192,49 @@ def test_used_cfc_may_move_where_the_country_allows_it(stocked, ban_2010, policy
 
 @pytest.mark.parametrize("missing", ["import_licence", "customs_declaration", "origin_country", "exporter_name"])
 def test_import_needs_every_proof_of_origin_field(people, missing):
-    error = refused(lambda: services.record_entry(people.dealer_actor, people.dealer,
+    error = refused(lambda: recording.record_entry(people.dealer_actor, people.dealer,
                                                   entry_data("import", **{missing: ""})), "proof_of_origin_missing")
     assert list(error.fields) == [missing]
     assert db.session.scalar(sa.select(Refusal.code)) == "proof_of_origin_missing"
 
 
 def test_import_with_proof_of_origin_is_recorded(people):
-    entry = services.record_entry(people.dealer_actor, people.dealer, entry_data("import"))
+    entry = recording.record_entry(people.dealer_actor, people.dealer, entry_data("import"))
     assert (entry.import_licence, entry.origin_country) == ("UZ-IMP-2026-0042", "CN")
 
 
 def test_import_from_ones_own_country_is_refused(people):
-    refused(lambda: services.record_entry(people.dealer_actor, people.dealer,
+    refused(lambda: recording.record_entry(people.dealer_actor, people.dealer,
                                           entry_data("import", origin_country="KZ")), "origin_is_own_country")
 
 
 def test_export_needs_licence_and_destination(stocked):
-    refused(lambda: services.record_entry(stocked.dealer_actor, stocked.dealer,
+    refused(lambda: recording.record_entry(stocked.dealer_actor, stocked.dealer,
                                           entry_data("export", export_licence="")), "export_licence_missing")
 
 
 def test_export_to_a_registered_importer_awaits_its_confirmation_with_its_own_proof_of_origin(stocked):
     importer = factories.make_company(country_code="UZ", activities=["importer"])
     importer_user = factories.make_user("company_user", "UZ", company=importer)
-    entry = services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
+    entry = recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
         "export", quantity=Decimal("20"), counterparty_registration=importer.registration_number))
     db.session.commit()
     transfer = db.session.scalar(sa.select(Transfer).where(Transfer.origin_entry_id == entry.id))
     actor = Actor.of(importer_user)
-    refused(lambda: services.confirm_transfer(actor, transfer.id), "proof_of_origin_missing")
-    imported = services.confirm_transfer(actor, transfer.id, import_licence="UZ-IMP-1", customs_declaration="D-1")
+    refused(lambda: transfers.confirm_transfer(actor, transfer.id), "proof_of_origin_missing")
+    imported = transfers.confirm_transfer(actor, transfer.id, import_licence="UZ-IMP-1", customs_declaration="D-1")
     assert imported.kind is EntryKind.IMPORT and imported.origin_country == "KZ"
     assert imported.exporter_name == stocked.dealer.name
-    assert stock(services.holder("company", importer.id)) == Decimal("20")
+    assert stock(holders.holder("company", importer.id)) == Decimal("20")
 
 
 # --- stock ----------------------------------------------------------------------------------
 
 
 def test_stock_never_goes_negative(stocked):
-    refused(lambda: services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
+    refused(lambda: recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
         "export", quantity=Decimal("100.001"))), "insufficient_stock")
-    services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data("export", quantity=Decimal("100")))
+    recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data("export", quantity=Decimal("100")))
     assert stock(stocked.dealer) == Decimal("0")
     assert db.session.scalar(sa.select(Refusal.code)) == "insufficient_stock"
 
@@ -242,36 +242,36 @@ def test_stock_never_goes_negative(stocked):
 def test_selling_as_recovered_needs_recorded_recovered_stock(stocked):
     cert = certify(stocked.kz_tech_record, ("A1",))
     refused(lambda: sell(stocked, cert.number, condition="recovered"), "condition_not_in_stock")
-    services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
+    recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
         "purchase", substance="R-404A", condition="recovered", quantity=Decimal("12")))
     assert sell(stocked, cert.number, condition="recovered").condition.value == "recovered"
     assert stock(stocked.dealer, "R-404A", "recovered") == Decimal("2")
 
 
 def test_recycling_and_reclamation_move_stock_between_conditions(stocked):
-    services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
+    recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
         "purchase", condition="recovered", quantity=Decimal("30")))
-    services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data("recycling", quantity=Decimal("10")))
-    services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
+    recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data("recycling", quantity=Decimal("10")))
+    recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
         "reclamation", quantity=Decimal("5"), from_condition="recycled"))
     assert [stock(stocked.dealer, "HCFC-22", c) for c in ("recovered", "recycled", "reclaimed")] == [20, 5, 5]
-    refused(lambda: services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
+    refused(lambda: recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
         "recycling", quantity=Decimal("21"))), "insufficient_stock")
 
 
 def test_stock_count_adjusts_with_a_reason(stocked):
-    refused(lambda: services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
+    refused(lambda: recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
         "stock_count", quantity=None, counted_quantity=Decimal("97.5"))), "reason_required")
-    entry = services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
+    entry = recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
         "stock_count", quantity=None, counted_quantity=Decimal("97.5"), reason="Cylinder valve leak"))
     assert (entry.direction.value, entry.quantity, entry.book_quantity) == ("out", Decimal("2.5"), Decimal("100"))
     assert stock(stocked.dealer) == Decimal("97.5")
-    refused(lambda: services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
+    refused(lambda: recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
         "stock_count", quantity=None, counted_quantity=Decimal("97.5"), reason="again")), "stock_count_matches")
-    refused(lambda: services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
+    refused(lambda: recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
         "stock_count", quantity=None, counted_quantity=Decimal("1e30"), reason="typo")), "invalid_number")
     # Whole grams but more than the kilogram columns hold (used to overflow PostgreSQL's numeric).
-    refused(lambda: services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
+    refused(lambda: recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
         "stock_count", quantity=None, counted_quantity=Decimal("1e14"), reason="typo")), "quantity_too_large")
 
 
@@ -279,16 +279,16 @@ def test_stock_count_adjusts_with_a_reason(stocked):
                                            ("1.0001", "quantity_precision"), ("abc", "invalid_number"),
                                            ("100000000000", "quantity_too_large"), ("1e30", "quantity_too_large")])
 def test_quantities_are_positive_kilograms_with_at_most_three_decimals(people, quantity, code):
-    refused(lambda: services.record_entry(people.dealer_actor, people.dealer,
+    refused(lambda: recording.record_entry(people.dealer_actor, people.dealer,
                                           entry_data("import", quantity=quantity)), code)
 
 
 def test_future_dates_and_unknown_substances_are_refused(people):
-    refused(lambda: services.record_entry(people.dealer_actor, people.dealer, entry_data(
+    refused(lambda: recording.record_entry(people.dealer_actor, people.dealer, entry_data(
         "import", operation_date=TODAY + timedelta(days=1))), "date_in_future")
-    refused(lambda: services.record_entry(people.dealer_actor, people.dealer, entry_data(
+    refused(lambda: recording.record_entry(people.dealer_actor, people.dealer, entry_data(
         "import", substance="R-999")), "unknown_substance")
-    assert services.record_entry(people.dealer_actor, people.dealer, entry_data(
+    assert recording.record_entry(people.dealer_actor, people.dealer, entry_data(
         "import", substance="r 22")).substance_code == "HCFC-22"
 
 
@@ -296,18 +296,18 @@ def test_future_dates_and_unknown_substances_are_refused(people):
 
 
 def test_reversal_corrects_an_entry_and_is_final(stocked):
-    wrong = services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data("export", quantity=Decimal("40")))
-    refused(lambda: services.reverse_entry(stocked.dealer_actor, wrong.id, " "), "reason_required")
-    reversal = services.reverse_entry(stocked.dealer_actor, wrong.id, "Typed 40 instead of 4")
+    wrong = recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data("export", quantity=Decimal("40")))
+    refused(lambda: recording.reverse_entry(stocked.dealer_actor, wrong.id, " "), "reason_required")
+    reversal = recording.reverse_entry(stocked.dealer_actor, wrong.id, "Typed 40 instead of 4")
     assert reversal.kind is EntryKind.REVERSAL and reversal.reverses_id == wrong.id
     assert reversal.operation_date == wrong.operation_date and stock(stocked.dealer) == Decimal("100")
-    refused(lambda: services.reverse_entry(stocked.dealer_actor, wrong.id, "again"), "already_reversed")
-    refused(lambda: services.reverse_entry(stocked.dealer_actor, reversal.id, "undo"), "cannot_reverse_reversal")
+    refused(lambda: recording.reverse_entry(stocked.dealer_actor, wrong.id, "again"), "already_reversed")
+    refused(lambda: recording.reverse_entry(stocked.dealer_actor, reversal.id, "undo"), "cannot_reverse_reversal")
 
 
 def test_reversing_a_purchase_whose_stock_was_used_is_refused(stocked):
-    refused(lambda: services.reverse_entry(stocked.dealer_actor, _first_import(stocked).id, "wrong")
-            if services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
+    refused(lambda: recording.reverse_entry(stocked.dealer_actor, _first_import(stocked).id, "wrong")
+            if recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
                 "export", quantity=Decimal("60"))) else None, "insufficient_stock")
 
 
@@ -320,10 +320,10 @@ def test_reversed_sale_cancels_the_pending_purchase_but_not_a_confirmed_one(stoc
     cert = certify(stocked.kz_tech_record)
     first, second = sell(stocked, cert.number), sell(stocked, cert.number)
     db.session.commit()
-    services.reverse_entry(stocked.dealer_actor, first.id, "Customer cancelled")
-    assert services.transfer_of(first).status is TransferStatus.CANCELLED
-    services.confirm_transfer(stocked.kz_tech_actor, services.transfer_of(second).id)
-    refused(lambda: services.reverse_entry(stocked.dealer_actor, second.id, "oops"), "counterpart_confirmed")
+    recording.reverse_entry(stocked.dealer_actor, first.id, "Customer cancelled")
+    assert queries.transfer_of(first).status is TransferStatus.CANCELLED
+    transfers.confirm_transfer(stocked.kz_tech_actor, queries.transfer_of(second).id)
+    refused(lambda: recording.reverse_entry(stocked.dealer_actor, second.id, "oops"), "counterpart_confirmed")
 
 
 # --- counterparts --------------------------------------------------------------------------------
@@ -331,26 +331,26 @@ def test_reversed_sale_cancels_the_pending_purchase_but_not_a_confirmed_one(stoc
 
 def test_disputed_purchase_stays_out_of_stock_and_may_still_be_confirmed(stocked):
     cert = certify(stocked.kz_tech_record)
-    transfer = services.transfer_of(sell(stocked, cert.number))
+    transfer = queries.transfer_of(sell(stocked, cert.number))
     with pytest.raises(ValidationFailed):
-        services.dispute_transfer(stocked.kz_tech_actor, transfer.id, "")
-    services.dispute_transfer(stocked.kz_tech_actor, transfer.id, "I bought 1 kg, not 10")
+        transfers.dispute_transfer(stocked.kz_tech_actor, transfer.id, "")
+    transfers.dispute_transfer(stocked.kz_tech_actor, transfer.id, "I bought 1 kg, not 10")
     assert transfer.status is TransferStatus.DISPUTED and stock(stocked.kz_technician, "R-404A") == 0
-    listed = services.transfers(stocked.kz_tech_actor, stocked.kz_technician)
+    listed = transfers.transfers(stocked.kz_tech_actor, stocked.kz_technician)
     assert [t.status for t in listed] == [TransferStatus.DISPUTED]
-    services.confirm_transfer(stocked.kz_tech_actor, transfer.id)
+    transfers.confirm_transfer(stocked.kz_tech_actor, transfer.id)
     with pytest.raises(InvalidState):
-        services.confirm_transfer(stocked.kz_tech_actor, transfer.id)
+        transfers.confirm_transfer(stocked.kz_tech_actor, transfer.id)
 
 
 def test_only_the_receiver_answers_a_transfer(stocked):
     cert = certify(stocked.kz_tech_record)
-    transfer = services.transfer_of(sell(stocked, cert.number))
+    transfer = queries.transfer_of(sell(stocked, cert.number))
     with pytest.raises(Forbidden):
-        services.confirm_transfer(stocked.dealer_actor, transfer.id)
+        transfers.confirm_transfer(stocked.dealer_actor, transfer.id)
     stranger = Actor.of(factories.make_user("technician", "KZ"))
     with pytest.raises(NotFound):
-        services.dispute_transfer(stranger, transfer.id, "not mine")
+        transfers.dispute_transfer(stranger, transfer.id, "not mine")
 
 
 # --- who may write and read ----------------------------------------------------------------------
@@ -359,20 +359,20 @@ def test_only_the_receiver_answers_a_transfer(stocked):
 def test_only_the_holders_users_write_and_officials_of_the_country_read(stocked):
     other = Actor.of(factories.make_user("company_user", "KZ"))
     with pytest.raises(NotFound):
-        services.record_entry(other, stocked.dealer, entry_data("import"))
+        recording.record_entry(other, stocked.dealer, entry_data("import"))
     inspector = Actor.of(factories.make_user("inspector", "KZ"))
     with pytest.raises(Forbidden):
-        services.record_entry(inspector, stocked.dealer, entry_data("import"))
-    assert services.list_entries(inspector, stocked.dealer).total == 2
+        recording.record_entry(inspector, stocked.dealer, entry_data("import"))
+    assert queries.list_entries(inspector, stocked.dealer).total == 2
     with pytest.raises(NotFound):
-        services.list_entries(Actor.of(factories.make_user("inspector", "KG")), stocked.dealer)
-    assert services.list_entries(inspector, None, country_code="KZ").total == 2
+        queries.list_entries(Actor.of(factories.make_user("inspector", "KG")), stocked.dealer)
+    assert queries.list_entries(inspector, None, country_code="KZ").total == 2
 
 
 def test_entries_and_checkpoints_cannot_be_updated_or_deleted(stocked, keys_dir):
     from certreg.logbook import checkpointing
 
-    entry = services.record_entry(stocked.dealer_actor, stocked.dealer, entry_data("import", cylinders=["C-9"]))
+    entry = recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data("import", cylinders=["C-9"]))
     checkpoint = checkpointing.create_checkpoint(SYSTEM, "KZ")
     db.session.commit()
     for statement in ("UPDATE logbook_entries SET quantity = 1 WHERE id = :id",
@@ -389,4 +389,4 @@ def test_entries_and_checkpoints_cannot_be_updated_or_deleted(stocked, keys_dir)
 
 def test_country_ban_date_comes_from_the_registry(ban_2010):
     assert db.session.get(Country, "KZ").virgin_cfc_ban_date == date(2010, 1, 1)
-    assert services.rule_context("KZ").ban_date == date(2010, 1, 1)
+    assert settings.rule_context("KZ").ban_date == date(2010, 1, 1)

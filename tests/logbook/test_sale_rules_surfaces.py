@@ -1,114 +1,229 @@
-"""The buyer-certificate and ban rules of a sale, refused and allowed, through the API and the CSV import.
+"""One path per action: one table of legal and illegal entries, run through every surface that records them.
 
-``test_rules.py`` checks each rule through the service with its details; this repeats every
-case through the two other surfaces, which must answer with the same stable code.
+The entry page (form POST), the point of sale page (sales), the API (``POST /logbook/entries``),
+the CSV import from the command line (``flask logbook import``) and through the API
+(``POST /logbook/imports``) must give the same verdict with the same stable code, and write
+nothing when they refuse. ``test_rules.py`` checks each rule through the service with its details.
 """
 
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from flask import template_rendered
 
 from certreg.actors import Actor
 from certreg.certificates import lifecycle
 from certreg.extensions import db
-from certreg.logbook.models import Entry, EntryKind
+from certreg.logbook import imports, recording
+from certreg.logbook.models import Entry
 from certreg.registry.models import Country
 from tests import factories
-from tests.logbook.builders import HEADER
-from tests.logbook.conftest import TODAY, certify, stock
+from tests.conftest import login, post_form
+from tests.logbook.conftest import TODAY, certify, entry_data
 from tests.logbook.test_import import run_import
 
 SYSTEM = Actor.system("tests")
+BAN = TODAY - timedelta(days=10)
+STOCKED_ON = BAN - timedelta(days=20)
 
 
-def _technician(categories, **dates):
-    def make(people):
+def _technician(categories=("A1",), **dates):
+    def make(people, app):
         return certify(people.kz_tech_record, categories, **dates).number
     return make
 
 
-def _changed(change):
-    def make(people):
+def _changed(change, *, scanned=False):
+    def make(people, app):
         cert = certify(people.kz_tech_record, ("A1",))
         getattr(lifecycle, change)(SYSTEM, cert, "Logbook not kept")
         db.session.commit()
-        return cert.number
+        return f"{app.config['PUBLIC_BASE_URL']}/v/{cert.token}" if scanned else cert.number
     return make
 
 
 def _company(activity, category):
-    def make(people):
+    def make(people, app):
         return certify(factories.make_company(country_code="KZ", activities=[activity]), (category,)).number
     return make
 
 
-BAN = TODAY - timedelta(days=10)
+def _importer(people, app):
+    return factories.make_company(country_code="UZ", activities=["importer"]).registration_number
+
+
+def sale(substance="R-404A", quantity="10", day=TODAY, buyer=None, **more):
+    return {"kind": "sale", "operation_date": day, "substance": substance, "quantity": quantity,
+            "condition": "virgin", "buyer_certificate": buyer, **more}
+
+
+IMPORT = {"kind": "import", "operation_date": TODAY, "substance": "HCFC-22", "quantity": "5", "condition": "virgin",
+          "import_licence": "KZ-IMP-1", "customs_declaration": "DECL-1", "origin_country": "CN",
+          "exporter_name": "Example Chemical Co."}
+EXPORT = {"kind": "export", "operation_date": TODAY, "substance": "HCFC-22", "quantity": "5", "condition": "virgin",
+          "export_licence": "KZ-EXP-1", "destination_country": "UZ"}
+
+# case: (entry; a value made per test for buyer_certificate or counterparty_registration; expected code or None)
 CASES = {
-    # refused: the buyer's certificate is not valid on the sale date ...
-    "suspended": ("R-404A", TODAY, _changed("suspend"), "certificate_suspended"),
-    "revoked": ("R-404A", TODAY, _changed("revoke"), "certificate_revoked"),
-    "expired": ("R-404A", TODAY, _technician(("A1",), valid_from=TODAY - timedelta(days=800),
-                                             valid_until=TODAY - timedelta(days=1)), "certificate_expired"),
-    "not yet valid": ("R-404A", TODAY, _technician(("A1",), valid_from=TODAY + timedelta(days=10)),
-                      "certificate_not_yet_valid"),
-    # ... or its categories do not allow that substance, or a company buyer has no buying activity
-    "hydrocarbon, category I": ("R-290", TODAY, _technician(("I",), valid_until=TODAY + timedelta(days=300)),
-                                "category_not_allowed"),
-    "company, destruction only": ("R-404A", TODAY, _company("destruction", "CO-DESTRUCT"), "activity_not_certified"),
-    "virgin CFC after the ban": ("CFC-12", TODAY, _technician(("A1",)), "virgin_ods_banned"),
-    # allowed
-    "hydrocarbon, A2": ("R-290", TODAY, _technician(("A2",)), None),
-    "company, service": ("R-404A", TODAY, _company("service", "CO-SERVICE"), None),
-    "virgin CFC before the ban": ("CFC-12", BAN - timedelta(days=1), _technician(("A1",)), None),
+    # sales: the buyer's certificate must be valid that day and allow buying the substance
+    "sale, valid technician": (sale(), _technician(), None),
+    "sale, suspended": (sale(), _changed("suspend"), "certificate_suspended"),
+    "sale, revoked": (sale(), _changed("revoke"), "certificate_revoked"),
+    "sale, revoked, scanned QR": (sale(), _changed("revoke", scanned=True), "certificate_revoked"),
+    "sale, expired": (sale(), _technician(valid_from=TODAY - timedelta(days=800),
+                                          valid_until=TODAY - timedelta(days=1)), "certificate_expired"),
+    "sale, hydrocarbon to category I": (sale("R-290"), _technician(("I",), valid_until=TODAY + timedelta(days=300)),
+                                        "category_not_allowed"),
+    "sale, company for destruction only": (sale(), _company("destruction", "CO-DESTRUCT"), "activity_not_certified"),
+    "sale, company for service": (sale(), _company("service", "CO-SERVICE"), None),
+    "sale, no certificate": (sale(), None, "buyer_certificate_required"),
+    "sale, not a certificate number": (sale(), lambda people, app: "KZ-T-0000", "malformed_number"),
+    "sale, virgin CFC after the ban": (sale("CFC-12"), _technician(), "virgin_ods_banned"),
+    "sale, virgin CFC before the ban": (sale("CFC-12", day=BAN - timedelta(days=1)), _technician(), None),
+    "sale, more than in stock": (sale(quantity="500"), _technician(), "insufficient_stock"),
+    # other entries
+    "import": (IMPORT, None, None),
+    "import, no licence": ({**IMPORT, "import_licence": None}, None, "proof_of_origin_missing"),
+    "import, unknown country of origin": ({**IMPORT, "origin_country": "QQ"}, None, "unknown_country"),
+    "purchase, unknown country": ({"kind": "purchase", "operation_date": TODAY, "substance": "HCFC-22",
+                                   "quantity": "5", "condition": "virgin", "counterparty_name": "Market seller",
+                                   "counterparty_country": "XX"}, None, "unknown_country"),
+    "import, unknown substance": ({**IMPORT, "substance": "R-999"}, None, "unknown_substance"),
+    "import, document number too long": ({**IMPORT, "document_numbers": "D" * 300}, None, "too_long"),
+    "import, substance name too long": ({**IMPORT, "substance": "R" * 300}, None, "too_long"),
+    "import, long unknown substance name": ({**IMPORT, "substance": "R" * 100}, None, "unknown_substance"),
+    "export to a registered importer": (EXPORT, _importer, None),
+    "export to an unknown registration": (EXPORT, lambda people, app: "NO-SUCH-REG", "unknown_counterparty"),
 }
 
 
 @pytest.fixture
-def ban(people):
+def stocked(app, people):
+    """A KZ dealer with 100 kg of R-404A, R-290, CFC-12 and HCFC-22 (imported before the CFC ban)."""
     db.session.get(Country, "KZ").virgin_cfc_ban_date = BAN
+    for substance in ("R-404A", "R-290", "CFC-12", "HCFC-22"):
+        recording.record_entry(people.dealer_actor, people.dealer,
+                               entry_data("import", substance=substance, operation_date=STOCKED_ON))
     db.session.commit()
+    return people
 
 
-def _sales(people) -> list[Entry]:
-    return list(db.session.scalars(sa.select(Entry).where(Entry.kind == EntryKind.SALE)))
+def _entry(case, people, app) -> dict:
+    values, make, _code = CASES[case]
+    values = {k: v for k, v in values.items() if v is not None}
+    if make is not None:
+        made = make(people, app)
+        values["counterparty_registration" if values["kind"] == "export" else "buyer_certificate"] = made
+    values["operation_date"] = values["operation_date"].isoformat()
+    return values
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_through_the_api(api, people, ban, case):
-    substance, day, buyer, code = CASES[case]
+def _entries() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Entry))
+
+
+@contextmanager
+def _rendered_forms(app):
+    forms = []
+
+    def keep(sender, template, context, **extra):
+        if "form" in context:
+            forms.append(context["form"])
+
+    template_rendered.connect(keep, app)
+    try:
+        yield forms
+    finally:
+        template_rendered.disconnect(keep, app)
+
+
+def _form_codes(form) -> set[str]:
+    return {getattr(e, "code", None) for f in form for e in f.errors} | \
+        {getattr(e, "code", None) for e in form.form_errors}
+
+
+def _api_codes(error: dict) -> set[str]:
+    return {e["code"] for messages in error.get("fields", {}).values() for e in messages} or {error["code"]}
+
+
+def _through_the_entry_page(app, client, api, people, entry):
+    login(client, people.dealer_user)
+    with _rendered_forms(app) as forms:
+        response = post_form(client, "/logbook/entries/new", entry, page="/logbook/entries/new")
+    if response.status_code == 302:
+        return None
+    assert response.status_code == 422, response.get_data(as_text=True)[:500]
+    return _form_codes(forms[-1])
+
+
+def _through_the_point_of_sale(app, client, api, people, entry):
+    login(client, people.dealer_user)
+    fields = {k: v for k, v in entry.items() if k != "kind"}
+    with _rendered_forms(app) as forms:
+        response = post_form(client, "/logbook/sale", {**fields, "action": "record"}, page="/logbook/sale")
+    if response.status_code == 302:
+        return None
+    assert response.status_code == 422, response.get_data(as_text=True)[:500]
+    return _form_codes(forms[-1])
+
+
+def _through_the_api(app, client, api, people, entry):
     api.token = factories.make_token(people.dealer_user)
-    stocked = api.post("/logbook/entries", json={
-        "kind": "import", "operation_date": (BAN - timedelta(days=20)).isoformat(), "substance": substance,
-        "quantity": 100, "import_licence": "KZ-IMP-9", "customs_declaration": "DECL-9", "origin_country": "CN",
-        "exporter_name": "Example Chemical Co."})
-    assert stocked.status_code == 201, stocked.get_json()
-    response = api.post("/logbook/entries", json={
-        "kind": "sale", "operation_date": day.isoformat(), "substance": substance, "quantity": 10,
-        "buyer_certificate": buyer(people)})
-    if code is None:
-        assert response.status_code == 201, response.get_json()
-        assert stock(people.dealer, substance) == Decimal("90") and len(_sales(people)) == 1
-    else:
-        assert response.status_code == 422 and response.get_json()["error"]["code"] == code, response.get_json()
-        assert "buyer_certificate" in response.get_json()["error"]["fields"] or code == "virgin_ods_banned"
-        assert stock(people.dealer, substance) == Decimal("100") and _sales(people) == []
+    body = {k: (Decimal(v) if k == "quantity" else v) for k, v in entry.items()}
+    response = api.post("/logbook/entries", json={k: (float(v) if isinstance(v, Decimal) else v)
+                                                  for k, v in body.items()})
+    if response.status_code == 201:
+        return None
+    assert response.status_code == 422, response.get_json()
+    return _api_codes(response.get_json()["error"])
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_through_the_csv_import(app, tmp_path, people, ban, case):
-    substance, day, buyer, code = CASES[case]
-    number = buyer(people)
-    text = (HEADER.strip() + ",buyer_certificate\n"
-            f"{BAN - timedelta(days=20)},import,{substance},100,virgin,,LIC-1,DECL-1,CN,Example Chemical Co.,,,INV-1,\n"
-            f"{day},sale,{substance},10,virgin,,,,,,,,INV-2,{number}\n")
-    result = run_import(app, tmp_path, people, text)
-    if code is None:
-        assert result.exit_code == 0, result.output
-        assert stock(people.dealer, substance) == Decimal("90") and len(_sales(people)) == 1
-    else:
-        assert result.exit_code == 1 and "line 3:" in result.output and f"[{code}]" in result.output, result.output
-        assert stock(people.dealer, substance) == 0 and _sales(people) == []  # all or nothing
+def _csv(entry) -> str:
+    columns = [imports.COLUMN_OF[name] for name in entry]
+    cells = ['"' + str(value).replace('"', '""') + '"' for value in entry.values()]
+    return ",".join(columns) + "\n" + ",".join(cells) + "\n"
+
+
+def _through_the_cli_import(app, client, api, people, entry, *, tmp_path):
+    result = run_import(app, tmp_path, people, _csv(entry))
+    if result.exit_code == 0:
+        return None
+    assert result.exit_code == 1, result.output
+    return set(re.findall(r"^line 2: .*\[(\w+)\]$", result.output, re.M))
+
+
+def _through_the_api_import(app, client, api, people, entry):
+    api.token = factories.make_token(people.dealer_user)
+    response = api.post("/logbook/imports", data=_csv(entry).encode(), headers={"Content-Type": "text/csv"})
+    if response.status_code == 201:
+        return None
+    assert response.status_code == 422 and response.get_json()["error"]["code"] == "import_refused"
+    return {e["code"] for e in response.get_json()["error"]["fields"]["line 2"]}
+
+
+SURFACES = {
+    "entry page": _through_the_entry_page,
+    "point of sale": _through_the_point_of_sale,
+    "api": _through_the_api,
+    "csv import (cli)": _through_the_cli_import,
+    "csv import (api)": _through_the_api_import,
+}
+
+
+@pytest.mark.parametrize("case,surface", [(case, surface) for case in CASES for surface in SURFACES
+                                           if surface != "point of sale" or CASES[case][0]["kind"] == "sale"])
+def test_every_surface_gives_the_same_verdict(app, client, api, stocked, tmp_path, case, surface):
+    entry = _entry(case, stocked, app)
+    expected = CASES[case][2]
+    through = SURFACES[surface]
+    kwargs = {"tmp_path": tmp_path} if surface == "csv import (cli)" else {}
+    before = _entries()
+    codes = through(app, client, api, stocked, entry, **kwargs)
+    assert codes == ({expected} if expected else None), (case, surface)
+    assert _entries() == before + (0 if expected else 1)

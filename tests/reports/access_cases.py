@@ -27,10 +27,11 @@ YEAR = Period.year(2025)
 
 def build(world) -> None:
     """A mass-balance gap in the KG company's logbook: 100 kg imported, 50 kg counted."""
-    from certreg.logbook import services as logbook
+    from certreg.logbook import holders
+    from certreg.logbook.models import HolderKind
 
     record(world.company_own, "import", "HCFC-22", "100", on=date(2025, 3, 1))
-    who = logbook.holder(logbook.HolderKind.COMPANY, world.company_own.id)
+    who = holders.holder(HolderKind.COMPANY, world.company_own.id)
     record(who, "stock_count", "HCFC-22", "0", on=date(2025, 6, 1), quantity=None, counted_quantity=Decimal("50"),
            reason="Counted at the warehouse", actor=SYSTEM)
     db.session.commit()

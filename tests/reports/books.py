@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from certreg.actors import Actor
 from certreg.extensions import db
-from certreg.logbook import services
+from certreg.logbook import drafts, holders, recording
 from certreg.logbook.models import Entry, HolderKind
 from certreg.registry.models import Company, Technician
 
@@ -17,15 +17,15 @@ PROOF = dict(import_licence="LIC-2025-0001", customs_declaration="10702020/25030
              exporter_name="Zhejiang Example Chemical Co.")
 
 
-def holder_of(record: Company | Technician) -> services.Holder:
+def holder_of(record: Company | Technician) -> holders.Holder:
     kind = HolderKind.COMPANY if isinstance(record, Company) else HolderKind.TECHNICIAN
-    return services.holder(kind, record.id)
+    return holders.holder(kind, record.id)
 
 
-def record(who: Company | Technician | services.Holder, kind: str, substance: str, kg: str | Decimal, *,
+def record(who: Company | Technician | holders.Holder, kind: str, substance: str, kg: str | Decimal, *,
            on: date, condition: str = "virgin", actor: Actor = SYSTEM, **extra) -> Entry:
     """One entry as ``actor`` (the system by default), with the fields its kind needs filled in."""
-    who = who if isinstance(who, services.Holder) else holder_of(who)
+    who = who if isinstance(who, holders.Holder) else holder_of(who)
     data = dict(kind=kind, operation_date=on, substance=substance, quantity=Decimal(kg), condition=condition)
     if kind == "import":
         data.update(PROOF)
@@ -36,10 +36,10 @@ def record(who: Company | Technician | services.Holder, kind: str, substance: st
     elif kind == "purchase":
         data.update(counterparty_name="Market seller")
     data.update(extra)
-    entry = services.record_entry(actor, who, services.EntryData(**data))
+    entry = recording.record_entry(actor, who, drafts.EntryData(**data))
     db.session.flush()
     return entry
 
 
 def reverse(entry: Entry, reason: str = "Typed the wrong quantity") -> Entry:
-    return services.reverse_entry(SYSTEM, entry.id, reason)
+    return recording.reverse_entry(SYSTEM, entry.id, reason)

@@ -17,7 +17,7 @@ from certreg.actors import Actor
 from certreg.db import utcnow
 from certreg.extensions import db
 from certreg.logbook import equipment as equipment_services
-from certreg.logbook import ledger, rules, services
+from certreg.logbook import holders, ledger, queries, rules, transfers
 from certreg.logbook.models import Condition, Entry, EntryKind
 from tests import factories
 from tests.reports.books import SYSTEM, holder_of, record
@@ -73,7 +73,7 @@ class Market:
              confirm: bool = True) -> Entry:
         sale = record(seller, "sale", substance, kg, on=on, condition=condition, buyer_certificate=certificate.number)
         if confirm:
-            services.confirm_transfer(SYSTEM, services.transfer_of(sale).id)
+            transfers.confirm_transfer(SYSTEM, queries.transfer_of(sale).id)
         return sale
 
     def register(self, owner: str):
@@ -89,18 +89,18 @@ class Market:
 
     def stock_count(self, who, substance: str, *, on: date, delta: Decimal, condition: str = "virgin") -> Entry:
         holder = holder_of(who)
-        book = services.stock_of(holder, substance, Condition(condition))
+        book = queries.stock_of(holder, substance, Condition(condition))
         return record(holder, "stock_count", substance, "0", on=on, condition=condition, quantity=None,
                       counted_quantity=book + delta, reason="Annual stock count")
 
     def logbook_id(self, who) -> int:
-        return services.logbook_for(holder_of(who)).id
+        return holders.logbook_for(holder_of(who)).id
 
 
 def append_unchecked(who, actor: Actor = SYSTEM, **values) -> Entry:
     """Append an entry past the rules (as data loaded before they existed would be), hashed and balanced."""
     holder = holder_of(who)
-    logbook = services.logbook_for(holder, create=True)
+    logbook = holders.logbook_for(holder, create=True)
     now = utcnow()
     row = {column: None for column in ledger.ENTRY_COLUMNS if column not in ("id", "seq", "leaf_hash", "mac")}
     row.update(country_code=holder.country_code, logbook_id=logbook.id, condition="virgin", channel="csv",

@@ -13,7 +13,8 @@ from certreg.actors import Actor
 from certreg.audit.models import AuditEntry
 from certreg.errors import Conflict, Forbidden, ValidationFailed, roll_back
 from certreg.extensions import db
-from certreg.logbook import services as logbook
+from certreg.logbook import queries, transfers
+from certreg.logbook.models import Entry, EntryKind
 from certreg.reports import anomalies, services
 from certreg.reports.anomalies import Settings
 from certreg.reports.figures import Period
@@ -107,15 +108,15 @@ def test_used_gas_sold_without_source(market):
     top = assert_on_top(ranked(), AnomalyKind.USED_WITHOUT_SOURCE, market.technician, market)
     # sold as used over three years: 3 x 4 kg + 40 kg = 52 kg; recovered from equipment: 3 x 5 kg = 15 kg
     assert top.facts["substances"]["HCFC-22"] == {"sold_kg": "52.000", "sourced_kg": "15.000", "gap_kg": "37.000"}
-    kinds = {k for k, in db.session.execute(sa.select(logbook.Entry.kind).where(
-        logbook.Entry.id.in_(anomalies.evidence_entry_ids(top).scalar_subquery())))}
-    assert kinds == {logbook.EntryKind.SALE, logbook.EntryKind.PURCHASE}
+    kinds = {k for k, in db.session.execute(sa.select(Entry.kind).where(
+        Entry.id.in_(anomalies.evidence_entry_ids(top).scalar_subquery())))}
+    assert kinds == {EntryKind.SALE, EntryKind.PURCHASE}
 
 
 def test_disputed_sale(market):
     sale = market.sell(market.dealer, market.technician, market.technician_cert, "HCFC-22", "25",
                        on=date(2025, 11, 1), confirm=False)
-    logbook.dispute_transfer(SYSTEM, logbook.transfer_of(sale).id, "We never received these cylinders")
+    transfers.dispute_transfer(SYSTEM, queries.transfer_of(sale).id, "We never received these cylinders")
     top = assert_on_top(ranked(), AnomalyKind.UNCONFIRMED_TRANSFER, market.dealer, market)
     assert (top.facts["disputed"], top.facts["pending"]) == (1, 0)
     assert list(db.session.scalars(anomalies.evidence_entry_ids(top))) == [sale.id]
@@ -165,8 +166,8 @@ def test_chronic_leaker(market):
 
 
 def test_tampered_logbook(market):
-    victim = db.session.scalar(sa.select(logbook.Entry.id).where(
-        logbook.Entry.logbook_id == market.logbook_id(market.dealer)).order_by(logbook.Entry.id).limit(1))
+    victim = db.session.scalar(sa.select(Entry.id).where(
+        Entry.logbook_id == market.logbook_id(market.dealer)).order_by(Entry.id).limit(1))
     as_superuser("UPDATE logbook_entries SET quantity = quantity + 100 WHERE id = :id", id=victim)
     check = services.run_log_check(SYSTEM, "KZ")
     assert not check.ok

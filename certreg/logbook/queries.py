@@ -1,0 +1,115 @@
+"""Reading logbooks: entries (filtered), their reversal and transfer, stock balances."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from certreg.actors import Actor
+from certreg.auth.models import OFFICIAL_ROLES
+from certreg.errors import NotFound
+from certreg.extensions import db
+from certreg.logbook.drafts import choice
+from certreg.logbook.holders import Holder, holder_of, logbook_for, require_read
+from certreg.logbook.models import Balance, Condition, Entry, EntryCylinder, EntryKind, Transfer
+from certreg.substances import services as substances
+
+logger = logging.getLogger(__name__)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def get_entry(actor: Actor, entry_id: int) -> Entry:
+    """:raise NotFound: no such entry, or not visible to the actor."""
+    entry = db.session.get(Entry, entry_id)
+    if entry is None:
+        raise NotFound()
+    require_read(actor, holder_of(entry.logbook))
+    return entry
+
+
+def reversal_of(entry: Entry) -> Entry | None:
+    return db.session.scalar(sa.select(Entry).where(Entry.reverses_id == entry.id))
+
+
+def transfer_of(entry: Entry) -> Transfer | None:
+    return db.session.scalar(sa.select(Transfer).where(
+        sa.or_(Transfer.origin_entry_id == entry.id, Transfer.counterpart_entry_id == entry.id)))
+
+
+@dataclass
+class EntryFilter:
+    kind: str | None = None
+    substance: str | None = None
+    condition: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    cylinder: str | None = None
+    text: str | None = None  # counterparty, documents, licences, certificate number
+
+
+def entries_query(actor: Actor, who: Holder | None, filters: EntryFilter | None = None,
+                  *, country_code: str | None = None) -> sa.Select:
+    """Entries of one holder, or (officials) of their whole country, newest first."""
+    filters = filters or EntryFilter()
+    query = sa.select(Entry)
+    if who is not None:
+        require_read(actor, who)
+        logbook = logbook_for(who)
+        query = query.where(Entry.logbook_id == (logbook.id if logbook else -1))
+    else:
+        country_code = country_code or actor.country_code
+        actor.require(actor.is_system or actor.in_country(country_code, *OFFICIAL_ROLES))
+        query = query.where(Entry.country_code == country_code)
+    if filters.kind:
+        query = query.where(Entry.kind == choice(EntryKind, filters.kind, "kind"))
+    if filters.substance:
+        query = query.where(Entry.substance_code == substances.resolve(filters.substance).code)
+    if filters.condition:
+        query = query.where(Entry.condition == choice(Condition, filters.condition, "condition"))
+    if filters.date_from:
+        query = query.where(Entry.operation_date >= filters.date_from)
+    if filters.date_to:
+        query = query.where(Entry.operation_date <= filters.date_to)
+    if filters.cylinder:
+        query = query.where(Entry.id.in_(sa.select(EntryCylinder.entry_id)
+                                         .where(EntryCylinder.serial == filters.cylinder.strip())))
+    if filters.text:
+        needle = f"%{filters.text.strip()}%"
+        query = query.where(sa.or_(*(column.ilike(needle) for column in (
+            Entry.counterparty_name, Entry.document_numbers, Entry.buyer_certificate, Entry.import_licence,
+            Entry.customs_declaration, Entry.export_licence, Entry.exporter_name, Entry.note))))
+    return query.order_by(Entry.operation_date.desc(), Entry.id.desc())
+
+
+def list_entries(actor: Actor, who: Holder | None, filters: EntryFilter | None = None, *, page: int = 1,
+                 per_page: int = 50, country_code: str | None = None):
+    return db.paginate(entries_query(actor, who, filters, country_code=country_code), page=page,
+                       per_page=per_page, error_out=False)
+
+
+def balances(actor: Actor, who: Holder, *, include_zero: bool = False) -> list[Balance]:
+    """The holder's current stock per substance and condition (read from the balances, never summed)."""
+    require_read(actor, who)
+    logbook = logbook_for(who)
+    if logbook is None:
+        return []
+    query = sa.select(Balance).where(Balance.logbook_id == logbook.id)
+    if not include_zero:
+        query = query.where(Balance.quantity > 0)
+    return list(db.session.scalars(query.order_by(Balance.substance_code, Balance.condition)))
+
+
+def stock_of(who: Holder, substance_code: str, condition: Condition) -> Decimal:
+    logbook = logbook_for(who)
+    if logbook is None:
+        return Decimal("0.000")
+    value = db.session.scalar(sa.select(Balance.quantity).where(
+        Balance.logbook_id == logbook.id, Balance.substance_code == substance_code, Balance.condition == condition))
+    return Decimal(value) if value is not None else Decimal("0.000")
+

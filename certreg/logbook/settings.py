@@ -1,0 +1,91 @@
+"""Per-country logbook settings, and the country context the rules of :mod:`certreg.logbook.rules`
+need (:func:`rule_context`: the ban date and the used-ODS policy, read in one query)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from certreg.actors import Actor
+from certreg.audit import services as audit
+from certreg.auth.models import Role
+from certreg.db import utcnow
+from certreg.errors import ValidationFailed
+from certreg.extensions import db
+from certreg.logbook import rules
+from certreg.logbook.models import CountrySettings, UsedOdsSales
+from certreg.registry.models import Country
+
+logger = logging.getLogger(__name__)
+
+LOGBOOK_ADMINS = (Role.ADMIN,)
+
+
+# --- per-country settings ----------------------------------------------------------------
+
+
+def country_settings(country_code: str) -> CountrySettings:
+    """The country's logbook settings (defaults when the administrators set none)."""
+    settings = db.session.get(CountrySettings, country_code)
+    return settings or CountrySettings(country_code=country_code, used_ods_sales=UsedOdsSales.ALLOWED,
+                                       leak_rate_threshold=None)
+
+
+def leak_rate_threshold(country_code: str) -> Decimal:
+    configured = country_settings(country_code).leak_rate_threshold
+    return Decimal(configured if configured is not None else current_app.config["LEAK_RATE_THRESHOLD_PERCENT"])
+
+
+def can_manage_settings(actor: Actor, country_code: str) -> bool:
+    return actor.is_system or actor.in_country(country_code, *LOGBOOK_ADMINS)
+
+
+def update_settings(actor: Actor, country_code: str, *, used_ods_sales: str,
+                    leak_rate_threshold: Decimal | None) -> CountrySettings:
+    actor.require(can_manage_settings(actor, country_code))
+    try:
+        policy = UsedOdsSales(used_ods_sales)
+    except ValueError:
+        raise ValidationFailed.for_field("used_ods_sales", _("Not a valid choice."), "invalid_choice") from None
+    if leak_rate_threshold is not None and not (0 < leak_rate_threshold <= 100):
+        raise ValidationFailed.for_field("leak_rate_threshold", _("Give a percentage between 0 and 100."),
+                                         "out_of_range")
+    settings = db.session.get(CountrySettings, country_code)
+    before = None
+    if settings is None:
+        settings = CountrySettings(country_code=country_code)
+        db.session.add(settings)
+    else:
+        before = {"used_ods_sales": settings.used_ods_sales.value,
+                  "leak_rate_threshold": settings.leak_rate_threshold}
+    settings.used_ods_sales = policy
+    settings.leak_rate_threshold = leak_rate_threshold
+    settings.updated_at = utcnow()
+    db.session.flush()
+    audit.record(actor, "logbook_settings.update", settings, object_id=country_code, country_code=country_code,
+                 summary=audit.msg("Logbook settings of %(country)s", country=country_code), before=before or {},
+                 after={"used_ods_sales": policy.value, "leak_rate_threshold": leak_rate_threshold})
+    return settings
+
+
+_COUNTRIES, _SETTINGS = Country.__table__, CountrySettings.__table__
+_RULE_CONTEXT = (sa.select(_COUNTRIES.c.virgin_cfc_ban_date, _SETTINGS.c.used_ods_sales)
+                 .select_from(_COUNTRIES.outerjoin(_SETTINGS, _SETTINGS.c.country_code == _COUNTRIES.c.code))
+                 .where(_COUNTRIES.c.code == sa.bindparam("country")))
+
+
+def rule_context(country_code: str, today: date | None = None) -> rules.Context:
+    """The country's ban date and used-ODS policy (one query)."""
+    row = db.session.execute(_RULE_CONTEXT, {"country": country_code}).first()
+    return rules.Context(
+        country_code=country_code,
+        today=today or date.today(),
+        ban_date=row.virgin_cfc_ban_date if row else None,
+        used_ods_sales=(row.used_ods_sales if row and row.used_ods_sales else UsedOdsSales.ALLOWED),
+    )
+
