@@ -9,7 +9,7 @@ TEST_DATABASE_URL ?=
 PYTEST_ARGS ?=
 WORKERS ?= 2
 
-.PHONY: run test install install-dev translations i18n chromium bench-smoke clean
+.PHONY: run test lint install install-dev translations i18n chromium bench-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,12 @@ run: install
 	@echo "certreg is serving on http://127.0.0.1:5000  (Ctrl+C to stop)"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: install-dev chromium
+## Linters and the architecture contracts (pyproject.toml: [tool.ruff], [tool.importlinter]).
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+
+test: install-dev chromium lint
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 	$(BIN)/python bench/smoke.py
 
