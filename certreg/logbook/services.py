@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from certreg.actors import Actor
 from certreg.audit import services as audit
 from certreg.auth.models import OFFICIAL_ROLES, Role
+from certreg.countries import bans as ban_dates
 from certreg.db import utcnow
 from certreg.errors import CertregError, Forbidden, InvalidState, NotFound, ValidationFailed
 from certreg.extensions import db
@@ -37,6 +38,7 @@ from certreg.logbook.models import (
     EntryCylinder,
     EntryKind,
     Equipment,
+    ExemptedUse,
     HolderKind,
     Logbook,
     Refusal,
@@ -45,7 +47,7 @@ from certreg.logbook.models import (
     TransferStatus,
     UsedOdsSales,
 )
-from certreg.registry.models import Company, Country, Technician
+from certreg.registry.models import Company, Technician
 from certreg.substances import services as substances
 
 logger = logging.getLogger(__name__)
@@ -186,20 +188,19 @@ def update_settings(actor: Actor, country_code: str, *, used_ods_sales: str,
     return settings
 
 
-_COUNTRIES, _SETTINGS = Country.__table__, CountrySettings.__table__
-_RULE_CONTEXT = (sa.select(_COUNTRIES.c.virgin_cfc_ban_date, _SETTINGS.c.used_ods_sales)
-                 .select_from(_COUNTRIES.outerjoin(_SETTINGS, _SETTINGS.c.country_code == _COUNTRIES.c.code))
-                 .where(_COUNTRIES.c.code == sa.bindparam("country")))
+_SETTINGS = CountrySettings.__table__
+_RULE_CONTEXT = sa.select(_SETTINGS.c.used_ods_sales).where(_SETTINGS.c.country_code == sa.bindparam("country"))
 
 
 def rule_context(country_code: str, today: date | None = None) -> rules.Context:
-    """The country's ban date and used-ODS policy (one query)."""
-    row = db.session.execute(_RULE_CONTEXT, {"country": country_code}).first()
+    """The country's ban dates per control group (the Protocol's defaults for its Party group, or the
+    national dates set: :func:`certreg.countries.bans.effective_bans`) and its used-ODS policy."""
+    policy = db.session.execute(_RULE_CONTEXT, {"country": country_code}).scalar()
     return rules.Context(
         country_code=country_code,
         today=today or date.today(),
-        ban_date=row.virgin_cfc_ban_date if row else None,
-        used_ods_sales=(row.used_ods_sales if row and row.used_ods_sales else UsedOdsSales.ALLOWED),
+        bans=ban_dates.effective_bans(country_code),
+        used_ods_sales=policy or UsedOdsSales.ALLOWED,
     )
 
 
@@ -232,6 +233,8 @@ class EntryData:
     destination_country: str | None = None
     reason: str | None = None
     note: str | None = None
+    exempted_use: str | None = None  # ExemptedUse value: trade for a use exempted from the phase-out
+    exemption_reference: str | None = None  # the decision or licence granting it
 
     def jsonable(self) -> dict[str, Any]:
         return audit._jsonable(asdict(self))
@@ -305,7 +308,7 @@ def substance_info(code: str, cache: dict[str, Any] | None = None) -> rules.Subs
     info = substances.annexes_of(code or "")
     if info is None:
         substance = substances.resolve(code or "", field="substance")
-        info = (substance.code, substance.annex_set)
+        info = substances.annexes_of(substance.code)
     info = rules.SubstanceInfo(*info)
     if cache is not None:
         cache[code] = info
@@ -365,6 +368,8 @@ def draft_from(data: EntryData, *, allowed_kinds: frozenset[EntryKind] = rules.R
         destination_country=_country_code(data.destination_country, "destination_country"),
         reason=_blank(data.reason),
         note=_blank(data.note),
+        exempted_use=_enum(ExemptedUse, data.exempted_use, "exempted_use"),
+        exemption_reference=_blank(data.exemption_reference),
     )
 
 
@@ -526,6 +531,8 @@ def _values(draft: rules.Draft, logbook: Logbook, actor: Actor, channel: Channel
         "counterpart_of_id": None,
         "reason": draft.reason,
         "note": draft.note,
+        "exempted_use": draft.exempted_use,
+        "exemption_reference": draft.exemption_reference,
         "channel": channel,
         "import_id": None,
         "recorded_at": now,
@@ -849,6 +856,8 @@ def confirm_transfer(actor: Actor, transfer_id: int, *, import_licence: str | No
         condition=origin.condition.value, cylinders=origin.cylinders,
         counterparty_name=sender.name, counterparty_country=sender.country_code,
         document_numbers=origin.document_numbers,
+        exempted_use=origin.exempted_use.value if origin.exempted_use else None,
+        exemption_reference=origin.exemption_reference,
     )
     if transfer.kind is TransferKind.EXPORT:
         data.import_licence, data.customs_declaration = import_licence, customs_declaration

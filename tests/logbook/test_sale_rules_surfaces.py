@@ -16,10 +16,9 @@ from certreg.actors import Actor
 from certreg.certificates import services as certs
 from certreg.extensions import db
 from certreg.logbook.models import Entry, EntryKind
-from certreg.registry.models import Country
 from tests import factories
 from tests.logbook.builders import HEADER
-from tests.logbook.conftest import TODAY, certify, stock
+from tests.logbook.conftest import TODAY, certify, set_annex_ab_ban, stock
 from tests.logbook.test_import import run_import
 
 SYSTEM = Actor.system("tests")
@@ -69,7 +68,7 @@ CASES = {
 
 @pytest.fixture
 def ban(people):
-    db.session.get(Country, "KZ").virgin_cfc_ban_date = BAN
+    set_annex_ab_ban("KZ", BAN)
     db.session.commit()
 
 
