@@ -148,6 +148,8 @@ def _date(key: str, value: Any) -> date | None:
         return None
     if isinstance(value, date):
         parsed = value
+    elif not isinstance(value, str):
+        raise ValidationFailed.for_field(key, _("Enter a date as YYYY-MM-DD."), "invalid_date")
     else:
         try:
             parsed = date.fromisoformat(str(value).strip())
@@ -163,6 +165,9 @@ def _date(key: str, value: Any) -> date | None:
 def _threshold(value: Any) -> Decimal | None:
     if _blank(value) or value == "default":
         return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise ValidationFailed.for_field("leak_rate_threshold", _("Give a percentage between 0 and 100."),
+                                         "invalid_number")
     try:
         parsed = value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", "."))
     except InvalidOperation:
@@ -211,7 +216,8 @@ def update_settings(actor: Actor, country_code: str, changes: Mapping[str, Any])
     policy = None
     if "used_ods_sales" in changes:
         try:
-            policy = UsedOdsSales(changes["used_ods_sales"])
+            value = changes["used_ods_sales"]
+            policy = UsedOdsSales(value if isinstance(value, str) else "")
         except ValueError:
             raise ValidationFailed.for_field("used_ods_sales", _("Not a valid choice."), "invalid_choice") from None
     threshold = _threshold(changes["leak_rate_threshold"]) if "leak_rate_threshold" in changes else None

@@ -19,6 +19,7 @@ from certreg.logbook.models import (
     CONDITION_LABELS,
     ENTRY_KIND_LABELS,
     EQUIPMENT_KIND_LABELS,
+    EXEMPTED_USE_LABELS,
     INTERVENTION_KIND_LABELS,
     LEAK_CHECK_RESULT_LABELS,
     USED_ODS_SALES_LABELS,
@@ -140,6 +141,10 @@ class EntryForm(BaseForm):
     destination_country = StringField(_l("Country of destination (two-letter code)"), validators=_COUNTRY)
     reason = TextAreaField(_l("Reason (stock counts)"), validators=[Optional(), Length(max=2000)])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    exempted_use = CodeSelectField(_l("Exempted use (feedstock, process agent ...)"), choices=choices(
+        [("", "")] + [(k.value, v) for k, v in EXEMPTED_USE_LABELS.items()]), validators=[Optional()],
+        description=_l("Only for a use the Protocol exempts: it allows a phased-out substance past its ban."))
+    exemption_reference = StringField(_l("Decision or licence of the exemption"), validators=_CODE)
 
 
 ENTRY_FIELDS = [name for name in EntryForm.__dict__ if not name.startswith("_") and
