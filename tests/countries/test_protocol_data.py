@@ -27,7 +27,7 @@ HANDBOOK = {
     "B/I": (1996, 2010, 1996, 2010),    # other fully halogenated CFCs: Art. 2C(3)
     "B/II": (1996, 2010, 1996, 2010),   # carbon tetrachloride: Art. 2D(2)
     "B/III": (1996, 2015, 1996, 2015),  # methyl chloroform: Art. 2E(3)
-    "C/I": (2020, 2030, 2030, 2040),    # HCFCs: Art. 2F(6) / Art. 5(8 ter), Decision XIX/6; bans after the servicing tails
+    "C/I": (2020, 2030, 2030, 2040),    # HCFCs: Art. 2F(6) / 5(8 ter), Decision XIX/6; bans after servicing tails
     "C/II": (1996, 1996, 1996, 1996),   # HBFCs: Art. 2G, no grace period for Article 5 Parties
     "C/III": (2002, 2002, 2002, 2002),  # bromochloromethane: Art. 2I
     "E/I": (2005, 2015, 2005, 2015),    # methyl bromide: Art. 2H(5); Art. 5(8 ter)(d)
