@@ -143,3 +143,14 @@ def test_the_public_page_in_each_language_linked_from_search_and_verify(client):
     cert = factories.make_certificate(factories.make_technician(country_code="KG"), categories=("A1",))
     verify = client.get(f"/v/{cert.token}").get_data(as_text=True)
     assert 'href="/rules/KG"' in verify
+
+
+@pytest.mark.parametrize("body", [
+    {"ban_A_I": {"year": 2020}}, {"ban_A_I": ["2020-01-01"]}, {"penalties_en": 5}, {"leak_rate_threshold": 1e308},
+    {"leak_rate_threshold": -0.0}, {"used_ods_sales": None}, {"ban_E_I": "2020-02-30"}, {"ban_E_I": "\u0000"},
+])
+def test_odd_json_is_a_422_never_a_500(api, body):
+    api.token = factories.make_token(factories.make_user(Role.ADMIN, "KG"))
+    response = api.patch("/countries/KG/settings", json=body, validate=False)
+    assert response.status_code == 422, response.get_json()
+    assert list(response.get_json()["error"]["fields"]) == list(body)
