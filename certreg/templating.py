@@ -26,6 +26,7 @@ NAVIGATION = [
     ("registry.search", _l("Public search"), None),
     ("substances.index", SUBSTANCES_MENU_LABEL, None),
     ("auth.users", _l("Users"), {Role.ADMIN}),
+    ("countries.settings", _l("Country settings"), {Role.ADMIN}),
     ("registry.authorities", _l("Issuing authorities"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.AUDITOR}),
     ("auth.account", _l("Account"), None),
 ]

@@ -82,6 +82,8 @@ def entry_json(e: Entry) -> dict[str, Any]:
         "reversed_by_id": reversal.id if reversal else None, "counterpart_of_id": e.counterpart_of_id,
         "transfer": {"id": transfer.id, "status": transfer.status.value} if transfer else None,
         "reason": e.reason, "note": e.note, "channel": e.channel.value,
+        "exempted_use": e.exempted_use.value if e.exempted_use else None,
+        "exemption_reference": e.exemption_reference,
         "recorded_at": e.recorded_at.isoformat(), "recorded_by": e.recorded_by_label,
         "leaf_hash": bytes(e.leaf_hash).hex(),
     }

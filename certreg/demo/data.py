@@ -15,7 +15,7 @@ from certreg.auth import services as auth
 from certreg.auth.models import Role, User
 from certreg.extensions import db
 from certreg.registry import services as registry
-from certreg.registry.models import Company, Country, Technician
+from certreg.registry.models import Company, Technician
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (the published demo password)
 ACTOR = Actor.system("demo")
@@ -87,9 +87,6 @@ def _technician(country: str, nid: str) -> Technician | None:
 
 def load_registry() -> int:
     created = 0
-    for country in db.session.scalars(sa.select(Country).where(Country.virgin_cfc_ban_date.is_(None))):
-        # CFC consumption was phased out by all Parties on 1 January 2010.
-        country.virgin_cfc_ban_date = date(2010, 1, 1)
     for country, legal, latin, reg, address, activities in COMPANIES:
         if _company(country, reg) is None:
             registry.create_company(ACTOR, registry.CompanyData(

@@ -45,6 +45,16 @@ below is always present; an absent value is ``null``. Member values:
 ``recorded_by_user``   integer user id, or ``null`` for the command line
 =====================  ===================================================================
 
+Optional members (added after version 1 was first written; present only when not null,
+so the canonical form, hash and MAC of every entry without them are unchanged):
+
+=========================  ===============================================================
+``exempted_use``           ``feedstock`` ``process_agent`` ``laboratory`` ``essential_use``
+                           ``critical_use`` ``quarantine``: the use exempted from the
+                           phase-out that the entry states
+``exemption_reference``    the decision or licence granting the exemption, as recorded
+=========================  ===============================================================
+
 The leaf hash is ``SHA-256(0x00 || canonical form)`` (RFC 9162 section 2.1.1).
 
 The entry MAC is ``HMAC-SHA256(K, "certreg-logbook-mac-v1" || 0x00 || log || 0x00 ||
@@ -104,6 +114,11 @@ FIELDS: dict[str, str] = {
     "recorded_at": "recorded_at",
     "recorded_by": "recorded_by_label",
     "recorded_by_user": "recorded_by_user_id",
+}
+#: Optional members (present only when not null) -> entry column.
+OPTIONAL_FIELDS: dict[str, str] = {
+    "exempted_use": "exempted_use",
+    "exemption_reference": "exemption_reference",
 }
 _KILOGRAMS = {"quantity", "counted", "book"}
 
@@ -169,6 +184,11 @@ def document(values: Mapping[str, Any], cylinders: Sequence[str]) -> dict[str, A
             doc[member] = value
         else:
             doc[member] = convert(value)
+    optional = {member: _text(values[column]) for member, column in OPTIONAL_FIELDS.items()
+                if values.get(column) is not None}
+    if optional:
+        doc.update(optional)
+        doc = dict(sorted(doc.items()))
     return doc
 
 
@@ -258,7 +278,9 @@ class Template:
 
     def __init__(self, fixed: Mapping[str, Any], variable: Sequence[str]) -> None:
         columns = set(FIELDS.values())
-        if set(fixed) | set(variable) != columns or set(fixed) & set(variable) or len(set(variable)) != len(variable):
+        optional = set(OPTIONAL_FIELDS.values())  # may be among the variable columns, always null (see below)
+        if (set(fixed) | set(variable)) - optional != columns or set(fixed) & set(variable) \
+                or set(fixed) & optional or len(set(variable)) != len(variable):
             raise ValueError("fixed and variable must split the entry's columns")
         member_of = {column: member for member, column in FIELDS.items()}
         parts: list[str] = []
@@ -278,6 +300,10 @@ class Template:
         lines = ["def render_parts(values, cylinders):",
                  f"    {''.join(f'v{i}, ' for i in range(len(variable)))} = values" if variable else ""]
         for i, column in enumerate(variable):
+            if column in optional:  # a template renders entries without optional members only
+                lines.append(f"    if v{i} is not None: raise ValueError('optional member {column} is not null')")
+                lines.append(f"    j{i} = 'null'")
+                continue
             member = member_of[column]
             lines.append(f"    j{i} = 'null' if v{i} is None else {_fast_expression(member, f'v{i}')} "
                          f"else _json({member!r}, v{i})")

@@ -13,13 +13,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from certreg import countries
 from certreg.audit import services as audit
+from certreg.countries import codes as countries
 from certreg.errors import FieldError, ValidationFailed
 from certreg.extensions import db
 from certreg.logbook import rules
 from certreg.logbook.equipment_ids import normalize_code
-from certreg.logbook.models import Condition, Entry, EntryCylinder, EntryKind, Equipment
+from certreg.logbook.models import Condition, Entry, EntryCylinder, EntryKind, Equipment, ExemptedUse
 from certreg.registry.models import Company
 from certreg.substances import services as substances
 from certreg.substances.models import Substance
@@ -58,6 +58,8 @@ class EntryData:
     destination_country: str | None = None
     reason: str | None = None
     note: str | None = None
+    exempted_use: str | None = None  # ExemptedUse value: trade for a use exempted from the phase-out
+    exemption_reference: str | None = None  # the decision or licence granting it
 
     @classmethod
     def from_form(cls, form: Any, **fixed: Any) -> EntryData:
@@ -84,11 +86,11 @@ def _length(column: sa.Column) -> int:
 
 _ENTRY = Entry.__table__.c
 #: The longest text each field of :class:`EntryData` may hold, from the columns that keep it
-#: (country codes are checked by :mod:`certreg.countries`, choices and numbers when parsed).
+#: (country codes are checked by :mod:`certreg.countries.codes`, choices and numbers when parsed).
 FIELD_LIMITS: dict[str, int] = {
     **{name: _length(_ENTRY[name]) for name in (
         "counterparty_name", "document_numbers", "import_licence", "customs_declaration", "exporter_name",
-        "export_licence", "reason", "note")},
+        "export_licence", "reason", "note", "exemption_reference")},
     # a substance is typed as its code, refrigerant number or name
     "substance": max(_length(Substance.__table__.c[name]) for name in ("code", "ashrae", "name")),
     "counterparty_registration": _length(Company.__table__.c.registration_number),
@@ -166,7 +168,7 @@ def substance_info(code: str, cache: dict[str, Any] | None = None) -> rules.Subs
     info = substances.annexes_of(code or "")
     if info is None:
         substance = substances.resolve(code or "", field="substance")
-        info = (substance.code, substance.annex_set)
+        info = substances.annexes_of(substance.code)
     info = rules.SubstanceInfo(*info)
     if cache is not None:
         cache[code] = info
@@ -227,6 +229,8 @@ def draft_from(data: EntryData, *, allowed_kinds: frozenset[EntryKind] = rules.R
         destination_country=countries.country_code(data.destination_country, "destination_country"),
         reason=blank(data.reason),
         note=blank(data.note),
+        exempted_use=choice(ExemptedUse, data.exempted_use, "exempted_use"),
+        exemption_reference=blank(data.exemption_reference),
     )
 
 

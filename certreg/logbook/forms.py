@@ -13,7 +13,7 @@ from wtforms import DateField, DecimalField, SelectField, SelectMultipleField, S
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
-from certreg.countries import CountryCode
+from certreg.countries.codes import CountryCode
 from certreg.errors import FieldError
 from certreg.forms import BaseForm, InputRequired, Length, Optional, choices
 from certreg.logbook.drafts import FIELD_LIMITS
@@ -21,6 +21,7 @@ from certreg.logbook.models import (
     CONDITION_LABELS,
     ENTRY_KIND_LABELS,
     EQUIPMENT_KIND_LABELS,
+    EXEMPTED_USE_LABELS,
     INTERVENTION_KIND_LABELS,
     LEAK_CHECK_RESULT_LABELS,
     USED_ODS_SALES_LABELS,
@@ -149,6 +150,11 @@ class EntryForm(BaseForm):
     destination_country = StringField(_l("Country of destination (two-letter code)"), validators=_COUNTRY)
     reason = TextAreaField(_l("Reason (stock counts)"), validators=_limited("reason"))
     note = TextAreaField(_l("Note"), validators=_limited("note"))
+    exempted_use = CodeSelectField(_l("Exempted use (feedstock, process agent ...)"), choices=choices(
+        [("", "")] + [(k.value, v) for k, v in EXEMPTED_USE_LABELS.items()]), validators=[Optional()],
+        description=_l("Only for a use the Protocol exempts: it allows a phased-out substance past its ban."))
+    exemption_reference = StringField(_l("Decision or licence of the exemption"),
+                                      validators=_limited("exemption_reference"))
 
 
 ENTRY_FIELDS = [name for name in EntryForm.__dict__ if not name.startswith("_") and

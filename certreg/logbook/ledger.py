@@ -192,7 +192,7 @@ def seal(values: dict[str, Any], cylinders: Sequence[str], key: bytes) -> None:
     values["mac"] = canonical.entry_mac(key, values["country_code"], values["seq"], leaf)
 
 
-_ENUM_COLUMNS = ("kind", "condition", "from_condition", "direction", "channel")
+_ENUM_COLUMNS = ("kind", "condition", "from_condition", "direction", "channel", "exempted_use")
 
 
 def _storable(values: dict[str, Any]) -> dict[str, Any]:

@@ -84,6 +84,29 @@ CONDITION_LABELS = {
 USED_CONDITIONS = frozenset({Condition.RECOVERED, Condition.RECYCLED, Condition.RECLAIMED})
 
 
+class ExemptedUse(enum.StrEnum):
+    """A use the Protocol exempts from the phase-out (or keeps outside consumption); see countries/data/SOURCES.md."""
+
+    FEEDSTOCK = "feedstock"
+    PROCESS_AGENT = "process_agent"
+    LABORATORY = "laboratory"  # laboratory and analytical uses
+    ESSENTIAL_USE = "essential_use"
+    CRITICAL_USE = "critical_use"  # methyl bromide
+    QUARANTINE = "quarantine"  # methyl bromide for quarantine and pre-shipment
+
+
+EXEMPTED_USE_LABELS = {
+    ExemptedUse.FEEDSTOCK: _l("Feedstock"),
+    ExemptedUse.PROCESS_AGENT: _l("Process agent"),
+    ExemptedUse.LABORATORY: _l("Laboratory and analytical use"),
+    ExemptedUse.ESSENTIAL_USE: _l("Essential use"),
+    ExemptedUse.CRITICAL_USE: _l("Critical use (methyl bromide)"),
+    ExemptedUse.QUARANTINE: _l("Quarantine and pre-shipment (methyl bromide)"),
+}
+#: Exempted uses that exist only for some control groups (the others: for any group).
+EXEMPTED_USE_GROUPS = {ExemptedUse.CRITICAL_USE: frozenset({"E/I"}), ExemptedUse.QUARANTINE: frozenset({"E/I"})}
+
+
 class Direction(enum.StrEnum):
     """Of a stock count: ``in`` when more was counted than the books showed, ``out`` when less."""
 
@@ -186,6 +209,10 @@ class Entry(Base):
     )
     reason: Mapped[str | None] = mapped_column(sa.Text, comment="Reversals and stock counts: why")
     note: Mapped[str | None] = mapped_column(sa.Text)
+    exempted_use: Mapped[ExemptedUse | None] = mapped_column(
+        enum_type(ExemptedUse, 16), comment="Trade for a use exempted from the phase-out (feedstock, process agent...)"
+    )
+    exemption_reference: Mapped[str64 | None] = mapped_column(comment="The decision or licence granting the exemption")
     channel: Mapped[Channel] = mapped_column(enum_type(Channel, 8))
     import_id: Mapped[int | None] = mapped_column(sa.ForeignKey("logbook_imports.id"))
     recorded_at: Mapped[timestamp]
@@ -208,6 +235,8 @@ class Entry(Base):
         sa.CheckConstraint("(kind = 'stock_count') = (direction IS NOT NULL) OR kind = 'reversal'",
                            name="direction_for_stock_counts"),
         sa.CheckConstraint("(kind = 'reversal') = (reverses_id IS NOT NULL)", name="reversal_references_original"),
+        sa.CheckConstraint("exempted_use IS NOT NULL OR exemption_reference IS NULL",
+                           name="exemption_reference_has_use"),
         sa.CheckConstraint("kind <> 'reversal' OR reason IS NOT NULL", name="reversal_has_reason"),
         sa.CheckConstraint(
             "kind <> 'import' OR (import_licence IS NOT NULL AND customs_declaration IS NOT NULL "

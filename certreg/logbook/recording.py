@@ -227,6 +227,8 @@ def entry_values(draft: rules.Draft, logbook: Logbook, actor: Actor, channel: Ch
         "counterpart_of_id": None,
         "reason": draft.reason,
         "note": draft.note,
+        "exempted_use": draft.exempted_use,
+        "exemption_reference": draft.exemption_reference,
         "channel": channel,
         "import_id": None,
         "recorded_at": now,

@@ -9,7 +9,7 @@ refusal is a :class:`certreg.errors.ValidationFailed` with a stable code (listed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -18,7 +18,15 @@ from typing import Any
 from flask_babel import gettext as _
 
 from certreg.errors import FieldError, ValidationFailed
-from certreg.logbook.models import USED_CONDITIONS, Condition, Direction, EntryKind, UsedOdsSales
+from certreg.logbook.models import (
+    EXEMPTED_USE_GROUPS,
+    USED_CONDITIONS,
+    Condition,
+    Direction,
+    EntryKind,
+    ExemptedUse,
+    UsedOdsSales,
+)
 
 GRAMS = Decimal("0.001")
 MAX_KG = Decimal("99999999999.999")
@@ -31,13 +39,16 @@ PROCESSING_KINDS = frozenset({EntryKind.RECYCLING, EntryKind.RECLAMATION})
 #: Kinds a holder records directly (reversals and counterpart purchases come from other actions).
 RECORDABLE_KINDS = IN_KINDS | OUT_KINDS | PROCESSING_KINDS | {EntryKind.STOCK_COUNT}
 EQUIPMENT_KINDS = frozenset({EntryKind.CHARGE, EntryKind.RECOVERY})
-#: Placing on the market: the virgin Annex A/B ban applies to these.
+#: Placing on the market: the bans on virgin phased-out substances apply to these.
 MARKET_KINDS = frozenset({EntryKind.SALE, EntryKind.IMPORT})
+#: Kinds that may state an exempted use (feedstock, process agent ...): trade in the substance.
+EXEMPTION_KINDS = frozenset({EntryKind.SALE, EntryKind.IMPORT, EntryKind.PURCHASE, EntryKind.EXPORT})
 
 #: Codes of refusals that are kept as refused attempts for the ministry (not mere typing errors).
 REFUSAL_CODES = frozenset({
     "proof_of_origin_missing", "origin_is_own_country", "export_licence_missing", "destination_is_own_country",
-    "virgin_ods_banned", "used_ods_sale_not_allowed", "insufficient_stock", "condition_not_in_stock",
+    "virgin_ods_banned", "exemption_not_applicable", "used_ods_sale_not_allowed", "insufficient_stock",
+    "condition_not_in_stock",
     "equipment_refrigerant_mismatch", "equipment_decommissioned", "equipment_other_country", "sale_to_self",
     "buyer_certificate_required",
     # from certreg.certificates.purchase.check_purchase
@@ -51,6 +62,7 @@ REFUSAL_CODES = frozenset({
 class SubstanceInfo:
     code: str
     annexes: frozenset[str]
+    groups: frozenset[str] = frozenset()  # control groups ("A/I", "C/III" ...) of the controlled components
 
     @property
     def is_annex_ab(self) -> bool:
@@ -70,8 +82,14 @@ class EquipmentInfo:
 class Context:
     country_code: str
     today: date
-    ban_date: date | None  # virgin Annex A/B may not be placed on the market from this date
+    #: control group ("A/I") -> virgin substance of the group may not be placed on the market from this date
+    bans: Mapping[str, date]
     used_ods_sales: UsedOdsSales
+
+    def ban_in_force(self, substance: SubstanceInfo, on: date) -> tuple[date, str] | None:
+        """The earliest ban in force on ``on`` among the substance's control groups: ``(date, group)``."""
+        in_force = [(d, g) for g in substance.groups if (d := self.bans.get(g)) is not None and d <= on]
+        return min(in_force) if in_force else None
 
 
 @dataclass(frozen=True)
@@ -102,6 +120,8 @@ class Draft:
     destination_country: str | None = None
     reason: str | None = None
     note: str | None = None
+    exempted_use: ExemptedUse | None = None
+    exemption_reference: str | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
     @classmethod
@@ -274,27 +294,56 @@ def prepare(draft: Draft, ctx: Context, *, book_quantity: Callable[[], Decimal] 
     if kind is EntryKind.PURCHASE and not draft.counterparty_name:
         raise refuse("counterparty_name", _("Name the seller."), "counterparty_required")
 
+    check_exemption(draft)
     check_market(draft, ctx)
     return draft
 
 
+def check_exemption(draft: Draft) -> None:
+    """An exempted use is stated only on trade in the substance, and only for the groups it exists for."""
+    if draft.exempted_use is None:
+        if draft.exemption_reference:
+            raise refuse("exempted_use", _("Choose the exempted use the reference is for."), "required")
+        return
+    if draft.kind not in EXEMPTION_KINDS:
+        raise refuse("exempted_use", _("Only imports, exports, sales and purchases state an exempted use."),
+                     "not_applicable")
+    groups = EXEMPTED_USE_GROUPS.get(draft.exempted_use)
+    if groups is not None and not (draft.substance.groups & groups):
+        raise refuse("exempted_use", _("This exemption exists only for methyl bromide (Annex E)."),
+                     "exemption_not_applicable")
+
+
 def check_market(draft: Draft, ctx: Context) -> None:
-    """The ban on placing virgin Annex A/B substances (CFCs, halons, CTC ...) on the market, by sale or import."""
-    if draft.kind not in MARKET_KINDS or not draft.substance.is_annex_ab:
+    """The bans on placing virgin phased-out substances on the market, by sale or import.
+
+    Each control group of the substance (a blend: of its components) is banned from the
+    country's date for it (the Protocol's phase-out for its Party group, or a national
+    date). An entry that states an exempted use (feedstock, process agent, laboratory and
+    analytical, essential, critical, quarantine and pre-shipment) is allowed past the ban.
+    """
+    if draft.kind not in MARKET_KINDS:
         return
-    if ctx.ban_date is None or draft.operation_date < ctx.ban_date:
+    ban = ctx.ban_in_force(draft.substance, draft.operation_date)
+    if ban is None:
         return
+    ban_date, group = ban
     if draft.condition is Condition.VIRGIN:
-        raise refuse("condition", _("Virgin %(code)s (Annex A/B) may not be sold or imported since %(date)s.",
-                                    code=draft.substance.code, date=ctx.ban_date.isoformat()), "virgin_ods_banned")
+        if draft.exempted_use is not None:
+            return
+        annex, number = group.split("/")
+        raise refuse("condition", _("Virgin %(code)s (Annex %(annex)s group %(group)s) may not be sold or imported "
+                                    "since %(date)s, except for an exempted use stated on the entry.",
+                                    code=draft.substance.code, annex=annex, group=number,
+                                    date=ban_date.isoformat()), "virgin_ods_banned")
     allowed = {
         UsedOdsSales.ALLOWED: USED_CONDITIONS,
         UsedOdsSales.RECLAIMED_ONLY: {Condition.RECLAIMED},
         UsedOdsSales.NONE: set(),
     }[ctx.used_ods_sales]
     if draft.condition not in allowed:
-        raise refuse("condition", _("This country does not allow %(condition)s %(code)s (Annex A/B) to be sold or "
-                                    "imported.", condition=draft.condition.value, code=draft.substance.code),
+        raise refuse("condition", _("This country does not allow %(condition)s %(code)s (a phased-out substance) to "
+                                    "be sold or imported.", condition=draft.condition.value, code=draft.substance.code),
                      "used_ods_sale_not_allowed")
 
 

@@ -14,12 +14,12 @@ from flask_babel import gettext as _
 from certreg.actors import Actor
 from certreg.audit import services as audit
 from certreg.auth.models import Role
+from certreg.countries import bans as ban_dates
 from certreg.db import utcnow
 from certreg.errors import ValidationFailed
 from certreg.extensions import db
 from certreg.logbook import rules
 from certreg.logbook.models import CountrySettings, UsedOdsSales
-from certreg.registry.models import Country
 
 logger = logging.getLogger(__name__)
 
@@ -73,19 +73,18 @@ def update_settings(actor: Actor, country_code: str, *, used_ods_sales: str,
     return settings
 
 
-_COUNTRIES, _SETTINGS = Country.__table__, CountrySettings.__table__
-_RULE_CONTEXT = (sa.select(_COUNTRIES.c.virgin_cfc_ban_date, _SETTINGS.c.used_ods_sales)
-                 .select_from(_COUNTRIES.outerjoin(_SETTINGS, _SETTINGS.c.country_code == _COUNTRIES.c.code))
-                 .where(_COUNTRIES.c.code == sa.bindparam("country")))
+_SETTINGS = CountrySettings.__table__
+_RULE_CONTEXT = sa.select(_SETTINGS.c.used_ods_sales).where(_SETTINGS.c.country_code == sa.bindparam("country"))
 
 
 def rule_context(country_code: str, today: date | None = None) -> rules.Context:
-    """The country's ban date and used-ODS policy (one query)."""
-    row = db.session.execute(_RULE_CONTEXT, {"country": country_code}).first()
+    """The country's ban dates per control group (the Protocol's defaults for its Party group, or the
+    national dates set: :func:`certreg.countries.bans.effective_bans`) and its used-ODS policy."""
+    policy = db.session.execute(_RULE_CONTEXT, {"country": country_code}).scalar()
     return rules.Context(
         country_code=country_code,
         today=today or date.today(),
-        ban_date=row.virgin_cfc_ban_date if row else None,
-        used_ods_sales=(row.used_ods_sales if row and row.used_ods_sales else UsedOdsSales.ALLOWED),
+        bans=ban_dates.effective_bans(country_code),
+        used_ods_sales=policy or UsedOdsSales.ALLOWED,
     )
 

@@ -85,6 +85,8 @@ def confirm_transfer(actor: Actor, transfer_id: int, *, import_licence: str | No
         condition=origin.condition.value, cylinders=origin.cylinders,
         counterparty_name=sender.name, counterparty_country=sender.country_code,
         document_numbers=origin.document_numbers,
+        exempted_use=origin.exempted_use.value if origin.exempted_use else None,
+        exemption_reference=origin.exemption_reference,
     )
     if transfer.kind is TransferKind.EXPORT:
         data.import_licence, data.customs_declaration = import_licence, customs_declaration

@@ -46,6 +46,7 @@ from certreg.logbook.models import (
     CONDITION_LABELS,
     ENTRY_KIND_LABELS,
     EQUIPMENT_KIND_LABELS,
+    EXEMPTED_USE_LABELS,
     INTERVENTION_KIND_LABELS,
     LEAK_CHECK_RESULT_LABELS,
     TRANSFER_STATUS_LABELS,
@@ -58,7 +59,8 @@ bp = Blueprint("logbook", __name__)
 
 LABELS = {"kinds": ENTRY_KIND_LABELS, "conditions": CONDITION_LABELS, "transfer_statuses": TRANSFER_STATUS_LABELS,
           "equipment_kinds": EQUIPMENT_KIND_LABELS, "intervention_kinds": INTERVENTION_KIND_LABELS,
-          "leak_results": LEAK_CHECK_RESULT_LABELS, "used_ods_sales": USED_ODS_SALES_LABELS}
+          "leak_results": LEAK_CHECK_RESULT_LABELS, "used_ods_sales": USED_ODS_SALES_LABELS,
+          "exempted_uses": EXEMPTED_USE_LABELS}
 
 
 def own_holder() -> holders.Holder:

@@ -21,8 +21,7 @@ class Country(Base):
     name: Mapped[str120] = mapped_column(
         comment="English short name; pages show the CLDR name in the reader's language")
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
-    # Placing virgin Annex A/B substances (CFCs, halons, CTC) on the market is banned from this date.
-    virgin_cfc_ban_date: Mapped[date | None]
+    # The bans on phased-out substances: certreg.countries (defaults from the Protocol, national dates).
 
     authorities: Mapped[list[IssuingAuthority]] = relationship(back_populates="country", order_by="IssuingAuthority.id")
 

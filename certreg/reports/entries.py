@@ -77,7 +77,8 @@ ENTRY_FIELDS = [
     "holder_registration", "substance", "condition", "quantity_kg", "direction", "counted_kg", "book_kg",
     "counterparty", "counterparty_country",
     "buyer_certificate", "documents", "import_licence", "customs_declaration", "origin_country", "exporter",
-    "export_licence", "destination_country", "equipment", "reason", "note", "channel", "recorded_at", "recorded_by",
+    "export_licence", "destination_country", "equipment", "reason", "note", "exempted_use", "exemption_reference",
+    "channel", "recorded_at", "recorded_by",
 ]
 FIGURE_FIELDS = ["article7_column", "component", "mass_fraction", "component_kg"]
 
@@ -102,7 +103,8 @@ def _query(selection: Selection) -> tuple[sa.Select, sa.Alias]:
         e.c.counterparty_name.label("counterparty"), e.c.counterparty_country, e.c.buyer_certificate,
         e.c.document_numbers.label("documents"), e.c.import_licence, e.c.customs_declaration, e.c.origin_country,
         e.c.exporter_name.label("exporter"), e.c.export_licence, e.c.destination_country,
-        equipment.c.code.label("equipment"), e.c.reason, e.c.note, e.c.channel, e.c.recorded_at,
+        equipment.c.code.label("equipment"), e.c.reason, e.c.note, e.c.exempted_use, e.c.exemption_reference,
+        e.c.channel, e.c.recorded_at,
         e.c.recorded_by_label.label("recorded_by"),
     ]
     source = (e.join(logbooks, logbooks.c.id == e.c.logbook_id)

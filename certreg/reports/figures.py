@@ -19,9 +19,14 @@ What counts (``docs/reports.md`` says it for people):
   "new" is condition ``virgin``, "recovered" is recovered, recycled or reclaimed;
 * an entry counts unless it is a reversal or has been reversed: a reversal cancels its
   original in every period (it carries the original's operation date anyway);
-* production and feedstock are not recorded by logbooks: reported as 0;
+* new imports that state an exempted use (feedstock, process agent, laboratory and
+  analytical, essential, critical, quarantine and pre-shipment) are reported apart in
+  ``imports_exempted``, as the data forms do; ``imports_new`` is the total of new imports
+  for all uses (exempted ones included);
+* production and feedstock production are not recorded by logbooks: reported as 0;
 * consumption = production + new imports − new exports (Article 1(6); imports and exports
-  of recovered or reclaimed substances do not count, decision IV/24).
+  of recovered or reclaimed substances do not count, decision IV/24), imports for exempted
+  uses left out.
 """
 
 from __future__ import annotations
@@ -57,7 +62,8 @@ CO2E_ANNEXES = frozenset({"F"})
 class Column(enum.StrEnum):
     """A column of the Article 7 data: what the Ozone Secretariat asks for."""
 
-    IMPORTS_NEW = "imports_new"
+    IMPORTS_NEW = "imports_new"  # for all uses
+    IMPORTS_EXEMPTED = "imports_exempted"  # of which for exempted uses (feedstock, process agent, ...)
     IMPORTS_RECOVERED = "imports_recovered"
     EXPORTS_NEW = "exports_new"
     EXPORTS_RECOVERED = "exports_recovered"
@@ -71,6 +77,7 @@ COLUMNS = tuple(Column)
 #: Columns read from entries: (entry kind, new?) — ``None``: any condition.
 RECORDED: dict[Column, tuple[EntryKind, bool | None]] = {
     Column.IMPORTS_NEW: (EntryKind.IMPORT, True),
+    Column.IMPORTS_EXEMPTED: (EntryKind.IMPORT, True),
     Column.IMPORTS_RECOVERED: (EntryKind.IMPORT, False),
     Column.EXPORTS_NEW: (EntryKind.EXPORT, True),
     Column.EXPORTS_RECOVERED: (EntryKind.EXPORT, False),
@@ -133,9 +140,15 @@ def is_new(e: sa.Table | sa.Alias) -> sa.ColumnElement[bool]:
     return e.c.condition == Condition.VIRGIN.value
 
 
+def is_exempted(e: sa.Table | sa.Alias) -> sa.ColumnElement[bool]:
+    return e.c.exempted_use.is_not(None)
+
+
 def column_of(e: sa.Table | sa.Alias) -> sa.Case:
-    """The Article 7 column of an import, export or destruction entry."""
+    """The Article 7 column of an import, export or destruction entry (a new import for an exempted use:
+    ``imports_exempted``, which :meth:`SubstanceRow.kg` also counts in ``imports_new``)."""
     return sa.case(
+        (sa.and_(e.c.kind == EntryKind.IMPORT.value, is_new(e), is_exempted(e)), Column.IMPORTS_EXEMPTED.value),
         (sa.and_(e.c.kind == EntryKind.IMPORT.value, is_new(e)), Column.IMPORTS_NEW.value),
         (e.c.kind == EntryKind.IMPORT.value, Column.IMPORTS_RECOVERED.value),
         (sa.and_(e.c.kind == EntryKind.EXPORT.value, is_new(e)), Column.EXPORTS_NEW.value),
@@ -147,11 +160,14 @@ def column_of(e: sa.Table | sa.Alias) -> sa.Case:
 def column_filter(e: sa.Table | sa.Alias, column: Column) -> sa.ColumnElement[bool]:
     """Entries behind one recorded column (:data:`RECORDED`); consumption = new imports and new exports."""
     if column is Column.CONSUMPTION:
-        return sa.and_(e.c.kind.in_([EntryKind.IMPORT.value, EntryKind.EXPORT.value]), is_new(e))
+        return sa.and_(e.c.kind.in_([EntryKind.IMPORT.value, EntryKind.EXPORT.value]), is_new(e),
+                       sa.or_(e.c.kind != EntryKind.IMPORT.value, ~is_exempted(e)))
     if column in NOT_RECORDED:
         return sa.false()
     kind, new = RECORDED[column]
     clause = e.c.kind == kind.value
+    if column is Column.IMPORTS_EXEMPTED:
+        clause = sa.and_(clause, is_exempted(e))
     if new is True:
         clause = sa.and_(clause, is_new(e))
     elif new is False:
@@ -264,8 +280,11 @@ class SubstanceRow:
     kilograms: dict[Column, Decimal] = field(default_factory=dict)
 
     def kg(self, column: Column) -> Decimal:
-        if column is Column.CONSUMPTION:
-            return self.kg(Column.PRODUCTION) + self.kg(Column.IMPORTS_NEW) - self.kg(Column.EXPORTS_NEW)
+        if column is Column.CONSUMPTION:  # exempted-use imports are outside consumption
+            return (self.kg(Column.PRODUCTION) + self.kilograms.get(Column.IMPORTS_NEW, ZERO)
+                    - self.kg(Column.EXPORTS_NEW))
+        if column is Column.IMPORTS_NEW:  # for all uses
+            return self.kilograms.get(Column.IMPORTS_NEW, ZERO) + self.kilograms.get(Column.IMPORTS_EXEMPTED, ZERO)
         return self.kilograms.get(column, ZERO)
 
     def amount(self, column: Column) -> Amount:

@@ -15,6 +15,8 @@ from certreg.reports.scores import Term
 
 COLUMN_LABELS = {
     Column.IMPORTS_NEW: _l("Imports, new"),
+    Column.IMPORTS_EXEMPTED: _l("of which for exempted uses (feedstock, process agent, laboratory, essential, "
+                                "critical, QPS)"),
     Column.IMPORTS_RECOVERED: _l("Imports, recovered or reclaimed"),
     Column.EXPORTS_NEW: _l("Exports, new"),
     Column.EXPORTS_RECOVERED: _l("Exports, recovered or reclaimed"),

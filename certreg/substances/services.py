@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import aliased
 
 from certreg.actors import Actor
 from certreg.audit import services as audit
@@ -39,20 +40,28 @@ def get(code: str) -> Substance:
     return substance
 
 
-_annexes_cache: dict[str, tuple[float, tuple[str, frozenset[str]]]] = {}
+_annexes_cache: dict[str, tuple[float, tuple[str, frozenset[str], frozenset[str]]]] = {}
 ANNEXES_CACHE_SECONDS = 600  # treaty data: a code's annexes do not change between catalogue loads
+_COMPONENT = aliased(Substance)
+_GROUPS = (sa.select(Substance.code, Substance.annexes, _COMPONENT.annex, _COMPONENT.group)
+           .outerjoin(SubstanceComponent, SubstanceComponent.substance_code == Substance.code)
+           .outerjoin(_COMPONENT, sa.and_(_COMPONENT.code == SubstanceComponent.component_code,
+                                          _COMPONENT.annex.is_not(None)))
+           .where(Substance.code == sa.bindparam("code")))
 
 
-def annexes_of(code: str) -> tuple[str, frozenset[str]] | None:
-    """``(code, annexes)`` of the entry with exactly this code (None if none); cached per process."""
+def annexes_of(code: str) -> tuple[str, frozenset[str], frozenset[str]] | None:
+    """``(code, annexes, control groups)`` of the entry with exactly this code (None if none); control
+    groups (``"A/I"``, ``"C/III"``) are those of its controlled components. Cached per process."""
     now = time.monotonic()
     hit = _annexes_cache.get(code)
     if hit is not None and now - hit[0] < ANNEXES_CACHE_SECONDS:
         return hit[1]
-    row = db.session.execute(sa.select(Substance.code, Substance.annexes).where(Substance.code == code)).first()
-    if row is None:
+    rows = db.session.execute(_GROUPS, {"code": code}).all()
+    if not rows:
         return None
-    value = (row.code, frozenset(a for a in row.annexes.split(",") if a))
+    value = (rows[0].code, frozenset(a for a in rows[0].annexes.split(",") if a),
+             frozenset(f"{r.annex}/{r.group}" for r in rows if r.annex and r.group))
     _annexes_cache[code] = (now, value)
     return value
 

@@ -17,6 +17,7 @@ ACTION_LABELS = {
     "certificate_category.create": _l("Certificate category created"),
     "certificate_category.sync": _l("Certificate categories updated"),
     "company.create": _l("Company registered"),
+    "country_settings.update": _l("Country settings changed"),
     "company.update": _l("Company changed"),
     "company.update_contact": _l("Company contact details changed"),
     "employment.create": _l("Employment recorded"),

@@ -12,7 +12,6 @@ from certreg.auth.models import Role
 from certreg.extensions import db
 from certreg.logbook import drafts, holders, queries, recording
 from certreg.logbook.models import HolderKind
-from certreg.registry.models import Country
 from tests import factories
 
 TODAY = date.today()
@@ -64,10 +63,20 @@ def people() -> People:
     return People()
 
 
+ANNEX_AB_BANS = ("ban_A_I", "ban_A_II", "ban_B_I", "ban_B_II", "ban_B_III")
+
+
+def set_annex_ab_ban(country_code: str, day: date) -> None:
+    """A national ban date for every Annex A and B group (as the administrator would set it)."""
+    from certreg.countries import services as countries
+
+    countries.update_settings(Actor.system(), country_code, {key: day for key in ANNEX_AB_BANS})
+
+
 @pytest.fixture
 def ban_2010():
     for code in ("KZ", "KG", "UZ"):
-        db.session.get(Country, code).virgin_cfc_ban_date = date(2010, 1, 1)
+        set_annex_ab_ban(code, date(2010, 1, 1))
     db.session.commit()
 
 

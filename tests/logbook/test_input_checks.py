@@ -11,9 +11,9 @@ import logging
 import pytest
 import sqlalchemy as sa
 
-from certreg import countries
 from certreg.actors import Actor
 from certreg.certificates import lifecycle as certs
+from certreg.countries import codes as countries
 from certreg.errors import ValidationFailed, roll_back
 from certreg.extensions import db
 from certreg.logbook import drafts, recording

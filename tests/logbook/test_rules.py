@@ -14,10 +14,9 @@ from certreg.errors import Forbidden, InvalidState, NotFound, ValidationFailed, 
 from certreg.extensions import db
 from certreg.logbook import holders, queries, recording, settings, transfers
 from certreg.logbook.models import Entry, EntryKind, Refusal, Transfer, TransferStatus, UsedOdsSales
-from certreg.registry.models import Country
 from tests import factories
 from tests.conftest import count_rows
-from tests.logbook.conftest import TODAY, certify, entry_data, stock
+from tests.logbook.conftest import TODAY, certify, entry_data, set_annex_ab_ban, stock
 
 SYSTEM = Actor.system("tests")
 
@@ -148,7 +147,7 @@ def test_a_holder_cannot_sell_to_itself(stocked):
 
 
 def test_virgin_cfc_sale_banned_after_the_ban_date_but_allowed_before(stocked):
-    db.session.get(Country, "KZ").virgin_cfc_ban_date = TODAY - timedelta(days=10)
+    set_annex_ab_ban("KZ", TODAY - timedelta(days=10))
     recording.record_entry(stocked.dealer_actor, stocked.dealer, entry_data(
         "import", substance="CFC-12", operation_date=TODAY - timedelta(days=20)))
     cert = certify(stocked.kz_tech_record, ("A1",))
@@ -387,6 +386,6 @@ def test_entries_and_checkpoints_cannot_be_updated_or_deleted(stocked, keys_dir)
     assert db.session.get(Entry, entry.id).quantity == Decimal("100")
 
 
-def test_country_ban_date_comes_from_the_registry(ban_2010):
-    assert db.session.get(Country, "KZ").virgin_cfc_ban_date == date(2010, 1, 1)
-    assert settings.rule_context("KZ").ban_date == date(2010, 1, 1)
+def test_country_ban_date_comes_from_the_country_settings(ban_2010):
+    assert settings.rule_context("KZ").bans["A/I"] == date(2010, 1, 1)
+    assert settings.rule_context("KZ").bans["C/III"] == date(2002, 1, 1)  # the Protocol's default

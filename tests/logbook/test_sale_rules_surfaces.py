@@ -22,10 +22,9 @@ from certreg.certificates import lifecycle
 from certreg.extensions import db
 from certreg.logbook import imports, recording
 from certreg.logbook.models import Entry
-from certreg.registry.models import Country
 from tests import factories
 from tests.conftest import login, post_form
-from tests.logbook.conftest import TODAY, certify, entry_data
+from tests.logbook.conftest import TODAY, certify, entry_data, set_annex_ab_ban
 from tests.logbook.test_import import run_import
 
 SYSTEM = Actor.system("tests")
@@ -106,7 +105,7 @@ CASES = {
 @pytest.fixture
 def stocked(app, people):
     """A KZ dealer with 100 kg of R-404A, R-290, CFC-12 and HCFC-22 (imported before the CFC ban)."""
-    db.session.get(Country, "KZ").virgin_cfc_ban_date = BAN
+    set_annex_ab_ban("KZ", BAN)
     for substance in ("R-404A", "R-290", "CFC-12", "HCFC-22"):
         recording.record_entry(people.dealer_actor, people.dealer,
                                entry_data("import", substance=substance, operation_date=STOCKED_ON))

@@ -17,6 +17,14 @@ PROOF = dict(import_licence="LIC-2025-0001", customs_declaration="10702020/25030
              exporter_name="Zhejiang Example Chemical Co.")
 
 
+def without_bans(country_code: str) -> None:
+    """Put every phase-out date of the country back to 2100 (a national date may do so): the report tests
+    record virgin CFCs, CTC and methyl bromide in 2023-2025 to check the arithmetic of every annex."""
+    from certreg.countries import services as countries
+
+    countries.update_settings(SYSTEM, country_code, {key: date(2100, 12, 31) for key in countries.BAN_KEYS})
+
+
 def holder_of(record: Company | Technician) -> holders.Holder:
     kind = HolderKind.COMPANY if isinstance(record, Company) else HolderKind.TECHNICIAN
     return holders.holder(kind, record.id)

@@ -20,7 +20,7 @@ from certreg.logbook import equipment as equipment_services
 from certreg.logbook import holders, ledger, queries, rules, transfers
 from certreg.logbook.models import Condition, Entry, EntryKind
 from tests import factories
-from tests.reports.books import SYSTEM, holder_of, record
+from tests.reports.books import SYSTEM, holder_of, record, without_bans
 
 YEARS = (2023, 2024, 2025)
 CERTS_FROM = date(2022, 1, 1)
@@ -29,6 +29,7 @@ CERTS_FROM = date(2022, 1, 1)
 class Market:
     def __init__(self, country: str = "KZ") -> None:
         self.country = country
+        without_bans(country)
         make = factories.make_company
         self.importer = make(country_code=country, activities=["importer", "exporter", "dealer"],
                              legal_name="ТОО «Импорт Хладагентов»")

@@ -1,0 +1,31 @@
+"""The country settings form: one date per control group, the used-ODS policy, the leak threshold, texts."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, TextAreaField
+
+from certreg.countries import protocol
+from certreg.countries.services import MAX_PENALTIES, ban_key, penalties_key
+from certreg.forms import BaseForm, Length, Optional, choices
+from certreg.logbook.forms import CodeSelectField, KilogramsField
+from certreg.logbook.models import USED_ODS_SALES_LABELS
+
+
+@cache
+def settings_form(languages: tuple[str, ...]) -> type[BaseForm]:
+    """The form class for an installation's languages (a penalties text per language)."""
+    fields = {ban_key(group): DateField(protocol.CONTROL_GROUP_LABELS[group], validators=[Optional()])
+              for group in protocol.CONTROL_GROUPS}
+    fields["used_ods_sales"] = CodeSelectField(
+        _l("After a ban: used (recovered, recycled, reclaimed) stock that may still be sold or imported"),
+        choices=choices((k.value, v) for k, v in USED_ODS_SALES_LABELS.items()), validators=[Optional()])
+    fields["leak_rate_threshold"] = KilogramsField(_l("Leak rate threshold (percent of the nominal charge a year)"),
+                                                   validators=[Optional()])
+    for language in languages:
+        fields[penalties_key(language)] = TextAreaField(
+            _l("Penalties (text in %(language)s)", language=language),
+            validators=[Optional(), Length(max=MAX_PENALTIES)])
+    return type("CountrySettingsForm", (BaseForm,), fields)
