@@ -26,7 +26,7 @@ from certreg.countries.models import CountryBanDate, CountryRulesText
 from certreg.db import utcnow
 from certreg.errors import FieldError, NotFound, ValidationFailed
 from certreg.extensions import db
-from certreg.logbook import services as logbook
+from certreg.logbook import settings as logbook
 from certreg.logbook.models import UsedOdsSales
 from certreg.registry.models import Country
 

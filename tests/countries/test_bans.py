@@ -16,7 +16,7 @@ from certreg.auth.models import Role
 from certreg.countries import services as countries
 from certreg.errors import ValidationFailed, roll_back
 from certreg.extensions import db
-from certreg.logbook import canonical, services, verify
+from certreg.logbook import canonical, drafts, holders, recording, verify
 from certreg.logbook.models import Entry, EntryKind, ExemptedUse, HolderKind
 from certreg.registry.models import Country
 from tests import factories
@@ -28,18 +28,18 @@ PROOF = dict(import_licence="IMP-2026-1", customs_declaration="DECL-2026-1", ori
              exporter_name="Zhejiang Example Chemical Co.")
 
 
-def importer(country_code: str = "KG") -> services.Holder:
+def importer(country_code: str = "KG") -> holders.Holder:
     company = factories.make_company(country_code=country_code, activities=["importer", "dealer"])
-    return services.holder(HolderKind.COMPANY, company.id)
+    return holders.holder(HolderKind.COMPANY, company.id)
 
 
-def import_(who: services.Holder, substance: str, *, on: date = DAY, kg: str = "10", **extra) -> Entry:
+def import_(who: holders.Holder, substance: str, *, on: date = DAY, kg: str = "10", **extra) -> Entry:
     data = dict(kind="import", operation_date=on, substance=substance, quantity=Decimal(kg), condition="virgin",
                 **PROOF)
     if who.country_code == "CN":
         data["origin_country"] = "IN"
     data.update(extra)
-    entry = services.record_entry(SYSTEM, who, services.EntryData(**data))
+    entry = recording.record_entry(SYSTEM, who, drafts.EntryData(**data))
     db.session.flush()
     return entry
 
@@ -104,7 +104,7 @@ def test_hcfcs_are_not_banned_yet_and_a_virgin_sale_after_the_ban_is_refused_too
     import_(who, "bromochloromethane", on=date(2001, 6, 1), kg="5")
     buyer = factories.make_company(country_code="KG", activities=["service", "dealer"])
     cert = factories.make_certificate(buyer, categories=("CO-DEALER",))
-    refused(lambda: services.record_entry(SYSTEM, who, services.EntryData(
+    refused(lambda: recording.record_entry(SYSTEM, who, drafts.EntryData(
         kind="sale", operation_date=DAY, substance="bromochloromethane", quantity=Decimal("1"), condition="virgin",
         buyer_certificate=cert.number)), "virgin_ods_banned")
 
@@ -129,7 +129,7 @@ def test_an_exemption_is_stated_with_its_use_and_only_on_trade():
     refused(lambda: import_(who, "bromochloromethane", exemption_reference="Decision XXXV/6"), "required")
     refused(lambda: import_(who, "CFC-12", exempted_use="medical"), "invalid_choice")
     import_(who, "HCFC-22", kg="100")
-    refused(lambda: services.record_entry(SYSTEM, who, services.EntryData(
+    refused(lambda: recording.record_entry(SYSTEM, who, drafts.EntryData(
         kind="destroyed", operation_date=DAY, substance="HCFC-22", quantity=Decimal("1"), condition="virgin",
         counterparty_name="Destruction Co.", exempted_use="feedstock")), "not_applicable")
 

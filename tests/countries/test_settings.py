@@ -15,7 +15,7 @@ from certreg.countries import services
 from certreg.countries.models import CountryBanDate
 from certreg.errors import Forbidden, ValidationFailed
 from certreg.extensions import db
-from certreg.logbook import services as logbook
+from certreg.logbook import settings as logbook
 from tests import factories
 from tests.conftest import login, post_form
 
