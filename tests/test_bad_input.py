@@ -177,6 +177,15 @@ def test_a_page_number_beyond_range_is_refused(api, path, page):
     assert response.json["error"]["fields"]["page"][0]["code"] == "out_of_range"
 
 
+@pytest.mark.parametrize("days", ["99999999999", "%C2%B2", "-1"])
+def test_the_expiring_window_is_bounded(api, days):
+    api.token = make_token(make_user(Role.CERTIFYING_OFFICER, "KG"))
+    response = api.get(f"/certificates?filter=expiring&days={days}")
+    assert response.status_code == 422, response.json
+    assert response.json["error"]["fields"]["days"][0]["code"] in ("out_of_range", "wrong_type")
+    assert api.get("/certificates?filter=expiring&days=3650").status_code == 200
+
+
 @pytest.mark.parametrize("path", _get_routes())
 def test_huge_page_numbers_on_every_page_answer_without_error(client, admin, path):
     response = client.get(path + "?page=9999999999999999999999&per_page=9999999999999999999999")
