@@ -196,7 +196,7 @@ def test_huge_page_numbers_on_every_page_answer_without_error(client, admin, pat
 
 
 @pytest.mark.parametrize("path", _get_routes())
-@pytest.mark.parametrize("value", ["%00", "a%00b", "%1B[31m", "%7F"])
+@pytest.mark.parametrize("value", ["a%00b", "%1B[31m%7F"])
 def test_control_characters_in_any_query_parameter_are_refused(client, admin, path, value):
     token = make_token(admin)
     response = _send(client, "GET", f"{path}?q={value}&country={value}", token if path.startswith("/api/") else None)
