@@ -10,7 +10,7 @@ from flask import Response, request
 from flask_babel import get_locale
 
 from certreg.api import bp
-from certreg.api.common import api_actor, done, json_body, optional_actor, page_args, paginated
+from certreg.api.common import api_actor, done, int_arg, json_body, optional_actor, page_args, paginated
 from certreg.certificates import access, catalogue, lifecycle, outputs, purchase, queries, states, trust, verification
 from certreg.certificates.forms import (
     CategoryForm,
@@ -112,7 +112,7 @@ def list_certificates():
     page, per_page = page_args()
     pagination = queries.list_certificates(
         actor, actor.country_code, list_filter=request.args.get("filter", "all"), q=request.args.get("q") or None,
-        days=int(request.args.get("days", 60)) if request.args.get("days", "60").isdigit() else 60,
+        days=int_arg("days", 60, minimum=0, maximum=3650),
         page=page, per_page=per_page)
     return done(paginated(pagination, lambda c: certificate_json(c, full=False)))
 
