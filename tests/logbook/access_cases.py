@@ -70,6 +70,8 @@ CASES = [
     Case("GET", lambda w: "/logbook/quick", HOLDERS_ONLY, note="quick entry"),
     Case("POST", lambda w: "/logbook/quick", HOLDERS_ONLY_POST, note="quick entry, empty"),
     Case("GET", lambda w: "/logbook/stock", HOLDERS_ONLY, note="stock"),
+    Case("GET", lambda w: "/logbook/import", HOLDERS_ONLY, note="CSV import page"),
+    Case("POST", lambda w: "/logbook/import", HOLDERS_ONLY_POST, note="CSV import page, no file"),
     Case("GET", lambda w: "/logbook/inbox", HOLDERS_ONLY, note="inbox"),
     Case("POST", lambda w: f"/logbook/transfers/{w.transfer_own.id}/confirm",
          expect(403, anonymous=302, technician=302, kz_admin=404, kz_inspector=404), note="confirm a purchase"),
