@@ -8,7 +8,7 @@ upload progress and shows the answer in the page.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -57,6 +57,9 @@ def upload():
                 db.session.commit()
                 flash(_("Imported %(n)s entries from %(file)s (import #%(id)s).", n=result.entries,
                         file=upload.filename, id=result.batch_id), "success")
+                if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+                    # the page's script goes there itself (following a redirect would eat the message)
+                    return "", 204, {"Location": url_for("logbook.index")}
                 return redirect(url_for("logbook.index"))
             roll_back(imports.ImportRefused(result))
     status = 422 if result is not None and not result.ok else form_status(form)

@@ -17,6 +17,7 @@
       var button = form.querySelector('button[type=submit]')
       var request = new XMLHttpRequest()
       request.open('POST', form.action)
+      request.setRequestHeader('X-Requested-With', 'XMLHttpRequest')
       request.upload.addEventListener('progress', function (e) {
         if (!e.lengthComputable) return
         bar.max = e.total
@@ -27,6 +28,7 @@
         label.textContent = box.dataset.checking
       })
       request.addEventListener('load', function () {
+        if (request.status === 204) { location.assign(request.getResponseHeader('Location')); return }
         var url = new URL(request.responseURL, location.href)
         if (url.pathname !== location.pathname) { location.assign(url.href); return }
         var page = new DOMParser().parseFromString(request.responseText, 'text/html')

@@ -56,8 +56,8 @@ def test_refused_lines_are_listed_on_the_page_and_nothing_is_written(client, peo
     html = response.get_data(as_text=True)
     assert "Nothing was imported: 3 line(s) refused" in html
     for line in (3, 4, 5):
-        assert f'<td class="num">{line}</td>' in html
-    assert '<td class="num">2</td>' not in html
+        assert f'<td data-label="Line">{line}</td>' in html
+    assert '<td data-label="Line">2</td>' not in html
     assert "proof_of_origin_missing" in html and "invalid_date" in html
     assert "Write the date as YYYY-MM-DD or DD.MM.YYYY." in html
     after = count_rows(Entry, ImportBatch)
