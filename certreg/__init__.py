@@ -103,10 +103,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(countries_bp)
+    from certreg.logbook.import_views import bp as logbook_import_bp
     from certreg.logbook.views import bp as logbook_bp
     from certreg.substances.views import bp as substances_bp
 
     app.register_blueprint(logbook_bp)
+    app.register_blueprint(logbook_import_bp)
     app.register_blueprint(substances_bp)
 
 

@@ -9,8 +9,10 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from werkzeug.datastructures import FileStorage
 from wtforms import DateField, DecimalField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
 from certreg.countries.codes import CountryCode
@@ -267,3 +269,14 @@ class SettingsForm(BaseForm):
 
 
 ENTRY_KINDS = [k.value for k in EntryKind]
+
+
+class ImportForm(BaseForm):
+    """A paper logbook's CSV file (the format of ``flask logbook import``) and the logbook it goes into."""
+
+    file = FileField(_l("CSV file"), render_kw={"accept": ".csv,text/csv"})
+    holder = SelectField(_l("Logbook"), validators=[InputRequired()])
+
+    def validate_file(self, field) -> None:
+        if not isinstance(field.data, FileStorage) or not field.data.filename:
+            raise StopValidation(FieldError(str(_l("Choose the CSV file.")), "required"))
