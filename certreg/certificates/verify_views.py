@@ -34,9 +34,9 @@ VERDICT_COLOURS = {
 _texts_cache: dict[str, dict] = {}
 
 
-def verdict_texts() -> dict[str, dict[str, str]]:
+def verdict_texts(language: str | None = None) -> dict[str, dict[str, str]]:
     """Headline and explanation of every verdict, in the reader's language (built once per language)."""
-    language = str(get_locale() or "en")
+    language = language or str(get_locale() or "en")
     cached = _texts_cache.get(language)
     if cached is None:
         cached = _texts_cache[language] = _verdict_texts()
@@ -90,14 +90,14 @@ def page_texts() -> dict:
     }
 
 
-def _client() -> str:
-    if signed_in():
+def _client(signed: bool) -> str:
+    if signed:
         return f"user:{current_user.id}"
     return f"ip:{request.remote_addr or 'unknown'}"
 
 
-def _inspector() -> Actor | None:
-    if signed_in() and current_user.role is Role.INSPECTOR:
+def _inspector(signed: bool) -> Actor | None:
+    if signed and current_user.role is Role.INSPECTOR:
         return Actor.of(current_user._get_current_object())
     return None
 
@@ -111,15 +111,17 @@ def verify(token: str):
     if one is signed in) in the same transaction. A signed-in inspector also sees the history and
     the holder's current employer. Without JavaScript the page is complete.
     """
-    services.count_verification(_client())
+    signed = signed_in()
+    services.count_verification(_client(signed))
     result = services.verify_online(token)
-    inspector = _inspector()
+    inspector = _inspector(signed)
     services.record_scan(result, channel="page", inspector=inspector)
+    language = str(get_locale() or "en")
     if inspector is None:
         # The page depends only on the token, the verdict (read live above), the day and the
         # language: the same verdict is rendered once and reused (certreg.certificates.pagecache).
-        key = (token.upper(), str(get_locale() or "en"), result.verdict.value, result.reason, services.today())
-        body = pagecache.get_or_render(key, lambda: _render_verdict(result, None))
+        key = (token.upper(), language, result.verdict.value, result.reason, services.today())
+        body = pagecache.get_or_render(key, lambda: _render_verdict(result, None, language))
         if not scanlog.buffered():
             db.session.commit()  # the scan record and the count (otherwise written behind)
         return body
@@ -128,29 +130,57 @@ def verify(token: str):
         cert = db.session.get(Certificate, result.certificate.id)
         employers = cert.technician.current_employers if cert.technician is not None else []
         details = {"events": cert.events, "employers": employers}
-    body = _render_verdict(result, details)
+    body = _render_verdict(result, details, language)
     db.session.commit()
     return body
 
 
-def _render_verdict(result, details) -> str:
-    return render_template(
-        "certificates/verify.html", mode="online", result=result, verdict=result.verdict.value,
-        colour=VERDICT_COLOURS[result.verdict.value], texts=verdict_texts(), details=details,
+_page_urls_cache: dict[tuple[int, str], dict[str, str]] = {}
+
+
+def _page_urls() -> dict[str, str]:
+    """The fixed links of the verify page (styles, scripts, manifest, APIs), built once per app and
+    script root: ``url_for`` costs more than the rest of the page's head."""
+    key = (id(current_app._get_current_object()), request.script_root)
+    urls = _page_urls_cache.get(key)
+    if urls is None:
+        from flask import url_for
+
+        urls = _page_urls_cache[key] = {
+            "css": url_for("static", filename="css/app.css"), "manifest": url_for("verify.manifest"),
+            "icon": url_for("static", filename="img/icon.svg"),
+            "script": url_for("static", filename="js/verify-page.js"), "home": url_for("auth.home"),
+            "status_list": url_for("api.status_list"), "jwks": url_for("verify.jwks"),
+        }
+    return urls
+
+
+def _render_page(**context) -> str:
+    """``certificates/verify.html`` rendered by Jinja directly: the page is public and uses no
+    context processor (current user, navigation, panels), so it skips Flask's, which would
+    load the user and build the menu for nothing on every scan."""
+    template = current_app.jinja_env.get_or_select_template("certificates/verify.html")
+    return template.render(urls=_page_urls(), stale_days=current_app.config["VERIFY_OFFLINE_STALE_DAYS"],
+                           **context)
+
+
+def _render_verdict(result, details, language: str) -> str:
+    return _render_page(
+        mode="online", language=language, result=result, verdict=result.verdict.value,
+        colour=VERDICT_COLOURS[result.verdict.value], texts=verdict_texts(language), details=details,
         event_labels=EVENT_LABELS, page_data={"synced": _("Ready to check certificates offline.")},
-        category_names=services.category_names(str(get_locale() or "en")),
-        stale_days=current_app.config["VERIFY_OFFLINE_STALE_DAYS"],
+        category_names=services.category_names(language),
     )
 
 
 @bp.get("/verify/offline")
 def offline_shell():
     """The page the service worker shows for ``/v/...`` without a network: it verifies in the browser."""
-    return render_template(
-        "certificates/verify.html", mode="offline", result=None, verdict=None, colour="warn",
-        texts=verdict_texts(), details=None, event_labels=EVENT_LABELS,
+    language = str(get_locale() or "en")
+    return _render_page(
+        mode="offline", language=language, result=None, verdict=None, colour="warn",
+        texts=verdict_texts(language), details=None, event_labels=EVENT_LABELS,
         page_data=page_texts(), category_names={},
-        stale_days=current_app.config["VERIFY_OFFLINE_STALE_DAYS"],
     )
 
 
