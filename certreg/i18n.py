@@ -93,6 +93,8 @@ def translations() -> NullTranslations:
 def _format(eval_ctx: EvalContext, text: str, variables: dict[str, object]) -> str:
     """As Jinja's newstyle gettext: the catalogue's text is markup (our own, trusted), the variables
     are escaped into it, and it is always a format string (``%%`` for a literal ``%``)."""
+    if not variables and "%" not in text:  # what ``text % {}`` gives, without Markup's escaping machinery
+        return Markup(text) if eval_ctx.autoescape else text  # noqa: S704 - the message itself, as jinja2.ext
     if eval_ctx.autoescape:
         text = Markup(text)  # noqa: S704 - the translated message itself, as jinja2.ext does
     return text % variables
