@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from certreg.actors import Actor
 from certreg.auth.models import Role
@@ -135,53 +136,70 @@ def verify(token: str):
     return body
 
 
-_page_urls_cache: dict[tuple[int, str], dict[str, str]] = {}
-
-
 def _page_urls() -> dict[str, str]:
-    """The fixed links of the verify page (styles, scripts, manifest, APIs), built once per app and
-    script root: ``url_for`` costs more than the rest of the page's head."""
-    key = (id(current_app._get_current_object()), request.script_root)
-    urls = _page_urls_cache.get(key)
-    if urls is None:
-        from flask import url_for
+    """The fixed links of the verify page (styles, scripts, manifest, APIs): ``url_for`` costs more
+    than the rest of the page's head."""
+    from flask import url_for
 
-        urls = _page_urls_cache[key] = {
-            "css": url_for("static", filename="css/app.css"), "manifest": url_for("verify.manifest"),
-            "icon": url_for("static", filename="img/icon.svg"),
-            "script": url_for("static", filename="js/verify-page.js"), "home": url_for("auth.home"),
-            "status_list": url_for("api.status_list"), "jwks": url_for("verify.jwks"),
-        }
-    return urls
+    return {
+        "css": url_for("static", filename="css/app.css"), "manifest": url_for("verify.manifest"),
+        "icon": url_for("static", filename="img/icon.svg"),
+        "script": url_for("static", filename="js/verify-page.js"), "home": url_for("auth.home"),
+        "status_list": url_for("api.status_list"), "jwks": url_for("verify.jwks"),
+    }
 
 
-def _render_page(**context) -> str:
-    """``certificates/verify.html`` rendered by Jinja directly: the page is public and uses no
-    context processor (current user, navigation, panels), so it skips Flask's, which would
-    load the user and build the menu for nothing on every scan."""
-    template = current_app.jinja_env.get_or_select_template("certificates/verify.html")
-    return template.render(urls=_page_urls(), stale_days=current_app.config["VERIFY_OFFLINE_STALE_DAYS"],
-                           **context)
+#: Where the card's parts go in a page shell (a NUL never comes from a template or a translation).
+_SLOT = "\x00certreg-verify-slot\x00"
+
+
+def _render_page(*, mode: str, language: str, verdict: str | None, has_claims: bool, page_data: dict,
+                 facts: str, inspector: str = "", keep: bool = False) -> str:
+    """The verify page: the shell (``certificates/verify.html``) with the card's parts put in.
+
+    The shell depends only on its arguments here, never on the card (it is not given one): with
+    ``keep`` it is rendered once per combination and kept in the app (about half of the page's
+    rendering, skipped on every scan). Rendered by Jinja directly, not ``render_template``: the
+    page is public and uses no context processor (current user, navigation, panels), which would
+    load the user and build a menu for nothing.
+    """
+    app = current_app._get_current_object()
+    stale_days = app.config["VERIFY_OFFLINE_STALE_DAYS"]
+    key = (request.script_root, mode, language, verdict, has_claims, stale_days)
+    shells = app.extensions.setdefault("certreg_verify_shells", {})
+    parts = shells.get(key) if keep else None
+    if parts is None:
+        shell = app.jinja_env.get_or_select_template("certificates/verify.html").render(
+            mode=mode, language=language, verdict=verdict, colour=VERDICT_COLOURS[verdict] if verdict else "warn",
+            has_claims=has_claims, texts=verdict_texts(language), page_data=page_data, urls=_page_urls(),
+            stale_days=stale_days, facts=Markup(_SLOT), inspector=Markup(_SLOT))  # noqa: S704 - our marker
+        parts = shell.split(_SLOT)
+        if len(parts) != 3:
+            raise RuntimeError("certificates/verify.html must show {{ facts }} and {{ inspector }} once each")
+        if keep and not app.jinja_env.auto_reload:
+            shells[key] = parts
+    return "".join((parts[0], facts, parts[1], inspector, parts[2]))
 
 
 def _render_verdict(result, details, language: str) -> str:
-    return _render_page(
-        mode="online", language=language, result=result, verdict=result.verdict.value,
-        colour=VERDICT_COLOURS[result.verdict.value], texts=verdict_texts(language), details=details,
-        event_labels=EVENT_LABELS, page_data={"synced": _("Ready to check certificates offline.")},
-        category_names=services.category_names(language),
-    )
+    env = current_app.jinja_env
+    claims = result.claims
+    facts = env.get_or_select_template("certificates/_verify_facts.html").render(
+        claims=claims, category_names=services.category_names(language) if claims else {})
+    inspector = "" if details is None else env.get_or_select_template("certificates/_verify_inspector.html").render(
+        details=details, event_labels=EVENT_LABELS)
+    return _render_page(mode="online", language=language, verdict=result.verdict.value, has_claims=claims is not None,
+                        page_data={"synced": _("Ready to check certificates offline.")}, facts=facts,
+                        inspector=inspector, keep=True)
 
 
 @bp.get("/verify/offline")
 def offline_shell():
     """The page the service worker shows for ``/v/...`` without a network: it verifies in the browser."""
     language = str(get_locale() or "en")
-    return _render_page(
-        mode="offline", language=language, result=None, verdict=None, colour="warn",
-        texts=verdict_texts(language), details=None, event_labels=EVENT_LABELS,
-        page_data=page_texts(), category_names={},
-    )
+    facts = current_app.jinja_env.get_or_select_template("certificates/_verify_facts.html").render(claims=None)
+    return _render_page(mode="offline", language=language, verdict=None, has_claims=False,
+                        page_data=page_texts(), facts=facts)
 
 
 def offline_assets() -> list[str]:
