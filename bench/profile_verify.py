@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--profile", action="store_true", help="cProfile listing")
     parser.add_argument("--pyinstrument", action="store_true", help="pyinstrument call tree")
+    parser.add_argument("--show-all", action="store_true", help="pyinstrument: show library frames too")
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--limit", type=int, default=40)
     args = parser.parse_args(argv)
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
             profiler.start()
             verify_us = per_request(app, paths, args.requests)
             profiler.stop()
-            print(profiler.output_text(unicode=True, color=False, show_all=False))
+            print(profiler.output_text(unicode=True, color=False, show_all=args.show_all))
         else:
             verify_us = per_request(app, paths, args.requests, batches=10)
         print(f"case={'every card different' if args.cold else 'same card'} verify={verify_us:.0f}us "

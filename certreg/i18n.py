@@ -47,7 +47,8 @@ def select_locale() -> str:
         preferred = getattr(current_user, "locale", None)
         if preferred in languages:
             return preferred
-    cookie = request.cookies.get(LANG_COOKIE)
+    cookies = request.cookies  # (``.get`` of a missing key raises and catches a KeyError inside)
+    cookie = cookies[LANG_COOKIE] if LANG_COOKIE in cookies else None  # noqa: SIM401 - see above
     if cookie in languages:
         return cookie
     header = request.headers.get("Accept-Language", "")
