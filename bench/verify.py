@@ -97,6 +97,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (open at once)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--certificates", type=int, default=1000, help="distinct cards in the different-card case")
+    parser.add_argument("--compare-with", metavar="DIR",
+                        help="also serve another checkout of certreg (e.g. the main branch's, with its .mo files "
+                             "compiled) in the same rounds, as cases *_other")
     parser.add_argument("--smoke", action="store_true",
                         help="1 round of 1 s for bench/smoke.py; never installs wrk (a dry run without it)")
     args = parser.parse_args(argv)
@@ -121,6 +124,9 @@ def main(argv: list[str] | None = None) -> dict:
                      {"VERIFY_PAGE_CACHE_SIZE": "0"}, valid),
             wrk.Case("same_card", "bench._apps:certreg()", [f"/v/{tokens[0]}"], {}, valid),
         ]
+        if args.compare_with:
+            cases += [wrk.Case(f"{case.name}_other", case.app_spec, case.paths, case.env, case.check,
+                               Path(args.compare_with).resolve()) for case in cases[1:]]
         if args.smoke and wrk.ensure_wrk(install=False) is None:
             wrk.smoke(cases, env, workers=args.workers, worker_class=args.worker_class)
             return {}

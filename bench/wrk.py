@@ -94,12 +94,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(app_spec: str, port: int, workers: int, worker_class: str, env: dict) -> subprocess.Popen:
-    """gunicorn serving ``app_spec`` on 127.0.0.1:``port``; returns once it answers."""
+def serve(app_spec: str, port: int, workers: int, worker_class: str, env: dict, cwd: str | Path = ROOT
+          ) -> subprocess.Popen:
+    """gunicorn serving ``app_spec`` (imported from ``cwd``) on 127.0.0.1:``port``; returns once it answers."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--worker-class", worker_class, "--log-level", "warning", "--backlog", "2048", app_spec],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+         "--worker-class", worker_class, "--log-level", "warning", "--backlog", "2048", "--chdir", str(cwd),
+         app_spec],
+        cwd=cwd, env={**env, "PYTHONPATH": str(cwd)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -127,17 +129,38 @@ def stop(proc: subprocess.Popen) -> None:
 
 @dataclass
 class Result:
-    """One wrk run: requests/s of 2xx answers and latency percentiles (milliseconds)."""
+    """One wrk run: requests/s of 2xx answers, latency percentiles (milliseconds), and the CPU time the
+    server's processes spent per request (µs; from /proc, so it does not depend on how much of the
+    machine other work took meanwhile)."""
 
     rps: float
     p50_ms: float
     p99_ms: float
     requests: int
     errors: int
+    cpu_us: float = 0.0
+
+
+def server_cpu_seconds(proc: subprocess.Popen) -> float:
+    """User + system CPU time of a gunicorn master and its workers so far (Linux /proc)."""
+    pids = [proc.pid]
+    try:
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    except OSError:
+        children = []
+    pids += [int(c) for c in children]
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def run_wrk(wrk: str, base_url: str, paths: Sequence[str], *, seconds: float, connections: int, threads: int,
-            workdir: str) -> Result:
+            workdir: str, server: subprocess.Popen | None = None) -> Result:
     """Load ``base_url`` for ``seconds`` walking ``paths``; refuses a run with errors or non-2xx answers."""
     script = Path(workdir) / "walk.lua"
     if not script.exists():
@@ -146,7 +169,9 @@ def run_wrk(wrk: str, base_url: str, paths: Sequence[str], *, seconds: float, co
     path_file.write_text("\n".join(paths) + "\n", encoding="utf-8")
     command = [wrk, "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
                "--timeout", "10s", "-s", str(script), base_url, "--", str(path_file), str(threads)]
+    cpu_before = server_cpu_seconds(server) if server else 0.0
     out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    cpu = server_cpu_seconds(server) - cpu_before if server else 0.0
     line = next((x for x in out.stdout.splitlines() if x.startswith("WRK-RESULT ")), None)
     if out.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({out.returncode}): {out.stdout[-1500:]} {out.stderr[-1500:]}")
@@ -158,7 +183,7 @@ def run_wrk(wrk: str, base_url: str, paths: Sequence[str], *, seconds: float, co
         raise RuntimeError(f"{base_url}{paths[0]}: {data['non2xx']} non-2xx answers, {data['timeout']} timeouts")
     ok = data["requests"] - errors
     return Result(rps=ok / (data["duration_us"] / 1e6), p50_ms=data["p50_us"] / 1000, p99_ms=data["p99_us"] / 1000,
-                  requests=data["requests"], errors=errors)
+                  requests=data["requests"], errors=errors, cpu_us=cpu / max(data["requests"], 1) * 1e6)
 
 
 @dataclass
@@ -170,12 +195,13 @@ class Case:
     paths: list[str]
     env: dict[str, str] = field(default_factory=dict)
     check: Callable[[str], bool] | None = None  # on the first page's body
+    cwd: str | Path = ROOT  # the checkout to serve (another one to compare two versions in the same run)
 
 
 def smoke(cases: Sequence[Case], env: dict[str, str], *, workers: int, worker_class: str) -> None:
     """Without wrk: serve each case and fetch its first page once (what ``make test`` can prove)."""
     for case in cases:
-        proc = serve(case.app_spec, port := free_port(), workers, worker_class, {**env, **case.env})
+        proc = serve(case.app_spec, port := free_port(), workers, worker_class, {**env, **case.env}, case.cwd)
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}{case.paths[0]}") as response:
                 body = response.read().decode()
@@ -195,13 +221,15 @@ def compare(cases: Sequence[Case], env: dict[str, str], *, rounds: int, seconds:
     """
     wrk = ensure_wrk()
     servers: list[subprocess.Popen] = []
+    by_name: dict[str, subprocess.Popen] = {}
     bases: dict[str, str] = {}
     results: list[dict[str, Result]] = []
     with tempfile.TemporaryDirectory(prefix="certreg-wrk-") as workdir:
         try:
             for case in cases:
                 port = free_port()
-                servers.append(serve(case.app_spec, port, workers, worker_class, {**env, **case.env}))
+                servers.append(serve(case.app_spec, port, workers, worker_class, {**env, **case.env}, case.cwd))
+                by_name[case.name] = servers[-1]
                 bases[case.name] = f"http://127.0.0.1:{port}"
                 with urllib.request.urlopen(bases[case.name] + case.paths[0]) as response:  # sanity check
                     body = response.read().decode()
@@ -210,7 +238,8 @@ def compare(cases: Sequence[Case], env: dict[str, str], *, rounds: int, seconds:
                         workdir=workdir)  # warm-up: imports, templates, connections of every worker
             for _ in range(rounds):
                 results.append({case.name: run_wrk(wrk, bases[case.name], case.paths, seconds=seconds,
-                                                   connections=connections, threads=threads, workdir=workdir)
+                                                   connections=connections, threads=threads, workdir=workdir,
+                                                   server=by_name[case.name])
                                 for case in cases})
         finally:
             for proc in servers:
@@ -223,16 +252,18 @@ def compare(cases: Sequence[Case], env: dict[str, str], *, rounds: int, seconds:
         rps = [r[case.name].rps for r in results]
         p50 = statistics.median(r[case.name].p50_ms for r in results)
         p99 = statistics.median(r[case.name].p99_ms for r in results)
-        figures = {"rps": statistics.median(rps), "p50_ms": p50, "p99_ms": p99}
+        cpu = statistics.median(r[case.name].cpu_us for r in results)
+        figures = {"rps": statistics.median(rps), "p50_ms": p50, "p99_ms": p99, "cpu_us": cpu}
         line = (f"{case.name}: req/s " + " ".join(f"{x:.0f}" for x in rps)
-                + f" | p50 {p50:.2f} ms p99 {p99:.2f} ms")
+                + f" | p50 {p50:.2f} ms p99 {p99:.2f} ms | server CPU {cpu:.0f} us/request")
         if case.name != base:
             ratios = sorted(r[case.name].rps / r[base].rps for r in results)
             p99s = sorted(r[case.name].p99_ms / r[base].p99_ms for r in results)
             figures.update(ratio=statistics.median(ratios), ratio_min=ratios[0], ratio_max=ratios[-1],
                            p99_ratio=statistics.median(p99s))
+            figures["cpu_ratio"] = statistics.median(r[base].cpu_us / r[case.name].cpu_us for r in results)
             line += (f" | ratio {figures['ratio']:.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f})"
-                     f" | p99 {figures['p99_ratio']:.1f}x hello's")
+                     f" | p99 {figures['p99_ratio']:.1f}x hello's | CPU ratio {figures['cpu_ratio']:.2f}")
         errors = sum(r[case.name].errors for r in results)
         if errors:
             line += f" | {errors} socket errors"
