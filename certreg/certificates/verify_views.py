@@ -177,6 +177,8 @@ def _render_page(*, mode: str, language: str, verdict: str | None, has_claims: b
         if len(parts) != 3:
             raise RuntimeError("certificates/verify.html must show {{ facts }} and {{ inspector }} once each")
         if keep and not app.jinja_env.auto_reload:
+            if len(shells) >= 512:  # a few dozen in use; bounded whatever script roots requests bring
+                shells.clear()
             shells[key] = parts
     return "".join((parts[0], facts, parts[1], inspector, parts[2]))
 
