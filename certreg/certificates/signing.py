@@ -402,7 +402,7 @@ def _b32_decode(text: str) -> bytes:
         raise MalformedToken("token contains characters outside the base32 alphabet")
     if len(text) % 8 in (1, 3, 6):
         raise MalformedToken("impossible base32 length")
-    # base64.b32decode is pure Python before CPython 3.13 (~30 µs for a token, and as much again
+    # base64.b32decode is pure Python in CPython 3.11 (~30 µs for a token, and as much again
     # to re-encode for the canonical check). The same result in C: the RFC 4648 alphabet mapped to
     # base32hex digits, read as one integer, whose spare low bits must be zero.
     size, spare = divmod(5 * len(text), 8)
