@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
@@ -153,8 +154,8 @@ def _page_urls() -> dict[str, str]:
 _SLOT = "\x00certreg-verify-slot\x00"
 
 
-def _render_page(*, mode: str, language: str, verdict: str | None, has_claims: bool, page_data: dict,
-                 facts: str, inspector: str = "", keep: bool = False) -> str:
+def _render_page(*, mode: str, language: str, verdict: str | None, has_claims: bool,
+                 page_data: Callable[[], dict], facts: str, inspector: str = "", keep: bool = False) -> str:
     """The verify page: the shell (``certificates/verify.html``) with the card's parts put in.
 
     The shell depends only on its arguments here, never on the card (it is not given one): with
@@ -171,7 +172,7 @@ def _render_page(*, mode: str, language: str, verdict: str | None, has_claims: b
     if parts is None:
         shell = app.jinja_env.get_or_select_template("certificates/verify.html").render(
             mode=mode, language=language, verdict=verdict, colour=VERDICT_COLOURS[verdict] if verdict else "warn",
-            has_claims=has_claims, texts=verdict_texts(language), page_data=page_data, urls=_page_urls(),
+            has_claims=has_claims, texts=verdict_texts(language), page_data=page_data(), urls=_page_urls(),
             stale_days=stale_days, facts=Markup(_SLOT), inspector=Markup(_SLOT))  # noqa: S704 - our marker
         parts = shell.split(_SLOT)
         if len(parts) != 3:
@@ -191,7 +192,7 @@ def _render_verdict(result, details, language: str) -> str:
     inspector = "" if details is None else env.get_or_select_template("certificates/_verify_inspector.html").render(
         details=details, event_labels=EVENT_LABELS)
     return _render_page(mode="online", language=language, verdict=result.verdict.value, has_claims=claims is not None,
-                        page_data={"synced": _("Ready to check certificates offline.")}, facts=facts,
+                        page_data=lambda: {"synced": _("Ready to check certificates offline.")}, facts=facts,
                         inspector=inspector, keep=True)
 
 
@@ -201,7 +202,7 @@ def offline_shell():
     language = str(get_locale() or "en")
     facts = current_app.jinja_env.get_or_select_template("certificates/_verify_facts.html").render(claims=None)
     return _render_page(mode="offline", language=language, verdict=None, has_claims=False,
-                        page_data=page_texts(), facts=facts)
+                        page_data=page_texts, facts=facts)
 
 
 def offline_assets() -> list[str]:
