@@ -212,7 +212,8 @@ def smoke(cases: Sequence[Case], env: dict[str, str], *, workers: int, worker_cl
 
 
 def compare(cases: Sequence[Case], env: dict[str, str], *, rounds: int, seconds: float, workers: int,
-            worker_class: str, connections: int, threads: int, header: str) -> dict[str, dict[str, float]]:
+            worker_class: str, connections: int, threads: int, header: str, warm_up: bool = True
+            ) -> dict[str, dict[str, float]]:
     """Serve every case side by side and load them in interleaved rounds; print and return the summary.
 
     The first case is the baseline (the hello). For every other case: its requests/s in each
@@ -234,8 +235,9 @@ def compare(cases: Sequence[Case], env: dict[str, str], *, rounds: int, seconds:
                 with urllib.request.urlopen(bases[case.name] + case.paths[0]) as response:  # sanity check
                     body = response.read().decode()
                 assert case.check is None or case.check(body), body[:500]
-                run_wrk(wrk, bases[case.name], case.paths, seconds=1, connections=connections, threads=threads,
-                        workdir=workdir)  # warm-up: imports, templates, connections of every worker
+                if warm_up:  # imports, templates, connections of every worker
+                    run_wrk(wrk, bases[case.name], case.paths, seconds=1, connections=connections, threads=threads,
+                            workdir=workdir)
             for _ in range(rounds):
                 results.append({case.name: run_wrk(wrk, bases[case.name], case.paths, seconds=seconds,
                                                    connections=connections, threads=threads, workdir=workdir,
