@@ -9,7 +9,8 @@ TEST_DATABASE_URL ?=
 PYTEST_ARGS ?=
 WORKERS ?= 2
 
-.PHONY: run test lint install install-dev translations i18n chromium bench-smoke clean
+
+.PHONY: run test lint install install-dev translations i18n chromium wrk bench bench-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +59,18 @@ lint: install-dev
 test: install-dev chromium lint
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 	$(BIN)/python bench/smoke.py
+
+## wrk (Debian package) for the scan benchmarks; never run by `make test`.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+
+## The public scan under wrk beside a bare Flask hello, on SQLite and on PostgreSQL (docs/benchmarks.md).
+BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/certreg_bench
+bench: install-dev wrk
+	$(BIN)/python bench/verify.py
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/verify.py
 
 bench-smoke: install-dev
 	$(BIN)/python bench/smoke.py

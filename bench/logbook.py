@@ -7,12 +7,13 @@
 2. ``stock read``: reading a holder's stock (``queries.balances``) when the logs hold ``--large``
    entries vs ``--small`` entries. Goal <= 1.2.
 3. ``import``: ``imports.import_csv`` of a ``--lines``-line CSV file (every rule, hash, MAC, balances,
-   one transaction) vs PostgreSQL ``COPY`` of the same file into a table with the same columns.
-   Goal <= 10. (On SQLite, which has no COPY, the baseline is ``executemany`` of the parsed rows.)
-   For reference, on PostgreSQL: ``COPY`` of the import's resulting entry rows into a copy of
-   ``logbook_entries`` (its indexes, not its foreign keys), and into ``logbook_entries`` and
-   ``logbook_entry_cylinders`` themselves (every index, check and foreign key; rolled back): the
-   least that writing those rows costs.
+   one transaction) vs its floor: writing the import's own resulting rows into ``logbook_entries``
+   and ``logbook_entry_cylinders`` themselves (every index, check and foreign key; PostgreSQL ``COPY``,
+   SQLite ``executemany``; rolled back), the least any import of that file must cost. Goal <= 1.5.
+   For reference: the import vs loading the same file into a plain table with the same columns
+   (``COPY``; SQLite ``executemany``), the retired goal (<= 10; the floor alone is ~18 on PostgreSQL,
+   set by the per-row foreign-key checks), and on PostgreSQL ``COPY`` of the resulting entry rows
+   into a copy of ``logbook_entries`` (its indexes, not its foreign keys).
 
 The ``--large`` log is reached by the import of part 3 (and a padding import if needed), so a full
 run imports ``--lines`` lines once.
@@ -240,16 +241,17 @@ def run(app, args, url: str) -> int:
     large_size, t_large = log_size(), stock_read()
     print(f"stock read: {t_small * 1e6:.0f} us at {small_size} entries, {t_large * 1e6:.0f} us at {large_size} "
           f"entries, ratio={t_large / t_small:.2f} (goal <= 1.2)")
-    print(f"import: {args.lines} lines in {t_import:.2f} s ({args.lines / t_import:.0f} lines/s), "
-          f"{'COPY' if postgres else 'executemany (SQLite has no COPY)'} of the same file {t_copy:.2f} s, "
-          f"ratio={t_import / t_copy:.2f} (goal <= 10)")
+    print(f"import: {args.lines} lines in {t_import:.2f} s ({args.lines / t_import:.0f} lines/s), its own rows "
+          f"into logbook_entries and logbook_entry_cylinders (the floor: every index, check and foreign key; "
+          f"{'COPY' if postgres else 'executemany'}; rolled back) {t_tables:.2f} s, "
+          f"ratio={t_import / t_tables:.2f} (goal <= 1.5)")
+    print(f"  for reference: {'COPY' if postgres else 'executemany (SQLite has no COPY)'} of the same file into a "
+          f"plain table {t_copy:.2f} s, import / that = {t_import / t_copy:.2f}, the floor / that = "
+          f"{t_tables / t_copy:.2f}")
     if t_rows:
-        print(f"  for reference: COPY of the resulting {args.lines} entry rows (hashes included) into a copy of "
-              f"logbook_entries with its indexes {t_rows:.2f} s; import / that = {t_import / t_rows:.2f}")
-    if t_tables:
-        print(f"  and COPY of those rows and their cylinders into logbook_entries and logbook_entry_cylinders "
-              f"themselves (foreign keys checked; rolled back) {t_tables:.2f} s; import / that = "
-              f"{t_import / t_tables:.2f}")
+        print(f"  and COPY of the resulting {args.lines} entry rows (hashes included) into a copy of "
+              f"logbook_entries with its indexes, not its foreign keys {t_rows:.2f} s; import / that = "
+              f"{t_import / t_rows:.2f}")
     return 0
 
 
@@ -283,15 +285,14 @@ def baseline_entry_rows(postgres: bool) -> float | None:
     return took
 
 
-def baseline_real_tables(postgres: bool) -> float | None:
-    """PostgreSQL: COPY the imported entries' rows and cylinders into the real tables, as new rows, and roll back.
+def baseline_real_tables(postgres: bool) -> float:
+    """The import's floor: its entries' rows and cylinders written into the real tables again, as new rows,
+    and rolled back (PostgreSQL ``COPY``; SQLite ``executemany`` in one transaction).
 
     What any import must at least write: the same rows with every index, check and foreign
     key of ``logbook_entries`` and ``logbook_entry_cylinders`` (ids and positions shifted
     so that they do not collide with the imported ones).
     """
-    if not postgres:
-        return None
     import sqlalchemy as sa
 
     from certreg.extensions import db
@@ -301,13 +302,30 @@ def baseline_real_tables(postgres: bool) -> float | None:
     batch = int(db.session.scalar(sa.select(ImportBatch.id).where(ImportBatch.filename == "bench.csv")))
     shift = 10**12
     columns = ", ".join(f"{c} + {shift}" if c in ("id", "seq") else c for c in ledger.ENTRY_COLUMNS)
+    queries = (
+        ("logbook_entries", ledger.ENTRY_COLUMNS,
+         f"SELECT {columns} FROM logbook_entries WHERE import_id = {batch}"),  # noqa: S608
+        ("logbook_entry_cylinders", ("entry_id", "position", "serial"),
+         f"SELECT entry_id + {shift}, position, serial FROM logbook_entry_cylinders "  # noqa: S608
+         f"WHERE entry_id IN (SELECT id FROM logbook_entries WHERE import_id = {batch})"),
+    )
+    if not postgres:
+        db.session.commit()
+        raw = db.engine.raw_connection()
+        connection = raw.driver_connection  # autocommit mode: the transaction is ours to begin and roll back
+        rows = {table: connection.execute(query).fetchall() for table, _, query in queries}
+        begin = time.perf_counter()
+        connection.execute("BEGIN IMMEDIATE")
+        for table, names, _ in queries:
+            connection.executemany(f"INSERT INTO {table} ({', '.join(names)}) "  # noqa: S608
+                                   f"VALUES ({', '.join('?' * len(names))})", rows[table])
+        took = time.perf_counter() - begin
+        connection.execute("ROLLBACK")
+        raw.close()
+        return took
     dumps = {}
     raw = db.session.connection().connection.driver_connection
-    for table, query in (
-        ("logbook_entries", f"SELECT {columns} FROM logbook_entries WHERE import_id = {batch}"),  # noqa: S608
-        ("logbook_entry_cylinders", f"SELECT entry_id + {shift}, position, serial FROM logbook_entry_cylinders "
-                                    f"WHERE entry_id IN (SELECT id FROM logbook_entries WHERE import_id = {batch})"),
-    ):
+    for table, _, query in queries:
         buffer = io.BytesIO()
         with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT") as copy:
             for chunk in copy:

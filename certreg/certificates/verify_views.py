@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from certreg.actors import Actor
 from certreg.auth.models import Role
@@ -34,9 +36,9 @@ VERDICT_COLOURS = {
 _texts_cache: dict[str, dict] = {}
 
 
-def verdict_texts() -> dict[str, dict[str, str]]:
+def verdict_texts(language: str | None = None) -> dict[str, dict[str, str]]:
     """Headline and explanation of every verdict, in the reader's language (built once per language)."""
-    language = str(get_locale() or "en")
+    language = language or str(get_locale() or "en")
     cached = _texts_cache.get(language)
     if cached is None:
         cached = _texts_cache[language] = _verdict_texts()
@@ -90,14 +92,14 @@ def page_texts() -> dict:
     }
 
 
-def _client() -> str:
-    if signed_in():
+def _client(signed: bool) -> str:
+    if signed:
         return f"user:{current_user.id}"
     return f"ip:{request.remote_addr or 'unknown'}"
 
 
-def _inspector() -> Actor | None:
-    if signed_in() and current_user.role is Role.INSPECTOR:
+def _inspector(signed: bool) -> Actor | None:
+    if signed and current_user.role is Role.INSPECTOR:
         return Actor.of(current_user._get_current_object())
     return None
 
@@ -112,13 +114,15 @@ def verify(token: str):
     A signed-in inspector also sees the history and the holder's current employer. Without
     JavaScript the page is complete.
     """
-    inspector = _inspector()
-    result = verification.verify(token, client=_client(), channel="page", inspector=inspector)
+    signed = signed_in()
+    inspector = _inspector(signed)
+    result = verification.verify(token, client=_client(signed), channel="page", inspector=inspector)
+    language = str(get_locale() or "en")
     if inspector is None:
         # The page depends only on the token, the verdict (read live above), the day and the
         # language: the same verdict is rendered once and reused (certreg.certificates.pagecache).
-        key = (token.upper(), str(get_locale() or "en"), result.verdict.value, result.reason, states.today())
-        body = pagecache.get_or_render(key, lambda: _render_verdict(result, None))
+        key = (token.upper(), language, result.verdict.value, result.reason, states.today())
+        body = pagecache.get_or_render(key, lambda: _render_verdict(result, None, language))
         if not scanlog.buffered():
             db.session.commit()  # the scan record and the count (otherwise written behind)
         return body
@@ -127,30 +131,89 @@ def verify(token: str):
         cert = db.session.get(Certificate, result.certificate.id)
         employers = cert.technician.current_employers if cert.technician is not None else []
         details = {"events": cert.events, "employers": employers}
-    body = _render_verdict(result, details)
+    body = _render_verdict(result, details, language)
     db.session.commit()
     return body
 
 
-def _render_verdict(result, details) -> str:
-    return render_template(
-        "certificates/verify.html", mode="online", result=result, verdict=result.verdict.value,
-        colour=VERDICT_COLOURS[result.verdict.value], texts=verdict_texts(), details=details,
-        event_labels=EVENT_LABELS, page_data={"synced": _("Ready to check certificates offline.")},
-        category_names=catalogue.category_names(str(get_locale() or "en")),
-        stale_days=current_app.config["VERIFY_OFFLINE_STALE_DAYS"],
-    )
+def _page_urls() -> dict[str, str]:
+    """The fixed links of the verify page (styles, scripts, manifest, APIs): ``url_for`` costs more
+    than the rest of the page's head."""
+    from flask import url_for
+
+    return {
+        "css": url_for("static", filename="css/app.css"), "manifest": url_for("verify.manifest"),
+        "icon": url_for("static", filename="img/icon.svg"),
+        "script": url_for("static", filename="js/verify-page.js"), "home": url_for("auth.home"),
+        "status_list": url_for("api.status_list"), "jwks": url_for("verify.jwks"),
+    }
+
+
+#: Where the card's parts go in a page shell (a NUL never comes from a template or a translation).
+_SLOT = "\x00certreg-verify-slot\x00"
+
+
+def _render_page(*, mode: str, language: str, verdict: str | None, has_claims: bool,
+                 page_data: Callable[[], dict], facts: str, inspector: str = "", keep: bool = False) -> str:
+    """The verify page: the shell (``certificates/verify.html``) with the card's parts put in.
+
+    The shell depends only on its arguments here, never on the card (it is not given one): with
+    ``keep`` it is rendered once per combination and kept in the app (about half of the page's
+    rendering, skipped on every scan). Rendered by Jinja directly, not ``render_template``: the
+    page is public and uses no context processor (current user, navigation, panels), which would
+    load the user and build a menu for nothing.
+    """
+    app = current_app._get_current_object()
+    stale_days = app.config["VERIFY_OFFLINE_STALE_DAYS"]
+    key = (request.script_root, mode, language, verdict, has_claims, stale_days)
+    shells = app.extensions.setdefault("certreg_verify_shells", {})
+    parts = shells.get(key) if keep else None
+    if parts is None:
+        shell = app.jinja_env.get_or_select_template("certificates/verify.html").render(
+            mode=mode, language=language, verdict=verdict, colour=VERDICT_COLOURS[verdict] if verdict else "warn",
+            has_claims=has_claims, texts=verdict_texts(language), page_data=page_data(), urls=_page_urls(),
+            stale_days=stale_days, facts=Markup(_SLOT), inspector=Markup(_SLOT))  # noqa: S704 - our marker
+        parts = shell.split(_SLOT)
+        if len(parts) != 3:
+            raise RuntimeError("certificates/verify.html must show {{ facts }} and {{ inspector }} once each")
+        if keep and not app.jinja_env.auto_reload:
+            if len(shells) >= 512:  # a few dozen in use; bounded whatever script roots requests bring
+                shells.clear()
+            shells[key] = parts
+    return "".join((parts[0], facts, parts[1], inspector, parts[2]))
+
+
+def _rules_url(country_code: str) -> str:
+    """The public page of the issuing country's rules and penalties (one ``url_for`` per country)."""
+    from flask import url_for
+
+    cache = current_app.extensions.setdefault("certreg.rules_urls", {})
+    key = (request.script_root, country_code)
+    if key not in cache:
+        cache[key] = url_for("countries.rules", code=country_code)
+    return cache[key]
+
+
+def _render_verdict(result, details, language: str) -> str:
+    env = current_app.jinja_env
+    claims = result.claims
+    facts = env.get_or_select_template("certificates/_verify_facts.html").render(
+        claims=claims, category_names=catalogue.category_names(language) if claims else {},
+        rules_url=_rules_url(claims.country) if claims else None)
+    inspector = "" if details is None else env.get_or_select_template("certificates/_verify_inspector.html").render(
+        details=details, event_labels=EVENT_LABELS)
+    return _render_page(mode="online", language=language, verdict=result.verdict.value, has_claims=claims is not None,
+                        page_data=lambda: {"synced": _("Ready to check certificates offline.")}, facts=facts,
+                        inspector=inspector, keep=True)
 
 
 @bp.get("/verify/offline")
 def offline_shell():
     """The page the service worker shows for ``/v/...`` without a network: it verifies in the browser."""
-    return render_template(
-        "certificates/verify.html", mode="offline", result=None, verdict=None, colour="warn",
-        texts=verdict_texts(), details=None, event_labels=EVENT_LABELS,
-        page_data=page_texts(), category_names={},
-        stale_days=current_app.config["VERIFY_OFFLINE_STALE_DAYS"],
-    )
+    language = str(get_locale() or "en")
+    facts = current_app.jinja_env.get_or_select_template("certificates/_verify_facts.html").render(claims=None)
+    return _render_page(mode="offline", language=language, verdict=None, has_claims=False,
+                        page_data=page_texts, facts=facts)
 
 
 def offline_assets() -> list[str]:

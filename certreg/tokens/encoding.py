@@ -106,14 +106,19 @@ def b32_decode(text: str) -> bytes:
         raise MalformedToken("token contains characters outside the base32 alphabet")
     if len(text) % 8 in (1, 3, 6):
         raise MalformedToken("impossible base32 length")
-    upper = text.upper()
-    try:
-        data = base64.b32decode(upper + "=" * (-len(upper) % 8))
-    except (binascii.Error, ValueError) as exc:  # pragma: no cover - guarded above
-        raise MalformedToken(f"bad base32: {exc}") from None
-    if b32_encode(data) != upper:
+    # base64.b32decode is pure Python in CPython 3.11 (~30 µs for a token, and as much again
+    # to re-encode for the canonical check). The same result in C: the RFC 4648 alphabet mapped to
+    # base32hex digits, read as one integer, whose spare low bits must be zero.
+    size, spare = divmod(5 * len(text), 8)
+    value = int(text.translate(_B32_TO_DIGITS), 32)
+    if value & ((1 << spare) - 1):
         raise MalformedToken("non-canonical base32 (non-zero trailing bits)")
-    return data
+    return (value >> spare).to_bytes(size, "big")
+
+
+#: RFC 4648 base32 letters (either case) -> the digits of int(..., 32).
+_B32_TO_DIGITS: Final = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567abcdefghijklmnopqrstuvwxyz",
+                                      "0123456789ABCDEFGHIJKLMNOPQRSTUV0123456789ABCDEFGHIJKLMNOP")
 
 
 def day_number(d: dt.date) -> int:

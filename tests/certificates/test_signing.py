@@ -446,6 +446,23 @@ def test_garbage_is_malformed(text: str) -> None:
         checking.verify_token(text, TRUST)
 
 
+def test_base32_decoding_matches_rfc_4648_and_refuses_non_canonical_text() -> None:
+    """The token decode (C-speed, not base64.b32decode) gives base64's bytes for every length, in
+    either case, and refuses exactly the texts whose spare trailing bits are not zero."""
+    rnd = random.Random(11)
+    for size in [*range(1, 41), 189, 303, 700]:
+        data = rnd.randbytes(size)
+        text = b32(data)
+        assert tenc.b32_decode(text) == data == tenc.b32_decode(text.lower())
+        spare = 5 * len(text) % 8
+        last = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".index(text[-1])
+        for flipped in range(1, 1 << spare):  # each spare-bit pattern but zero: not canonical
+            other = text[:-1] + "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[last ^ flipped]
+            with pytest.raises(MalformedToken, match="non-canonical"):
+                tenc.b32_decode(other)
+        assert spare == 0 or unb32(text[:-1] + "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[last ^ 1]) == data
+
+
 def test_non_text_input_is_malformed() -> None:
     for value in (None, b"ABC", 123, ["A"]):
         with pytest.raises(MalformedToken):
