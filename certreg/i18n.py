@@ -59,7 +59,42 @@ def _locale(code: str) -> Locale:
 def _best_match(header: str, languages: tuple[str, ...]) -> str | None:
     """The browser's preferred language among ours; parsed once per distinct header (phones send a
     handful of different ones, and this runs on every request)."""
-    return parse_accept_header(header, LanguageAccept).best_match(languages)
+    return negotiate(header, languages)
+
+
+# Chinese regions that write Simplified characters; the others (TW, HK, MO) still read zh_Hans better than English.
+_HANS_REGIONS = {"CN", "SG", "MY"}
+
+
+def negotiate(header: str, languages: tuple[str, ...]) -> str | None:
+    """Our language for an ``Accept-Language`` header: the browser's languages in its order of preference,
+    each matched exactly (``zh-Hans``, ``sr-Latn``) or else by its primary language (``zh-CN`` → ``zh_Hans``,
+    ``kk-KZ`` → ``kk``), so ``ky-KG, ru;q=0.8`` gives Kyrgyz, not Russian."""
+    ours = {code.lower().replace("_", "-"): code for code in languages}
+    for value, _quality in parse_accept_header(header, LanguageAccept):
+        tag = value.lower().replace("_", "-")
+        if tag in ours:
+            return ours[tag]
+        parts = tag.split("-")
+        if parts[0] == "zh" and (len(parts) == 1 or parts[1] == "hans" or parts[1].upper() in _HANS_REGIONS):
+            tag = "zh-hans"
+            if tag in ours:
+                return ours[tag]
+        # Same primary language: prefer ours with the most subtags in common (``sr-Latn-RS`` → ``sr_Latn``).
+        same = [(len(set(parts) & set(key.split("-"))), -len(key), code)
+                for key, code in ours.items() if key.split("-")[0] == parts[0]]
+        if same:
+            return max(same)[2]
+    return None
+
+
+def language_names(languages: tuple[str, ...]) -> dict[str, str]:
+    """Each language named in itself (``kk`` → ``Қазақ тілі``), for the language menu."""
+    names = {}
+    for code in languages:
+        name = Locale.parse(code).get_display_name(code) or code
+        names[code] = name[:1].upper() + name[1:]
+    return names
 
 
 def country_name(code: str | None) -> str:
@@ -107,4 +142,5 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=lambda: _locale(select_locale()))
     app.jinja_env.globals["country_name"] = country_name
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["language_names"] = language_names(tuple(app.config["LANGUAGES"]))
     app.register_blueprint(bp)

@@ -28,7 +28,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "certreg"
 TEMPLATES = ROOT / "templates"
-LANGUAGES = ["ru"]
+LANGUAGES = ["ru", "zh_Hans", "kk", "ky", "uz"]  # complete catalogues (config.LANGUAGES minus "en")
 # ``msg``: certreg.audit.services.msg, an audit summary shown in the reader's language.
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2), "msg": None}
 SHARED_PACKAGES = {"api"}  # packages without a catalogue of their own
