@@ -88,6 +88,11 @@ def negotiate(header: str, languages: tuple[str, ...]) -> str | None:
     return None
 
 
+def locale_tag() -> str:
+    """The current locale as a BCP 47 tag for ``<html lang>`` and ``Intl`` (``zh_Hans`` → ``zh-Hans``)."""
+    return str(get_locale() or "en").replace("_", "-")
+
+
 def language_names(languages: tuple[str, ...]) -> dict[str, str]:
     """Each language named in itself (``kk`` → ``Қазақ тілі``), for the language menu."""
     names = {}
@@ -142,5 +147,6 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=lambda: _locale(select_locale()))
     app.jinja_env.globals["country_name"] = country_name
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["locale_tag"] = locale_tag
     app.jinja_env.globals["language_names"] = language_names(tuple(app.config["LANGUAGES"]))
     app.register_blueprint(bp)
