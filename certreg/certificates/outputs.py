@@ -54,6 +54,10 @@ class _PDF(FPDF):
                 self._cjk_loaded = True
                 self.add_font("CJK", "", str(FONTS / "DroidSansFallbackFull.ttf"))
                 self.set_fallback_fonts(["CJK"], exact_match=False)  # no bold CJK face: bold text uses it too
+        if self._cjk_loaded:
+            # fpdf2 2.8 loses track of the page's font after a line that starts in the fallback font
+            # (the next Latin line came out in the CJK font's glyph ids): state the font again for every text.
+            self.current_font_is_set_on_page = False
         return text
 
 
