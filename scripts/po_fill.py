@@ -96,6 +96,7 @@ def fill_po(path: Path, lang: str, mapping: dict, force: bool = False) -> tuple[
         catalog = read_po(fh, locale=lang)
     catalog.fuzzy = False
     missing, refused = [], []
+    changed = False
     for m in catalog:
         if not m.id:
             continue
@@ -110,10 +111,12 @@ def fill_po(path: Path, lang: str, mapping: dict, force: bool = False) -> tuple[
         if not _placeholders_ok(m, value):
             refused.append(key)
             continue
+        changed = changed or m.string != value or m.fuzzy
         m.string = value
         m.flags.discard("fuzzy")
-    with path.open("wb") as fh:
-        write_po(fh, catalog, width=100, sort_output=True, no_location=True, include_previous=False)
+    if changed:  # leave untouched catalogues byte for byte as they are
+        with path.open("wb") as fh:
+            write_po(fh, catalog, width=100, sort_output=True, no_location=True, include_previous=False)
     return missing, refused
 
 
