@@ -30,7 +30,8 @@ PACKAGE = ROOT / "certreg"
 TEMPLATES = ROOT / "templates"
 LANGUAGES = ["ru", "zh_Hans", "kk", "ky", "uz"]  # complete catalogues (config.LANGUAGES minus "en")
 # ``msg``: certreg.audit.services.msg, an audit summary shown in the reader's language.
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2), "msg": None}
+# ``N_``: a no-op marker for data that is shown translated (built-in category names, substance words).
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2), "msg": None, "N_": None}
 SHARED_PACKAGES = {"api"}  # packages without a catalogue of their own
 
 
