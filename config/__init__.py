@@ -50,6 +50,8 @@ class Config:
 
     # Complete languages (every string translated); ``scripts/i18n.py`` keeps the same list.
     LANGUAGES = ("en", "ru", "zh_Hans", "kk", "ky", "uz")
+    # The verifier set: the public pages (verify, offline, public search, sign-in) also speak these.
+    PUBLIC_LANGUAGES = ("sq", "hy", "az", "bs", "sr", "sr_Latn", "ka", "mk", "mn", "ro", "tg", "tr", "tk")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     WTF_I18N_ENABLED = True

@@ -79,3 +79,65 @@ def test_point_of_sale_and_verify_page_in_chinese_from_the_browser(client):
     cert = make_certificate(make_technician(full_name="王小明", full_name_latin="Wang Xiaoming"))
     html = client.get(f"/v/{cert.token}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert '<html lang="zh-Hans">' in html and "证书" in html
+
+
+VERIFIER_SET = ("sq", "hy", "az", "bs", "sr", "sr_Latn", "ka", "mk", "mn", "ro", "tg", "tr", "tk")
+
+
+@pytest.mark.parametrize(("header", "lang", "verdict"), [
+    ("ka-GE,ka;q=0.9", "ka", "მოქმედი"), ("hy-AM", "hy", "ՎԱՎԵՐ"), ("tr-TR", "tr", "GEÇERLİ"),
+    ("sr-RS", "sr", "ВАЖЕЋИ"), ("sr-Latn-RS", "sr-Latn", "VAŽEĆI"), ("cnr", "sr-Latn", "VAŽEĆI"),
+    ("ro-MD", "ro", "VALABIL"), ("tk-TM", "tk", "HEREKETDE"), ("mn-MN", "mn", "ХҮЧИНТЭЙ"),
+    ("tg-TJ", "tg", "ЭЪТИБОРДОР"), ("ky-KG", "ky", "ЖАРАКТУУ"),
+])
+def test_the_verify_page_speaks_the_verifier_set(client, header, lang, verdict):
+    cert = make_certificate(make_technician())
+    html = client.get(f"/v/{cert.token}", headers={"Accept-Language": header}).get_data(as_text=True)
+    assert f'<html lang="{lang}">' in html
+    assert verdict in html and "The certificate is genuine" not in html
+
+
+def test_the_verifier_set_is_only_for_the_public_pages(client):
+    """Georgian sign-in page and public search; a signed-in page falls back to a complete language."""
+    html = client.get("/login", headers={"Accept-Language": "ka"}).get_data(as_text=True)
+    assert '<html lang="ka">' in html and ">შესვლა<" in html
+    assert "ქართული" in html and "Shqip" in html  # the public menu offers the verifier set too
+    html = client.get("/search?q=x", headers={"Accept-Language": "tr"}).get_data(as_text=True)
+    assert '<html lang="tr">' in html and "Genel sicil araması" in html
+    login(client, make_user(Role.INSPECTOR))
+    html = client.get("/", headers={"Accept-Language": "ka, ru;q=0.5"}).get_data(as_text=True)
+    assert '<html lang="ru">' in html and "Shqip" not in html
+
+
+def test_language_switch_to_a_verifier_language_on_a_public_page(client):
+    response = client.get("/language/sq?next=/login")
+    assert response.status_code == 302
+    assert ">Hyr<" in client.get("/login").get_data(as_text=True)
+
+
+def test_the_offline_page_is_served_in_the_phones_language(client):
+    """The service worker caches /verify/offline as fetched with the phone's Accept-Language."""
+    html = client.get("/verify/offline", headers={"Accept-Language": "ka"}).get_data(as_text=True)
+    assert '<html lang="ka">' in html and "სერტიფიკატის შემოწმება" in html
+    html = client.get("/verify/offline", headers={"Accept-Language": "ky"}).get_data(as_text=True)
+    assert "Сертификатты текшерүү" in html
+
+
+def test_every_verifier_language_has_every_public_string():
+    """The verifier set is complete for the public pages (scripts/i18n.py PUBLIC_SOURCES/PUBLIC_MESSAGES)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "i18n.py"
+    spec = importlib.util.spec_from_file_location("certreg_i18n_script", path)
+    script = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = script
+    spec.loader.exec_module(script)
+    assert tuple(script.PUBLIC_LANGUAGES) == VERIFIER_SET
+    public = set()
+    for domain in script.domains():
+        public |= {m.id if isinstance(m.id, str) else m.id[0] for m in script.public_part(script.extract(domain))}
+    assert {"VALID", "REVOKED", "Sign in", "Public registry search", "Wrong e-mail or password."} <= public
+    problems = [p for p in script.problems() if p.split(" ")[0] in VERIFIER_SET]
+    assert problems == []
