@@ -34,7 +34,8 @@ PUBLIC_LANGUAGES = ["sq", "hy", "az", "bs", "sr", "sr_Latn", "ka", "mk", "mn", "
 # The public pages (/v/ verify, the offline page, public search, sign-in, the public home page and errors):
 # every string extracted from these files, plus the Python-side messages they show (PUBLIC_MESSAGES).
 PUBLIC_SOURCES = {
-    "templates/base.html", "templates/errors/error.html", "templates/_macros/forms.html",
+    "templates/base.html", "templates/_language_menu.html", "templates/errors/error.html",
+    "templates/_macros/forms.html",
     "templates/certificates/verify.html", "certreg/certificates/verify_views.py",
     "templates/auth/login.html", "templates/auth/home_public.html",
     "templates/registry/search.html", "templates/registry/_certification_status.html",

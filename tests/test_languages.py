@@ -141,3 +141,11 @@ def test_every_verifier_language_has_every_public_string():
     assert {"VALID", "REVOKED", "Sign in", "Public registry search", "Wrong e-mail or password."} <= public
     problems = [p for p in script.problems() if p.split(" ")[0] in VERIFIER_SET]
     assert problems == []
+
+
+def test_the_verify_page_has_the_language_menu_but_the_offline_copy_does_not(client):
+    cert = make_certificate(make_technician())
+    html = client.get(f"/v/{cert.token}", headers={"Accept-Language": "ka"}).get_data(as_text=True)
+    assert '<details class="lang">' in html and f'href="/language/kk?next=/v/{cert.token}"' in html
+    html = client.get("/verify/offline", headers={"Accept-Language": "ka"}).get_data(as_text=True)
+    assert '<details class="lang">' not in html  # its links would not work offline
