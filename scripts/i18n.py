@@ -37,6 +37,7 @@ PUBLIC_SOURCES = {
     "templates/base.html", "templates/_language_menu.html", "templates/errors/error.html",
     "templates/_macros/forms.html",
     "templates/certificates/verify.html", "certreg/certificates/verify_views.py",
+    "certreg/certificates/category_names.py",  # the verify page names the certificate's categories
     "templates/auth/login.html", "templates/auth/home_public.html",
     "templates/registry/search.html", "templates/registry/_certification_status.html",
 }

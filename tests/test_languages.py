@@ -149,3 +149,11 @@ def test_the_verify_page_has_the_language_menu_but_the_offline_copy_does_not(cli
     assert '<details class="lang">' in html and f'href="/language/kk?next=/v/{cert.token}"' in html
     html = client.get("/verify/offline", headers={"Accept-Language": "ka"}).get_data(as_text=True)
     assert '<details class="lang">' not in html  # its links would not work offline
+
+
+def test_the_verify_page_names_categories_in_the_verifier_language(client):
+    cert = make_certificate(make_technician(), categories=("C",))
+    html = client.get(f"/v/{cert.token}", headers={"Accept-Language": "ka"}).get_data(as_text=True)
+    assert "მაცივარი აგენტის ამოღება 3 კგ-ზე ნაკლები დატენვის მოწყობილობიდან" in html
+    html = client.get(f"/v/{cert.token}", headers={"Accept-Language": "uz"}).get_data(as_text=True)
+    assert "To‘ldirish miqdori 3 kg dan kam uskunadan sovutish agentini yig‘ib olish" in html
