@@ -140,7 +140,7 @@ def main(argv: list[str]) -> int:
         print("missing:", missing, "refused:", refused)
         return 1 if refused else 0
     if len(argv) >= 2 and argv[1] == "todo":
-        json.dump(todo(argv[2:] or i18n.LANGUAGES), sys.stdout, ensure_ascii=False, indent=1)
+        json.dump(todo(argv[2:] or i18n.LANGUAGES + i18n.PUBLIC_LANGUAGES), sys.stdout, ensure_ascii=False, indent=1)
         print()
         return 0
     if len(argv) >= 4 and argv[1] == "fill":
