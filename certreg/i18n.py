@@ -9,6 +9,7 @@ untranslated string.
 from __future__ import annotations
 
 import functools
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -37,10 +38,27 @@ def translation_directories() -> list[str]:
     return [str(d) for d in dirs if d.is_dir()]
 
 
+# Pages that also speak the verifier set (config PUBLIC_LANGUAGES): an inspector anywhere in the region
+# reads the verdict in their language. Other pages use the complete languages only.
+PUBLIC_ENDPOINTS = frozenset({"verify.verify", "verify.offline_shell", "verify.manifest", "registry.search",
+                              "auth.login", "auth.home", "i18n.switch"})
+
+
+def served_languages() -> tuple[str, ...]:
+    """The languages this request may be served in."""
+    languages = tuple(current_app.config["LANGUAGES"])
+    if has_request_context() and request.endpoint in PUBLIC_ENDPOINTS:
+        from certreg.auth.session import signed_in
+
+        if request.endpoint.startswith("verify.") or not signed_in():
+            return languages + tuple(current_app.config.get("PUBLIC_LANGUAGES", ()))
+    return languages
+
+
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config.get("CLI_LOCALE") or current_app.config["BABEL_DEFAULT_LOCALE"]
+    languages = served_languages()
     from certreg.auth.session import signed_in
 
     if signed_in():
@@ -66,7 +84,53 @@ def _locale(code: str) -> Locale:
 def _best_match(header: str, languages: tuple[str, ...]) -> str | None:
     """The browser's preferred language among ours; parsed once per distinct header (phones send a
     handful of different ones, and this runs on every request)."""
-    return parse_accept_header(header, LanguageAccept).best_match(languages)
+    return negotiate(header, languages)
+
+
+# Chinese regions that write Simplified characters; the others (TW, HK, MO) still read zh_Hans better than English.
+_HANS_REGIONS = {"CN", "SG", "MY"}
+# Tags Babel and browsers write differently from our catalogues: Montenegrin (Babel: sr_Latn_ME) reads the
+# Serbian Latin catalogue; Serbian in Montenegro and Bosnia is written in Latin too.
+_ALIASES = {"cnr": "sr-latn", "sr-me": "sr-latn"}
+
+
+def negotiate(header: str, languages: tuple[str, ...]) -> str | None:
+    """Our language for an ``Accept-Language`` header: the browser's languages in its order of preference,
+    each matched exactly (``zh-Hans``, ``sr-Latn``) or else by its primary language (``zh-CN`` → ``zh_Hans``,
+    ``kk-KZ`` → ``kk``), so ``ky-KG, ru;q=0.8`` gives Kyrgyz, not Russian."""
+    ours = {code.lower().replace("_", "-"): code for code in languages}
+    for value, _quality in parse_accept_header(header, LanguageAccept):
+        tag = value.lower().replace("_", "-")
+        tag = _ALIASES.get(tag, _ALIASES.get(tag.split("-")[0], tag))
+        if tag in ours:
+            return ours[tag]
+        parts = tag.split("-")
+        if parts[0] == "zh" and (len(parts) == 1 or parts[1] == "hans" or parts[1].upper() in _HANS_REGIONS):
+            tag = "zh-hans"
+            if tag in ours:
+                return ours[tag]
+        # Same primary language: prefer ours with the most subtags in common (``sr-Latn-RS`` → ``sr_Latn``).
+        same = [(len(set(parts) & set(key.split("-"))), -len(key), code)
+                for key, code in ours.items() if key.split("-")[0] == parts[0]]
+        if same:
+            return max(same)[2]
+    return None
+
+
+def locale_tag() -> str:
+    """The current locale as a BCP 47 tag for ``<html lang>`` and ``Intl`` (``zh_Hans`` → ``zh-Hans``)."""
+    return str(get_locale() or "en").replace("_", "-")
+
+
+def language_names(languages: tuple[str, ...]) -> dict[str, str]:
+    """Each language named in itself (``kk`` → ``Қазақ тілі``), for the language menu."""
+    names = {}
+    for code in languages:
+        name = Locale.parse(code).get_display_name(code) or code
+        if not unicodedata.name(name[:1], "").startswith("GEORGIAN"):  # Georgian has no capitals in running text
+            name = name[:1].upper() + name[1:]
+        names[code] = name
+    return names
 
 
 def translations() -> NullTranslations:
@@ -161,7 +225,7 @@ def switch(code: str):
     from certreg.errors import NotFound
     from certreg.security import is_safe_next
 
-    if code not in current_app.config["LANGUAGES"]:
+    if code not in served_languages():
         raise NotFound()
     target = request.args.get("next")
     response = redirect(target if is_safe_next(target) else url_for("auth.home"))
@@ -194,4 +258,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["dateformat"] = format_date
     app.jinja_env.globals["country_name"] = country_name
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["locale_tag"] = locale_tag
+    complete = language_names(tuple(app.config["LANGUAGES"]))
+    everything = language_names(tuple(app.config["LANGUAGES"]) + tuple(app.config.get("PUBLIC_LANGUAGES", ())))
+    app.jinja_env.globals["language_menu"] = lambda: {c: everything[c] for c in served_languages()}
+    app.jinja_env.globals["language_names"] = complete
     app.register_blueprint(bp)

@@ -48,7 +48,10 @@ class Config:
     # Directory holding one PEM private key per issuing country (``<kid>.pem``); never in the repo.
     SIGNING_KEYS_DIR = os.environ.get("SIGNING_KEYS_DIR", str(INSTANCE / "keys"))
 
-    LANGUAGES = ("en", "ru")
+    # Complete languages (every string translated); ``scripts/i18n.py`` keeps the same list.
+    LANGUAGES = ("en", "ru", "zh_Hans", "kk", "ky", "uz")
+    # The verifier set: the public pages (verify, offline, public search, sign-in) also speak these.
+    PUBLIC_LANGUAGES = ("sq", "hy", "az", "bs", "sr", "sr_Latn", "ka", "mk", "mn", "ro", "tg", "tr", "tk")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     WTF_I18N_ENABLED = True

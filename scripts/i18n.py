@@ -28,9 +28,29 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "certreg"
 TEMPLATES = ROOT / "templates"
-LANGUAGES = ["ru"]
+LANGUAGES = ["ru", "zh_Hans", "kk", "ky", "uz"]  # complete catalogues (config.LANGUAGES minus "en")
+# The verifier set (config.PUBLIC_LANGUAGES): only the strings of the public pages, listed below.
+PUBLIC_LANGUAGES = ["sq", "hy", "az", "bs", "sr", "sr_Latn", "ka", "mk", "mn", "ro", "tg", "tr", "tk"]
+# The public pages (/v/ verify, the offline page, public search, sign-in, the public home page and errors):
+# every string extracted from these files, plus the Python-side messages they show (PUBLIC_MESSAGES).
+PUBLIC_SOURCES = {
+    "templates/base.html", "templates/_language_menu.html", "templates/errors/error.html",
+    "templates/_macros/forms.html",
+    "templates/certificates/verify.html", "certreg/certificates/verify_views.py",
+    "certreg/certificates/category_names.py",  # the verify page names the certificate's categories
+    "templates/auth/login.html", "templates/auth/home_public.html",
+    "templates/registry/search.html", "templates/registry/_certification_status.html",
+}
+PUBLIC_MESSAGES = {
+    "E-mail", "Password", "Country", "All countries", "This field is required.", "Wrong e-mail or password.",
+    "Too many sign-in attempts for this account. Try again in %(minutes)s minutes.",
+    "Please sign in to see this page.", "You have signed out.", "Not found", "Not found.", "Too many requests",
+    "Too many requests. Try again later.", "Too many checks from this device. Try again in %(seconds)s seconds.",
+    "Issued", "Issued as a renewal", "Replaced by a renewal", "Suspended", "Reinstated", "Revoked",
+}
 # ``msg``: certreg.audit.services.msg, an audit summary shown in the reader's language.
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2), "msg": None}
+# ``N_``: a no-op marker for data that is shown translated (built-in category names, substance words).
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2), "msg": None, "N_": None}
 SHARED_PACKAGES = {"api"}  # packages without a catalogue of their own
 
 
@@ -82,16 +102,37 @@ def extract(domain: Domain) -> Catalog:
     return template
 
 
+def public_part(template: Catalog) -> Catalog:
+    """The messages of ``template`` that the public pages use (see PUBLIC_SOURCES)."""
+    part = Catalog(project="certreg", msgid_bugs_address="", charset="utf-8")
+    for message in template:
+        key = message.id if isinstance(message.id, str) else (message.id[0] if message.id else "")
+        if key and (key in PUBLIC_MESSAGES or any(where in PUBLIC_SOURCES for where, _ in message.locations)):
+            part.add(message.id, None, message.locations, auto_comments=message.auto_comments,
+                     context=message.context)
+    return part
+
+
+def catalogue_languages(template: Catalog) -> Iterator[tuple[str, Catalog]]:
+    """Each language with the messages it must have: all of them, or the public part for the verifier set."""
+    for lang in LANGUAGES:
+        yield lang, template
+    public = public_part(template)
+    if len(public):
+        for lang in PUBLIC_LANGUAGES:
+            yield lang, public
+
+
 def po_path(domain: Domain, lang: str) -> Path:
     return domain.directory / lang / "LC_MESSAGES" / "messages.po"
 
 
 def update() -> None:
     for domain in domains():
-        template = extract(domain)
-        if not len(template):
+        full = extract(domain)
+        if not len(full):
             continue
-        for lang in LANGUAGES:
+        for lang, template in catalogue_languages(full):
             path = po_path(domain, lang)
             if path.exists():
                 with path.open("rb") as fh:
@@ -114,7 +155,7 @@ def update() -> None:
 
 def compile_all() -> None:
     for domain in domains():
-        for lang in LANGUAGES:
+        for lang in LANGUAGES + PUBLIC_LANGUAGES:
             path = po_path(domain, lang)
             if not path.exists():
                 continue
@@ -131,8 +172,7 @@ def problems() -> list[str]:
     """Every extracted string that lacks a (non-fuzzy) translation, or whose placeholders differ."""
     found = []
     for domain in domains():
-        template = extract(domain)
-        for lang in LANGUAGES:
+        for lang, template in catalogue_languages(extract(domain)):
             path = po_path(domain, lang)
             if not path.exists():
                 if len(template):

@@ -64,7 +64,14 @@ class CertificateCategory(Base):
     )
 
     def name(self, language: str | None) -> str:
-        return self.names.get(language or "en") or self.names.get("en") or self.code
+        """The name in ``language``: the stored one, else the built-in name's translation, else English."""
+        from certreg.certificates.category_names import translated
+
+        own = self.names.get(language or "en")
+        if own:
+            return own
+        english = self.names.get("en") or self.code
+        return translated(english, language) or english
 
 
 class CertificateCategoryLink(Base):

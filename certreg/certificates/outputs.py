@@ -1,7 +1,9 @@
 """What a holder carries: the QR code (PNG, SVG), the wallet card (ID-1) and the A4 certificate (PDF).
 
 The PDFs use DejaVu Sans from ``static/fonts`` (see its LICENSE there) so that names in any
-script print; the QR code uses the signed token stored with the certificate, so every
+script print (Latin, Cyrillic with Kazakh and Kyrgyz letters, Georgian, Armenian); Chinese falls back to
+Droid Sans Fallback (Apache-2.0, see LICENSE-DroidSansFallback.txt), loaded only when the text needs it.
+The QR code uses the signed token stored with the certificate, so every
 download of a certificate carries the same QR.
 """
 
@@ -38,8 +40,29 @@ def qr_svg(cert: Certificate) -> str:
     return qr.render_svg(qr_code(cert))
 
 
+class _PDF(FPDF):
+    """An FPDF that adds the CJK fallback font on the first character DejaVu lacks: parsing the 4 MB font
+    costs about a second, which a card in Latin or Cyrillic should not pay."""
+
+    _cjk_loaded = False
+
+    def normalize_text(self, text: str) -> str:
+        text = super().normalize_text(text)
+        if not self._cjk_loaded and self.current_font is not None and self.is_ttf_font:
+            glyphs = self.current_font.cmap
+            if any(ord(ch) not in glyphs for ch in text if ch not in "\n\r\t"):
+                self._cjk_loaded = True
+                self.add_font("CJK", "", str(FONTS / "DroidSansFallbackFull.ttf"))
+                self.set_fallback_fonts(["CJK"], exact_match=False)  # no bold CJK face: bold text uses it too
+        if self._cjk_loaded:
+            # fpdf2 2.8 loses track of the page's font after a line that starts in the fallback font
+            # (the next Latin line came out in the CJK font's glyph ids): state the font again for every text.
+            self.current_font_is_set_on_page = False
+        return text
+
+
 def _pdf(orientation: str, size) -> FPDF:
-    pdf = FPDF(orientation=orientation, unit="mm", format=size)
+    pdf = _PDF(orientation=orientation, unit="mm", format=size)
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     pdf.set_auto_page_break(False)

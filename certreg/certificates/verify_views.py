@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_babel import get_locale
@@ -151,6 +152,9 @@ def _page_urls() -> dict[str, str]:
 
 #: Where the card's parts go in a page shell (a NUL never comes from a template or a translation).
 _SLOT = "\x00certreg-verify-slot\x00"
+#: Where the page's own address goes in a kept shell (the language menu's way back): URL-safe, so
+#: ``url_for`` leaves it as it is.
+_HERE = "certreg-verify-here-0b5e7e"
 
 
 def _render_page(*, mode: str, language: str, verdict: str | None, has_claims: bool,
@@ -172,7 +176,8 @@ def _render_page(*, mode: str, language: str, verdict: str | None, has_claims: b
         shell = app.jinja_env.get_or_select_template("certificates/verify.html").render(
             mode=mode, language=language, verdict=verdict, colour=VERDICT_COLOURS[verdict] if verdict else "warn",
             has_claims=has_claims, texts=verdict_texts(language), page_data=page_data(), urls=_page_urls(),
-            stale_days=stale_days, facts=Markup(_SLOT), inspector=Markup(_SLOT))  # noqa: S704 - our marker
+            stale_days=stale_days, facts=Markup(_SLOT), inspector=Markup(_SLOT),  # noqa: S704 - our marker
+            here=_HERE)
         parts = shell.split(_SLOT)
         if len(parts) != 3:
             raise RuntimeError("certificates/verify.html must show {{ facts }} and {{ inspector }} once each")
@@ -180,7 +185,8 @@ def _render_page(*, mode: str, language: str, verdict: str | None, has_claims: b
             if len(shells) >= 512:  # a few dozen in use; bounded whatever script roots requests bring
                 shells.clear()
             shells[key] = parts
-    return "".join((parts[0], facts, parts[1], inspector, parts[2]))
+    here = quote(request.full_path if request.query_string else request.path, safe="")
+    return "".join((parts[0].replace(_HERE, here), facts, parts[1], inspector, parts[2]))
 
 
 def _rules_url(country_code: str) -> str:

@@ -159,3 +159,23 @@ def test_a_status_older_than_the_configured_days_turns_amber_offline(served, bro
         assert "more than 7 days old" in page.inner_text("#status-as-of")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("locale", "valid", "revoked", "as_of"), [
+    ("ky-KG", "ЖАРАКТУУ", "ЖОККО ЧЫГАРЫЛГАН", "абалы боюнча"),  # a complete language (issue #17, acceptance 3)
+    ("ka-GE", "მოქმედი", "გაუქმებული", "მდგომარეობით"),  # the verifier set
+])
+def test_offline_verdict_in_the_phones_language(served, browser, locale, valid, revoked, as_of):
+    """The service worker keeps the offline page as the phone asked for it: in its language."""
+    context = browser.new_context(locale=locale)
+    try:
+        page = context.new_page()
+        _visit_online_and_sync(page, f"{served['base']}/v/{served['first']}")
+        context.set_offline(True)
+        _open_offline(page, f"{served['base']}/v/{served['second']}")
+        assert _verdict(page) == "VALID"
+        assert valid in page.inner_text("#verdict") and as_of in page.inner_text("main")
+        _open_offline(page, f"{served['base']}/v/{served['revoked']}")
+        assert _verdict(page) == "REVOKED" and revoked in page.inner_text("#verdict")
+    finally:
+        context.close()

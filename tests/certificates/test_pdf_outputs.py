@@ -36,3 +36,24 @@ def test_pdf_page_size_and_the_printed_qr_decodes_to_the_exact_url(client, suffi
     assert decoded == [f"https://certreg.example.org/v/{cert.token}"]
     text = pages[0].get_textpage().get_text_range()
     assert cert.number in text and "Zhumabekova Aigul Talantovna" in text
+
+
+@pytest.mark.parametrize(("language", "full_name", "title"), [
+    ("zh_Hans", "王小明", "制冷剂操作证书"),
+    ("kk", "Жұмабекова Әйгүл Қанатқызы", "ХЛАДАГЕНТТЕРМЕН ЖҰМЫС ІСТЕУ СЕРТИФИКАТЫ"),
+    ("kk", "ნინო ბერიძე", "ХЛАДАГЕНТТЕРМЕН ЖҰМЫС ІСТЕУ СЕРТИФИКАТЫ"),  # Georgian holder, Kazakh card
+    ("zh_Hans", "ნინო ბერიძე", "制冷剂操作证书"),  # Georgian holder, Chinese card: both fonts in one line set
+])
+def test_wallet_card_prints_chinese_kazakh_and_georgian(client, language, full_name, title):
+    """The text drawn on the card is the text read back: no missing glyph, no tofu (DejaVu + CJK fallback)."""
+    cert = make_certificate(make_technician(full_name=full_name, full_name_latin="Test Holder"))
+    login(client, make_user(Role.CERTIFYING_OFFICER))
+    client.get(f"/language/{language}")
+    for suffix in ("card.pdf", "certificate.pdf"):
+        response = client.get(f"/certificates/{cert.number}/{suffix}")
+        assert response.status_code == 200
+        text = _pages(response.data)[0].get_textpage().get_text_range()
+        assert full_name in text.replace("\r\n", " ").replace("\n", " ")
+        assert "Test Holder" in text
+        if suffix == "card.pdf":
+            assert title in text.replace("\r\n", " ").replace("\n", " ")

@@ -55,3 +55,14 @@ def test_a_malformed_token_shows_no_facts_and_the_offline_shell_fills_them_in_th
     assert '<p class="idcheck" id="idcheck" hidden>' in page
     offline = client.get("/verify/offline").get_data(as_text=True)
     assert 'data-mode="offline"' in offline and "data-verdict" not in offline and 'id="facts" hidden' in offline
+
+
+def test_the_language_menu_of_a_kept_shell_leads_back_to_each_card_s_own_page(client):
+    first, second = make_certificate(), make_certificate()
+    db.session.commit()
+    for cert in (first, second, first):
+        page = client.get(f"/v/{cert.token}").get_data(as_text=True)
+        links = re.findall(r'href="(/language/[^"]+)"', page)
+        assert links and all(f"next=%2Fv%2F{cert.token}" in link for link in links)
+        other = second if cert is first else first
+        assert other.token not in page
