@@ -124,8 +124,9 @@ def run(app, args, url: str) -> int:
     from certreg.actors import Actor
     from certreg.extensions import db
     from certreg.logbook import drafts, holders, imports, ledger, queries, recording
-    from certreg.logbook.models import Channel, Entry, HolderKind
+    from certreg.logbook.models import Channel, Entry
     from certreg.registry import services as registry
+    from certreg.vocabulary import HolderKind
 
     upgrade()
     system = Actor.system("bench")

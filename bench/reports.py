@@ -104,8 +104,8 @@ def prepare(app) -> list[int]:
     from certreg.actors import Actor
     from certreg.extensions import db
     from certreg.logbook import holders
-    from certreg.logbook.models import HolderKind
     from certreg.registry import services as registry
+    from certreg.vocabulary import HolderKind
 
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))

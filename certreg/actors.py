@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from certreg.errors import Forbidden
+from certreg.vocabulary import Role
 
 if TYPE_CHECKING:
-    from certreg.auth.models import Role, User
+    from certreg.auth.models import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +58,9 @@ class Actor:
         return not roles or self.user.role in roles
 
     def acts_for_company(self, company_id: int | None) -> bool:
-        from certreg.auth.models import Role
-
         return self.has_role(Role.COMPANY_USER) and company_id is not None and self.user.company_id == company_id
 
     def acts_for_technician(self, technician_id: int | None) -> bool:
-        from certreg.auth.models import Role
-
         return (
             self.has_role(Role.TECHNICIAN)
             and technician_id is not None

@@ -37,15 +37,6 @@ def writes(view: F | None = None, *, when: Callable[[], bool] | None = None):
 
 
 @contextmanager
-def read_only() -> Iterator[None]:
-    token = _immediate.set(False)
-    try:
-        yield
-    finally:
-        _immediate.reset(token)
-
-
-@contextmanager
 def immediate() -> Iterator[None]:
     """SQLite transactions begun inside begin ``BEGIN IMMEDIATE`` (they are going to write),
     whatever the request's mode; e.g. a short write on a connection of its own in a GET view."""
@@ -78,17 +69,6 @@ def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
 def _on_begin(conn: Any) -> None:
     if conn.dialect.name == "sqlite" and not conn.get_execution_options().get("certreg_no_begin"):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
-
-
-def autocommit_read_options(connection: Any) -> dict[str, Any]:
-    """Execution options for a lone read outside any transaction (no BEGIN, no ROLLBACK round trips).
-
-    SQLite connections are already in the driver's autocommit mode (see ``_on_connect``): only
-    skip our BEGIN. Elsewhere use the driver's autocommit isolation level.
-    """
-    if connection.dialect.name == "sqlite":
-        return {"certreg_no_begin": True}
-    return {"isolation_level": "AUTOCOMMIT"}
 
 
 def init_app(app: Flask) -> None:

@@ -6,10 +6,10 @@ from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from certreg.auth.models import ROLE_LABELS, Role
 from certreg.logbook.models import EQUIPMENT_MENU_LABEL
 from certreg.registry.models import ACTIVITY_LABELS, AUTHORITY_KIND_LABELS
 from certreg.substances.models import MENU_LABEL as SUBSTANCES_MENU_LABEL
+from certreg.vocabulary import ROLE_LABELS, Role
 
 # (endpoint, label, roles that see it). An entry whose endpoint does not exist yet is skipped.
 NAVIGATION = [

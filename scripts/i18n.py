@@ -127,7 +127,22 @@ def po_path(domain: Domain, lang: str) -> Path:
     return domain.directory / lang / "LC_MESSAGES" / "messages.po"
 
 
+def known_translations() -> dict[str, dict[object, object]]:
+    """Every translation in every catalogue, per language: a string that moves from one feature to
+    another (or to the shared catalogue) keeps its translation."""
+    known: dict[str, dict[object, object]] = {}
+    for path in sorted(PACKAGE.glob("**/translations/*/LC_MESSAGES/messages.po")):
+        lang = path.parent.parent.name
+        with path.open("rb") as fh:
+            for message in read_po(fh, locale=lang):
+                done = message.string if isinstance(message.string, str) else all(message.string)
+                if message.id and done and not message.fuzzy:
+                    known.setdefault(lang, {}).setdefault(message.id, message.string)
+    return known
+
+
 def update() -> None:
+    known = known_translations()
     for domain in domains():
         full = extract(domain)
         if not len(full):
@@ -144,6 +159,11 @@ def update() -> None:
             else:
                 catalog = Catalog(locale=lang, project="certreg", charset="utf-8")
                 catalog.update(template)
+            for message in catalog:
+                empty = not message.string or (not isinstance(message.string, str) and not all(message.string))
+                if message.id and (empty or message.fuzzy) and message.id in known.get(lang, {}):
+                    message.string = known[lang][message.id]
+                    message.flags.discard("fuzzy")
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("wb") as fh:
                 # Sorted and without source locations: two branches that add strings rarely touch the same lines.

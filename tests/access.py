@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from certreg.auth.models import Role
+from certreg.vocabulary import Role
 from tests import factories
 
 ROLES = [

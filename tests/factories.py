@@ -7,10 +7,11 @@ from datetime import date
 
 from certreg.actors import Actor
 from certreg.auth import services as auth
-from certreg.auth.models import Role, User
+from certreg.auth.models import User
 from certreg.extensions import db
 from certreg.registry import services as registry
 from certreg.registry.models import Company, Technician
+from certreg.vocabulary import Role
 
 SYSTEM = Actor.system("tests")
 PASSWORD = "correct horse battery"

@@ -11,7 +11,7 @@ import re
 import pytest
 from werkzeug.routing import IntegerConverter
 
-from certreg.auth.models import Role
+from certreg.vocabulary import Role
 from tests.conftest import csrf_token, login
 from tests.factories import make_company, make_token, make_user
 

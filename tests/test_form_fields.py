@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from certreg.auth.models import Role
+from certreg.vocabulary import Role
 from tests.conftest import login, post_form
 from tests.factories import make_company, make_user
 

@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from certreg.auth.models import Role
+from certreg.vocabulary import Role
 from tests.factories import make_company, make_token, make_user
 
 #: Examples per operation and role in ``make test`` (``bench/fuzz_api.py`` runs many more).

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from certreg.auth.models import Role
 from certreg.extensions import db
 from certreg.i18n import language_names, negotiate
+from certreg.vocabulary import Role
 from tests.conftest import login
 from tests.factories import make_certificate, make_technician, make_user
 

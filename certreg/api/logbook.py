@@ -10,7 +10,6 @@ from flask import request
 
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body, optional_actor, output_format, page_args, paginated
-from certreg.auth.models import OFFICIAL_ROLES, Role
 from certreg.errors import FieldError, ValidationFailed
 from certreg.forms import form_from_json
 from certreg.logbook import (
@@ -49,6 +48,7 @@ from certreg.logbook.models import (
     Transfer,
     TransferStatus,
 )
+from certreg.vocabulary import OFFICIAL_ROLES, Role
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 

@@ -305,8 +305,8 @@ def me():
 @bp.post("/authorities")
 def add_authority():
     """Appoint an issuing authority in the token user's country (administrators)."""
-    from certreg.auth.models import Role
     from certreg.registry.forms import AuthorityForm
+    from certreg.vocabulary import Role
 
     actor = api_actor()
     actor.require(actor.has_role(Role.ADMIN))

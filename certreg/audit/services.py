@@ -18,7 +18,7 @@ from certreg.extensions import db
 logger = logging.getLogger(__name__)
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, (datetime, date)):
@@ -26,9 +26,9 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        items = [_jsonable(v) for v in value]
+        items = [jsonable(v) for v in value]
         return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
     return value
 
@@ -54,7 +54,7 @@ def msg(msgid: str, **params: Any) -> Message:
     ``scripts/i18n.py`` extracts ``msg`` like ``gettext``; the values are stored as JSON
     (numbers and strings; anything else as its text).
     """
-    return Message(msgid, {k: v if isinstance(v, (str, int, float, bool)) or v is None else str(_jsonable(v))
+    return Message(msgid, {k: v if isinstance(v, (str, int, float, bool)) or v is None else str(jsonable(v))
                            for k, v in params.items()})
 
 
@@ -97,8 +97,8 @@ def record(
         summary=summary[:255],
         summary_msgid=message.msgid if message else None,
         summary_params=message.params if message and message.params else None,
-        before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None,
+        before=jsonable(before) if before is not None else None,
+        after=jsonable(after) if after is not None else None,
         reason=reason,
     )
     db.session.add(entry)
@@ -108,4 +108,4 @@ def record(
 
 
 def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
-    return {name: _jsonable(getattr(obj, name)) for name in fields}
+    return {name: jsonable(getattr(obj, name)) for name in fields}

@@ -11,11 +11,11 @@ from flask.cli import AppGroup
 from certreg.actors import Actor
 from certreg.auth import services
 from certreg.auth.forms import NewUserForm
-from certreg.auth.models import Role
 from certreg.errors import CertregError, ValidationFailed, roll_back
 from certreg.extensions import db
 from certreg.forms import form_from_json
 from certreg.registry.models import Company, Technician
+from certreg.vocabulary import Role
 
 users_cli = AppGroup("users", help="Manage user accounts and API tokens.")
 

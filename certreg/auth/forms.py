@@ -3,9 +3,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 
-from certreg.auth.models import ROLE_LABELS
 from certreg.forms import BaseForm, Email, InputRequired, Length, Optional, choices
 from certreg.registry.forms import CountryField
+from certreg.vocabulary import ROLE_LABELS
 
 
 class LoginForm(BaseForm):

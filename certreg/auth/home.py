@@ -7,9 +7,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from certreg.actors import Actor
-from certreg.auth.models import Role
 from certreg.extensions import db
 from certreg.registry.models import Company, Technician
+from certreg.vocabulary import Role
 
 
 def home_context(actor: Actor) -> dict[str, Any]:

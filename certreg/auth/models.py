@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certreg.db import Base, created_at, enum_type, intpk, str2, str64, str120, str255, timestamp
 from certreg.registry.models import Company, Country, Technician
-
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    CERTIFYING_OFFICER = "certifying_officer"
-    INSPECTOR = "inspector"
-    AUDITOR = "auditor"
-    COMPANY_USER = "company_user"
-    TECHNICIAN = "technician"
-
-
-ROLE_LABELS = {
-    Role.ADMIN: _l("Administrator (national ozone unit)"),
-    Role.CERTIFYING_OFFICER: _l("Certifying officer"),
-    Role.INSPECTOR: _l("Inspector"),
-    Role.AUDITOR: _l("Auditor (read-only)"),
-    Role.COMPANY_USER: _l("Company user"),
-    Role.TECHNICIAN: _l("Technician"),
-}
-
-#: Roles that work for the state in their country (they see the country's non-public data).
-OFFICIAL_ROLES = frozenset({Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR})
+from certreg.vocabulary import Role
 
 
 class User(Base):
@@ -79,10 +56,6 @@ class User(Base):
 
     def get_id(self) -> str | None:
         return self.session_token
-
-    @property
-    def is_official(self) -> bool:
-        return self.role in OFFICIAL_ROLES
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"

@@ -16,12 +16,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from certreg.actors import Actor
 from certreg.audit import services as audit
-from certreg.auth.models import ApiToken, LoginThrottle, Role, User, UserSession
+from certreg.auth.models import ApiToken, LoginThrottle, User, UserSession
 from certreg.db import utcnow
 from certreg.errors import Conflict, NotFound, RateLimited, Unauthenticated, ValidationFailed
 from certreg.extensions import db
 from certreg.registry.models import Company, Technician
 from certreg.registry.services import get_country
+from certreg.vocabulary import Role
 
 logger = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from certreg.auth import services
 from certreg.auth.forms import EmptyForm, LoginForm, NewUserForm, PasswordForm, TokenForm, UserForm
-from certreg.auth.models import ROLE_LABELS
 from certreg.auth.session import actor
 from certreg.errors import CertregError
 from certreg.extensions import db
 from certreg.security import is_safe_next
+from certreg.vocabulary import ROLE_LABELS
 from certreg.web import form_status, submit
 
 bp = Blueprint("auth", __name__)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from certreg.actors import Actor
-from certreg.auth.models import OFFICIAL_ROLES, Role
-from certreg.certificates.models import Certificate, HolderKind
+from certreg.certificates.models import Certificate
 from certreg.extensions import db
 from certreg.registry.models import Employment
+from certreg.vocabulary import OFFICIAL_ROLES, HolderKind, Role
 
 CERTIFIERS = (Role.CERTIFYING_OFFICER,)
 

@@ -14,11 +14,12 @@ from certreg.audit import services as audit
 from certreg.certificates import categories as catdata
 from certreg.certificates import trust
 from certreg.certificates.access import can_manage_categories
-from certreg.certificates.models import CategoryScheme, CertificateCategory, HolderKind
+from certreg.certificates.models import CategoryScheme, CertificateCategory
 from certreg.certificates.token import MAX_CATEGORIES
 from certreg.errors import ValidationFailed
 from certreg.extensions import db
 from certreg.registry.models import Country
+from certreg.vocabulary import HolderKind
 
 
 def active_categories(holder_kind: HolderKind | str | None = None, country_code: str | None = None,

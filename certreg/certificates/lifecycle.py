@@ -46,7 +46,6 @@ from certreg.certificates.models import (
     CertificateEvent,
     CertificateStatus,
     EventAction,
-    HolderKind,
 )
 from certreg.certificates.queries import current_certificate, holder_of
 from certreg.certificates.states import State, state_on, today
@@ -57,6 +56,7 @@ from certreg.errors import InvalidState, NotFound, ValidationFailed
 from certreg.extensions import db
 from certreg.keys import services as keys
 from certreg.registry.models import Company, IssuingAuthority, Technician
+from certreg.vocabulary import HolderKind
 
 logger = logging.getLogger(__name__)
 

@@ -13,12 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from certreg.certificates.categories import Scheme as CategoryScheme
 from certreg.certificates.checking import Verdict
 from certreg.db import Base, created_at, enum_type, intpk, str2, str32, str64, str255, timestamp, utcnow
-
-
-class HolderKind(enum.StrEnum):
-    TECHNICIAN = "technician"
-    COMPANY = "company"
-
+from certreg.vocabulary import HolderKind
 
 SCHEME_LABELS = {
     CategoryScheme.EU_2024_2215: _l("EU Implementing Regulation 2024/2215"),

@@ -18,7 +18,8 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 
 from certreg.certificates import qr
-from certreg.certificates.models import Certificate, HolderKind
+from certreg.certificates.models import Certificate
+from certreg.vocabulary import HolderKind
 
 FONTS = Path(__file__).resolve().parents[2] / "static" / "fonts"
 CARD_MM = (85.6, 54.0)  # ISO/IEC 7810 ID-1

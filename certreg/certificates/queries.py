@@ -12,11 +12,12 @@ from sqlalchemy.orm import selectinload
 from certreg.actors import Actor
 from certreg.certificates import numbers
 from certreg.certificates.access import can_list, can_view
-from certreg.certificates.models import Certificate, CertificateStatus, HolderKind
+from certreg.certificates.models import Certificate, CertificateStatus
 from certreg.certificates.states import State, state_on, today
 from certreg.errors import NotFound, ValidationFailed
 from certreg.extensions import db
 from certreg.registry.models import Company, Technician
+from certreg.vocabulary import HolderKind
 
 
 def find_by_number(text: str) -> Certificate | None:

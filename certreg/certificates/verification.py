@@ -20,7 +20,6 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from certreg.actors import Actor
-from certreg.auth.models import Role
 from certreg.certificates import ratelimit, scanlog, trust
 from certreg.certificates.autocommit_query import AutocommitQuery
 from certreg.certificates.checking import Assessment, Verdict, assess_token
@@ -32,6 +31,7 @@ from certreg.db import utcnow
 from certreg.errors import RateLimited
 from certreg.extensions import db
 from certreg.tokens.keys import TrustList
+from certreg.vocabulary import Role
 
 
 def verify(scanned: str, *, client: str, channel: str, inspector: Actor | None) -> Verification:

@@ -16,12 +16,12 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from certreg.actors import Actor
-from certreg.auth.models import Role
 from certreg.auth.session import signed_in
 from certreg.certificates import catalogue, pagecache, scanlog, states, trust, verification
 from certreg.certificates.models import EVENT_LABELS, Certificate
 from certreg.database import writes
 from certreg.extensions import db
+from certreg.vocabulary import Role
 from certreg.web import page_arg
 
 bp = Blueprint("verify", __name__)

@@ -22,10 +22,11 @@ from certreg.certificates.forms import (
     RevokeForm,
     SuspendForm,
 )
-from certreg.certificates.models import EVENT_LABELS, SCHEME_LABELS, HolderKind
+from certreg.certificates.models import EVENT_LABELS, SCHEME_LABELS
 from certreg.errors import NotFound
 from certreg.forms import choices
 from certreg.inputs import parse_id
+from certreg.vocabulary import HolderKind
 from certreg.web import args_str, form_status, page_arg, submit
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")

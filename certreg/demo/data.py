@@ -12,10 +12,11 @@ import sqlalchemy as sa
 
 from certreg.actors import Actor
 from certreg.auth import services as auth
-from certreg.auth.models import Role, User
+from certreg.auth.models import User
 from certreg.extensions import db
 from certreg.registry import services as registry
 from certreg.registry.models import Company, Technician
+from certreg.vocabulary import Role
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (the published demo password)
 ACTOR = Actor.system("demo")
@@ -199,7 +200,8 @@ def load_logbook() -> int:
     from certreg.logbook import checkpointing, drafts, queries, recording, settings, transfers
     from certreg.logbook import equipment as equipment_services
     from certreg.logbook import holders as logbook_holders
-    from certreg.logbook.models import Entry, HolderKind
+    from certreg.logbook.models import Entry
+    from certreg.vocabulary import HolderKind
 
     importer, dealer = _company("UZ", "305123456"), _company("KZ", "120540012345")
     bishkek, almaty = _technician("KG", "21203199000123"), _technician("KZ", "850612300111")

@@ -12,7 +12,6 @@ from flask import current_app
 
 from certreg.actors import Actor
 from certreg.audit import services as audit
-from certreg.auth.models import OFFICIAL_ROLES, Role
 from certreg.db import utcnow
 from certreg.errors import NotFound
 from certreg.extensions import db
@@ -20,6 +19,7 @@ from certreg.logbook import canonical, checkpoints, ledger
 from certreg.logbook.merkle import StoredTree, inclusion_path, verify_inclusion
 from certreg.logbook.models import Checkpoint, Entry, LogNode, MerkleLog
 from certreg.logbook.queries import get_entry
+from certreg.vocabulary import Role
 
 logger = logging.getLogger(__name__)
 
@@ -112,10 +112,6 @@ def latest_checkpoint(country_code: str) -> Checkpoint | None:
 
 def log_head(country_code: str) -> MerkleLog | None:
     return db.session.get(MerkleLog, country_code)
-
-
-def can_see_logs(actor: Actor, country_code: str) -> bool:
-    return actor.is_system or actor.in_country(country_code, *OFFICIAL_ROLES)
 
 
 # --- proofs ------------------------------------------------------------------------------

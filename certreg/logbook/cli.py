@@ -15,8 +15,9 @@ from certreg.auth.cli import fail
 from certreg.errors import CertregError, roll_back
 from certreg.extensions import db
 from certreg.logbook import checkpointing, holders, imports, verify
-from certreg.logbook.models import HolderKind, MerkleLog
+from certreg.logbook.models import MerkleLog
 from certreg.registry.models import Company, Technician
+from certreg.vocabulary import HolderKind
 
 logbook_cli = AppGroup("logbook", help="Logbooks: import, verify, checkpoints.")
 

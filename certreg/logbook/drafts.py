@@ -71,7 +71,7 @@ class EntryData:
         return cls(**values)
 
     def jsonable(self) -> dict[str, Any]:
-        return audit._jsonable(asdict(self))
+        return audit.jsonable(asdict(self))
 
 
 ENTRY_DATA_FIELDS = [f for f in EntryData.__dataclass_fields__]

@@ -22,7 +22,6 @@ from flask_babel import gettext as _
 
 from certreg.actors import Actor
 from certreg.audit import services as audit
-from certreg.auth.models import OFFICIAL_ROLES, Role
 from certreg.errors import NotFound, ValidationFailed
 from certreg.extensions import db
 from certreg.logbook import drafts, holders, recording, rules, settings
@@ -36,11 +35,11 @@ from certreg.logbook.models import (
     Intervention,
     InterventionKind,
     LeakCheckResult,
-    Logbook,
     OwnerKind,
 )
 from certreg.registry.services import search_key
 from certreg.substances import services as substances
+from certreg.vocabulary import OFFICIAL_ROLES, Role
 
 logger = logging.getLogger(__name__)
 
@@ -73,10 +72,6 @@ def can_see(actor: Actor, equipment: Equipment) -> bool:
     if actor.is_system:
         return True
     return actor.in_country(equipment.country_code, *OFFICIAL_ROLES, Role.COMPANY_USER, Role.TECHNICIAN)
-
-
-def can_edit(actor: Actor, equipment: Equipment) -> bool:
-    return holders.can_write(actor, holders.holder_of(equipment.logbook))
 
 
 def get_equipment(actor: Actor, equipment_id: int) -> Equipment:
@@ -295,6 +290,3 @@ def leak_rates(equipment: list[Equipment], *, until: date | None = None) -> dict
         result[eq.id] = LeakRate(kg, eq.nominal_charge, percent, threshold, percent > threshold)
     return result
 
-
-def registered_by(logbook: Logbook) -> list[Equipment]:
-    return list(db.session.scalars(sa.select(Equipment).where(Equipment.logbook_id == logbook.id)))

@@ -11,13 +11,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from certreg.actors import Actor
-from certreg.auth.models import OFFICIAL_ROLES, Role
 from certreg.errors import Forbidden, NotFound, ValidationFailed
 from certreg.extensions import db
 from certreg.inputs import INT32_MAX
 from certreg.logbook import ledger
-from certreg.logbook.models import HolderKind, Logbook
+from certreg.logbook.models import Logbook
 from certreg.registry.models import Company, Technician
+from certreg.vocabulary import OFFICIAL_ROLES, HolderKind, Role
 
 logger = logging.getLogger(__name__)
 

@@ -28,10 +28,6 @@ HASH_SIZE = 32
 EMPTY_ROOT = HASHER.hash_empty()
 
 
-def node_hash(left: bytes, right: bytes) -> bytes:
-    return HASHER.hash_pair(left, right)
-
-
 #: Perfect subtrees of at least ``2 ** NODE_LEVEL`` leaves are stored when an append completes
 #: them (``logbook_log_nodes``), so an inclusion proof reads stored nodes and at most that many
 #: leaves per level instead of the whole log.

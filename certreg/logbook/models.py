@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from certreg.db import KILOGRAMS, Base, created_at, enum_type, intpk, str2, str64, str255, timestamp
 from certreg.registry.models import Company, Technician
 from certreg.substances.models import Substance
+from certreg.vocabulary import HolderKind
 
 
 def _named(enum: sa.Enum, name: str) -> sa.Enum:
@@ -31,10 +32,6 @@ def _named(enum: sa.Enum, name: str) -> sa.Enum:
 BIGINT = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 HASH = sa.LargeBinary(32)
 
-
-class HolderKind(enum.StrEnum):
-    TECHNICIAN = "technician"
-    COMPANY = "company"
 
 
 class EntryKind(enum.StrEnum):
@@ -152,11 +149,6 @@ class Logbook(Base):
     @property
     def holder(self) -> Company | Technician:
         return self.company if self.holder_kind is HolderKind.COMPANY else self.technician
-
-    @property
-    def holder_ref(self) -> str:
-        """``company:12`` / ``technician:7``: how entries and the canonical form name the holder."""
-        return f"{self.holder_kind.value}:{self.holder_id}"
 
     @property
     def display_name(self) -> str:

@@ -10,13 +10,13 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from certreg.actors import Actor
-from certreg.auth.models import OFFICIAL_ROLES
 from certreg.errors import NotFound
 from certreg.extensions import db
 from certreg.logbook.drafts import choice
 from certreg.logbook.holders import Holder, holder_of, logbook_for, require_read
 from certreg.logbook.models import Balance, Condition, Entry, EntryCylinder, EntryKind, Transfer
 from certreg.substances import services as substances
+from certreg.vocabulary import OFFICIAL_ROLES
 
 logger = logging.getLogger(__name__)
 

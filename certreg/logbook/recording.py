@@ -26,21 +26,12 @@ from certreg.extensions import db
 from certreg.logbook import checkpointing, ledger, rules
 from certreg.logbook.drafts import EntryData, blank, draft_from
 from certreg.logbook.holders import Holder, holder, holder_of, logbook_for, require_write
-from certreg.logbook.models import (
-    Channel,
-    Condition,
-    Entry,
-    EntryKind,
-    HolderKind,
-    Logbook,
-    Transfer,
-    TransferKind,
-    TransferStatus,
-)
+from certreg.logbook.models import Channel, Condition, Entry, EntryKind, Logbook, Transfer, TransferKind, TransferStatus
 from certreg.logbook.queries import get_entry, reversal_of
 from certreg.logbook.refusals import RefusalNote
 from certreg.logbook.settings import rule_context
 from certreg.registry.models import Company
+from certreg.vocabulary import HolderKind
 
 logger = logging.getLogger(__name__)
 

@@ -13,12 +13,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from certreg.actors import Actor
-from certreg.auth.models import OFFICIAL_ROLES
 from certreg.errors import ValidationFailed
 from certreg.extensions import db
 from certreg.logbook import rules
 from certreg.logbook.holders import Holder, can_write, logbook_for
 from certreg.logbook.models import Channel, Condition, EntryKind, Refusal
+from certreg.vocabulary import OFFICIAL_ROLES
 
 logger = logging.getLogger(__name__)
 

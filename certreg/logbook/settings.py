@@ -13,13 +13,13 @@ from flask_babel import gettext as _
 
 from certreg.actors import Actor
 from certreg.audit import services as audit
-from certreg.auth.models import Role
 from certreg.countries import bans as ban_dates
 from certreg.db import utcnow
 from certreg.errors import ValidationFailed
 from certreg.extensions import db
 from certreg.logbook import rules
 from certreg.logbook.models import CountrySettings, UsedOdsSales
+from certreg.vocabulary import Role
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 
 from certreg.actors import Actor
 from certreg.audit import services as audit
-from certreg.auth.models import OFFICIAL_ROLES, Role
 from certreg.errors import NotFound, ValidationFailed
 from certreg.extensions import db
 from certreg.registry.models import (
@@ -27,6 +26,7 @@ from certreg.registry.models import (
     Technician,
     TrainingRecord,
 )
+from certreg.vocabulary import OFFICIAL_ROLES, Role
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +67,8 @@ def add_authority(actor: Actor, country_code: str, *, name: str, kind: str, addr
 
     Only the country's administrators (or the command line) appoint them.
     """
-    from certreg.auth.models import Role
     from certreg.registry.models import AuthorityKind
+    from certreg.vocabulary import Role
 
     country = get_country(country_code)
     actor.require(actor.is_system or actor.in_country(country.code, Role.ADMIN))
@@ -89,12 +89,6 @@ def add_authority(actor: Actor, country_code: str, *, name: str, kind: str, addr
                  summary=audit.msg("Appointed issuing authority %(name)s", name=name),
                  after={"name": name, "kind": kind_value, "address": authority.address})
     return authority
-
-
-def default_authority(country_code: str) -> IssuingAuthority | None:
-    return db.session.scalars(
-        sa.select(IssuingAuthority).where(IssuingAuthority.country_code == country_code).order_by(IssuingAuthority.id)
-    ).first()
 
 
 # --- access --------------------------------------------------------------------

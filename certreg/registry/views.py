@@ -221,7 +221,7 @@ def end_employee(company_id: int, employment_id: int):
 @login_required
 def authorities():
     """The country's issuing authorities; its administrators appoint certification bodies here."""
-    from certreg.auth.models import Role
+    from certreg.vocabulary import Role
 
     can_add = current_user.role is Role.ADMIN
     form = AuthorityForm()

@@ -31,7 +31,6 @@ from certreg.logbook.models import (
     Direction,
     EntryKind,
     Equipment,
-    HolderKind,
     Intervention,
     InterventionKind,
     Logbook,
@@ -44,6 +43,7 @@ from certreg.reports import scores
 from certreg.reports.exact import kg_sum
 from certreg.reports.figures import ENTRIES, SUBSTANCES, Period, counted, in_period
 from certreg.reports.models import AnomalyKind, AnomalyReview, LogCheck, ReviewState
+from certreg.vocabulary import HolderKind
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from certreg.extensions import db
-from certreg.logbook.models import EntryKind, Equipment, HolderKind, Logbook
+from certreg.logbook.models import EntryKind, Equipment, Logbook
 from certreg.registry.models import Company, Technician
 from certreg.reports.figures import (
     ARTICLE7_KINDS,
@@ -38,6 +38,7 @@ from certreg.reports.figures import (
     counted,
     in_period,
 )
+from certreg.vocabulary import HolderKind
 
 BATCH = 2000
 

@@ -42,9 +42,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from certreg.extensions import db
-from certreg.logbook.models import Condition, Entry, EntryKind, HolderKind, Logbook
+from certreg.logbook.models import Condition, Entry, EntryKind, Logbook
 from certreg.reports.exact import kg_sum, share_sum
 from certreg.substances.models import Substance, SubstanceComponent
+from certreg.vocabulary import HolderKind
 
 ENTRIES = Entry.__table__
 LOGBOOKS = Logbook.__table__

@@ -6,11 +6,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 
 from certreg.forms import BaseForm, DataRequired, Length, NumberRange, Optional, Regexp, choices
-from certreg.logbook.models import ENTRY_KIND_LABELS, HolderKind
+from certreg.logbook.models import ENTRY_KIND_LABELS
 from certreg.reports.figures import ANNEX_ORDER, GROUP_ORDER, Breakdown, Column
 from certreg.reports.models import ANOMALY_KIND_LABELS, REVIEW_STATE_LABELS, ReviewState
 from certreg.reports.services import MAX_NOTE
 from certreg.reports.texts import BREAKDOWN_LABELS, COLUMN_LABELS, HOLDER_KIND_LABELS
+from certreg.vocabulary import HolderKind
 
 COUNTRY = Regexp(r"^[A-Za-z]{2}$", message=_l("Use the two-letter country code, e.g. KZ."))
 FIRST_YEAR, LAST_YEAR = 1987, 2100

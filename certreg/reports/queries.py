@@ -8,10 +8,11 @@ from typing import Any
 from flask_babel import gettext as _
 
 from certreg.errors import ValidationFailed
-from certreg.logbook.models import EntryKind, HolderKind
+from certreg.logbook.models import EntryKind
 from certreg.reports import entries as raw
 from certreg.reports.figures import Column, Period
 from certreg.reports.models import AnomalyKind, ReviewState
+from certreg.vocabulary import HolderKind
 
 
 def valid(form) -> Any:

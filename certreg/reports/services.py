@@ -21,7 +21,6 @@ from flask_babel import gettext as _
 
 from certreg.actors import Actor
 from certreg.audit import services as audit
-from certreg.auth.models import Role
 from certreg.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from certreg.extensions import db
 from certreg.logbook.models import EntryKind, Refusal
@@ -30,6 +29,7 @@ from certreg.reports import entries as raw
 from certreg.reports import figures
 from certreg.reports.figures import Article7Report, Breakdown, Period
 from certreg.reports.models import AnomalyKind, AnomalyReview, LogCheck, ReviewState
+from certreg.vocabulary import Role
 
 logger = logging.getLogger(__name__)
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from certreg.logbook.models import HolderKind
 from certreg.reports.anomalies import Anomaly
 from certreg.reports.figures import Breakdown, Column
 from certreg.reports.models import ANOMALY_KIND_LABELS, AnomalyKind
 from certreg.reports.scores import Term
+from certreg.vocabulary import HolderKind
 
 COLUMN_LABELS = {
     Column.IMPORTS_NEW: _l("Imports, new"),

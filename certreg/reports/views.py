@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certreg.auth.session import actor
-from certreg.logbook.models import ENTRY_KIND_LABELS, HolderKind
+from certreg.logbook.models import ENTRY_KIND_LABELS
 from certreg.reports import charts, exports, queries, services, texts
 from certreg.reports import entries as raw
 from certreg.reports.anomalies import Anomaly, evidence_refusals, tamper_problems
@@ -28,6 +28,7 @@ from certreg.reports.forms import (
     YearForm,
 )
 from certreg.reports.models import ANOMALY_KIND_LABELS, AnomalyKind, ReviewState
+from certreg.vocabulary import HolderKind
 from certreg.web import form_status, page_arg, submit
 
 bp = Blueprint("reports", __name__)

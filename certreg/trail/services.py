@@ -99,7 +99,7 @@ class TrailItem:
 
 
 def can_read_trail(actor: Actor, country_code: str | None) -> bool:
-    from certreg.auth.models import Role
+    from certreg.vocabulary import Role
 
     return actor.is_system or actor.in_country(country_code, Role.ADMIN, Role.AUDITOR)
 

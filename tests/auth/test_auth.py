@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from certreg.auth.models import ApiToken, LoginThrottle, Role, User, UserSession
+from certreg.auth.models import ApiToken, LoginThrottle, User, UserSession
 from certreg.extensions import db
+from certreg.vocabulary import Role
 from tests.conftest import CSRF_RE, count_rows, csrf_token, login, post_form
 from tests.factories import PASSWORD, make_user
 

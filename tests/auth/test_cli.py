@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from certreg.auth.models import Role, User
+from certreg.auth.models import User
 from certreg.extensions import db
 from certreg.registry.models import Company, Technician
+from certreg.vocabulary import Role
 from tests.factories import make_company, make_technician
 
 

@@ -16,9 +16,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from certreg.actors import Actor
-from certreg.auth.models import Role
 from certreg.certificates import lifecycle
 from certreg.extensions import db
+from certreg.vocabulary import Role
 from tests import dbutil
 from tests.conftest import make_test_app
 from tests.factories import PASSWORD, ensure_keys, make_certificate, make_company, make_technician, make_user

@@ -6,7 +6,7 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from certreg.auth.models import Role
+from certreg.vocabulary import Role
 from tests.conftest import login
 from tests.factories import make_certificate, make_technician, make_user
 

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 
 from certreg.actors import Actor
 from certreg.audit.models import AuditEntry
-from certreg.auth.models import Role
 from certreg.certificates import catalogue, checking, lifecycle, numbers, purchase, queries, signing, states, trust
 from certreg.certificates.models import Certificate, CertificateEvent, CertificateStatus, EventAction
 from certreg.errors import Forbidden, InvalidState, ValidationFailed
 from certreg.extensions import db
 from certreg.tokens import keys as signing_keys
 from certreg.tokens import status_list as statuslists
+from certreg.vocabulary import Role
 from tests.conftest import count_rows
 from tests.factories import SYSTEM, ensure_keys, make_certificate, make_company, make_technician, make_user
 

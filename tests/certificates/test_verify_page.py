@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 from certreg.actors import Actor
-from certreg.auth.models import Role
 from certreg.certificates import lifecycle as certs
 from certreg.extensions import db
+from certreg.vocabulary import Role
 from tests.conftest import login
 from tests.factories import make_certificate, make_company, make_technician, make_user
 

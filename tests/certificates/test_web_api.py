@@ -11,13 +11,13 @@ import zxingcpp
 from PIL import Image
 
 from certreg.actors import Actor
-from certreg.auth.models import Role
 from certreg.certificates import checking, lifecycle, signing, trust
 from certreg.certificates.models import Certificate, CertificateEvent, CertificateScan
 from certreg.extensions import db
 from certreg.tokens import encoding as token_text
 from certreg.tokens import keys as signing_keys
 from certreg.tokens import status_list as statuslists
+from certreg.vocabulary import Role
 from tests.conftest import count_rows, login, make_test_app, post_form
 from tests.factories import SYSTEM, ensure_keys, make_certificate, make_company, make_technician, make_token, make_user
 

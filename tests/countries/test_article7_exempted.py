@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from certreg.auth.models import Role
 from certreg.reports import figures
 from certreg.reports.figures import Column, Period
+from certreg.vocabulary import Role
 from tests import factories
 from tests.conftest import login
 from tests.countries.test_bans import import_, importer

@@ -12,13 +12,13 @@ from decimal import Decimal
 import pytest
 
 from certreg.actors import Actor
-from certreg.auth.models import Role
 from certreg.countries import services as countries
 from certreg.errors import ValidationFailed, roll_back
 from certreg.extensions import db
 from certreg.logbook import canonical, drafts, holders, recording, verify
-from certreg.logbook.models import Entry, EntryKind, ExemptedUse, HolderKind
+from certreg.logbook.models import Entry, EntryKind, ExemptedUse
 from certreg.registry.models import Country
+from certreg.vocabulary import HolderKind, Role
 from tests import factories
 from tests.conftest import count_rows
 

@@ -6,9 +6,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from certreg.actors import Actor
-from certreg.auth.models import Role
 from certreg.countries import services
 from certreg.extensions import db
+from certreg.vocabulary import Role
 from tests import dbutil
 from tests.browser import chromium
 from tests.conftest import make_test_app

@@ -10,12 +10,12 @@ import sqlalchemy as sa
 
 from certreg.actors import Actor
 from certreg.audit.models import AuditEntry
-from certreg.auth.models import Role
 from certreg.countries import services
 from certreg.countries.models import CountryBanDate
 from certreg.errors import Forbidden, ValidationFailed
 from certreg.extensions import db
 from certreg.logbook import settings as logbook
+from certreg.vocabulary import Role
 from tests import factories
 from tests.conftest import login, post_form
 

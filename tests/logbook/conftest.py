@@ -8,10 +8,9 @@ from decimal import Decimal
 import pytest
 
 from certreg.actors import Actor
-from certreg.auth.models import Role
 from certreg.extensions import db
 from certreg.logbook import drafts, holders, queries, recording
-from certreg.logbook.models import HolderKind
+from certreg.vocabulary import HolderKind, Role
 from tests import factories
 
 TODAY = date.today()

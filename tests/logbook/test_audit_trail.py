@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-from certreg.auth.models import Role
 from certreg.extensions import db
 from certreg.logbook import recording
+from certreg.vocabulary import Role
 from tests.conftest import login
 from tests.factories import make_token, make_user
 from tests.logbook.conftest import give_stock

@@ -19,18 +19,9 @@ import sqlalchemy as sa
 from certreg.actors import Actor
 from certreg.extensions import db
 from certreg.logbook import canonical, equipment, holders, imports, ledger, recording, rules
-from certreg.logbook.models import (
-    Balance,
-    Channel,
-    Condition,
-    Direction,
-    Entry,
-    EntryKind,
-    HolderKind,
-    MerkleLog,
-    Transfer,
-)
+from certreg.logbook.models import Balance, Channel, Condition, Direction, Entry, EntryKind, MerkleLog, Transfer
 from certreg.logbook.verify import verify_all
+from certreg.vocabulary import HolderKind
 from tests import factories
 from tests.logbook.conftest import TODAY, certify
 

@@ -7,7 +7,7 @@ import pytest
 
 from certreg.errors import NotFound, ValidationFailed
 from certreg.logbook import holders
-from certreg.logbook.models import HolderKind
+from certreg.vocabulary import HolderKind
 from tests import factories
 from tests.conftest import login
 

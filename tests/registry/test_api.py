@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from certreg.auth.models import Role
 from certreg.registry.models import Company, Technician
+from certreg.vocabulary import Role
 from tests.conftest import count_rows
 from tests.factories import make_company, make_technician, make_token, make_user
 

@@ -5,11 +5,11 @@ import sqlalchemy as sa
 
 from certreg.actors import Actor
 from certreg.audit.models import AuditEntry
-from certreg.auth.models import Role
 from certreg.errors import Forbidden, NotFound, ValidationFailed
 from certreg.extensions import db
 from certreg.registry import services
 from certreg.registry.models import Company, Technician
+from certreg.vocabulary import Role
 from tests.conftest import count_rows
 from tests.factories import make_company, make_technician, make_user
 

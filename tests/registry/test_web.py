@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from certreg.auth.models import Role
 from certreg.extensions import db
 from certreg.registry.models import Company, Technician
+from certreg.vocabulary import Role
 from tests.conftest import count_rows, login, post_form
 from tests.factories import make_company, make_technician, make_user
 

@@ -28,7 +28,7 @@ YEAR = Period.year(2025)
 def build(world) -> None:
     """A mass-balance gap in the KG company's logbook: 100 kg imported, 50 kg counted."""
     from certreg.logbook import holders
-    from certreg.logbook.models import HolderKind
+    from certreg.vocabulary import HolderKind
 
     record(world.company_own, "import", "HCFC-22", "100", on=date(2025, 3, 1))
     who = holders.holder(HolderKind.COMPANY, world.company_own.id)

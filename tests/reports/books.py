@@ -8,8 +8,9 @@ from decimal import Decimal
 from certreg.actors import Actor
 from certreg.extensions import db
 from certreg.logbook import drafts, holders, recording
-from certreg.logbook.models import Entry, HolderKind
+from certreg.logbook.models import Entry
 from certreg.registry.models import Company, Technician
+from certreg.vocabulary import HolderKind
 
 SYSTEM = Actor.system("tests")
 

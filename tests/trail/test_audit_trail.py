@@ -7,9 +7,9 @@ from datetime import date
 from openpyxl import load_workbook
 
 from certreg.actors import Actor
-from certreg.auth.models import Role
 from certreg.extensions import db
 from certreg.registry import services as registry
+from certreg.vocabulary import Role
 from tests.conftest import login
 from tests.factories import make_company, make_token, make_user
 
