@@ -83,6 +83,10 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     i18n.init_app(app)
     auth_session.init_app(app)
+    from certreg.certificates.trust import last_valid_day as certificates_valid_until
+    from certreg.keys.services import register_signed_documents
+
+    register_signed_documents("certificates", certificates_valid_until)
 
 
 def register_blueprints(app: Flask) -> None:

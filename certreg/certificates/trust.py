@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import date
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -89,12 +89,8 @@ def status_list_document() -> dict:
     return cached("status", "STATUS_LIST_CACHE_SECONDS", lambda: statuslist.status_list_document(_build_status_lists()))
 
 
-def key_publish_until(key: SigningKey) -> datetime:
-    """How long a retired key stays in the trust list: two days past the last day any certificate
-    it signed is valid (any status, so revoked cards still show red, not "unknown key"), or now if it
-    signed none. Two days cover every time zone a verifier's calendar may be in."""
-    grace = utcnow() + timedelta(seconds=current_app.config["STATUS_LIST_TTL_SECONDS"])  # lists it signed
-    last = db.session.scalar(sa.select(sa.func.max(Certificate.valid_until)).where(Certificate.kid == key.kid))
-    if last is None:
-        return grace
-    return max(grace, datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=2))
+def last_valid_day(kid: str) -> date | None:
+    """The last day any certificate signed by key ``kid`` is valid (any status, so that a revoked
+    card still shows red, not "unknown key"), or ``None`` if it signed none: how long a retired key
+    stays in the trust list for certificates (:func:`certreg.keys.services.publish_until`)."""
+    return db.session.scalar(sa.select(sa.func.max(Certificate.valid_until)).where(Certificate.kid == kid))

@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote_plus
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_babel import get_locale
@@ -185,7 +185,8 @@ def _render_page(*, mode: str, language: str, verdict: str | None, has_claims: b
             if len(shells) >= 512:  # a few dozen in use; bounded whatever script roots requests bring
                 shells.clear()
             shells[key] = parts
-    here = quote(request.full_path if request.query_string else request.path, safe="")
+    # as url_for writes a query value (werkzeug.urls._urlencode)
+    here = quote_plus(request.full_path if request.query_string else request.path, safe="!$'()*,/:;?@")
     return "".join((parts[0].replace(_HERE, here), facts, parts[1], inspector, parts[2]))
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -79,6 +80,28 @@ def generate(actor: Actor, country_code: str) -> SigningKey:
     return _create(actor, country.code)
 
 
+#: Each kind of document signed with the countries' keys answers the last day a document signed by
+#: a key is valid (``kid -> date | None``). The app factory registers them (certificates today), so
+#: the keys feature needs to know none of them.
+_SIGNED_DOCUMENTS: dict[str, Callable[[str], date | None]] = {}
+
+
+def register_signed_documents(name: str, last_valid_day: Callable[[str], date | None]) -> None:
+    _SIGNED_DOCUMENTS[name] = last_valid_day
+
+
+def publish_until(key: SigningKey) -> datetime:
+    """How long a retired key stays in the trust list: two days past the last day anything it signed
+    is valid, or the status lists' lifetime if it signed nothing still valid. Two days cover every time
+    zone a verifier's calendar may be in."""
+    grace = utcnow() + timedelta(seconds=current_app.config["STATUS_LIST_TTL_SECONDS"])  # lists it signed
+    days = [day for last_valid_day in _SIGNED_DOCUMENTS.values() if (day := last_valid_day(key.kid)) is not None]
+    if not days:
+        return grace
+    last = max(days)
+    return max(grace, datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=2))
+
+
 def rotate(actor: Actor, country_code: str) -> SigningKey:
     """Retire the active key and create a new one. The retired key stays in the trust list."""
     actor.require(actor.is_system)
@@ -88,9 +111,7 @@ def rotate(actor: Actor, country_code: str) -> SigningKey:
         old.status = KeyStatus.RETIRED
         old.retired_at = utcnow()
         old.public_jwk = {**old.public_jwk, "status": "retired"}
-        from certreg.certificates.trust import key_publish_until
-
-        old.publish_until = key_publish_until(old)  # published while what it signed is valid
+        old.publish_until = publish_until(old)  # published while what it signed is valid
         db.session.flush()
         audit.record(actor, "signing_key.retire", old, object_id=old.kid,
                      summary=audit.msg("Retired signing key %(kid)s", kid=old.kid))

@@ -25,7 +25,9 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from certreg.reports import texts
 from certreg.reports.figures import COLUMNS, Amount, Article7Report, Total
+from certreg.reports.texts import plain
 from certreg.spreadsheets import (  # noqa: F401  (the reports' files are built with these)
     CHUNK,
     CSV_MIMETYPE,
@@ -37,14 +39,6 @@ from certreg.spreadsheets import (  # noqa: F401  (the reports' files are built 
 )
 
 UNITS = ("metric_tonnes", "odp_tonnes", "co2e_tonnes")
-
-
-def plain(value: Decimal) -> str:
-    """A Decimal as plain positional text without trailing zeros: ``0.0066368``, ``100``, ``0``."""
-    if not value:
-        return "0"
-    text = format(value.normalize(), "f")
-    return text
 
 
 def _text(value: Any) -> Any:
@@ -191,8 +185,6 @@ def anomaly_link(a, *, external: bool = False) -> str:
 
 
 def anomaly_rows(found) -> Iterator[list[Any]]:
-    from certreg.reports import texts
-
     for rank, a in enumerate(found, 1):
         review = a.review
         yield [rank, a.score, a.kind.value, a.holder.kind.value if a.holder else "", a.holder.id if a.holder else "",

@@ -60,10 +60,15 @@ def kind_label(kind: AnomalyKind) -> str:
     return str(ANOMALY_KIND_LABELS[kind])
 
 
+def plain(value: Decimal) -> str:
+    """A Decimal as plain positional text without trailing zeros: ``0.0066368``, ``100``, ``0``."""
+    if not value:
+        return "0"
+    return format(value.normalize(), "f")
+
+
 def _kg(text: str) -> str:
     """``"120.000"`` -> ``"120"``: kilograms as read, without trailing zeros."""
-    from certreg.reports.exports import plain
-
     return plain(Decimal(text))
 
 

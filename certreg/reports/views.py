@@ -88,7 +88,7 @@ def kg_filter(value: Decimal | None) -> str:
 
 @bp.app_template_filter("plain")
 def plain_filter(value: Decimal) -> str:
-    return exports.plain(value)
+    return texts.plain(value)
 
 
 def _page_context() -> dict[str, Any]:
