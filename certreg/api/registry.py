@@ -22,6 +22,7 @@ from certreg.registry.forms import (
     TrainingForm,
 )
 from certreg.registry.models import Company, Country, Employment, Technician
+from certreg.registry.search import public_search
 from certreg.registry.services import Access
 
 
@@ -112,7 +113,7 @@ def search():
     if len(q) > 120:
         raise ValidationFailed.for_field("q", _("At most 120 characters."), "too_long")
     country = request.args.get("country") or None
-    records = services.public_search(q, country_code=country.upper() if country else None)
+    records = public_search(q, country_code=country.upper() if country else None)
     return done({
         "items": [
             {

@@ -269,7 +269,7 @@ def list_technicians(actor: Actor, country_code: str, *, q: str | None = None, p
     actor.require(actor.in_country(country_code, *OFFICIAL_ROLES))
     query = sa.select(Technician).where(Technician.country_code == country_code)
     if q:
-        needle = f"%{_like_escape(q.casefold())}%"
+        needle = f"%{like_escape(q.casefold())}%"
         query = query.where(
             sa.or_(Technician.search_key.like(needle, escape="\\"), Technician.national_id == q.strip())
         )
@@ -391,7 +391,7 @@ def list_companies(actor: Actor, country_code: str, *, q: str | None = None, act
     actor.require(actor.in_country(country_code, *OFFICIAL_ROLES))
     query = sa.select(Company).where(Company.country_code == country_code)
     if q:
-        needle = f"%{_like_escape(q.casefold())}%"
+        needle = f"%{like_escape(q.casefold())}%"
         query = query.where(Company.search_key.like(needle, escape="\\"))
     if activity in {a.value for a in Activity}:
         query = query.where(Company.activities.any(CompanyActivity.activity == Activity(activity)))
@@ -452,87 +452,5 @@ def get_employment(actor: Actor, company: Company, employment_id: int) -> Employ
     return employment
 
 
-# --- public search -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PublicRecord:
-    """What anybody may know about a registered technician or company."""
-
-    kind: str  # "technician" | "company"
-    id: int
-    name: str
-    name_latin: str
-    country_code: str
-    companies: tuple[str, ...]
-    registration_number: str | None
-    certification_status: str
-    certificates: tuple[dict, ...] = ()
-
-
-def _like_escape(text: str) -> str:
+def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def public_search(q: str, *, country_code: str | None = None, limit: int = 50) -> list[PublicRecord]:
-    """Search technicians and companies by name, certificate or registration number.
-
-    Returns only public fields: never national ID, date of birth or contact details.
-    """
-    from certreg.registry import status as cert_status
-
-    q = (q or "").strip()
-    if len(q) < 2:
-        return []
-    needle = f"%{_like_escape(q.casefold())}%"
-    technicians_q = sa.select(Technician).where(Technician.search_key.like(needle, escape="\\"))
-    companies_q = sa.select(Company).where(
-        sa.or_(Company.search_key.like(needle, escape="\\"), Company.registration_number == q)
-    )
-    holder_ids = cert_status.holders_by_certificate_number(q)
-    if holder_ids.technicians:
-        technicians_q = sa.select(Technician).where(
-            sa.or_(Technician.search_key.like(needle, escape="\\"), Technician.id.in_(holder_ids.technicians))
-        )
-    if holder_ids.companies:
-        companies_q = sa.select(Company).where(
-            sa.or_(
-                Company.search_key.like(needle, escape="\\"),
-                Company.registration_number == q,
-                Company.id.in_(holder_ids.companies),
-            )
-        )
-    if country_code:
-        technicians_q = technicians_q.where(Technician.country_code == country_code)
-        companies_q = companies_q.where(Company.country_code == country_code)
-    technicians = db.session.scalars(technicians_q.order_by(Technician.full_name_latin).limit(limit)).all()
-    companies = db.session.scalars(companies_q.order_by(Company.name_latin).limit(limit)).all()
-    summaries = cert_status.public_summaries(technicians, companies)
-    records = [
-        PublicRecord(
-            kind="technician",
-            id=t.id,
-            name=t.full_name,
-            name_latin=t.full_name_latin,
-            country_code=t.country_code,
-            companies=tuple(c.legal_name for c in t.current_employers),
-            registration_number=None,
-            certification_status=summaries[("technician", t.id)].status,
-            certificates=summaries[("technician", t.id)].certificates,
-        )
-        for t in technicians
-    ] + [
-        PublicRecord(
-            kind="company",
-            id=c.id,
-            name=c.legal_name,
-            name_latin=c.name_latin,
-            country_code=c.country_code,
-            companies=(),
-            registration_number=c.registration_number,
-            certification_status=summaries[("company", c.id)].status,
-            certificates=summaries[("company", c.id)].certificates,
-        )
-        for c in companies
-    ]
-    return records[:limit]

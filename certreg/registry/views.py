@@ -23,6 +23,7 @@ from certreg.registry.forms import (
     country_choices,
 )
 from certreg.registry.models import ACTIVITY_LABELS
+from certreg.registry.search import public_search
 from certreg.registry.services import Access
 from certreg.web import args_str, form_status, page_arg, submit
 
@@ -247,7 +248,7 @@ def search():
     form.country.choices = country_choices(blank=_("All countries"))
     results = []
     if form.validate() and form.q.data:
-        results = services.public_search(form.q.data, country_code=form.country.data or None)
+        results = public_search(form.q.data, country_code=form.country.data or None)
     return render_template("registry/search.html", form=form, results=results, searched=bool(form.q.data))
 
 

@@ -9,6 +9,7 @@ from certreg.errors import Forbidden, NotFound, ValidationFailed
 from certreg.extensions import db
 from certreg.registry import services
 from certreg.registry.models import Company, Technician
+from certreg.registry.search import public_search
 from certreg.vocabulary import Role
 from tests.conftest import count_rows
 from tests.factories import make_company, make_technician, make_user
@@ -126,17 +127,17 @@ def test_company_user_adds_and_ends_employment_of_own_company_only():
 def test_public_search_finds_by_cyrillic_name_any_case_and_registration_number():
     company = make_company(legal_name="ТОО «АлматыХладоТорг»", registration_number="120540012345")
     make_technician(employer=company, full_name="Серикбаев Ерлан", full_name_latin="Serikbayev Yerlan")
-    names = [r.name for r in services.public_search("СЕРИКБАЕВ")]
+    names = [r.name for r in public_search("СЕРИКБАЕВ")]
     assert names == ["Серикбаев Ерлан"]
-    assert [r.kind for r in services.public_search("120540012345")] == ["company"]
-    assert services.public_search("алматыхладо")[0].registration_number == "120540012345"
-    assert services.public_search("x") == []  # too short
-    assert services.public_search("%") == []  # LIKE wildcards are literal
+    assert [r.kind for r in public_search("120540012345")] == ["company"]
+    assert public_search("алматыхладо")[0].registration_number == "120540012345"
+    assert public_search("x") == []  # too short
+    assert public_search("%") == []  # LIKE wildcards are literal
 
 
 def test_public_record_has_only_public_fields():
     make_technician(full_name="Ким Виктор", national_id="SECRET-NID", email="kim@example.org")
-    record = services.public_search("Ким")[0]
+    record = public_search("Ким")[0]
     flat = repr(record)
     assert "SECRET-NID" not in flat and "kim@example.org" not in flat and "1990" not in flat
 
