@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -20,8 +22,29 @@ NAMING_CONVENTION = {
 }
 
 
+#: The clock of the rules; tests may set another (:func:`clock`).
+_now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC: every timestamp certreg writes."""
+    return _now()
+
+
+def today() -> date:
+    """Today's date in UTC, the one calendar of the rules (never the server's local date)."""
+    return _now().date()
+
+
+@contextmanager
+def clock(now: Callable[[], datetime]) -> Iterator[None]:
+    """Run with another clock (tests: ``with clock(lambda: datetime(2031, 1, 1, tzinfo=UTC)):``)."""
+    global _now
+    previous, _now = _now, now
+    try:
+        yield
+    finally:
+        _now = previous
 
 
 class UTCDateTime(TypeDecorator[datetime]):

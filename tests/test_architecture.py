@@ -51,3 +51,30 @@ def test_the_check_sees_a_private_name(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("from certreg.audit import services as audit\nfrom certreg.db import _x\naudit._jsonable(1)\n")
     assert len(private_uses(sample)) == 2
+
+
+def test_one_clock_for_the_rules():
+    """``date.today()`` and naive ``datetime.now()`` read the server's local calendar; the rules use
+    :func:`certreg.db.today` / :func:`certreg.db.utcnow` (UTC, one clock that tests can set)."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name)
+                    and ((node.func.value.id == "date" and node.func.attr == "today")
+                         or (node.func.value.id == "datetime" and node.func.attr in ("now", "utcnow")
+                             and not node.args and not node.keywords))):
+                found.append(f"{_where(path)}:{node.lineno}")
+    assert found == []
+
+
+def test_the_clock_can_be_set():
+    from datetime import UTC, date, datetime
+
+    from certreg import db
+    from certreg.certificates import states
+
+    with db.clock(lambda: datetime(2031, 2, 3, 23, 59, tzinfo=UTC)):
+        assert db.today() == states.today() == date(2031, 2, 3)
+        assert db.utcnow() == datetime(2031, 2, 3, 23, 59, tzinfo=UTC)
+    assert db.today() != date(2031, 2, 3)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body, optional_actor
 from certreg.countries import services
+from certreg.db import today as utc_today
 
 
 @bp.get("/countries/<code>/settings")
@@ -31,7 +30,7 @@ def get_country_rules(code: str):
     """What certreg enforces in the country: the bans and their dates, the penalties text per language."""
     optional_actor()
     rules = services.country_rules(services.country(code).code)
-    today = date.today()
+    today = utc_today()
     return done({
         "country": rules.country_code,
         "party_group": rules.party_group.value,

@@ -3,13 +3,13 @@ refused attempts, checkpoints, verification, settings, equipment and CSV imports
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import request
 
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body, optional_actor, output_format, page_args, paginated
+from certreg.db import today
 from certreg.errors import FieldError, ValidationFailed
 from certreg.forms import form_from_json
 from certreg.logbook import (
@@ -168,7 +168,7 @@ def list_entries():
                                    text=form.text.data or None)
     if fmt != "json":  # every matching entry, not a page: the same file as the logbook page's download
         query = queries.entries_query(actor, who, filters)
-        return exports.response(query, fmt, exports.filename(who, actor.country_code, date.today()))
+        return exports.response(query, fmt, exports.filename(who, actor.country_code, today()))
     return done(paginated(queries.list_entries(actor, who, filters, page=page, per_page=per_page), entry_json))
 
 

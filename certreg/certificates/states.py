@@ -11,7 +11,7 @@ from datetime import date
 
 from certreg.certificates.checking import Verdict
 from certreg.certificates.models import Certificate, CertificateStatus
-from certreg.db import utcnow
+from certreg.db import today as db_today
 from certreg.tokens import status_list as statuslist
 
 
@@ -26,8 +26,7 @@ class State(enum.StrEnum):
     SUPERSEDED = "superseded"
 
 
-def today() -> date:
-    return utcnow().date()
+today = db_today  # the rules' calendar (certreg.db.today), here beside the states it decides
 
 
 # --- states ------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from certreg.certificates.forms import (
     SuspendForm,
 )
 from certreg.certificates.models import EVENT_LABELS, SCHEME_LABELS
+from certreg.db import today as utc_today
 from certreg.errors import NotFound
 from certreg.forms import choices
 from certreg.inputs import parse_id
@@ -58,7 +59,7 @@ def _issue_data(form, holder_kind: str, holder_id: int) -> lifecycle.IssueData:
 
 
 def _default_dates() -> dict[str, date]:
-    start = date.today()
+    start = utc_today()
     years = current_app.config["CERTIFICATE_VALIDITY_YEARS"]
     return {"valid_from": start, "valid_until": start.replace(year=start.year + years) - timedelta(days=1)}
 
@@ -117,7 +118,7 @@ def _action_page(number: str, action: str):
     actor().require(access.can_certify(actor(), cert.country_code))
     form_class = ACTIONS[action]
     if action == "renew":
-        today = date.today()
+        today = utc_today()
         start = max(today, cert.valid_until + timedelta(days=1)) if cert.valid_until >= today else today
         years = current_app.config["CERTIFICATE_VALIDITY_YEARS"]
         form = form_class(categories=cert.category_codes, valid_from=start,

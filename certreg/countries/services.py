@@ -274,7 +274,7 @@ def public_rules(country_code: str, language: str, today: date | None = None) ->
     """What the public page of a country states: its Party group, bans in force and to come, penalties text."""
     found = country(country_code)
     rules = country_rules(found.code)
-    today = today or date.today()
+    today = today or today()
     bans = [PublicBan(b.control_group, b.label, b.effective, b.override is not None, b.effective <= today)
             for b in sorted(rules.bans, key=lambda b: (b.effective, b.control_group))]
     penalties = rules.penalties.get(language) or ""

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from certreg.actors import Actor
 from certreg.auth import services as auth
 from certreg.auth.models import User
+from certreg.db import today as utc_today
 from certreg.extensions import db
 from certreg.registry import services as registry
 from certreg.registry.models import Company, Technician
@@ -224,7 +225,7 @@ def load_logbook() -> int:
         found = certificate_queries.holder_certificates(kind, record.id)
         return found[0].number if found else None
 
-    today = date.today()
+    today = utc_today()
     day = lambda n: today - timedelta(days=n)  # noqa: E731
     kg = Decimal
     created = 0

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 
 from certreg.actors import Actor
 from certreg.audit import services as audit
+from certreg.db import today
 from certreg.errors import NotFound, ValidationFailed
 from certreg.extensions import db
 from certreg.logbook import drafts, holders, recording, rules, settings
@@ -260,7 +261,7 @@ def leak_rates(equipment: list[Equipment], *, until: date | None = None) -> dict
     """
     if not equipment:
         return {}
-    until = until or date.today()
+    until = until or today()
     since = until - timedelta(days=365)
     e = Entry.__table__.alias("e")
     r = Entry.__table__.alias("r")

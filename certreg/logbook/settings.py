@@ -83,7 +83,7 @@ def rule_context(country_code: str, today: date | None = None) -> rules.Context:
     policy = db.session.execute(_RULE_CONTEXT, {"country": country_code}).scalar()
     return rules.Context(
         country_code=country_code,
-        today=today or date.today(),
+        today=today or today(),
         bans=ban_dates.effective_bans(country_code),
         used_ods_sales=policy or UsedOdsSales.ALLOWED,
     )

@@ -4,8 +4,6 @@ verification and settings."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Blueprint,
     Response,
@@ -22,6 +20,7 @@ from flask_login import current_user, login_required
 
 from certreg.auth.session import actor
 from certreg.certificates.qr import render_svg
+from certreg.db import today
 from certreg.errors import Forbidden, NotFound, ValidationFailed, roll_back
 from certreg.extensions import db
 from certreg.logbook import checkpointing, drafts, exports, holders, queries, recording, transfers, verify
@@ -138,7 +137,7 @@ def export(fmt: str):
     form = FilterForm(request.args)
     filters = _filters(form) if form.validate() else queries.EntryFilter()
     query = queries.entries_query(actor(), who, filters)
-    return exports.response(query, fmt, exports.filename(who, current_user.country_code, date.today()))
+    return exports.response(query, fmt, exports.filename(who, current_user.country_code, today()))
 
 
 @bp.route("/logbook/entries/new", methods=["GET", "POST"])
@@ -146,7 +145,7 @@ def export(fmt: str):
 def new_entry():
     who = own_holder()
     kind = args_str("kind", EntryKind.PURCHASE.value)
-    form = EntryForm(operation_date=date.today(), kind=kind, condition="virgin")
+    form = EntryForm(operation_date=today(), kind=kind, condition="virgin")
     done = submit(form, lambda: recording.record_entry(actor(), who, drafts.EntryData.from_form(form)))
     if done:
         flash(_("Entry recorded."), "success")
@@ -200,7 +199,7 @@ def proof(entry_id: int):
 def sale():
     """Point of sale: type or scan the buyer's certificate, *check* (the verdict), then record."""
     who = own_holder()
-    form = SaleForm(operation_date=date.today(), condition="virgin")
+    form = SaleForm(operation_date=today(), condition="virgin")
     verdict = None
     action = request.form.get("action", "check")
     if request.method == "POST" and action == "record":
@@ -239,7 +238,7 @@ def quick():
     """A charge or recovery in a few taps: equipment from its scanned label or a search."""
     who = own_holder()
     code = args_str("equipment", max_length=300)
-    form = QuickEntryForm(equipment=code, operation_date=date.today(), kind=args_str("kind", "charge"),
+    form = QuickEntryForm(equipment=code, operation_date=today(), kind=args_str("kind", "charge"),
                           condition="virgin")
     unit = None
     if code:
@@ -350,7 +349,7 @@ def _equipment_page(unit, form=None, status: int = 200):
     who = holders.acting_holder(actor())
     can_work = who is not None and who.country_code == unit.country_code and unit.decommissioned_on is None
     if can_work and form is None:
-        form = InterventionForm(performed_on=date.today(), charge_condition="virgin")
+        form = InterventionForm(performed_on=today(), charge_condition="virgin")
     return render_template("logbook/equipment.html", unit=unit, form=form if can_work else None,
                            rate=equipment_services.leak_rates([unit])[unit.id],
                            label_url=equipment_services.label_url(unit)), status

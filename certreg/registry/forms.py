@@ -9,6 +9,7 @@ from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, S
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from certreg.db import today
 from certreg.errors import FieldError
 from certreg.forms import BaseForm, Email, InputRequired, Length, Optional, choices
 from certreg.registry.models import ACTIVITY_LABELS, AUTHORITY_KIND_LABELS, Activity
@@ -20,12 +21,12 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def _not_in_future(form, field) -> None:
-    if field.data and field.data > date.today():
+    if field.data and field.data > today():
         raise ValidationError(FieldError(str(_l("The date cannot be in the future.")), "date_in_future"))
 
 
 def _plausible_birth_date(form, field) -> None:
-    if field.data and not (date(1900, 1, 1) <= field.data <= date.today().replace(year=date.today().year - 14)):
+    if field.data and not (date(1900, 1, 1) <= field.data <= today().replace(year=today().year - 14)):
         message = str(_l("Enter a real date of birth (at least 14 years ago)."))
         raise ValidationError(FieldError(message, "implausible_date"))
 

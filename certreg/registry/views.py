@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certreg.auth.session import actor
+from certreg.db import today
 from certreg.registry import services
 from certreg.registry.forms import (
     AuthorityForm,
@@ -156,8 +155,8 @@ def _company_page(record, **extra):
         can_manage=services.can_manage_registry(actor(), record.country_code),
         can_edit_contact=services.can_edit_company_contact(actor(), record),
         employment_form=extra.get("employment_form")
-        or (EmploymentForm(started_on=date.today()) if can_staff else None),
-        end_form=EndEmploymentForm(ended_on=date.today()) if can_staff else None,
+        or (EmploymentForm(started_on=today()) if can_staff else None),
+        end_form=EndEmploymentForm(ended_on=today()) if can_staff else None,
     )
 
 

@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from certreg.actors import Actor
 from certreg.auth.cli import fail
+from certreg.db import today as utc_today
 from certreg.errors import CertregError
 from certreg.extensions import db
 from certreg.reports import exports, services, texts
@@ -68,7 +69,7 @@ def article7(country: str, year: int, fmt: str, output: Path | None) -> None:
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path))
 def anomalies(country: str, date_from, date_to, kind, state: str, fmt: str, output: Path | None) -> None:
     """The anomalies of COUNTRY for a period, ranked by score."""
-    today = date.today()
+    today = utc_today()
     period = Period(date_from.date() if date_from else date(today.year, 1, 1), date_to.date() if date_to else today)
     try:
         found = services.anomalies(Actor.system(), country.upper(), period,

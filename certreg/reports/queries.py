@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from certreg.db import today as utc_today
 from certreg.errors import ValidationFailed
 from certreg.logbook.models import EntryKind
 from certreg.reports import entries as raw
@@ -27,12 +28,12 @@ def country(form, default: str | None) -> str:
 
 
 def this_year() -> Period:
-    today = date.today()
+    today = utc_today()
     return Period(date(today.year, 1, 1), today)
 
 
 def last_year() -> int:
-    return date.today().year - 1
+    return utc_today().year - 1
 
 
 def period(form, *, default: Period) -> Period:
@@ -50,7 +51,7 @@ def period(form, *, default: Period) -> Period:
 
 def selection(form, default_country: str | None) -> raw.Selection:
     return raw.Selection(
-        country_code=country(form, default_country), period=period(form, default=Period.year(date.today().year)),
+        country_code=country(form, default_country), period=period(form, default=Period.year(utc_today().year)),
         column=Column(form.column.data) if form.column.data else None,
         substance=form.substance.data or None, annex=form.annex.data or None, group=form.group.data or None,
         month=form.month.data, holder_kind=HolderKind(form.holder_kind.data) if form.holder_kind.data else None,

@@ -3,7 +3,6 @@ the ranked anomalies with their evidence; CSV and XLSX of each. Administrators a
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certreg.auth.session import actor
+from certreg.db import today
 from certreg.logbook.models import ENTRY_KIND_LABELS
 from certreg.reports import charts, exports, queries, services, texts
 from certreg.reports import entries as raw
@@ -154,7 +154,7 @@ def dashboard_charts(board: services.Dashboard) -> list[charts.Chart]:
 @login_required
 def dashboard():
     form = _valid(YearForm(request.args))
-    board = services.dashboard(actor(), _country(form), _year(form, date.today().year))
+    board = services.dashboard(actor(), _country(form), _year(form, today().year))
     return render_template("reports/dashboard.html", board=board, charts=dashboard_charts(board), form=form,
                            **_page_context())
 
@@ -190,7 +190,7 @@ def article7_export(fmt: str):
 
 def _breakdown(form: BreakdownForm) -> tuple[str, Breakdown, Period, dict[Any, Article7Report]]:
     country = _country(form)
-    year = _year(form, date.today().year)
+    year = _year(form, today().year)
     by = Breakdown(form.by.data or Breakdown.MONTH.value)
     if by is Breakdown.YEAR:
         first, last = services.trend_years(year)
