@@ -23,6 +23,7 @@ from certreg.audit import services as audit
 from certreg.countries import bans as ban_dates
 from certreg.countries import protocol
 from certreg.countries.models import CountryBanDate, CountryRulesText
+from certreg.db import today as utc_today
 from certreg.db import utcnow
 from certreg.errors import FieldError, NotFound, ValidationFailed
 from certreg.extensions import db
@@ -274,7 +275,7 @@ def public_rules(country_code: str, language: str, today: date | None = None) ->
     """What the public page of a country states: its Party group, bans in force and to come, penalties text."""
     found = country(country_code)
     rules = country_rules(found.code)
-    today = today or today()
+    today = today or utc_today()
     bans = [PublicBan(b.control_group, b.label, b.effective, b.override is not None, b.effective <= today)
             for b in sorted(rules.bans, key=lambda b: (b.effective, b.control_group))]
     penalties = rules.penalties.get(language) or ""

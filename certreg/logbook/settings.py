@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from certreg.actors import Actor
 from certreg.audit import services as audit
 from certreg.countries import bans as ban_dates
+from certreg.db import today as utc_today
 from certreg.db import utcnow
 from certreg.errors import ValidationFailed
 from certreg.extensions import db
@@ -83,7 +84,7 @@ def rule_context(country_code: str, today: date | None = None) -> rules.Context:
     policy = db.session.execute(_RULE_CONTEXT, {"country": country_code}).scalar()
     return rules.Context(
         country_code=country_code,
-        today=today or today(),
+        today=today or utc_today(),
         bans=ban_dates.effective_bans(country_code),
         used_ods_sales=policy or UsedOdsSales.ALLOWED,
     )

@@ -27,7 +27,7 @@ def audit_entries() -> list[AuditEntry]:
                                    .order_by(AuditEntry.id)))
 
 
-def test_defaults_overrides_and_the_audit_trail():
+def test_defaults_overrides_and_the_audit_trail(app):
     rules = services.country_rules("KZ")
     assert rules.party_group.value == "non_article_5" and rules.listed
     assert {b.key: b.effective for b in rules.bans}["ban_A_I"] == date(1996, 1, 1)
@@ -38,7 +38,7 @@ def test_defaults_overrides_and_the_audit_trail():
     assert {b.key: b.effective for b in after.bans}["ban_C_I"] == date(2027, 1, 1)
     assert logbook.rule_context("KZ").bans["C/I"] == date(2027, 1, 1)
     assert after.used_ods_sales.value == "reclaimed_only" and after.leak_rate_threshold == Decimal("5")
-    assert after.penalties == {"en": "", "ru": "Штраф до 500 МРП."}
+    assert after.penalties == {**{code: "" for code in app.config["LANGUAGES"]}, "ru": "Штраф до 500 МРП."}
     [entry] = audit_entries()
     assert entry.country_code == "KZ" and entry.actor_label == admin.label
     assert entry.after["ban_C_I"] == "2027-01-01" and entry.before["ban_C_I"] is None

@@ -80,9 +80,16 @@ def test_upload_with_progress_report_and_success_at_a_phone_width(site, tmp_path
         assert serious == []
 
         page.set_input_files("#file", str(good))
+        # The upload may be over before a test could look: note (in sessionStorage, which outlives the
+        # page) when the progress box is shown.
+        page.evaluate("""() => {
+            const box = document.querySelector('.upload-progress');
+            new MutationObserver(() => { if (!box.hidden) sessionStorage.setItem('progress-shown', '1'); })
+                .observe(box, {attributes: true});
+        }""")
         page.get_by_role("button", name="Import", exact=True).click()
-        assert page.is_visible(".upload-progress")
         page.wait_for_url("**/logbook")
+        assert page.evaluate("sessionStorage.getItem('progress-shown')") == "1"
         assert "Imported 40 entries from paper.csv" in page.inner_text(".flashes")
         assert problems == []
         context.close()
