@@ -103,6 +103,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(logbook_bp)
     app.register_blueprint(substances_bp)
+    from certreg.privacy.views import bp as privacy_bp
+
+    app.register_blueprint(privacy_bp)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -119,6 +122,8 @@ def register_commands(app: Flask) -> None:
     from certreg.demo.cli import demo_cli
     from certreg.keys.cli import keys_cli
     from certreg.logbook.cli import logbook_cli
+    from certreg.notify.cli import notify_cli
+    from certreg.privacy.cli import privacy_cli
     from certreg.registry.cli import registry_cli
     from certreg.reports.cli import reports_cli
     from certreg.substances.cli import substances_cli
@@ -131,6 +136,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(substances_cli)
     app.cli.add_command(logbook_cli)
     app.cli.add_command(reports_cli)
+    app.cli.add_command(notify_cli)
+    app.cli.add_command(privacy_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -52,4 +52,7 @@ CASES = [
          note="account rules"),
     Case("POST", lambda w: "/admin/account-policy", expect(403, anonymous=302, admin=302, kz_admin=302),
          note="account rules, officials only"),
+    Case("GET", lambda w: "/api/v1/me/sessions", expect(200, anonymous=401), api=True, note="api my sessions"),
+    Case("DELETE", lambda w: "/api/v1/me/sessions/999999", expect(404, anonymous=401), api=True,
+         note="api end an unknown session"),
 ]
