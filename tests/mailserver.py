@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import email.policy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import Message
@@ -15,7 +16,7 @@ class Inbox:
         self.messages: list[Message] = []
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append(email.message_from_bytes(envelope.content))
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 OK"
 
     def to(self, address: str) -> list[Message]:
@@ -37,4 +38,4 @@ def smtp_server() -> Iterator[tuple[int, Inbox]]:
 
 
 def body(message: Message) -> str:
-    return message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
+    return message.get_content()

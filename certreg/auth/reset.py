@@ -13,7 +13,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 
 from certreg.actors import Actor
@@ -43,9 +43,9 @@ def request_reset(email: str) -> int | None:
                              expires_at=utcnow() + timedelta(minutes=minutes))
     db.session.add(row)
     db.session.flush()
-    link = current_app.config["PUBLIC_BASE_URL"] + url_for("auth.reset_password", token=token)
+    link = outbox.link("auth.reset_password", token=token)
     return outbox.enqueue(user, NoticeKind.PASSWORD_RESET, f"password_reset:{row.id}",
-                          {"link": link, "minutes": minutes}, secret=True)
+                          {"reset_link": link, "minutes": minutes}, secret=True)
 
 
 def _valid_token(token: str) -> PasswordResetToken:

@@ -133,6 +133,7 @@ def start_session(user: User, *, user_agent: str | None = None, ip_address: str 
         UserSession(
             user=user,
             token_hash=sha256_hex(token),
+            created_at=now,
             expires_at=now + session_lifetime(user),
             user_agent=(user_agent or "")[:255] or None,
             ip_address=(ip_address or "")[:45] or None,

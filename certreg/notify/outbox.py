@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import after_this_request, current_app, has_app_context, has_request_context, render_template
+from flask import after_this_request, current_app, has_app_context, has_request_context
 from flask_babel import force_locale
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -40,9 +40,17 @@ def wants(user: User, kind: NoticeKind) -> bool:
     return db.session.get(NoticeOptOut, (user.id, kind)) is None
 
 
+def link(endpoint: str, **values: Any) -> str:
+    """The public address of a page (works outside a request too: notices are built by commands)."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["PUBLIC_BASE_URL"] + path
+
+
 def render(kind: NoticeKind, locale: str, context: dict[str, Any]) -> tuple[str, str]:
+    """Subject and body of a notice in ``locale`` (the template alone: no request, no context processors)."""
+    template = current_app.jinja_env.get_template(f"notify/{kind.value}.txt")
     with force_locale(locale):
-        text = render_template(f"notify/{kind.value}.txt", **context)
+        text = template.render(link=link, **context)
     first, _sep, body = text.lstrip().partition("\n")
     return first.removeprefix("Subject:").strip()[:255], body.strip() + "\n"
 
@@ -56,8 +64,7 @@ def enqueue(user: User, kind: NoticeKind, key: str, context: dict[str, Any], *, 
     if not wants(user, kind):
         return None
     locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    subject, body = render(kind, locale, {"user": user, "base_url": current_app.config["PUBLIC_BASE_URL"],
-                                          **context})
+    subject, body = render(kind, locale, {"user": user, **context})
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OutboxMessage)
     stmt = insert.values(
