@@ -28,13 +28,15 @@ SEEN = "seen"
 ENROLMENT_ENDPOINTS = {"auth.two_factor", "auth.logout", "privacy.notice", "i18n.set_language", "static"}
 
 
-def complete(user: User, *, second_factor: str | None, target: str | None):
+def complete(user: User, *, second_factor: str | None, target: str | None, message: str | None = None):
     """Start the session, record the sign-in, answer with the redirect (and the browser cookie)."""
     browser_id = request.cookies.get(sessions.BROWSER_COOKIE) or secrets.token_urlsafe(24)
     services.start_session(user, user_agent=request.user_agent.string, ip_address=request.remote_addr)
     session.clear()  # no session fixation: a fresh cookie after sign-in
     login_user(user)
     session[SEEN] = int(time.time())
+    if message:
+        flash(message, "info")
     notice = sessions.record_sign_in(user, ip_address=request.remote_addr, user_agent=request.user_agent.string,
                                      browser_id=browser_id, second_factor=second_factor)
     db.session.commit()

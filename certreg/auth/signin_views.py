@@ -38,10 +38,10 @@ def login_code():
             if getattr(exc, "retry_after", None):
                 headers["Retry-After"] = str(exc.retry_after)
         else:
+            message = None
             if method == "recovery_code":
-                flash(_("You used a recovery code. %(n)s are left.", n=twofactor.remaining_recovery_codes(user)),
-                      "info")
-            return signin.complete(user, second_factor=method, target=target)
+                message = _("You used a recovery code. %(n)s are left.", n=twofactor.remaining_recovery_codes(user))
+            return signin.complete(user, second_factor=method, target=target, message=message)
     elif request.method == "POST":
         status = 422
     return render_template("auth/login_code.html", form=form), status, headers
