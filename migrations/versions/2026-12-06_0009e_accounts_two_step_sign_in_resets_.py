@@ -1,5 +1,12 @@
 """accounts: two-step sign-in, resets, sessions, outbox, personal data log
 
+``users.totp_*`` and ``recovery_codes``: two-step sign-in; ``account_policies``: a country may
+require it of everyone; ``api_tokens.read_only``; ``password_reset_tokens``; ``sign_in_events``
+and ``user_sessions.ip_address/last_seen_at``: sessions and sign-in history; ``outbox`` and
+``notice_opt_outs``: e-mail notices; ``personal_data_access``: who viewed national ID numbers
+and dates of birth. Existing accounts start without a second factor: officials enrol at their
+next sign-in.
+
 Revision ID: 0009e
 Revises: 0008
 Create Date: 2026-12-06 07:53:19.526925

@@ -178,3 +178,33 @@ def test_malformed_codes_are_wrong_codes(app, client, code):
     response = post_form(client, "/login/code", {"code": code})
     assert response.status_code in (401, 422)
     assert csrf_token(client, "/login/code")
+
+
+def test_cli_resets_a_second_factor_and_makes_read_only_tokens(app):
+    officer = make_user("inspector")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "reset-2fa", officer.email])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(officer)
+    assert not officer.has_second_factor
+    assert runner.invoke(args=["users", "reset-2fa", "nobody@example.org"]).exit_code == 1
+    token = runner.invoke(args=["users", "token", officer.email, "--read-only"]).output.strip()
+    from certreg.auth import services
+    from certreg.auth.models import ApiToken
+
+    assert db.session.scalar(sa.select(ApiToken.read_only).where(ApiToken.token_hash == services.sha256_hex(token)))
+
+
+def test_demo_officials_sign_in_with_the_published_key(app):
+    from certreg.demo import data
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    logins = runner.invoke(args=["demo", "logins"]).output
+    secret = data.demo_totp_secret("officer@kg.example.org")
+    assert secret in logins and data.DEMO_PASSWORD in logins
+    assert runner.invoke(args=["demo", "code", "officer@kg.example.org"]).output.strip() == pyotp.TOTP(secret).now()
+    client = app.test_client()
+    post_form(client, "/login", {"email": "officer@kg.example.org", "password": data.DEMO_PASSWORD})
+    response = code_step(client, pyotp.TOTP(secret).now())
+    assert response.status_code == 302 and response.headers["Location"] == "/"
