@@ -70,6 +70,8 @@ class Config:
     OFFICIAL_IDLE_MINUTES = _env_int("OFFICIAL_IDLE_MINUTES", 30)
     # A password reset link works once, for this many minutes.
     PASSWORD_RESET_MINUTES = _env_int("PASSWORD_RESET_MINUTES", 30)
+    # Relying party id of passkeys (WebAuthn): the site's domain. Unset: the request's host name.
+    WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID") or None
     # Retention, enforced by `flask privacy purge` (run it daily): sign-in history, scan logs of the
     # public verification, the log of who viewed national ID numbers and dates of birth.
     SIGN_IN_HISTORY_DAYS = _env_int("SIGN_IN_HISTORY_DAYS", 365)

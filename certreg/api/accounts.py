@@ -1,4 +1,4 @@
-"""``/api/v1/me/sessions``: the token user's browser sessions and sign-in history; end a session."""
+"""``/api/v1/me/sessions``: the token user's browser sessions and sign-in history; ``/end`` one."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def my_sessions():
                  "sign_ins": [sign_in_json(e) for e in sessions.sign_in_history(actor, actor.user)]})
 
 
-@bp.delete("/me/sessions/<int:session_id>")
+@bp.post("/me/sessions/<int:session_id>/end")
 def end_my_session(session_id: int):
     """End one of the token user's browser sessions: its cookie is refused from then on."""
     actor = api_actor()

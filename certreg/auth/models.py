@@ -59,6 +59,7 @@ class User(Base):
     country: Mapped[Country] = relationship()
     company: Mapped[Company | None] = relationship()
     technician: Mapped[Technician | None] = relationship()
+    passkeys: Mapped[list[Passkey]] = relationship(order_by="Passkey.id", viewonly=True)
 
     __table_args__ = (
         sa.CheckConstraint(
@@ -93,7 +94,7 @@ class User(Base):
 
     @property
     def has_second_factor(self) -> bool:
-        return self.totp_confirmed_at is not None
+        return self.totp_confirmed_at is not None  # passkeys are added once TOTP is on
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
@@ -200,3 +201,18 @@ class AccountPolicy(Base):
     country_code: Mapped[str2] = mapped_column(sa.ForeignKey("countries.code"), primary_key=True)
     second_factor_for_everyone: Mapped[bool] = mapped_column(
         default=False, server_default=sa.false(), comment="Not only officials must use a second factor")
+
+
+class Passkey(Base):
+    """A WebAuthn credential (passkey, security key): the phishing-resistant second factor."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[bytes] = mapped_column(sa.LargeBinary(1023), unique=True)
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary, comment="COSE public key")
+    sign_count: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    name: Mapped[str120]
+    created_at: Mapped[created_at]
+    last_used_at: Mapped[timestamp | None]

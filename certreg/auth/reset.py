@@ -85,6 +85,7 @@ def reset_password(token: str, password: str) -> User:
     services.end_all_sessions(user)
     db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.account == user.email))
     db.session.flush()
-    audit.record(Actor.of(user), "user.password_reset", user,
+    actor = Actor.of(user)  # the link's holder acts
+    audit.record(actor, "user.password_reset", user,
                  summary=audit.msg("Password reset by e-mail for %(email)s", email=user.email))
     return user

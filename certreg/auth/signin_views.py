@@ -44,7 +44,7 @@ def login_code():
             return signin.complete(user, second_factor=method, target=target, message=message)
     elif request.method == "POST":
         status = 422
-    return render_template("auth/login_code.html", form=form), status, headers
+    return render_template("auth/login_code.html", form=form, passkeys=bool(user.passkeys)), status, headers
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])

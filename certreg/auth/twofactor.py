@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from certreg.actors import Actor
 from certreg.audit import services as audit
 from certreg.auth import services
-from certreg.auth.models import AccountPolicy, LoginThrottle, RecoveryCode, User
+from certreg.auth.models import AccountPolicy, LoginThrottle, Passkey, RecoveryCode, User
 from certreg.db import utcnow
 from certreg.errors import Conflict, Unauthenticated, ValidationFailed
 from certreg.extensions import db
@@ -136,6 +136,8 @@ def reset(actor: Actor, user: User) -> None:
     user.totp_confirmed_at = None
     user.totp_last_step = None
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(sa.delete(Passkey).where(Passkey.user_id == user.id))
+    db.session.expire(user, ["passkeys"])
     services.end_all_sessions(user)
     db.session.flush()
     audit.record(actor, "user.totp_reset", user, summary=audit.msg("Two-step sign-in removed for %(email)s",

@@ -160,4 +160,4 @@ def edit_user(user_id: int):
     return render_template("auth/user_form.html", form=form, user=user), form_status(form)
 
 
-from certreg.auth import account_views, signin_views  # noqa: E402,F401  (routes register on import)
+from certreg.auth import account_views, passkey_views, signin_views  # noqa: E402,F401  (routes register on import)

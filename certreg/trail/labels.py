@@ -40,6 +40,8 @@ ACTION_LABELS = {
     "transfer.dispute": _l("Transfer disputed"),
     "personal_data.export": _l("Personal data exported"),
     "user.create": _l("Account created"),
+    "user.passkey_add": _l("Passkey added"),
+    "user.passkey_remove": _l("Passkey removed"),
     "user.password_reset": _l("Password reset by e-mail"),
     "user.recovery_codes": _l("Recovery codes renewed"),
     "user.set_password": _l("Password set"),

@@ -1,15 +1,15 @@
 """accounts: two-step sign-in, resets, sessions, outbox, personal data log
 
-``users.totp_*`` and ``recovery_codes``: two-step sign-in; ``account_policies``: a country may
-require it of everyone; ``api_tokens.read_only``; ``password_reset_tokens``; ``sign_in_events``
-and ``user_sessions.ip_address/last_seen_at``: sessions and sign-in history; ``outbox`` and
-``notice_opt_outs``: e-mail notices; ``personal_data_access``: who viewed national ID numbers
-and dates of birth. Existing accounts start without a second factor: officials enrol at their
-next sign-in.
+``users.totp_*``, ``recovery_codes`` and ``passkeys``: two-step sign-in; ``account_policies``: a
+country may require it of everyone; ``api_tokens.read_only``; ``password_reset_tokens``;
+``sign_in_events`` and ``user_sessions.ip_address/last_seen_at``: sessions and sign-in history;
+``outbox`` and ``notice_opt_outs``: e-mail notices; ``personal_data_access``: who viewed national
+ID numbers and dates of birth. Existing accounts start without a second factor: officials enrol
+at their next sign-in.
 
 Revision ID: 0009e
 Revises: 0008
-Create Date: 2026-12-06 07:53:19.526925
+Create Date: 2026-12-06 08:42:19.810246
 
 """
 import sqlalchemy as sa
@@ -59,6 +59,22 @@ def upgrade():
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_unsent', ['id'], unique=False, sqlite_where=sa.text('sent_at IS NULL'), postgresql_where=sa.text('sent_at IS NULL'))
         batch_op.create_index(batch_op.f('ix_outbox_user_id'), ['user_id'], unique=False)
+
+    op.create_table('passkeys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('credential_id', sa.LargeBinary(length=1023), nullable=False),
+    sa.Column('public_key', sa.LargeBinary(), nullable=False, comment='COSE public key'),
+    sa.Column('sign_count', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('CURRENT_TIMESTAMP'), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_passkeys_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_passkeys')),
+    sa.UniqueConstraint('credential_id', name=op.f('uq_passkeys_credential_id'))
+    )
+    with op.batch_alter_table('passkeys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_passkeys_user_id'), ['user_id'], unique=False)
 
     op.create_table('password_reset_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -166,6 +182,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_password_reset_tokens_user_id'))
 
     op.drop_table('password_reset_tokens')
+    with op.batch_alter_table('passkeys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_passkeys_user_id'))
+
+    op.drop_table('passkeys')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_user_id'))
         batch_op.drop_index('ix_outbox_unsent', sqlite_where=sa.text('sent_at IS NULL'), postgresql_where=sa.text('sent_at IS NULL'))

@@ -58,10 +58,10 @@ def test_api_lists_and_ends_sessions(app, api):
     token = make_token(user)
     listed = api.get("/me/sessions", token=token).get_json()
     assert len(listed["sessions"]) == 1 and len(listed["sign_ins"]) == 1
-    ended = api.delete(f"/me/sessions/{listed['sessions'][0]['id']}", token=token)
+    ended = api.post(f"/me/sessions/{listed['sessions'][0]['id']}/end", token=token)
     assert ended.status_code == 200 and ended.get_json()["ended_at"]
     assert browser.get("/account").status_code == 302
-    assert api.delete("/me/sessions/999999", token=token).status_code == 404
+    assert api.post("/me/sessions/999999/end", token=token).status_code == 404
 
 
 def test_officials_are_signed_out_after_the_idle_time(app, client):
