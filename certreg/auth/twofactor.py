@@ -159,7 +159,7 @@ def verify(user: User, code: str) -> str:
     text = (code or "").strip()
     digits = _digits(text)
     if len(digits) == 6 and digits == text.replace(" ", ""):
-        step = _matching_step(user.totp_secret or "", digits, utcnow(), include_used=True)
+        step = _matching_step(user.totp_secret or "", digits, utcnow())
         if step is not None:
             if user.totp_last_step is not None and step <= user.totp_last_step or not _spend_step(user, step):
                 logger.warning("replayed TOTP code for %s", user.email)
@@ -177,7 +177,8 @@ def _digits(code: str) -> str:
     return "".join(ch for ch in (code or "") if ch.isdigit())
 
 
-def _matching_step(secret: str, digits: str, now: datetime, *, include_used: bool = False) -> int | None:
+def _matching_step(secret: str, digits: str, now: datetime) -> int | None:
+    """The time step whose code ``digits`` is (current ±1), used or not; ``None`` if none."""
     if not secret or len(digits) != 6:
         return None
     totp = pyotp.TOTP(secret)

@@ -118,3 +118,10 @@ def test_login_page_links_to_the_reset(client):
     page = client.get("/login").get_data(as_text=True)
     assert 'href="/forgot-password"' in page
     assert csrf_token(client, "/forgot-password")
+
+
+def test_reset_requests_are_throttled_per_address_with_the_same_answer(app, client, mail):
+    user = make_user("technician")
+    for _ in range(app.config["LOGIN_MAX_ATTEMPTS"] + 2):
+        assert ask_for_reset(client, user.email).status_code == 200
+    assert len(mail.messages) == app.config["LOGIN_MAX_ATTEMPTS"]
