@@ -84,6 +84,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from certreg.api import bp as api_bp
+    from certreg.auth import account_views, passkey_views, signin_views  # noqa: F401  (routes of auth_bp)
     from certreg.auth.views import bp as auth_bp
     from certreg.certificates.verify_views import bp as verify_bp
     from certreg.certificates.views import bp as certificates_bp

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certreg.auth import services, sessions, twofactor
+from certreg.auth.blueprint import bp
 from certreg.auth.forms import AccountPolicyForm, EmptyForm, EnrolForm, NoticesForm
 from certreg.auth.session import actor
-from certreg.auth.views import bp
 from certreg.certificates.qr import render_png
 from certreg.notify import outbox
 from certreg.web import form_status, submit

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from certreg.auth import passkeys, services, signin, twofactor
+from certreg.auth.blueprint import bp
 from certreg.auth.forms import EmptyForm
 from certreg.auth.session import actor
-from certreg.auth.views import bp
 from certreg.errors import Unauthenticated
 from certreg.extensions import db
 from certreg.web import submit

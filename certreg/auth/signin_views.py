@@ -6,9 +6,9 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from certreg.auth import reset, services, signin, twofactor
+from certreg.auth.blueprint import bp
 from certreg.auth.forms import CodeForm, ForgotPasswordForm, ResetPasswordForm
 from certreg.auth.passwords import MIN_LENGTH, MIN_LENGTH_OFFICIAL
-from certreg.auth.views import bp
 from certreg.errors import CertregError, NotFound
 from certreg.extensions import db
 from certreg.notify import outbox

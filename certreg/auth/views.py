@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from certreg.auth import services, signin
+from certreg.auth.blueprint import bp
 from certreg.auth.forms import EmptyForm, LoginForm, NewUserForm, PasswordForm, TokenForm, UserForm
 from certreg.auth.models import ROLE_LABELS
 from certreg.auth.passwords import min_length
@@ -17,8 +18,6 @@ from certreg.errors import CertregError
 from certreg.extensions import db
 from certreg.security import is_safe_next
 from certreg.web import form_status, submit
-
-bp = Blueprint("auth", __name__)
 
 
 @bp.get("/")
@@ -159,5 +158,3 @@ def edit_user(user_id: int):
         return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, user=user), form_status(form)
 
-
-from certreg.auth import account_views, passkey_views, signin_views  # noqa: E402,F401  (routes register on import)
