@@ -91,6 +91,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from certreg.api import bp as api_bp
+    from certreg.auth import account_views, passkey_views, signin_views  # noqa: F401  (routes of auth_bp)
     from certreg.auth.views import bp as auth_bp
     from certreg.certificates.verify_views import bp as verify_bp
     from certreg.certificates.views import bp as certificates_bp
@@ -114,6 +115,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(logbook_bp)
     app.register_blueprint(logbook_import_bp)
     app.register_blueprint(substances_bp)
+    from certreg.privacy.views import bp as privacy_bp
+
+    app.register_blueprint(privacy_bp)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -131,6 +135,8 @@ def register_commands(app: Flask) -> None:
     from certreg.demo.cli import demo_cli
     from certreg.keys.cli import keys_cli
     from certreg.logbook.cli import logbook_cli
+    from certreg.notify.cli import notify_cli
+    from certreg.privacy.cli import privacy_cli
     from certreg.registry.cli import registry_cli
     from certreg.reports.cli import reports_cli
     from certreg.substances.cli import substances_cli
@@ -144,6 +150,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(substances_cli)
     app.cli.add_command(logbook_cli)
     app.cli.add_command(reports_cli)
+    app.cli.add_command(notify_cli)
+    app.cli.add_command(privacy_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

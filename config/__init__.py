@@ -67,6 +67,37 @@ class Config:
     # Sign-in throttle, per account, shared by all workers through the database.
     LOGIN_MAX_ATTEMPTS = _env_int("LOGIN_MAX_ATTEMPTS", 5)
     LOGIN_WINDOW_SECONDS = _env_int("LOGIN_WINDOW_SECONDS", 15 * 60)
+    # --- accounts (docs/accounts.md) ---
+    # Officials sign in again after this many hours, and after this many minutes without a request.
+    OFFICIAL_SESSION_HOURS = _env_int("OFFICIAL_SESSION_HOURS", 12)
+    OFFICIAL_IDLE_MINUTES = _env_int("OFFICIAL_IDLE_MINUTES", 30)
+    # A password reset link works once, for this many minutes.
+    PASSWORD_RESET_MINUTES = _env_int("PASSWORD_RESET_MINUTES", 30)
+    # Relying party id of passkeys (WebAuthn): the site's domain. Unset: the request's host name.
+    WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID") or None
+    # Retention, enforced by `flask privacy purge` (run it daily): sign-in history, scan logs of the
+    # public verification, the log of who viewed national ID numbers and dates of birth.
+    SIGN_IN_HISTORY_DAYS = _env_int("SIGN_IN_HISTORY_DAYS", 365)
+    SCAN_LOG_DAYS = _env_int("SCAN_LOG_DAYS", 365)
+    PERSONAL_DATA_ACCESS_LOG_DAYS = _env_int("PERSONAL_DATA_ACCESS_LOG_DAYS", 5 * 365)
+    # Sent notices are kept this many days in the outbox, then purged.
+    OUTBOX_DAYS = _env_int("OUTBOX_DAYS", 90)
+
+    # --- e-mail (certreg/notify/mail.py); without MAIL_SERVER every mail is printed to the console ---
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = _env_int("MAIL_PORT", 0)  # 0: 465 with MAIL_USE_TLS, else 25
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)  # implicit TLS (SMTPS)
+    MAIL_USE_STARTTLS = _env_bool("MAIL_USE_STARTTLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM", "certreg <no-reply@localhost>")
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 30)
+    # Send a notice the app queued (reset link, new sign-in) right after the response; what fails
+    # waits for `flask notify send`.
+    MAIL_SEND_AFTER_REQUEST = _env_bool("MAIL_SEND_AFTER_REQUEST", True)
+    # Collectors of `flask notify send` look this many days back for status changes and transfers.
+    NOTIFY_LOOKBACK_DAYS = _env_int("NOTIFY_LOOKBACK_DAYS", 7)
+
     # Send Strict-Transport-Security (only behind HTTPS).
     HSTS = _env_bool("HSTS", False)
     # Reverse proxies in front of the app (nginx: 1) whose X-Forwarded-For / X-Forwarded-Proto to
@@ -155,6 +186,7 @@ class TestingConfig(Config):
     LOGBOOK_MAC_KEY = "testing-only-logbook-mac-key"  # the same in every test process
     LOGBOOK_CHECKPOINT_EVERY_ENTRIES = 0  # tests sign checkpoints when they want one
     LOGBOOK_CHECKPOINT_EVERY_SECONDS = 0
+    MAIL_SEND_AFTER_REQUEST = _env_bool("MAIL_SEND_AFTER_REQUEST", False)  # tests that want it turn it on
 
 
 class ProductionConfig(Config):

@@ -19,3 +19,13 @@ def chromium() -> Iterator:
             yield browser
         finally:
             browser.close()
+
+
+def second_step(page, totp_secret: str | None) -> None:
+    """After "Sign in" was clicked: enter a fresh TOTP code if the code step is asked for."""
+    import pyotp
+
+    page.wait_for_load_state()
+    if totp_secret and page.url.endswith("/login/code"):
+        page.fill("#code", pyotp.TOTP(totp_secret).now())
+        page.click("button[type=submit]")

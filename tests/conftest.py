@@ -93,11 +93,17 @@ def csrf_token(client, path: str = "/login") -> str:
     return match.group(1)
 
 
-def login(client, user_or_email, password: str = factories.PASSWORD):
+def login(client, user_or_email, password: str = factories.PASSWORD, *, next: str | None = None):  # noqa: A002
+    """Sign in; with a second factor, the code step is completed too (a fresh TOTP code)."""
     email = getattr(user_or_email, "email", user_or_email)
     token = csrf_token(client, "/login")
-    response = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+    response = client.post("/login" + (f"?next={next}" if next else ""),
+                           data={"email": email, "password": password, "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)
+    if response.headers["Location"].endswith("/login/code"):
+        response = client.post("/login/code", data={"code": factories.totp_code(email),
+                                                    "csrf_token": csrf_token(client, "/login/code")})
+        assert response.status_code == 302, response.get_data(as_text=True)
     return response
 
 

@@ -57,7 +57,9 @@ def make_technician(employer: Company | None = None, **overrides) -> Technician:
 
 
 def make_user(role: Role | str = Role.ADMIN, country_code: str = "KG", *, company: Company | None = None,
-              technician: Technician | None = None, email: str | None = None, password: str = PASSWORD) -> User:
+              technician: Technician | None = None, email: str | None = None, password: str = PASSWORD,
+              two_factor: bool | None = None) -> User:
+    """A user; officials get two-step sign-in (TOTP) unless ``two_factor=False``."""
     role = Role(role)
     n = next(_seq)
     if role is Role.COMPANY_USER and company is None:
@@ -73,7 +75,34 @@ def make_user(role: Role | str = Role.ADMIN, country_code: str = "KG", *, compan
         technician_id=technician.id if technician else None,
     ), password)
     db.session.commit()
+    if two_factor if two_factor is not None else user.is_official:
+        enrol(user)
     return user
+
+
+def enrol(user: User) -> list[str]:
+    """Turn on TOTP for ``user`` through the service; returns the recovery codes."""
+    import pyotp
+
+    from certreg.auth import twofactor
+
+    secret = twofactor.new_secret()
+    codes = twofactor.confirm_enrolment(Actor.of(user), user, secret, pyotp.TOTP(secret).now())
+    user.totp_last_step = None  # tests sign in at once: let the current code work again
+    db.session.commit()
+    return codes
+
+
+def totp_code(email: str) -> str:
+    """A code that signs ``email`` in now. Test shortcut: the replay memory is cleared first, so
+    the same user can sign in several times within one 30-second step."""
+    import pyotp
+    import sqlalchemy as sa
+
+    user = db.session.scalar(sa.select(User).where(User.email == email.lower()))
+    user.totp_last_step = None
+    db.session.commit()
+    return pyotp.TOTP(user.totp_secret).now()
 
 
 def make_token(user: User) -> str:

@@ -9,8 +9,10 @@ from flask_babel import gettext as _
 
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body, page_args, paginated
+from certreg.database import writes
 from certreg.errors import Forbidden, ValidationFailed
 from certreg.forms import form_from_json
+from certreg.privacy.services import log_access
 from certreg.registry import services
 from certreg.registry.forms import (
     CompanyContactForm,
@@ -136,12 +138,14 @@ def search():
 
 
 @bp.get("/technicians")
+@writes  # the personal data access log
 def list_technicians():
     actor = api_actor()
     page, per_page = page_args()
     pagination = services.list_technicians(
         actor, actor.country_code, q=request.args.get("q") or None, page=page, per_page=per_page
     )
+    log_access(actor, pagination.items, "api")
     return done(paginated(pagination, lambda t: technician_json(t, Access.FULL)))
 
 
@@ -158,10 +162,14 @@ def create_technician():
 
 
 @bp.get("/technicians/<int:technician_id>")
+@writes  # the personal data access log
 def get_technician(technician_id: int):
     actor = api_actor()
     technician = services.get_technician(actor, technician_id)
-    return done(technician_json(technician, services.technician_access(actor, technician)))
+    access = services.technician_access(actor, technician)
+    if access >= Access.FULL:
+        log_access(actor, [technician], "api")
+    return done(technician_json(technician, access))
 
 
 @bp.patch("/technicians/<int:technician_id>")

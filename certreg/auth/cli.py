@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from certreg.actors import Actor
-from certreg.auth import services
+from certreg.auth import services, twofactor
 from certreg.auth.forms import NewUserForm
 from certreg.errors import CertregError, ValidationFailed, roll_back
 from certreg.extensions import db
@@ -79,12 +79,13 @@ def create_user(email, role, country_code, display_name, company_reg, technician
 @users_cli.command("token")
 @click.argument("email")
 @click.option("--name", default="CLI", help="What the token is for")
-def create_token(email, name):
+@click.option("--read-only", is_flag=True, help="The token may only read (GET)")
+def create_token(email, name, read_only):
     """Print a new API token for EMAIL (shown once; only its hash is stored)."""
     try:
         user = services.get_user_by_email(email)
         system = Actor(user=user, label=Actor.system().label, is_system=True)
-        _token, plain = services.create_api_token(system, user, name)
+        _token, plain = services.create_api_token(system, user, name, read_only=read_only)
     except CertregError as exc:
         fail(exc)
     db.session.commit()
@@ -103,3 +104,15 @@ def list_users(country_code):
     for user in db.session.scalars(query):
         state = "active" if user.is_active else "inactive"
         click.echo(f"{user.email}\t{user.role.value}\t{user.country_code}\t{state}")
+
+
+@users_cli.command("reset-2fa")
+@click.argument("email")
+def reset_two_factor(email):
+    """Remove EMAIL's second factor (a lost phone): they set it up again at their next sign-in."""
+    try:
+        twofactor.reset(Actor.system(), services.get_user_by_email(email))
+    except CertregError as exc:
+        fail(exc)
+    db.session.commit()
+    click.echo(f"two-step sign-in removed for {email}; every session ended")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certreg.db import Base, created_at, enum_type, intpk, str2, str64, str120, str255, timestamp
 from certreg.registry.models import Company, Country, Technician
-from certreg.vocabulary import Role
+from certreg.vocabulary import OFFICIAL_ROLES, Role
 
 
 class User(Base):
@@ -27,10 +27,16 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[created_at]
     last_login_at: Mapped[timestamp | None]
+    totp_secret: Mapped[str | None] = mapped_column(
+        sa.String(64), comment="Base32 TOTP secret (RFC 6238); in use once totp_confirmed_at is set")
+    totp_confirmed_at: Mapped[timestamp | None]
+    totp_last_step: Mapped[int | None] = mapped_column(
+        sa.BigInteger, comment="Last accepted TOTP time step (Unix time // 30); codes of it or earlier are refused")
 
     country: Mapped[Country] = relationship()
     company: Mapped[Company | None] = relationship()
     technician: Mapped[Technician | None] = relationship()
+    passkeys: Mapped[list[Passkey]] = relationship(order_by="Passkey.id", viewonly=True)
 
     __table_args__ = (
         sa.CheckConstraint(
@@ -45,6 +51,8 @@ class User(Base):
     # Flask-Login protocol. The id kept in the signed cookie is the *session* id, so that
     # signing out revokes it on the server (see certreg.auth.session).
     session_token = None  # set per request, not stored
+    session_row = None  # the UserSession of this request, set with session_token
+    token_read_only = False  # set per API request from the bearer token
 
     @property
     def is_authenticated(self) -> bool:
@@ -56,6 +64,14 @@ class User(Base):
 
     def get_id(self) -> str | None:
         return self.session_token
+
+    @property
+    def is_official(self) -> bool:
+        return self.role in OFFICIAL_ROLES
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_confirmed_at is not None  # passkeys are added once TOTP is on
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
@@ -73,6 +89,8 @@ class UserSession(Base):
     expires_at: Mapped[timestamp]
     revoked_at: Mapped[timestamp | None]
     user_agent: Mapped[str255 | None]
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    last_seen_at: Mapped[timestamp | None] = mapped_column(comment="Updated at most every few minutes")
 
     user: Mapped[User] = relationship()
 
@@ -90,6 +108,8 @@ class ApiToken(Base):
     created_at: Mapped[created_at]
     last_used_at: Mapped[timestamp | None]
     revoked_at: Mapped[timestamp | None]
+    read_only: Mapped[bool] = mapped_column(default=False, server_default=sa.false(),
+                                            comment="Only GET/HEAD requests are allowed with this token")
 
     user: Mapped[User] = relationship()
 
@@ -106,3 +126,70 @@ class LoginThrottle(Base):
     account: Mapped[str255] = mapped_column(primary_key=True)
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     window_started_at: Mapped[datetime]
+
+
+class RecoveryCode(Base):
+    """A one-time recovery code for the second step of sign-in; only its SHA-256 is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str64] = mapped_column(comment="SHA-256 hex of the normalised code")
+    created_at: Mapped[created_at]
+    used_at: Mapped[timestamp | None]
+
+
+class PasswordResetToken(Base):
+    """A single-use password reset link; only the SHA-256 of its secret is stored."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str64] = mapped_column(unique=True)
+    created_at: Mapped[created_at]
+    expires_at: Mapped[timestamp]
+    used_at: Mapped[timestamp | None]
+
+    user: Mapped[User] = relationship()
+
+
+class SignInEvent(Base):
+    """One completed sign-in (the user's sign-in history); purged after SIGN_IN_HISTORY_DAYS."""
+
+    __tablename__ = "sign_in_events"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    at: Mapped[created_at] = mapped_column(index=True)
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str255 | None]
+    browser_hash: Mapped[str | None] = mapped_column(
+        sa.String(64), comment="SHA-256 hex of the browser's random cookie, to recognise a new browser")
+    second_factor: Mapped[str | None] = mapped_column(sa.String(16), comment="totp, recovery_code or none")
+
+
+class AccountPolicy(Base):
+    """A country's account rules (set by its administrators)."""
+
+    __tablename__ = "account_policies"
+
+    country_code: Mapped[str2] = mapped_column(sa.ForeignKey("countries.code"), primary_key=True)
+    second_factor_for_everyone: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false(), comment="Not only officials must use a second factor")
+
+
+class Passkey(Base):
+    """A WebAuthn credential (passkey, security key): the phishing-resistant second factor."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[bytes] = mapped_column(sa.LargeBinary(1023), unique=True)
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary, comment="COSE public key")
+    sign_count: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    name: Mapped[str120]
+    created_at: Mapped[created_at]
+    last_used_at: Mapped[timestamp | None]

@@ -17,17 +17,17 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from certreg.actors import Actor
 from certreg.audit import services as audit
 from certreg.auth.models import ApiToken, LoginThrottle, User, UserSession
+from certreg.auth.passwords import check_password_strength
 from certreg.db import utcnow
 from certreg.errors import Conflict, NotFound, RateLimited, Unauthenticated, ValidationFailed
 from certreg.extensions import db
 from certreg.registry.models import Company, Technician
 from certreg.registry.services import get_country
-from certreg.vocabulary import Role
+from certreg.vocabulary import OFFICIAL_ROLES, Role
 
 logger = logging.getLogger(__name__)
 
 API_TOKEN_PREFIX = "crt_"  # noqa: S105 (a prefix, not a secret)
-MIN_PASSWORD_LENGTH = 10
 # A hash to compare against when the account does not exist, so timing does not tell.
 _DUMMY_HASH = generate_password_hash("certreg-dummy-password")
 
@@ -85,13 +85,8 @@ def count_sign_in_attempt(email: str) -> SignInAttempt:
     return SignInAttempt(account, number, started)
 
 
-def authenticate(attempt: SignInAttempt, password: str) -> User:
-    """Check the password of a counted attempt (see :func:`count_sign_in_attempt`).
-
-    :raise RateLimited: beyond ``LOGIN_MAX_ATTEMPTS`` attempts for this account in the
-        window; the password is then not checked at all, right or wrong.
-    :raise Unauthenticated: wrong e-mail or password, or a deactivated account.
-    """
+def refuse_if_throttled(attempt: SignInAttempt) -> None:
+    """:raise RateLimited: beyond ``LOGIN_MAX_ATTEMPTS`` attempts in the window (nothing is then checked)."""
     if attempt.number > current_app.config["LOGIN_MAX_ATTEMPTS"]:
         window = timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
         retry_after = max(1, int((attempt.window_started_at + window - utcnow()).total_seconds()))
@@ -102,6 +97,16 @@ def authenticate(attempt: SignInAttempt, password: str) -> User:
             retry_after=retry_after,
             code="login_throttled",
         )
+
+
+def authenticate(attempt: SignInAttempt, password: str) -> User:
+    """Check the password of a counted attempt (see :func:`count_sign_in_attempt`).
+
+    :raise RateLimited: beyond ``LOGIN_MAX_ATTEMPTS`` attempts for this account in the
+        window; the password is then not checked at all, right or wrong.
+    :raise Unauthenticated: wrong e-mail or password, or a deactivated account.
+    """
+    refuse_if_throttled(attempt)
     user = db.session.scalar(sa.select(User).where(User.email == attempt.account))
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if not (user and valid and user.is_active):
@@ -114,16 +119,26 @@ def authenticate(attempt: SignInAttempt, password: str) -> User:
 # --- browser sessions ----------------------------------------------------------------
 
 
-def start_session(user: User, *, user_agent: str | None = None) -> str:
+def session_lifetime(user: User) -> timedelta:
+    """How long a session lasts at most: ``OFFICIAL_SESSION_HOURS`` for officials."""
+    if user.is_official:
+        return timedelta(hours=current_app.config["OFFICIAL_SESSION_HOURS"])
+    return current_app.config["PERMANENT_SESSION_LIFETIME"]
+
+
+def start_session(user: User, *, user_agent: str | None = None, ip_address: str | None = None) -> str:
     """Create a server-side session; returns the secret session id to keep in the signed cookie."""
     token = secrets.token_urlsafe(32)
-    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    now = utcnow()
     db.session.add(
         UserSession(
             user=user,
             token_hash=sha256_hex(token),
-            expires_at=utcnow() + lifetime,
+            created_at=now,
+            expires_at=now + session_lifetime(user),
             user_agent=(user_agent or "")[:255] or None,
+            ip_address=(ip_address or "")[:45] or None,
+            last_seen_at=now,
         )
     )
     user.last_login_at = utcnow()
@@ -144,6 +159,7 @@ def user_for_session(token: str) -> User | None:
     if user_session.revoked_at is not None or user_session.expires_at <= utcnow() or not user.is_active:
         return None
     user.session_token = token
+    user.session_row = user_session
     return user
 
 
@@ -168,11 +184,15 @@ def end_all_sessions(user: User) -> None:
 # --- API tokens ------------------------------------------------------------------
 
 
-def create_api_token(actor: Actor, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a bearer token for ``user``; the plain token is returned once and never stored."""
+def create_api_token(actor: Actor, user: User, name: str, *, read_only: bool = False) -> tuple[ApiToken, str]:
+    """Create a bearer token for ``user``; the plain token is returned once and never stored.
+
+    A ``read_only`` token is refused (403, ``token_read_only``) on anything but GET and HEAD.
+    """
     actor.require(actor.user_id == user.id)
     plain = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name.strip()[:120] or "API", token_hash=sha256_hex(plain), prefix=plain[:12])
+    token = ApiToken(user=user, name=name.strip()[:120] or "API", token_hash=sha256_hex(plain), prefix=plain[:12],
+                     read_only=read_only)
     db.session.add(token)
     db.session.flush()
     audit.record(actor, "api_token.create", token, object_type="api_token", country_code=user.country_code,
@@ -197,6 +217,7 @@ def user_for_api_token(plain: str) -> User | None:
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         token.last_used_at = now  # written with the request's own commit, if any
+    user.token_read_only = token.read_only
     return user
 
 
@@ -238,15 +259,6 @@ def can_manage_users(actor: Actor, country_code: str) -> bool:
     return actor.is_system or actor.in_country(country_code, Role.ADMIN)
 
 
-def check_password_strength(password: str, *, field: str = "password") -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed.for_field(
-            field, _("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), "password_too_short"
-        )
-    if len(password) > 256:
-        raise ValidationFailed.for_field(field, _("Use at most 256 characters."), "too_long")
-
-
 def _resolve_links(data: UserData) -> tuple[Role, Company | None, Technician | None]:
     try:
         role = Role(data.role)
@@ -276,7 +288,7 @@ def create_user(actor: Actor, data: UserData, password: str) -> User:
     actor.require(can_manage_users(actor, data.country_code))
     email = normalise_email(data.email)
     role, company, technician = _resolve_links(data)
-    check_password_strength(password)
+    check_password_strength(password, official=role in OFFICIAL_ROLES)
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         raise ValidationFailed.for_field("email", _("An account with this e-mail already exists."), "duplicate_email")
     user = User(
@@ -325,7 +337,7 @@ def set_password(actor: Actor, user: User, password: str, *, current_password: s
             raise ValidationFailed.for_field("current_password", _("Wrong password."), "wrong_password")
     else:
         actor.require(can_manage_users(actor, user.country_code))
-    check_password_strength(password)
+    check_password_strength(password, official=user.is_official)
     user.password_hash = hash_password(password)
     end_all_sessions(user)
     db.session.flush()

@@ -23,7 +23,7 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    from certreg.auth import services
+    from certreg.auth import services, signin
 
     app.session_interface = SessionInterface()
     login_manager.init_app(app)
@@ -32,6 +32,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     # Strong protection drops the session when the browser fingerprint changes.
     login_manager.session_protection = "strong"
+
+    app.before_request(signin.guard)
 
     @login_manager.user_loader
     def load_user(session_token: str):

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+import time
 
-from certreg.auth import services
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, logout_user
+
+from certreg.auth import services, signin
+from certreg.auth.blueprint import bp
 from certreg.auth.forms import EmptyForm, LoginForm, NewUserForm, PasswordForm, TokenForm, UserForm
+from certreg.auth.passwords import min_length
 from certreg.auth.session import actor
 from certreg.errors import CertregError
 from certreg.extensions import db
 from certreg.security import is_safe_next
 from certreg.vocabulary import ROLE_LABELS
 from certreg.web import form_status, submit
-
-bp = Blueprint("auth", __name__)
 
 
 @bp.get("/")
@@ -30,6 +32,7 @@ def home():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """Step one: e-mail and password. With a second factor, step two asks for a code (``auth.login_code``)."""
     if current_user.is_authenticated:
         return redirect(url_for("auth.home"))
     form = LoginForm()
@@ -46,12 +49,14 @@ def login():
             if getattr(exc, "retry_after", None):
                 headers["Retry-After"] = str(exc.retry_after)
         else:
-            services.start_session(user, user_agent=request.user_agent.string)
-            session.clear()  # no session fixation: a fresh cookie after sign-in
-            login_user(user)
-            db.session.commit()
             target = request.args.get("next")
-            return redirect(target if is_safe_next(target) else url_for("auth.home"))
+            target = target if is_safe_next(target) else None
+            if user.has_second_factor:
+                db.session.commit()
+                session.clear()
+                session[signin.PENDING] = {"user": user.id, "at": int(time.time()), "next": target}
+                return redirect(url_for("auth.login_code"))
+            return signin.complete(user, second_factor=None, target=target)
     elif request.method == "POST":
         status = 422
     return render_template("auth/login.html", form=form), status, headers
@@ -80,14 +85,16 @@ def account():
         session.clear()
         flash(_("Password changed. Sign in with the new password."), "success")
         return redirect(url_for("auth.login"))
-    return render_template("auth/account.html", form=form, role_label=ROLE_LABELS[current_user.role]), form_status(form)
+    return render_template("auth/account.html", form=form, role_label=ROLE_LABELS[current_user.role],
+                           min_length=min_length(official=current_user.is_official)), form_status(form)
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
 @login_required
 def tokens():
     form = TokenForm()
-    done = submit(form, lambda: services.create_api_token(actor(), actor().user, form.name.data))
+    done = submit(form, lambda: services.create_api_token(actor(), actor().user, form.name.data,
+                                                          read_only=form.read_only.data))
     new_token = None
     if done:
         new_token = done.result[1]
@@ -150,3 +157,4 @@ def edit_user(user_id: int):
         flash(_("Account saved."), "success")
         return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, user=user), form_status(form)
+

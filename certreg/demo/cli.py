@@ -30,3 +30,14 @@ def logins() -> None:
     from certreg.demo import data
 
     click.echo(data.logins_text())
+
+
+@demo_cli.command("code")
+@click.argument("email")
+def code(email: str) -> None:
+    """Print the current sign-in code of a demo official (their TOTP key is published)."""
+    import pyotp
+
+    from certreg.demo import data
+
+    click.echo(pyotp.TOTP(data.demo_totp_secret(email.strip().lower())).now())

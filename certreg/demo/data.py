@@ -6,20 +6,24 @@ Built through the same services as the pages, API and CLI, as the system actor
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import date
 
+import pyotp
 import sqlalchemy as sa
 
 from certreg.actors import Actor
 from certreg.auth import services as auth
+from certreg.auth import twofactor
 from certreg.auth.models import User
 from certreg.db import today as utc_today
 from certreg.extensions import db
 from certreg.registry import services as registry
 from certreg.registry.models import Company, Technician
-from certreg.vocabulary import Role
+from certreg.vocabulary import OFFICIAL_ROLES, Role
 
-DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (the published demo password)
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (the published demo password)
 ACTOR = Actor.system("demo")
 
 COMPANIES = [
@@ -117,7 +121,18 @@ def load_registry() -> int:
                 technician_id=_technician(country, nid).id if nid else None,
             ), DEMO_PASSWORD)
             created += 1
+    for email, *_rest in USERS:
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user.is_official and not user.has_second_factor:
+            secret = demo_totp_secret(email)
+            twofactor.confirm_enrolment(Actor.of(user), user, secret, pyotp.TOTP(secret).now())
+            user.totp_last_step = None  # the demo may sign in with the current code right away
     return created
+
+
+def demo_totp_secret(email: str) -> str:
+    """The published TOTP secret of a demo official (derived from the e-mail, so every demo has the same)."""
+    return base64.b32encode(hashlib.sha256(f"certreg demo {email}".encode()).digest()[:20]).decode()
 
 
 # Certificates: (country, holder kind, national ID or registration number, categories,
@@ -341,4 +356,10 @@ def logins_text() -> str:
     lines = [f"Demo accounts (password for all: {DEMO_PASSWORD}):"]
     for email, name, role, country, _reg, _nid in USERS:
         lines.append(f"  {email:<28} {role.value:<19} {country}  {name}")
+    lines.append("")
+    lines.append("Officials sign in with a code too: add these keys to an authenticator app, or run")
+    lines.append("`flask demo code EMAIL` for the current code.")
+    for email, _name, role, _country, _reg, _nid in USERS:
+        if role in OFFICIAL_ROLES:
+            lines.append(f"  {email:<28} {demo_totp_secret(email)}")
     return "\n".join(lines)

@@ -7,7 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certreg.auth.session import actor
+from certreg.database import writes
 from certreg.db import today
+from certreg.extensions import db
+from certreg.privacy.services import log_access
 from certreg.registry import services
 from certreg.registry.forms import (
     AuthorityForm,
@@ -44,11 +47,14 @@ def company_data(form: CompanyForm) -> services.CompanyData:
 
 @bp.get("/registry/technicians")
 @login_required
+@writes  # the personal data access log
 def technicians():
     q = args_str("q")
     pagination = services.list_technicians(
         actor(), current_user.country_code, q=q, page=page_arg(), per_page=50
     )
+    log_access(actor(), pagination.items, "web")  # the list shows national ID numbers
+    db.session.commit()
     return render_template("registry/technicians.html", pagination=pagination, q=q)
 
 
@@ -66,9 +72,13 @@ def new_technician():
 
 @bp.get("/registry/technicians/<int:technician_id>")
 @login_required
+@writes  # the personal data access log
 def technician(technician_id: int):
     record = services.get_technician(actor(), technician_id)
     access = services.technician_access(actor(), record)
+    if access >= Access.FULL:  # the page shows the national ID number and date of birth
+        log_access(actor(), [record], "web")
+        db.session.commit()
     can_manage = services.can_manage_registry(actor(), record.country_code)
     return render_template(
         "registry/technician.html",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 ACTION_LABELS = {
+    "account_policy.update": _l("Account rules changed"),
     "anomaly.review": _l("Anomaly reviewed"),
     "api_token.create": _l("API token created"),
     "api_token.revoke": _l("API token revoked"),
@@ -38,8 +39,15 @@ ACTION_LABELS = {
     "training.create": _l("Training recorded"),
     "transfer.confirm": _l("Transfer confirmed"),
     "transfer.dispute": _l("Transfer disputed"),
+    "personal_data.export": _l("Personal data exported"),
     "user.create": _l("Account created"),
+    "user.passkey_add": _l("Passkey added"),
+    "user.passkey_remove": _l("Passkey removed"),
+    "user.password_reset": _l("Password reset by e-mail"),
+    "user.recovery_codes": _l("Recovery codes renewed"),
     "user.set_password": _l("Password set"),
+    "user.totp_enrol": _l("Two-step sign-in set up"),
+    "user.totp_reset": _l("Two-step sign-in removed"),
     "user.update": _l("Account changed"),
 }
 

@@ -76,17 +76,13 @@ def test_successful_sign_in_clears_the_count(app, client):
     "target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"])
 def test_next_redirect_stays_on_the_site(client, target):
     user = make_user()
-    token = csrf_token(client)
-    data = {"email": user.email, "password": PASSWORD, "csrf_token": token}
-    response = client.post(f"/login?next={target}", data=data)
+    response = login(client, user, next=target)
     assert response.headers["Location"] == "/"
 
 
 def test_next_redirect_to_a_local_page(client):
     user = make_user()
-    token = csrf_token(client)
-    response = client.post("/login?next=/registry/companies?q=x",
-                           data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    response = login(client, user, next="/registry/companies?q=x")
     assert response.headers["Location"] == "/registry/companies?q=x"
 
 

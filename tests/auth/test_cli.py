@@ -79,4 +79,4 @@ def test_demo_load_is_idempotent_and_covers_three_countries(app):
     countries = set(db.session.scalars(sa.select(User.country_code).distinct()))
     assert {"KG", "KZ", "UZ"} <= countries
     logins = runner.invoke(args=["demo", "logins"]).output
-    assert "admin@kg.example.org" in logins and "demo-pass-2026" in logins
+    assert "admin@kg.example.org" in logins and "demo-password-2026" in logins

@@ -20,6 +20,7 @@ from certreg.certificates import lifecycle
 from certreg.extensions import db
 from certreg.vocabulary import Role
 from tests import dbutil
+from tests.browser import second_step
 from tests.conftest import make_test_app
 from tests.factories import PASSWORD, ensure_keys, make_certificate, make_company, make_technician, make_user
 
@@ -56,7 +57,8 @@ def served() -> Iterator[dict]:
                                    categories=("CO-DEALER",))
         kz_inspector = make_user(Role.INSPECTOR, "KZ")
         data = {"first": first.token, "second": second.token, "second_number": second.number,
-                "revoked": revoked.token, "kz": kz_cert.token, "kz_inspector": kz_inspector.email}
+                "revoked": revoked.token, "kz": kz_cert.token, "kz_inspector": kz_inspector.email,
+                "kz_inspector_totp": kz_inspector.totp_secret}
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -130,6 +132,7 @@ def test_kazakh_inspector_verifies_a_kyrgyz_certificate_offline(served, browser)
         page.fill("#email", served["kz_inspector"])
         page.fill("#password", PASSWORD)
         page.click("button[type=submit]")
+        second_step(page, served["kz_inspector_totp"])
         page.wait_for_url(f"{served['base']}/")
         _visit_online_and_sync(page, f"{served['base']}/v/{served['kz']}")  # a Kazakh certificate, online
         context.set_offline(True)

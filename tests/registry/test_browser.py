@@ -6,7 +6,7 @@ import pytest
 
 from certreg.extensions import db
 from tests import dbutil
-from tests.browser import chromium
+from tests.browser import chromium, second_step
 from tests.conftest import make_test_app
 from tests.factories import PASSWORD, make_company, make_user
 from tests.live import served
@@ -22,7 +22,7 @@ def site():
     with app.app_context():
         officer = make_user("certifying_officer", "KG", email="officer@kg.example.org")
         make_company(country_code="KG", legal_name="ОсОО «Холод-Сервис Бишкек»", registration_number="02304201710123")
-        email = officer.email
+        email = (officer.email, officer.totp_secret)
         db.session.remove()
         db.engine.dispose()
     try:
@@ -33,7 +33,7 @@ def site():
 
 
 def test_officer_registers_a_technician_who_is_then_publicly_searchable(site):
-    base, email = site
+    base, (email, totp_secret) = site
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
         problems = []
@@ -44,6 +44,7 @@ def test_officer_registers_a_technician_who_is_then_publicly_searchable(site):
         page.get_by_label("E-mail").fill(email)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
+        second_step(page, totp_secret)
         page.wait_for_url(base + "/")
         assert page.get_by_role("heading", level=1).inner_text().startswith("Certifying officer")
 

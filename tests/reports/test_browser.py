@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from certreg.extensions import db
 from tests import dbutil
-from tests.browser import chromium
+from tests.browser import chromium, second_step
 from tests.conftest import make_test_app
 from tests.factories import PASSWORD, make_user
 from tests.live import served
@@ -31,7 +31,8 @@ def site():
         market = Market("KZ")
         record(market.importer, "import", "R-502", "13.6", on=date(2025, 11, 1))
         record(market.importer, "import", "CFC-12", "25", on=date(2025, 11, 2))
-        email = make_user("auditor", "KZ", email="auditor@kz.example.org").email
+        auditor = make_user("auditor", "KZ", email="auditor@kz.example.org")
+        email = (auditor.email, auditor.totp_secret)
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
@@ -56,7 +57,7 @@ def figures_on_page(page) -> dict[tuple[str, str], tuple[Decimal, Decimal, Decim
 
 
 def test_auditor_sees_charts_and_downloads_the_same_figures(site):
-    base, email = site
+    base, (email, totp_secret) = site
     with chromium() as browser:
         context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
         page = context.new_page()
@@ -68,6 +69,7 @@ def test_auditor_sees_charts_and_downloads_the_same_figures(site):
         page.get_by_label("E-mail").fill(email)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
+        second_step(page, totp_secret)
         page.wait_for_url(base + "/")
         page.get_by_role("link", name="Dashboard").first.click()
         page.wait_for_url(base + "/reports")

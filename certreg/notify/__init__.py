@@ -1,0 +1,1 @@
+"""E-mail (standard library smtplib) and notifications through an outbox."""

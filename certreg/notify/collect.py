@@ -1,0 +1,126 @@
+"""Collectors: find what users must be told and queue it (run by ``flask notify send``).
+
+Each notice has a key naming its subject and recipient, so running the collectors again
+queues nothing new (see :mod:`certreg.notify.outbox`). They read the other features'
+records and change none:
+
+* ``certificate_expiring:<certificate>:<days>:<user>``: a current certificate whose last
+  valid day is within 60, 30 or 7 days (only the nearest threshold is sent, so a
+  certificate found late does not get three mails at once); to the holder's accounts and,
+  for a technician, the accounts of their current employers.
+* ``certificate_status:<event>:<user>``: a certificate suspended or revoked in the last
+  ``NOTIFY_LOOKBACK_DAYS`` days; the same recipients.
+* ``transfer_pending:<transfer>:<user>``: a sale or export to a registered holder awaiting
+  their confirmation (created in the look-back window), to the receiving holder's accounts.
+* ``transfer_disputed:<transfer>:<user>``: disputed in the look-back window, to the seller's accounts.
+
+Not collected: anomalies (they have no assignee yet) and shipments (not built yet).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from certreg.auth.models import User
+from certreg.certificates.models import Certificate, CertificateEvent, CertificateStatus, EventAction
+from certreg.db import utcnow
+from certreg.extensions import db
+from certreg.logbook.models import Logbook, Transfer, TransferStatus
+from certreg.notify.models import NoticeKind
+from certreg.notify.outbox import enqueue
+from certreg.registry.models import Employment
+from certreg.vocabulary import HolderKind
+
+EXPIRY_THRESHOLDS = (7, 30, 60)  # days, nearest first
+
+
+def _accounts(*, technician_id: int | None = None, company_ids: list[int] | tuple[int, ...] = ()) -> list[User]:
+    conditions = []
+    if technician_id is not None:
+        conditions.append(User.technician_id == technician_id)
+    if company_ids:
+        conditions.append(User.company_id.in_(company_ids))
+    if not conditions:
+        return []
+    return list(db.session.scalars(sa.select(User).where(sa.or_(*conditions), User.is_active.is_(True))
+                                    .order_by(User.id)))
+
+
+def certificate_recipients(certificate: Certificate) -> list[User]:
+    """The holder's accounts; for a technician, their current employers' accounts too."""
+    if certificate.holder_kind is HolderKind.COMPANY:
+        return _accounts(company_ids=[certificate.company_id])
+    employers = list(db.session.scalars(sa.select(Employment.company_id).where(
+        Employment.technician_id == certificate.technician_id, Employment.ended_on.is_(None))))
+    return _accounts(technician_id=certificate.technician_id, company_ids=employers)
+
+
+def logbook_recipients(logbook: Logbook) -> list[User]:
+    if logbook.company_id is not None:
+        return _accounts(company_ids=[logbook.company_id])
+    return _accounts(technician_id=logbook.technician_id)
+
+
+def expiring_certificates(today: date) -> list[int | None]:
+    queued = []
+    horizon = today + timedelta(days=max(EXPIRY_THRESHOLDS))
+    certificates = db.session.scalars(
+        sa.select(Certificate)
+        .where(Certificate.status.in_([CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED]),
+               Certificate.valid_until >= today, Certificate.valid_until <= horizon)
+        .order_by(Certificate.id)
+    )
+    for certificate in certificates:
+        days_left = (certificate.valid_until - today).days
+        threshold = next(t for t in EXPIRY_THRESHOLDS if days_left <= t)
+        for user in certificate_recipients(certificate):
+            queued.append(enqueue(user, NoticeKind.CERTIFICATE_EXPIRING,
+                                  f"certificate_expiring:{certificate.id}:{threshold}:{user.id}",
+                                  {"certificate": certificate, "days_left": days_left}))
+    return queued
+
+
+def certificate_status_changes(since) -> list[int | None]:
+    queued = []
+    events = db.session.scalars(
+        sa.select(CertificateEvent)
+        .where(CertificateEvent.action.in_([EventAction.SUSPENDED, EventAction.REVOKED]),
+               CertificateEvent.at >= since)
+        .order_by(CertificateEvent.id)
+    )
+    for event in events:
+        for user in certificate_recipients(event.certificate):
+            queued.append(enqueue(user, NoticeKind.CERTIFICATE_STATUS, f"certificate_status:{event.id}:{user.id}",
+                                  {"certificate": event.certificate, "event": event,
+                                   "revoked": event.action is EventAction.REVOKED}))
+    return queued
+
+
+def transfers(since) -> list[int | None]:
+    queued = []
+    pending = db.session.scalars(sa.select(Transfer).where(
+        Transfer.status == TransferStatus.PENDING, Transfer.created_at >= since).order_by(Transfer.id))
+    for transfer in pending:
+        for user in logbook_recipients(transfer.to_logbook):
+            queued.append(enqueue(user, NoticeKind.TRANSFER_PENDING, f"transfer_pending:{transfer.id}:{user.id}",
+                                  {"transfer": transfer, "entry": transfer.origin_entry,
+                                   "seller": transfer.from_logbook.display_name}))
+    disputed = db.session.scalars(sa.select(Transfer).where(
+        Transfer.status == TransferStatus.DISPUTED, Transfer.responded_at >= since).order_by(Transfer.id))
+    for transfer in disputed:
+        for user in logbook_recipients(transfer.from_logbook):
+            queued.append(enqueue(user, NoticeKind.TRANSFER_DISPUTED, f"transfer_disputed:{transfer.id}:{user.id}",
+                                  {"transfer": transfer, "entry": transfer.origin_entry,
+                                   "buyer": transfer.to_logbook.display_name}))
+    return queued
+
+
+def collect(today: date | None = None) -> int:
+    """Queue every notice due now; returns how many were queued (already queued ones are not counted)."""
+    today = today or date.today()
+    since = utcnow() - timedelta(days=current_app.config["NOTIFY_LOOKBACK_DAYS"])
+    queued = expiring_certificates(today) + certificate_status_changes(since) + transfers(since)
+    return sum(1 for q in queued if q is not None)

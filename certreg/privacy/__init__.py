@@ -1,0 +1,1 @@
+"""Personal data: who viewed national ID numbers and dates of birth, subject-access export, retention."""
