@@ -135,7 +135,7 @@ def register_commands(app: Flask) -> None:
     from certreg.demo.cli import demo_cli
     from certreg.keys.cli import keys_cli
     from certreg.logbook.cli import logbook_cli
-    from certreg.notify.cli import notify_cli
+    from certreg.notices.cli import notify_cli
     from certreg.privacy.cli import privacy_cli
     from certreg.registry.cli import registry_cli
     from certreg.reports.cli import reports_cli

@@ -48,7 +48,7 @@ def served_languages() -> tuple[str, ...]:
     """The languages this request may be served in."""
     languages = tuple(current_app.config["LANGUAGES"])
     if has_request_context() and request.endpoint in PUBLIC_ENDPOINTS:
-        from certreg.auth.session import signed_in
+        from certreg.web import signed_in
 
         if request.endpoint.startswith("verify.") or not signed_in():
             return languages + tuple(current_app.config.get("PUBLIC_LANGUAGES", ()))
@@ -59,7 +59,7 @@ def select_locale() -> str:
     if not has_request_context():
         return current_app.config.get("CLI_LOCALE") or current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = served_languages()
-    from certreg.auth.session import signed_in
+    from certreg.web import signed_in
 
     if signed_in():
         preferred = getattr(current_user, "locale", None)

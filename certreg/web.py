@@ -6,8 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from flask import request
+from flask import current_app, request
+from flask_login import current_user
 
+from certreg.actors import Actor
 from certreg.errors import Conflict, ValidationFailed, roll_back
 from certreg.extensions import db
 from certreg.forms import BaseForm
@@ -60,4 +62,14 @@ def args_str(name: str, default: str = "", max_length: int = 120) -> str:
     return value[:max_length] if isinstance(value, str) else default
 
 
+def actor() -> Actor:
+    """The :class:`~certreg.actors.Actor` for the signed-in user (views use this)."""
+    return Actor.of(current_user._get_current_object())
 
+
+def signed_in() -> bool:
+    """Whether a user is signed in; without a session cookie this is known without loading anything
+    (the public verification page runs this on every scan)."""
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return False
+    return current_user.is_authenticated

@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body, page_args, paginated
+from certreg.audit.access import log_access
 from certreg.database import writes
 from certreg.errors import Forbidden, ValidationFailed
 from certreg.forms import form_from_json
-from certreg.privacy.services import log_access
 from certreg.registry import services
 from certreg.registry.forms import (
     CompanyContactForm,

@@ -1,4 +1,5 @@
-"""The audit trail: one row per regulated change, never updated or deleted."""
+"""The audit log: one row per regulated change, and one per view of a person's national ID number and
+date of birth; never updated or deleted."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from certreg.db import Base, created_at, str2, str64, str120, str255
+from certreg.db import Base, created_at, intpk, str2, str64, str120, str255
 
 
 class AuditEntry(Base):
@@ -35,3 +36,15 @@ class AuditEntry(Base):
         return f"<AuditEntry {self.action} {self.object_type}:{self.object_id}>"
 
 
+class PersonalDataAccess(Base):
+    """One view of technicians' national ID numbers and dates of birth (a page, an API answer, an export)."""
+
+    __tablename__ = "personal_data_access"
+
+    id: Mapped[intpk]
+    at: Mapped[created_at] = mapped_column(index=True)
+    viewer_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    viewer_label: Mapped[str255] = mapped_column(comment="The viewer's e-mail or cli:<user>, kept if the account goes")
+    technician_id: Mapped[int] = mapped_column(sa.ForeignKey("technicians.id", ondelete="CASCADE"), index=True)
+    surface: Mapped[str] = mapped_column(sa.String(16), comment="web, api or export")
+    what: Mapped[str] = mapped_column(sa.String(64), comment="Which fields were shown, e.g. national_id,date_of_birth")

@@ -12,10 +12,9 @@ from flask_login import current_user, login_required
 from certreg.auth import services, sessions, twofactor
 from certreg.auth.blueprint import bp
 from certreg.auth.forms import AccountPolicyForm, EmptyForm, EnrolForm, NoticesForm
-from certreg.auth.session import actor
 from certreg.certificates.qr import render_png
 from certreg.notify import outbox
-from certreg.web import form_status, submit
+from certreg.web import actor, form_status, submit
 
 SETUP_SECRET = "totp_setup"  # noqa: S105 (a session key name)
 

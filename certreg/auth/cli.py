@@ -11,23 +11,14 @@ from flask.cli import AppGroup
 from certreg.actors import Actor
 from certreg.auth import services, twofactor
 from certreg.auth.forms import NewUserForm
-from certreg.errors import CertregError, ValidationFailed, roll_back
+from certreg.commands import fail
+from certreg.errors import CertregError
 from certreg.extensions import db
 from certreg.forms import form_from_json
 from certreg.registry.models import Company, Technician
 from certreg.vocabulary import Role
 
 users_cli = AppGroup("users", help="Manage user accounts and API tokens.")
-
-
-def fail(exc: CertregError) -> None:
-    roll_back(exc)
-    click.echo(f"error: {exc.message} [{exc.code}]", err=True)
-    if isinstance(exc, ValidationFailed):
-        for field, messages in exc.fields.items():
-            for message in messages:
-                click.echo(f"  {field}: {message} [{getattr(message, 'code', 'invalid')}]", err=True)
-    sys.exit(1)
 
 
 def read_password(from_stdin: bool) -> str:

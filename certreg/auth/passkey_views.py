@@ -12,10 +12,9 @@ from flask_login import login_required
 from certreg.auth import passkeys, services, signin, twofactor
 from certreg.auth.blueprint import bp
 from certreg.auth.forms import EmptyForm
-from certreg.auth.session import actor
 from certreg.errors import Unauthenticated
 from certreg.extensions import db
-from certreg.web import submit
+from certreg.web import actor, submit
 
 
 def _json(body: str) -> Response:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, redirect, request, url_for
+from flask import Flask, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from certreg.errors import Unauthenticated, wants_json
 from certreg.extensions import login_manager
@@ -47,18 +46,3 @@ def init_app(app: Flask) -> None:
 
         flash(str(login_manager.login_message), "info")
         return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
-
-
-def actor():
-    """The :class:`~certreg.actors.Actor` for the signed-in user (views use this)."""
-    from certreg.actors import Actor
-
-    return Actor.of(current_user._get_current_object())
-
-
-def signed_in() -> bool:
-    """Whether a user is signed in; without a session cookie this is known without loading anything
-    (the public verification page runs this on every scan)."""
-    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
-        return False
-    return current_user.is_authenticated

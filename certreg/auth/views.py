@@ -12,12 +12,11 @@ from certreg.auth import services, signin
 from certreg.auth.blueprint import bp
 from certreg.auth.forms import EmptyForm, LoginForm, NewUserForm, PasswordForm, TokenForm, UserForm
 from certreg.auth.passwords import min_length
-from certreg.auth.session import actor
 from certreg.errors import CertregError
 from certreg.extensions import db
 from certreg.security import is_safe_next
 from certreg.vocabulary import ROLE_LABELS
-from certreg.web import form_status, submit
+from certreg.web import actor, form_status, submit
 
 
 @bp.get("/")

@@ -6,8 +6,8 @@ import click
 from flask.cli import AppGroup
 
 from certreg.actors import Actor
-from certreg.auth.cli import fail
 from certreg.certificates import catalogue, queries
+from certreg.commands import fail
 from certreg.errors import CertregError
 from certreg.extensions import db
 

@@ -16,13 +16,12 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from certreg.actors import Actor
-from certreg.auth.session import signed_in
 from certreg.certificates import catalogue, pagecache, scanlog, states, trust, verification
 from certreg.certificates.models import EVENT_LABELS, Certificate
 from certreg.database import writes
 from certreg.extensions import db
 from certreg.vocabulary import Role
-from certreg.web import page_arg
+from certreg.web import page_arg, signed_in
 
 bp = Blueprint("verify", __name__)
 
@@ -278,7 +277,7 @@ def jwks():
 @login_required
 def scans():
     """An inspector's own checks, newest first."""
-    from certreg.auth.session import actor
+    from certreg.web import actor
 
     pagination = verification.my_scans(actor(), page=page_arg())
     return render_template("certificates/scans.html", pagination=pagination, colours=VERDICT_COLOURS,

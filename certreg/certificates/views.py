@@ -10,7 +10,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from certreg.auth.session import actor
 from certreg.certificates import access, catalogue, lifecycle, outputs, queries, states
 from certreg.certificates.forms import (
     ACTIVITY_LABELS,
@@ -28,7 +27,7 @@ from certreg.errors import NotFound
 from certreg.forms import choices
 from certreg.inputs import parse_id
 from certreg.vocabulary import HolderKind
-from certreg.web import args_str, form_status, page_arg, submit
+from certreg.web import actor, args_str, form_status, page_arg, submit
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 

@@ -7,12 +7,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from certreg.auth.session import actor
 from certreg.countries import protocol, services
 from certreg.countries.forms import settings_form
 from certreg.logbook.models import USED_ODS_SALES_LABELS
 from certreg.registry import services as registry
-from certreg.web import form_status, submit
+from certreg.web import actor, form_status, submit
 
 bp = Blueprint("countries", __name__)
 

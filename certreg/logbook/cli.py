@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from certreg.actors import Actor
-from certreg.auth.cli import fail
+from certreg.commands import fail
 from certreg.errors import CertregError, roll_back
 from certreg.extensions import db
 from certreg.logbook import checkpointing, holders, imports, verify

@@ -12,13 +12,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from certreg.auth.session import actor
 from certreg.errors import Forbidden, ValidationFailed, roll_back
 from certreg.extensions import db
 from certreg.logbook import holders, imports
 from certreg.logbook.forms import ImportForm
 from certreg.logbook.models import Channel
-from certreg.web import form_status
+from certreg.web import actor, form_status
 
 bp = Blueprint("logbook_import", __name__)
 

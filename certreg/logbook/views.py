@@ -18,7 +18,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from certreg.auth.session import actor
 from certreg.certificates.qr import render_svg
 from certreg.db import today
 from certreg.errors import Forbidden, NotFound, ValidationFailed, roll_back
@@ -52,7 +51,7 @@ from certreg.logbook.models import (
     EntryKind,
 )
 from certreg.vocabulary import OFFICIAL_ROLES, Role
-from certreg.web import args_str, form_status, page_arg, submit
+from certreg.web import actor, args_str, form_status, page_arg, submit
 
 bp = Blueprint("logbook", __name__)
 

@@ -1,1 +1,1 @@
-"""E-mail (standard library smtplib) and notifications through an outbox."""
+"""E-mail (standard library smtplib) and the outbox of notices: queued once, sent, retried (certreg.notices decides which are due)."""

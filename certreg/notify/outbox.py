@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import after_this_request, current_app, has_app_context, has_request_context
@@ -21,11 +21,13 @@ from flask_babel import force_locale
 from sqlalchemy.dialects import postgresql, sqlite
 
 from certreg.actors import Actor
-from certreg.auth.models import User
 from certreg.db import utcnow
 from certreg.extensions import db
 from certreg.notify import mail
 from certreg.notify.models import SWITCHABLE, NoticeKind, NoticeOptOut, OutboxMessage
+
+if TYPE_CHECKING:
+    from certreg.auth.models import User  # the recipient: only its address, language and switches are read
 
 logger = logging.getLogger(__name__)
 

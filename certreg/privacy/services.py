@@ -1,6 +1,6 @@
 """Personal data: the access log, the subject-access export and the retention purge.
 
-* :func:`log_access`: every time national ID numbers and dates of birth are shown to
+* :func:`certreg.privacy.access_log.log_access`: every time national ID numbers and dates of birth are shown to
   someone other than the person (a page, an API answer), one row per person.
 * :func:`export_technician` / :func:`export_user`: everything certreg keeps about a person, as
   JSON, for a subject-access request (administrators of the person's country).
@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -18,29 +17,15 @@ from flask import current_app
 
 from certreg.actors import Actor
 from certreg.audit import services as audit
+from certreg.audit.models import PersonalDataAccess
 from certreg.auth.models import PasswordResetToken, SignInEvent, User, UserSession
 from certreg.certificates.models import Certificate, CertificateScan
 from certreg.db import utcnow
 from certreg.errors import NotFound
 from certreg.extensions import db
 from certreg.notify.models import OutboxMessage
-from certreg.privacy.models import PersonalDataAccess
 from certreg.registry.models import Technician
 from certreg.vocabulary import OFFICIAL_ROLES, Role
-
-PERSONAL_FIELDS = "national_id,date_of_birth"
-
-
-def log_access(actor: Actor, technicians: Iterable[Technician], surface: str) -> None:
-    """Record that ``actor`` was shown these people's national ID numbers and dates of birth."""
-    rows = [
-        PersonalDataAccess(viewer_user_id=actor.user_id, viewer_label=actor.label[:255], technician_id=t.id,
-                           surface=surface, what=PERSONAL_FIELDS, at=utcnow())
-        for t in technicians if not actor.acts_for_technician(t.id)
-    ]
-    if rows:
-        db.session.add_all(rows)
-        db.session.flush()
 
 
 def can_export(actor: Actor, country_code: str) -> bool:

@@ -7,10 +7,10 @@ import json
 from flask import Blueprint, Response, current_app, render_template
 from flask_login import login_required
 
-from certreg.auth.session import actor
 from certreg.database import writes
 from certreg.extensions import db
 from certreg.privacy import services
+from certreg.web import actor
 
 bp = Blueprint("privacy", __name__)
 

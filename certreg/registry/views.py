@@ -6,11 +6,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from certreg.auth.session import actor
+from certreg.audit.access import log_access
 from certreg.database import writes
 from certreg.db import today
 from certreg.extensions import db
-from certreg.privacy.services import log_access
 from certreg.registry import services
 from certreg.registry.forms import (
     AuthorityForm,
@@ -27,7 +26,7 @@ from certreg.registry.forms import (
 from certreg.registry.models import ACTIVITY_LABELS
 from certreg.registry.search import public_search
 from certreg.registry.services import Access
-from certreg.web import args_str, form_status, page_arg, submit
+from certreg.web import actor, args_str, form_status, page_arg, submit
 
 bp = Blueprint("registry", __name__)
 

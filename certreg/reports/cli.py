@@ -11,7 +11,7 @@ import click
 from flask.cli import AppGroup
 
 from certreg.actors import Actor
-from certreg.auth.cli import fail
+from certreg.commands import fail
 from certreg.db import today as utc_today
 from certreg.errors import CertregError
 from certreg.extensions import db

@@ -11,7 +11,6 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from certreg.auth.session import actor
 from certreg.db import today
 from certreg.logbook.models import ENTRY_KIND_LABELS
 from certreg.reports import charts, exports, queries, services, texts
@@ -29,7 +28,7 @@ from certreg.reports.forms import (
 )
 from certreg.reports.models import ANOMALY_KIND_LABELS, AnomalyKind, ReviewState
 from certreg.vocabulary import HolderKind
-from certreg.web import form_status, page_arg, submit
+from certreg.web import actor, form_status, page_arg, submit
 
 bp = Blueprint("reports", __name__)
 

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from certreg.actors import Actor
-from certreg.auth.cli import fail
+from certreg.commands import fail
 from certreg.errors import CertregError
 from certreg.extensions import db
 from certreg.substances import services

@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_login import login_required
 
-from certreg.auth.session import actor
 from certreg.trail import services
 from certreg.trail.forms import AuditFilterForm
 from certreg.trail.labels import action_label
-from certreg.web import page_arg
+from certreg.web import actor, page_arg
 
 bp = Blueprint("audit", __name__)
 

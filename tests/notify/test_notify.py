@@ -13,7 +13,7 @@ from certreg.actors import Actor
 from certreg.certificates import services as certificates
 from certreg.extensions import db
 from certreg.logbook import services as logbook
-from certreg.notify import collect
+from certreg.notices import collect
 from certreg.notify.models import NoticeKind, OutboxMessage
 from tests.factories import make_certificate, make_company, make_technician, make_user
 from tests.live import free_port

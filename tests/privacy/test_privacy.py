@@ -6,8 +6,8 @@ import json
 
 import sqlalchemy as sa
 
+from certreg.audit.models import PersonalDataAccess
 from certreg.extensions import db
-from certreg.privacy.models import PersonalDataAccess
 from tests.conftest import login
 from tests.factories import make_technician, make_token, make_user
 

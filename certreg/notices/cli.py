@@ -9,7 +9,8 @@ from flask.cli import AppGroup
 
 from certreg.actors import Actor
 from certreg.extensions import db
-from certreg.notify import collect, outbox
+from certreg.notices import collect
+from certreg.notify import outbox
 
 notify_cli = AppGroup("notify", help="E-mail notices.")
 
