@@ -39,7 +39,7 @@ from certreg.db import utcnow
 from certreg.errors import CertregError, ValidationFailed
 from certreg.extensions import db
 from certreg.inputs import date_in_range
-from certreg.logbook import checkpointing, ledger
+from certreg.logbook import bulk, checkpointing, ledger
 from certreg.logbook.drafts import EntryData
 from certreg.logbook.holders import Holder, logbook_for, require_write
 from certreg.logbook.models import Channel, EntryKind, ImportBatch, Logbook, TransferStatus
@@ -207,7 +207,7 @@ def import_csv(actor: Actor, who: Holder, data: bytes, filename: str, *,
     stock = ledger.Stock(logbook.id)
     result = ImportResult(batch_id=batch.id)
     now = utcnow()
-    appender = ledger.BulkAppender(head, {
+    appender = bulk.BulkAppender(head, {
         "country_code": logbook.country_code, "logbook_id": logbook.id, "channel": channel, "import_id": batch.id,
         "recorded_at": now, "recorded_by_user_id": actor.user_id, "recorded_by_label": actor.label,
         "intervention_id": None, "reverses_id": None, "counterpart_of_id": None,
@@ -289,7 +289,7 @@ def _line_errors(line: int, exc: ValidationFailed) -> Iterator[LineError]:
 class _Writer:
     """Writes each line that passed every rule through the bulk appender, with its sale or export."""
 
-    def __init__(self, appender: ledger.BulkAppender, logbook: Logbook, actor: Actor, channel: Channel,
+    def __init__(self, appender: bulk.BulkAppender, logbook: Logbook, actor: Actor, channel: Channel,
                  now: datetime, batch_id: int) -> None:
         self.appender, self.logbook, self.actor, self.channel, self.now = appender, logbook, actor, channel, now
         self.batch_id = batch_id

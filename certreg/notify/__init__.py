@@ -1,1 +1,3 @@
-"""E-mail (standard library smtplib) and the outbox of notices: queued once, sent, retried (certreg.notices decides which are due)."""
+"""E-mail (standard library smtplib) and the outbox of notices: each queued once, sent, retried.
+
+Which notices are due is decided by :mod:`certreg.notices`."""

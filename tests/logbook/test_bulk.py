@@ -1,7 +1,7 @@
 """The CSV import's bulk path writes exactly what appending the same entries one by one writes.
 
 The import seals its lines with :class:`canonical.Template`, :class:`canonical.MacKey` and
-:class:`ledger.BulkAppender` (rows by ``COPY`` on PostgreSQL) instead of the per-entry
+:class:`bulk.BulkAppender` (rows by ``COPY`` on PostgreSQL) instead of the per-entry
 ``canonical_bytes`` / ``entry_mac`` / ``ledger.append``. These tests hold the fast path to
 the normative one: the same bytes, hashes, MACs, rows, balances and transfers.
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from certreg.actors import Actor
 from certreg.extensions import db
-from certreg.logbook import canonical, equipment, holders, imports, ledger, recording, rules
+from certreg.logbook import bulk, canonical, equipment, holders, imports, ledger, recording, rules
 from certreg.logbook.models import Balance, Channel, Condition, Direction, Entry, EntryKind, MerkleLog, Transfer
 from certreg.logbook.verify import verify_all
 from certreg.vocabulary import HolderKind
@@ -239,8 +239,8 @@ def _transfers(holder) -> list[tuple]:
 @pytest.mark.parametrize("chunk,first", [(7, 1000), (16, 2)])
 def test_an_import_in_several_chunks_draws_fresh_ids_and_keeps_the_log_in_order(app, people, monkeypatch, chunk,
                                                                                 first):
-    monkeypatch.setattr(ledger, "CHUNK", chunk)
-    monkeypatch.setattr(ledger, "FIRST_CHUNK", first)
+    monkeypatch.setattr(bulk, "CHUNK", chunk)
+    monkeypatch.setattr(bulk, "FIRST_CHUNK", first)
     from tests.logbook.builders import HEADER as SIMPLE
     from tests.logbook.builders import csv_lines
 
