@@ -178,13 +178,13 @@ def update_technician(technician_id: int):
     actor = api_actor()
     technician = services.get_technician(actor, technician_id)
     payload = json_body()
-    if services.can_manage_registry(actor, technician.country_code):
+    if services.edit_scope(actor, technician) is services.EditScope.FULL:
         merged = {**_form_values(technician, services.TECHNICIAN_FIELDS), **payload}
         form = form_from_json(TechnicianForm, merged)
         services.update_technician(
             actor, technician, services.TechnicianData(**{n: form[n].data for n in services.TECHNICIAN_FIELDS})
         )
-    elif services.can_edit_technician_contact(actor, technician):
+    else:
         extra = set(payload) - set(services.TECHNICIAN_CONTACT_FIELDS)
         if extra:
             raise Forbidden(_("You may change only your contact details: %(fields)s.",
@@ -194,8 +194,6 @@ def update_technician(technician_id: int):
         services.update_technician_contact(
             actor, technician, email=form.email.data, phone=form.phone.data, address=form.address.data
         )
-    else:
-        raise Forbidden()
     return done(technician_json(technician, services.technician_access(actor, technician)))
 
 
@@ -253,12 +251,12 @@ def update_company(company_id: int):
     actor = api_actor()
     company = services.get_company(actor, company_id)
     payload = json_body()
-    if services.can_manage_registry(actor, company.country_code):
+    if services.edit_scope(actor, company) is services.EditScope.FULL:
         current = _form_values(company, services.COMPANY_FIELDS)
         current["activities"] = [a.activity.value for a in company.activities]
         form = form_from_json(CompanyForm, {**current, **payload})
         services.update_company(actor, company, _company_data(form))
-    elif services.can_edit_company_contact(actor, company):
+    else:
         extra = set(payload) - set(services.COMPANY_CONTACT_FIELDS)
         if extra:
             raise Forbidden(_("You may change only the address and contact details: %(fields)s.",
@@ -268,8 +266,6 @@ def update_company(company_id: int):
         services.update_company_contact(
             actor, company, address=form.address.data, email=form.email.data, phone=form.phone.data
         )
-    else:
-        raise Forbidden()
     return done(company_json(company, services.company_access(actor, company)))
 
 

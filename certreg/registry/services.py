@@ -126,6 +126,24 @@ def can_edit_company_contact(actor: Actor, company: Company) -> bool:
     return can_manage_registry(actor, company.country_code) or actor.acts_for_company(company.id)
 
 
+class EditScope(enum.StrEnum):
+    """What an actor may change of a technician's or company's record (every surface asks this once)."""
+
+    FULL = "full"  # officials of the country: every field
+    CONTACT = "contact"  # the technician or the company's users: contact details (and a company's address)
+
+
+def edit_scope(actor: Actor, record: Technician | Company) -> EditScope:
+    """:raise Forbidden: the actor may change nothing of ``record``."""
+    if can_manage_registry(actor, record.country_code):
+        return EditScope.FULL
+    if isinstance(record, Technician):
+        actor.require(actor.acts_for_technician(record.id))
+    else:
+        actor.require(actor.acts_for_company(record.id))
+    return EditScope.CONTACT
+
+
 def can_manage_staff(actor: Actor, company: Company) -> bool:
     return can_manage_registry(actor, company.country_code) or actor.acts_for_company(company.id)
 

@@ -94,11 +94,10 @@ def technician(technician_id: int):
 @login_required
 def edit_technician(technician_id: int):
     record = services.get_technician(actor(), technician_id)
-    if services.can_manage_registry(actor(), record.country_code):
+    if services.edit_scope(actor(), record) is services.EditScope.FULL:
         form = TechnicianForm(obj=record)
         done = submit(form, lambda: services.update_technician(actor(), record, technician_data(form)))
     else:
-        actor().require(services.can_edit_technician_contact(actor(), record))
         form = TechnicianContactForm(obj=record)
         done = submit(form, lambda: services.update_technician_contact(
             actor(), record, email=form.email.data, phone=form.phone.data, address=form.address.data))
@@ -179,11 +178,10 @@ def company(company_id: int):
 @login_required
 def edit_company(company_id: int):
     record = services.get_company(actor(), company_id)
-    if services.can_manage_registry(actor(), record.country_code):
+    if services.edit_scope(actor(), record) is services.EditScope.FULL:
         form = CompanyForm(obj=record, activities=[a.activity.value for a in record.activities])
         done = submit(form, lambda: services.update_company(actor(), record, company_data(form)))
     else:
-        actor().require(services.can_edit_company_contact(actor(), record))
         form = CompanyContactForm(obj=record)
         done = submit(form, lambda: services.update_company_contact(
             actor(), record, address=form.address.data, email=form.email.data, phone=form.phone.data))
