@@ -26,6 +26,7 @@ from flask import current_app
 
 from certreg.auth.models import User
 from certreg.certificates.models import Certificate, CertificateEvent, CertificateStatus, EventAction
+from certreg.db import today as utc_today
 from certreg.db import utcnow
 from certreg.extensions import db
 from certreg.logbook.models import Logbook, Transfer, TransferStatus
@@ -120,7 +121,7 @@ def transfers(since) -> list[int | None]:
 
 def collect(today: date | None = None) -> int:
     """Queue every notice due now; returns how many were queued (already queued ones are not counted)."""
-    today = today or date.today()
+    today = today or utc_today()
     since = utcnow() - timedelta(days=current_app.config["NOTIFY_LOOKBACK_DAYS"])
     queued = expiring_certificates(today) + certificate_status_changes(since) + transfers(since)
     return sum(1 for q in queued if q is not None)

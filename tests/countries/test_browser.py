@@ -25,14 +25,15 @@ def site():
     app = make_test_app(url)
     dbutil.upgrade(app)
     with app.app_context():
-        email = make_user(Role.ADMIN, "KG").email
+        admin = make_user(Role.ADMIN, "KG")
+        email, secret = admin.email, admin.totp_secret
         services.update_settings(Actor.system("tests"), "KG", {"penalties_ru": "Штраф до 100 расчётных показателей."})
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
     try:
         with served(url, workers=1) as base:
-            yield base, email
+            yield base, email, secret
     finally:
         dbutil.drop_database(url)
 
@@ -42,7 +43,7 @@ def violations(page) -> list[str]:
 
 
 def test_settings_and_rules_pages_on_a_phone(site):
-    base, email = site
+    base, email, secret = site
     assert PASSWORD
     with chromium() as browser:
         problems = []
@@ -50,7 +51,7 @@ def test_settings_and_rules_pages_on_a_phone(site):
         page = context.new_page()
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
-        sign_in(page, base, email)
+        sign_in(page, base, email, secret)
         page.get_by_role("link", name="Country settings").first.click()
         page.wait_for_url(base + "/countries/settings")
         assert violations(page) == []

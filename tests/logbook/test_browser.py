@@ -13,7 +13,7 @@ from certreg.extensions import db
 from certreg.logbook import equipment as equipment_services
 from certreg.logbook import recording
 from tests import dbutil
-from tests.browser import chromium
+from tests.browser import chromium, second_step
 from tests.conftest import make_test_app
 from tests.factories import PASSWORD
 from tests.live import served
@@ -48,11 +48,13 @@ def site():
         dbutil.drop_database(url)
 
 
-def sign_in(page, base, email):
+def sign_in(page, base, email, totp_secret=None):
+    """Sign in; officials (``totp_secret``) also give a code at the second step."""
     page.goto(base + "/login")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    second_step(page, totp_secret)
     page.wait_for_url(base + "/")
 
 

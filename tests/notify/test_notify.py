@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from certreg.actors import Actor
-from certreg.certificates import services as certificates
+from certreg.certificates import lifecycle as certificates
 from certreg.extensions import db
 from certreg.logbook import services as logbook
 from certreg.notices import collect
