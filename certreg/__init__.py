@@ -91,6 +91,8 @@ def register_blueprints(app: Flask) -> None:
     from certreg.certificates.verify_views import bp as verify_bp
     from certreg.certificates.views import bp as certificates_bp
     from certreg.countries.views import bp as countries_bp
+    from certreg.cylinders.views import bp as cylinders_bp
+    from certreg.cylinders.views import scan_bp as cylinder_scan_bp
     from certreg.registry.views import bp as registry_bp
     from certreg.reports.views import bp as reports_bp
     from certreg.trail.views import bp as audit_bp
@@ -103,6 +105,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(countries_bp)
+    app.register_blueprint(cylinders_bp)
+    app.register_blueprint(cylinder_scan_bp)
     from certreg.logbook.views import bp as logbook_bp
     from certreg.substances.views import bp as substances_bp
 

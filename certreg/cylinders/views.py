@@ -1,0 +1,164 @@
+"""Cylinder pages: the register, registering, a cylinder with its history, fills and charges,
+label PDFs; and the public label scan ``/c/<token>``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from certreg.actors import Actor
+from certreg.auth.models import Role
+from certreg.auth.session import actor, signed_in
+from certreg.cylinders import access, custody, labels, queries, registration, scanning
+from certreg.cylinders.events import FillData
+from certreg.cylinders.forms import ChargeForm, FillForm, RegisterForm
+from certreg.cylinders.models import (
+    CONDITION_LABELS,
+    EVENT_LABELS,
+    KIND_LABELS,
+    STATUS_LABELS,
+    ContentCondition,
+    CylinderKind,
+)
+from certreg.database import writes
+from certreg.errors import NotFound
+from certreg.extensions import db
+from certreg.web import args_str, form_status, page_arg, submit
+
+bp = Blueprint("cylinders", __name__, url_prefix="/cylinders")
+scan_bp = Blueprint("cylinder_scan", __name__)
+
+LABELS = dict(kinds=KIND_LABELS, conditions=CONDITION_LABELS, statuses=STATUS_LABELS, events=EVENT_LABELS)
+
+
+def register_data(form: RegisterForm) -> registration.RegisterData:
+    contents = None
+    if form.substance.data:
+        contents = FillData(substance_code=form.substance.data, net_kg=form.net_kg.data or 0,
+                            condition=ContentCondition(form.condition.data or "virgin"),
+                            batch=form.batch.data or None, origin_country=form.origin_country.data or None)
+    return registration.RegisterData(
+        owner_company_id=form.owner_company_id.data, kind=CylinderKind(form.kind.data),
+        water_capacity_l=form.water_capacity_l.data, tare_kg=form.tare_kg.data,
+        manufacturer=form.manufacturer.data or None, stamp_number=form.stamp_number.data or None,
+        grai=form.grai.data or None, test_due=form.test_due.data, contents=contents)
+
+
+def fill_data(form: FillForm) -> FillData:
+    return FillData(substance_code=form.substance.data, net_kg=form.net_kg.data,
+                    condition=ContentCondition(form.condition.data), mixed=bool(form.mixed.data),
+                    batch=form.batch.data or None)
+
+
+@bp.get("")
+@login_required
+def index():
+    q = args_str("q")
+    pagination = queries.list_cylinders(actor(), current_user.country_code, q=q, page=page_arg())
+    return render_template("cylinders/index.html", pagination=pagination, q=q, **LABELS,
+                           can_register=access.can_register(actor(), current_user.country_code, None))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = RegisterForm()
+    if current_user.role is Role.COMPANY_USER and request.method == "GET":
+        form.owner_company_id.data = current_user.company_id
+    actor().require(access.can_register(actor(), current_user.country_code, current_user.company_id))
+    done = submit(form, lambda: registration.register(actor(), register_data(form)))
+    if done:
+        return redirect(url_for("cylinders.detail", serial=done.result.serial))
+    return render_template("cylinders/new.html", form=form), form_status(form)
+
+
+def _cylinder(serial: str):
+    return queries.find(actor(), serial)
+
+
+@bp.get("/<serial>")
+@login_required
+def detail(serial: str):
+    cylinder = _cylinder(serial)
+    return render_template("cylinders/detail.html", cylinder=cylinder, fill_form=FillForm(),
+                           charge_form=ChargeForm(), can_act=access.can_act(actor(), cylinder), **LABELS)
+
+
+@bp.post("/<serial>/fill")
+@login_required
+def fill(serial: str):
+    cylinder = _cylinder(serial)
+    actor().require(access.can_act(actor(), cylinder))
+    form = FillForm()
+    if submit(form, lambda: custody.fill(actor(), cylinder, fill_data(form))):
+        return redirect(url_for("cylinders.detail", serial=serial))
+    cylinder = _cylinder(serial)
+    return render_template("cylinders/detail.html", cylinder=cylinder, fill_form=form, charge_form=ChargeForm(),
+                           can_act=access.can_act(actor(), cylinder), **LABELS), form_status(form)
+
+
+@bp.post("/<serial>/charge")
+@login_required
+def charge(serial: str):
+    cylinder = _cylinder(serial)
+    actor().require(access.can_act(actor(), cylinder))
+    form = ChargeForm()
+    if submit(form, lambda: custody.charge(actor(), cylinder, form.net_kg.data)):
+        return redirect(url_for("cylinders.detail", serial=serial))
+    cylinder = _cylinder(serial)
+    return render_template("cylinders/detail.html", cylinder=cylinder, fill_form=FillForm(), charge_form=form,
+                           can_act=access.can_act(actor(), cylinder), **LABELS), form_status(form)
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+@bp.get("/<serial>/label.pdf")
+@login_required
+def label(serial: str):
+    cylinder = _cylinder(serial)
+    return _pdf(labels.label_pdf(cylinder), f"{cylinder.serial}.pdf")
+
+
+@bp.get("/labels.pdf")
+@login_required
+def sheet():
+    """An A4 sheet of labels for ``?serial=...&serial=...`` (up to 80)."""
+    serials = request.args.getlist("serial")[:80]
+    if not serials:
+        raise NotFound()
+    return _pdf(labels.sheet_pdf([_cylinder(s) for s in serials]), "labels.pdf")
+
+
+def _client() -> str:
+    if signed_in():
+        return f"user:{current_user.id}"
+    return f"ip:{request.remote_addr or 'unknown'}"
+
+
+@scan_bp.get("/c/<token>")
+@writes
+def scan(token: str):
+    """The verdict first, then what the register says now, then the warnings; complete without JavaScript."""
+    inspector = Actor.of(current_user._get_current_object()) if signed_in() else None
+    result = scanning.scan(token, client=_client(), inspector=inspector)
+    body = render_template("cylinders/scan.html", result=result, texts=verdict_texts(), **LABELS)
+    db.session.commit()
+    return body
+
+
+def verdict_texts() -> dict[str, dict[str, str]]:
+    return {
+        scanning.GENUINE: {"word": _("GENUINE LABEL"), "colour": "ok",
+                           "detail": _("The label was signed by the registry and the cylinder is registered.")},
+        scanning.UNKNOWN: {"word": _("UNKNOWN"), "colour": "warn",
+                           "detail": _("The label could not be matched to a registered cylinder (unknown key or "
+                                       "serial). Check it online or call the national ozone unit.")},
+        scanning.FORGED: {"word": _("FORGED"), "colour": "bad",
+                          "detail": _("This is not a genuine label: the signature does not verify. Treat the "
+                                      "cylinder as suspect.")},
+    }
