@@ -126,6 +126,7 @@ def register_commands(app: Flask) -> None:
     from certreg.auth.cli import users_cli
     from certreg.certificates.cli import certificates_cli
     from certreg.countries.cli import countries_cli
+    from certreg.cylinders.cli import cylinders_cli
     from certreg.demo.cli import demo_cli
     from certreg.keys.cli import keys_cli
     from certreg.logbook.cli import logbook_cli
@@ -138,6 +139,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(registry_cli)
     app.cli.add_command(countries_cli)
+    app.cli.add_command(cylinders_cli)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(substances_cli)
     app.cli.add_command(logbook_cli)

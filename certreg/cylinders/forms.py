@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 
-from certreg.cylinders.models import CONDITION_LABELS, KIND_LABELS
+from certreg.cylinders.events import FillData
+from certreg.cylinders.models import CONDITION_LABELS, KIND_LABELS, ContentCondition, CylinderKind
+from certreg.cylinders.registration import RegisterData
 from certreg.forms import BaseForm, InputRequired, Length, Optional, choices
 from certreg.logbook.forms import KilogramsField
 
@@ -36,3 +38,22 @@ class FillForm(BaseForm):
 
 class ChargeForm(BaseForm):
     net_kg = KilogramsField(_l("Kilograms drawn"), validators=[InputRequired()])
+
+
+def register_data(form: RegisterForm) -> RegisterData:
+    contents = None
+    if form.substance.data:
+        contents = FillData(substance_code=form.substance.data, net_kg=form.net_kg.data or 0,
+                            condition=ContentCondition(form.condition.data or "virgin"),
+                            batch=form.batch.data or None, origin_country=form.origin_country.data or None)
+    return RegisterData(
+        owner_company_id=form.owner_company_id.data, kind=CylinderKind(form.kind.data),
+        water_capacity_l=form.water_capacity_l.data, tare_kg=form.tare_kg.data,
+        manufacturer=form.manufacturer.data or None, stamp_number=form.stamp_number.data or None,
+        grai=form.grai.data or None, test_due=form.test_due.data, contents=contents)
+
+
+def fill_data(form: FillForm) -> FillData:
+    return FillData(substance_code=form.substance.data, net_kg=form.net_kg.data,
+                    condition=ContentCondition(form.condition.data), mixed=bool(form.mixed.data),
+                    batch=form.batch.data or None)

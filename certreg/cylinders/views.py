@@ -11,15 +11,12 @@ from certreg.actors import Actor
 from certreg.auth.models import Role
 from certreg.auth.session import actor, signed_in
 from certreg.cylinders import access, custody, labels, queries, registration, scanning
-from certreg.cylinders.events import FillData
-from certreg.cylinders.forms import ChargeForm, FillForm, RegisterForm
+from certreg.cylinders.forms import ChargeForm, FillForm, RegisterForm, fill_data, register_data
 from certreg.cylinders.models import (
     CONDITION_LABELS,
     EVENT_LABELS,
     KIND_LABELS,
     STATUS_LABELS,
-    ContentCondition,
-    CylinderKind,
 )
 from certreg.database import writes
 from certreg.errors import NotFound
@@ -30,25 +27,6 @@ bp = Blueprint("cylinders", __name__, url_prefix="/cylinders")
 scan_bp = Blueprint("cylinder_scan", __name__)
 
 LABELS = dict(kinds=KIND_LABELS, conditions=CONDITION_LABELS, statuses=STATUS_LABELS, events=EVENT_LABELS)
-
-
-def register_data(form: RegisterForm) -> registration.RegisterData:
-    contents = None
-    if form.substance.data:
-        contents = FillData(substance_code=form.substance.data, net_kg=form.net_kg.data or 0,
-                            condition=ContentCondition(form.condition.data or "virgin"),
-                            batch=form.batch.data or None, origin_country=form.origin_country.data or None)
-    return registration.RegisterData(
-        owner_company_id=form.owner_company_id.data, kind=CylinderKind(form.kind.data),
-        water_capacity_l=form.water_capacity_l.data, tare_kg=form.tare_kg.data,
-        manufacturer=form.manufacturer.data or None, stamp_number=form.stamp_number.data or None,
-        grai=form.grai.data or None, test_due=form.test_due.data, contents=contents)
-
-
-def fill_data(form: FillForm) -> FillData:
-    return FillData(substance_code=form.substance.data, net_kg=form.net_kg.data,
-                    condition=ContentCondition(form.condition.data), mixed=bool(form.mixed.data),
-                    batch=form.batch.data or None)
 
 
 @bp.get("")

@@ -41,4 +41,13 @@ CASES = [
     Case("GET", lambda w: f"/cylinders/labels.pdf?serial={w.cylinder_own.serial}", VIEW, note="label sheet"),
     Case("GET", lambda w: f"/c/{w.cylinder_own.token}", PUBLIC, note="label scan"),
     Case("GET", lambda w: "/c/FORGED", PUBLIC, note="label scan, garbage"),
+    # API
+    Case("GET", lambda w: "/api/v1/cylinders", API_LIST, api=True, note="API list"),
+    Case("POST", lambda w: "/api/v1/cylinders", API_REGISTER, api=True, note="API register, empty"),
+    Case("GET", api_cyl, API_VIEW, api=True, note="API cylinder"),
+    Case("POST", lambda w: api_cyl(w) + "/fill", API_ACT, api=True, note="API fill, empty"),
+    Case("POST", lambda w: api_cyl(w) + "/charge", API_ACT, api=True, note="API charge, empty"),
+    Case("GET", lambda w: api_cyl(w) + "/label.pdf", API_VIEW, api=True, note="API label"),
+    Case("GET", lambda w: "/api/v1/cylinders/status-list", PUBLIC, api=True, note="label status lists"),
+    Case("GET", lambda w: f"/api/v1/cylinders/check/{w.cylinder_own.token}", PUBLIC, api=True, note="API check"),
 ]
