@@ -3,6 +3,7 @@ the public label check and the signed label status lists."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import Response, request
@@ -10,15 +11,27 @@ from flask import Response, request
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body, optional_actor, page_args, paginated
 from certreg.cylinders import access, custody, labelling, labels, queries, registration, scanning
-from certreg.cylinders.forms import ChargeForm, FillForm, RegisterForm, fill_data, register_data
-from certreg.cylinders.models import Cylinder
+from certreg.cylinders.forms import (
+    ChargeForm,
+    DestroyForm,
+    FillForm,
+    RegisterForm,
+    TransferForm,
+    fill_data,
+    register_data,
+)
+from certreg.cylinders.models import ContentCondition, Cylinder
 from certreg.forms import form_from_json
+
+
+def _kg(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.001")))
 
 
 def cylinder_json(cylinder: Cylinder, *, full: bool = True) -> dict[str, Any]:
     data: dict[str, Any] = {
         "serial": cylinder.serial, "country_code": cylinder.country_code, "kind": cylinder.kind.value,
-        "status": cylinder.status.value, "substance": cylinder.substance_code, "net_kg": str(cylinder.net_kg),
+        "status": cylinder.status.value, "substance": cylinder.substance_code, "net_kg": _kg(cylinder.net_kg),
         "condition": cylinder.condition.value if cylinder.condition else None,
     }
     if full:
@@ -30,8 +43,8 @@ def cylinder_json(cylinder: Cylinder, *, full: bool = True) -> dict[str, Any]:
             custodian_technician_id=cylinder.custodian_technician_id, mixed=cylinder.mixed,
             batch=cylinder.batch, origin_country=cylinder.origin_country, token=cylinder.token,
             label_url=labelling.label_url(cylinder),
-            events=[{"at": e.at.isoformat(), "kind": e.kind.value, "kg": str(e.kg),
-                     "net_kg_after": str(e.net_kg_after), "substance": e.substance_code, "actor": e.actor_label}
+            events=[{"at": e.at.isoformat(), "kind": e.kind.value, "kg": _kg(e.kg),
+                     "net_kg_after": _kg(e.net_kg_after), "substance": e.substance_code, "actor": e.actor_label}
                     for e in cylinder.events],
         )
     return data
@@ -105,6 +118,32 @@ def charge_cylinder(serial: str):
     actor, cylinder = _actable(serial)
     form = form_from_json(ChargeForm, json_body())
     custody.charge(actor, cylinder, form.net_kg.data)
+    return done(cylinder_json(cylinder))
+
+
+@bp.post("/cylinders/<serial>/recover")
+def recover_into_cylinder(serial: str):
+    actor, cylinder = _actable(serial)
+    form = form_from_json(FillForm, json_body())
+    custody.recover(actor, cylinder, fill_data(form))
+    return done(cylinder_json(cylinder))
+
+
+@bp.post("/cylinders/<serial>/transfer")
+def transfer_cylinder(serial: str):
+    actor, cylinder = _actable(serial)
+    form = form_from_json(TransferForm, json_body())
+    custody.transfer_to(actor, cylinder, company_id=form.to_company_id.data, technician_id=form.to_technician_id.data,
+                        sold_as=ContentCondition(form.sold_as.data) if form.sold_as.data else None,
+                        returned=bool(form.returned.data))
+    return done(cylinder_json(cylinder))
+
+
+@bp.post("/cylinders/<serial>/destroy")
+def destroy_cylinder(serial: str):
+    actor, cylinder = _actable(serial)
+    form = form_from_json(DestroyForm, json_body())
+    custody.destroy(actor, cylinder, note=form.reference.data)
     return done(cylinder_json(cylinder))
 
 

@@ -92,6 +92,19 @@ def transfer(actor: Actor, cylinder: Cylinder, to: Company | Technician,
     return event
 
 
+def transfer_to(actor: Actor, cylinder: Cylinder, *, company_id: int | None, technician_id: int | None,
+                sold_as: ContentCondition | None = None, returned: bool = False) -> CylinderEvent:
+    """:func:`transfer` to a holder given by record number (exactly one of the two)."""
+    if (company_id is None) == (technician_id is None):
+        raise ValidationFailed.for_field("to_company_id", _("Give exactly one new custodian: a company or a "
+                                                            "technician."), "one_custodian")
+    to = db.session.get(Company, company_id) if company_id is not None else db.session.get(Technician, technician_id)
+    if to is None:
+        raise ValidationFailed.for_field("to_company_id" if company_id is not None else "to_technician_id",
+                                         _("No such holder."), "holder_unknown")
+    return transfer(actor, cylinder, to, sold_as, EventKind.RETURN if returned else EventKind.TRANSFER)
+
+
 def reclaim(actor: Actor, cylinder: Cylinder) -> CylinderEvent:
     """The contents were reprocessed to the reclaimed specification."""
     actor.require(can_act(actor, cylinder))

@@ -36,6 +36,17 @@ class FillForm(BaseForm):
     batch = StringField(_l("Batch"), validators=[Optional(), Length(max=64)])
 
 
+class TransferForm(BaseForm):
+    to_company_id = IntegerField(_l("New custodian: company record number"), validators=[Optional()])
+    to_technician_id = IntegerField(_l("New custodian: technician record number"), validators=[Optional()])
+    sold_as = SelectField(_l("Sold as"), choices=choices(CONDITION_LABELS.items()), validators=[Optional()])
+    returned = BooleanField(_l("Returned to the dealer"))
+
+
+class DestroyForm(BaseForm):
+    reference = StringField(_l("Destruction certificate or reference"), validators=[InputRequired(), Length(max=500)])
+
+
 class ChargeForm(BaseForm):
     net_kg = KilogramsField(_l("Kilograms drawn"), validators=[InputRequired()])
 

@@ -44,3 +44,38 @@ def test_label_check_and_status_list(client, openapi):
     assert verified.status(cylinder.status_index) == statuslist.STATUS_VALID
     raw = base64.urlsafe_b64decode(lists["KG"] + "==")
     assert b"certreg-label-statuslist+cwt" in raw and labelling.LABEL_STATUS_LIST_TYP == "certreg-label-statuslist+cwt"
+
+
+def test_one_cylinder_from_import_through_a_dealer_a_technician_recovery_and_destruction(client, openapi):
+    """Four holders: importer -> dealer -> technician (charges) -> recovery cylinder -> destruction."""
+    from tests.factories import make_technician
+
+    ensure_keys("KG")
+    importer, dealer = make_company(country_code="KG"), make_company(country_code="KG")
+    technician = make_technician(country_code="KG")
+    api = ApiClient(client, openapi, make_token(make_user(Role.ADMIN, "KG")))
+    serial = api.open("POST", "/cylinders", json={
+        "owner_company_id": importer.id, "kind": "refillable", "water_capacity_l": 13.6, "tare_kg": 6.5,
+        "substance": "HFC-134a", "net_kg": 12, "condition": "virgin", "origin_country": "CN"}).json["serial"]
+    assert api.open("POST", f"/cylinders/{serial}/transfer", json={"to_company_id": dealer.id,
+                                                                    "sold_as": "virgin"}).status_code == 200
+    held = api.open("POST", f"/cylinders/{serial}/transfer", json={"to_technician_id": technician.id}).json
+    assert held["custodian_technician_id"] == technician.id and held["status"] == "with_technician"
+    for kg in (5, 7):
+        assert api.open("POST", f"/cylinders/{serial}/charge", json={"net_kg": kg}).status_code == 200
+    recovery = api.open("POST", "/cylinders", json={
+        "owner_company_id": dealer.id, "kind": "recovery", "water_capacity_l": 26.8, "tare_kg": 13}).json["serial"]
+    refused = api.open("POST", f"/cylinders/{serial}/recover", json={"substance": "HFC-134a", "net_kg": 3,
+                                                                      "condition": "recovered"})
+    assert refused.json["error"]["code"] == "recovery_needs_recovery_cylinder"
+    filled = api.open("POST", f"/cylinders/{recovery}/recover", json={"substance": "HFC-134a", "net_kg": 3,
+                                                                       "condition": "recovered"}).json
+    assert filled["net_kg"] == "3.000" and filled["condition"] == "recovered"
+    refused = api.open("POST", f"/cylinders/{recovery}/transfer", json={"to_company_id": importer.id,
+                                                                         "sold_as": "virgin"})
+    assert refused.json["error"]["code"] == "recovered_as_virgin"
+    destroyed = api.open("POST", f"/cylinders/{recovery}/destroy", json={"reference": "DC-2026-17"}).json
+    assert destroyed["status"] == "destroyed" and destroyed["net_kg"] == "0.000"
+    history = api.open("GET", f"/cylinders/{serial}").json["events"]
+    assert [e["kind"] for e in history] == ["register", "fill", "transfer", "transfer", "charge", "charge"]
+    assert history[-1]["net_kg_after"] == "0.000"
