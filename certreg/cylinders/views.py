@@ -11,12 +11,21 @@ from certreg.actors import Actor
 from certreg.auth.models import Role
 from certreg.auth.session import actor, signed_in
 from certreg.cylinders import access, custody, labels, queries, registration, scanning
-from certreg.cylinders.forms import ChargeForm, FillForm, RegisterForm, fill_data, register_data
+from certreg.cylinders.forms import (
+    ChargeForm,
+    DestroyForm,
+    FillForm,
+    RegisterForm,
+    TransferForm,
+    fill_data,
+    register_data,
+)
 from certreg.cylinders.models import (
     CONDITION_LABELS,
     EVENT_LABELS,
     KIND_LABELS,
     STATUS_LABELS,
+    ContentCondition,
 )
 from certreg.database import writes
 from certreg.errors import NotFound
@@ -55,38 +64,69 @@ def _cylinder(serial: str):
     return queries.find(actor(), serial)
 
 
+def _forms(**given) -> dict:
+    forms = {"fill_form": FillForm(), "charge_form": ChargeForm(), "recover_form": FillForm(prefix="recover"),
+             "transfer_form": TransferForm(), "destroy_form": DestroyForm()}
+    forms.update(given)
+    return forms
+
+
+def _detail(serial: str, status: int = 200, **forms):
+    cylinder = _cylinder(serial)
+    return render_template("cylinders/detail.html", cylinder=cylinder, can_act=access.can_act(actor(), cylinder),
+                           **_forms(**forms), **LABELS), status
+
+
 @bp.get("/<serial>")
 @login_required
 def detail(serial: str):
+    return _detail(serial)
+
+
+def _act(serial: str, name: str, form, action):
+    """One custody event from the detail page: check who may act, parse, call the service, answer."""
     cylinder = _cylinder(serial)
-    return render_template("cylinders/detail.html", cylinder=cylinder, fill_form=FillForm(),
-                           charge_form=ChargeForm(), can_act=access.can_act(actor(), cylinder), **LABELS)
+    actor().require(access.can_act(actor(), cylinder))
+    if submit(form, lambda: action(cylinder)):
+        return redirect(url_for("cylinders.detail", serial=serial))
+    return _detail(serial, form_status(form), **{name: form})
 
 
 @bp.post("/<serial>/fill")
 @login_required
 def fill(serial: str):
-    cylinder = _cylinder(serial)
-    actor().require(access.can_act(actor(), cylinder))
     form = FillForm()
-    if submit(form, lambda: custody.fill(actor(), cylinder, fill_data(form))):
-        return redirect(url_for("cylinders.detail", serial=serial))
-    cylinder = _cylinder(serial)
-    return render_template("cylinders/detail.html", cylinder=cylinder, fill_form=form, charge_form=ChargeForm(),
-                           can_act=access.can_act(actor(), cylinder), **LABELS), form_status(form)
+    return _act(serial, "fill_form", form, lambda c: custody.fill(actor(), c, fill_data(form)))
 
 
 @bp.post("/<serial>/charge")
 @login_required
 def charge(serial: str):
-    cylinder = _cylinder(serial)
-    actor().require(access.can_act(actor(), cylinder))
     form = ChargeForm()
-    if submit(form, lambda: custody.charge(actor(), cylinder, form.net_kg.data)):
-        return redirect(url_for("cylinders.detail", serial=serial))
-    cylinder = _cylinder(serial)
-    return render_template("cylinders/detail.html", cylinder=cylinder, fill_form=FillForm(), charge_form=form,
-                           can_act=access.can_act(actor(), cylinder), **LABELS), form_status(form)
+    return _act(serial, "charge_form", form, lambda c: custody.charge(actor(), c, form.net_kg.data))
+
+
+@bp.post("/<serial>/recover")
+@login_required
+def recover(serial: str):
+    form = FillForm(prefix="recover")
+    return _act(serial, "recover_form", form, lambda c: custody.recover(actor(), c, fill_data(form)))
+
+
+@bp.post("/<serial>/transfer")
+@login_required
+def transfer(serial: str):
+    form = TransferForm()
+    return _act(serial, "transfer_form", form, lambda c: custody.transfer_to(
+        actor(), c, company_id=form.to_company_id.data, technician_id=form.to_technician_id.data,
+        sold_as=ContentCondition(form.sold_as.data) if form.sold_as.data else None, returned=bool(form.returned.data)))
+
+
+@bp.post("/<serial>/destroy")
+@login_required
+def destroy(serial: str):
+    form = DestroyForm()
+    return _act(serial, "destroy_form", form, lambda c: custody.destroy(actor(), c, note=form.reference.data))
 
 
 def _pdf(data: bytes, name: str) -> Response:

@@ -10,7 +10,7 @@ from certreg.actors import Actor
 from certreg.auth.models import Role
 from certreg.cylinders import custody
 from certreg.cylinders.events import FillData
-from certreg.cylinders.models import Cylinder, CylinderRefusal, CylinderScan
+from certreg.cylinders.models import ContentCondition, Cylinder, CylinderRefusal, CylinderScan
 from certreg.extensions import db
 from tests.conftest import login, post_form
 from tests.cylinders.builders import make_cylinder
@@ -62,3 +62,15 @@ def test_scan_warns_when_the_label_substance_differs(client):
     db.session.execute(sa.update(Cylinder).where(Cylinder.id == cylinder.id).values(substance_code="HCFC-22"))
     db.session.flush()
     assert "The label says HFC-134a but the register says HCFC-22" in client.get(f"/c/{token}").text
+
+
+def test_transfer_and_destroy_on_the_page(client):
+    cylinder = make_cylinder(condition=ContentCondition.RECYCLED)
+    buyer = make_company(country_code="KG")
+    login(client, make_user(Role.ADMIN, "KG"))
+    page = f"/cylinders/{cylinder.serial}"
+    refused = post_form(client, page + "/transfer", {"to_company_id": buyer.id, "sold_as": "virgin"}, page=page)
+    assert refused.status_code == 422 and "never sold as virgin" in refused.text
+    assert post_form(client, page + "/transfer", {"to_company_id": buyer.id}, page=page).status_code == 302
+    assert post_form(client, page + "/destroy", {"reference": "DC-1"}, page=page).status_code == 302
+    assert "Destroyed" in client.get(page).text
