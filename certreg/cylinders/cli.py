@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from certreg.actors import Actor
 from certreg.auth.cli import fail
-from certreg.cylinders import fleet, labels, queries, registration
+from certreg.cylinders import fleet, labels, queries, registration, settings
 from certreg.cylinders.events import FillData
 from certreg.cylinders.models import ContentCondition, CylinderKind
 from certreg.errors import CertregError, ValidationFailed
@@ -67,3 +67,20 @@ def label_command(serials: tuple[str, ...], output: Path) -> None:
     data = labels.label_pdf(cylinders[0]) if len(cylinders) == 1 else labels.sheet_pdf(cylinders)
     output.write_bytes(data)
     click.echo(f"{output}: {len(cylinders)} label(s)")
+
+
+@cylinders_cli.command("ban-non-refillable")
+@click.option("--country", "country_code", required=True, help="ISO 3166-1 alpha-2")
+@click.option("--from", "banned_from", type=click.DateTime(["%Y-%m-%d"]), help="First day of the ban")
+@click.option("--lift", is_flag=True, help="Lift the ban")
+def ban_non_refillable(country_code: str, banned_from, lift: bool) -> None:
+    """Ban importing, filling and selling non-refillable cylinders in a country from a date (or lift it)."""
+    if not lift and banned_from is None:
+        raise click.UsageError("give --from DATE or --lift")
+    try:
+        settings.set_non_refillable_ban(Actor.system(), country_code, None if lift else banned_from.date())
+    except CertregError as exc:
+        fail(exc)
+    db.session.commit()
+    click.echo(f"{country_code.upper()}: non-refillable cylinders " + ("allowed" if lift else
+                                                                        f"banned from {banned_from.date()}"))

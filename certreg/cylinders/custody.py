@@ -10,6 +10,7 @@ charges from one cylinder can never take it below zero, whatever their interleav
 from __future__ import annotations
 
 import logging
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from certreg.cylinders.access import can_act
 from certreg.cylinders.events import FillData, add_event, apply_fill, lock, state_of
 from certreg.cylinders.models import ContentCondition, Cylinder, CylinderEvent, CylinderStatus, EventKind
 from certreg.cylinders.refusals import refused
+from certreg.cylinders.settings import check_not_banned
 from certreg.errors import ValidationFailed
 from certreg.extensions import db
 from certreg.registry.models import Company, Technician
@@ -76,6 +78,8 @@ def transfer(actor: Actor, cylinder: Cylinder, to: Company | Technician,
                                          "sold_as": sold_as.value if sold_as else None}):
         lock(cylinder)
         rules.check_sale(state_of(cylinder), sold_as)
+        if kind is EventKind.TRANSFER:
+            check_not_banned(cylinder.country_code, cylinder.kind, date.today())
         if to.country_code != cylinder.country_code:
             raise ValidationFailed.for_field("to", _("Custody stays within the country's register."),
                                              "custodian_other_country")

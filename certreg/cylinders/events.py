@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from certreg.actors import Actor
 from certreg.cylinders import rules
 from certreg.cylinders.models import ContentCondition, Cylinder, CylinderEvent, CylinderStatus, EventKind
+from certreg.cylinders.settings import check_not_banned
 from certreg.extensions import db
 from certreg.registry.models import Company, Technician
 from certreg.substances import services as substances
@@ -62,6 +63,7 @@ def apply_fill(actor: Actor, cylinder: Cylinder, data: FillData, kind: EventKind
     if kind is EventKind.RECOVERY:
         rules.check_recovery(state_of(cylinder))
     rules.check_fill(state_of(cylinder), substance.code, data.net_kg, data.condition, mixed=data.mixed)
+    check_not_banned(cylinder.country_code, cylinder.kind, data.fill_date or date.today())
     cylinder.substance_code = substance.code
     cylinder.net_kg = cylinder.net_kg + data.net_kg
     cylinder.condition = data.condition

@@ -223,3 +223,13 @@ class CylinderScan(Base):
     serial: Mapped[str32 | None] = mapped_column(comment="As claimed by the token")
     verdict: Mapped[str] = mapped_column(sa.String(16), comment="genuine | unknown | forged")
     inspector_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+
+
+class CylinderCountryRule(Base):
+    """A country's own cylinder rules (one row per country; none: no national rule)."""
+
+    __tablename__ = "cylinder_country_rules"
+
+    country_code: Mapped[str2] = mapped_column(sa.ForeignKey("countries.code"), primary_key=True)
+    non_refillable_banned_from: Mapped[date | None] = mapped_column(
+        comment="From this day non-refillable cylinders may not be imported, filled or sold (EU 2007, US 2025)")

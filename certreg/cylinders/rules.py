@@ -19,7 +19,7 @@ from certreg.errors import ValidationFailed
 REFUSAL_CODES = frozenset({
     "cylinder_closed", "non_refillable_refill", "overfill", "no_filling_ratio", "substances_mixed",
     "recovered_as_virgin", "contents_below_zero", "not_custodian", "quantity_not_positive",
-    "recovery_needs_recovery_cylinder",
+    "recovery_needs_recovery_cylinder", "non_refillable_banned",
 })
 CLOSED = frozenset({CylinderStatus.DESTROYED, CylinderStatus.LOST, CylinderStatus.SEIZED})
 

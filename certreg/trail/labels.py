@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "cylinder.destroy": _l("Cylinder destroyed"),
     "cylinder.register": _l("Cylinder registered"),
     "cylinder.transfer": _l("Cylinder custody moved"),
+    "cylinder_rules.update": _l("Cylinder rules changed"),
     "country_settings.update": _l("Country settings changed"),
     "company.update": _l("Company changed"),
     "company.update_contact": _l("Company contact details changed"),
