@@ -1,4 +1,7 @@
-"""The custody history's writer and the one fill path (import, refill, recovery) every surface uses."""
+"""The custody history's writer and the one fill path (import, refill, recovery) every surface uses.
+
+A fill re-signs the label token (the claims say what the cylinder holds after it); labels printed
+before keep their old claims, which the scan page compares with the register."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from certreg.actors import Actor
-from certreg.cylinders import rules
+from certreg.cylinders import labelling, rules
 from certreg.cylinders.models import ContentCondition, Cylinder, CylinderEvent, CylinderStatus, EventKind
 from certreg.cylinders.settings import check_not_banned
 from certreg.extensions import db
@@ -76,5 +79,7 @@ def apply_fill(actor: Actor, cylinder: Cylinder, data: FillData, kind: EventKind
     if cylinder.status is CylinderStatus.EMPTY:
         cylinder.status = (CylinderStatus.WITH_TECHNICIAN if cylinder.custodian_technician_id
                            else CylinderStatus.IN_STOCK)
+    if cylinder.token:  # a refill: the label to print now says what the cylinder holds now
+        labelling.sign_label(cylinder)
     db.session.flush()
     return add_event(actor, cylinder, kind, kg=data.net_kg)

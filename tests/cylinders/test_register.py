@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from certreg.actors import Actor
-from certreg.cylinders import custody
+from certreg.cylinders import custody, labelling
 from certreg.cylinders.events import FillData
 from certreg.cylinders.models import ContentCondition, Cylinder, CylinderKind, CylinderRefusal, CylinderStatus
 from certreg.cylinders.numbers import parse_serial
@@ -90,8 +90,10 @@ def test_each_rule_refuses_with_its_code_changes_nothing_and_is_recorded(setup, 
 
 def test_legal_neighbours_are_accepted():
     cylinder = make_cylinder()
+    first_label = cylinder.token
     custody.fill(SYSTEM, cylinder, FillData("HFC-134a", Decimal("2.144")))  # exactly the limit
     assert cylinder.net_kg == Decimal("14.144")
+    assert cylinder.token != first_label and labelling.label_claims(cylinder).net_grams == 14144
     custody.charge(SYSTEM, cylinder, Decimal("14.144"))  # exactly down to zero
     assert cylinder.net_kg == 0 and cylinder.status is CylinderStatus.EMPTY
     recovery = make_cylinder(kind=CylinderKind.RECOVERY, capacity="26.8", substance=None)
