@@ -74,3 +74,12 @@ def test_transfer_and_destroy_on_the_page(client):
     assert post_form(client, page + "/transfer", {"to_company_id": buyer.id}, page=page).status_code == 302
     assert post_form(client, page + "/destroy", {"reference": "DC-1"}, page=page).status_code == 302
     assert "Destroyed" in client.get(page).text
+
+
+def test_a_signed_in_inspectors_scan_is_logged_with_the_inspector(client):
+    cylinder = make_cylinder()
+    inspector = make_user(Role.INSPECTOR, "KG")
+    login(client, inspector)
+    assert client.get(f"/c/{cylinder.token}").status_code == 200
+    logged = db.session.scalar(sa.select(CylinderScan).where(CylinderScan.cylinder_id == cylinder.id))
+    assert logged.inspector_user_id == inspector.id and logged.verdict == "genuine"
