@@ -96,6 +96,8 @@ def register_blueprints(app: Flask) -> None:
     from certreg.certificates.verify_views import bp as verify_bp
     from certreg.certificates.views import bp as certificates_bp
     from certreg.countries.views import bp as countries_bp
+    from certreg.cylinders.views import bp as cylinders_bp
+    from certreg.cylinders.views import scan_bp as cylinder_scan_bp
     from certreg.registry.views import bp as registry_bp
     from certreg.reports.views import bp as reports_bp
     from certreg.trail.views import bp as audit_bp
@@ -108,6 +110,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(countries_bp)
+    app.register_blueprint(cylinders_bp)
+    app.register_blueprint(cylinder_scan_bp)
     from certreg.logbook.import_views import bp as logbook_import_bp
     from certreg.logbook.views import bp as logbook_bp
     from certreg.substances.views import bp as substances_bp
@@ -132,6 +136,7 @@ def register_commands(app: Flask) -> None:
     from certreg.auth.cli import users_cli
     from certreg.certificates.cli import certificates_cli
     from certreg.countries.cli import countries_cli
+    from certreg.cylinders.cli import cylinders_cli
     from certreg.demo.cli import demo_cli
     from certreg.keys.cli import keys_cli
     from certreg.logbook.cli import logbook_cli
@@ -146,6 +151,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(registry_cli)
     app.cli.add_command(countries_cli)
+    app.cli.add_command(cylinders_cli)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(substances_cli)
     app.cli.add_command(logbook_cli)

@@ -33,4 +33,15 @@ def load_token_user() -> None:
         g.api_token_given = False
 
 
-from certreg.api import accounts, audit, certificates, countries, docs, logbook, registry, reports, substances  # noqa: E402,F401  (routes register on import)
+from certreg.api import (  # noqa: E402,F401  (routes register on import)
+    accounts,
+    audit,
+    certificates,
+    countries,
+    cylinders,
+    docs,
+    logbook,
+    registry,
+    reports,
+    substances,
+)

@@ -347,9 +347,57 @@ def load_reports() -> int:
     return created
 
 
+#: A small fleet per importing or dealing company: (stamp number suffix, kind, litres, substance, kg).
+CYLINDER_FLEET = [
+    ("R404A-1", "refillable", "26.8", "R-404A", "20"),
+    ("R134A-1", "non_refillable", "13.6", "HFC-134a", "13.6"),
+    ("REC-1", "recovery", "26.8", None, "0"),
+]
+#: The smuggling story: a disposable HFC-134a cylinder the register says was emptied, whose
+#: still-valid label turns up on a full cylinder at a market (the scan page warns).
+SMUGGLED_STAMP = "DEMO-KZ-SMUGGLED"
+
+
+def load_cylinders() -> int:
+    """A few cylinders per importing or dealing company, and the smuggling story in KZ."""
+    from decimal import Decimal
+
+    from certreg.cylinders import custody, registration
+    from certreg.cylinders.events import FillData
+    from certreg.cylinders.models import Cylinder, CylinderKind
+    from certreg.keys import services as keys
+
+    def exists(stamp: str) -> bool:
+        return db.session.scalar(sa.select(Cylinder.id).where(Cylinder.stamp_number == stamp)) is not None
+
+    def add(owner: Company, stamp: str, kind: str, litres: str, substance: str | None, kg: str) -> Cylinder:
+        contents = FillData(substance, Decimal(kg), origin_country="CN", batch="DEMO") if substance else None
+        return registration.register(ACTOR, registration.RegisterData(
+            owner_company_id=owner.id, kind=CylinderKind(kind), water_capacity_l=Decimal(litres),
+            tare_kg=Decimal("7.5"), manufacturer="Demo Cylinders", stamp_number=stamp, contents=contents))
+
+    created = 0
+    for country, _legal, _latin, reg, _address, activities in COMPANIES:
+        owner = _company(country, reg)
+        if owner is None or not {"dealer", "importer"} & set(activities) or keys.active_key_row(country) is None:
+            continue  # labels are signed: no key, no fleet
+        for suffix, kind, litres, substance, kg in CYLINDER_FLEET:
+            stamp = f"DEMO-{reg}-{suffix}"
+            if not exists(stamp):
+                add(owner, stamp, kind, litres, substance, kg)
+                created += 1
+    kz_dealer = next((_company(c[0], c[3]) for c in COMPANIES if c[0] == "KZ" and "dealer" in c[5]), None)
+    if kz_dealer is not None and keys.active_key_row("KZ") is not None and not exists(SMUGGLED_STAMP):
+        cylinder = add(kz_dealer, SMUGGLED_STAMP, "non_refillable", "13.6", "HFC-134a", "13.6")
+        custody.charge(ACTOR, cylinder, Decimal("13.6"), note="Demo: emptied; its label reappears at a market")
+        created += 1
+    db.session.flush()
+    return created
+
+
 def load_all() -> int:
     """Load every feature's demo data, in dependency order."""
-    return load_registry() + load_certificates() + load_logbook() + load_reports()
+    return load_registry() + load_certificates() + load_logbook() + load_cylinders() + load_reports()
 
 
 def logins_text() -> str:

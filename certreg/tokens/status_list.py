@@ -148,8 +148,12 @@ def encode_status_list_token(
     issued_at: dt.datetime | int,
     ttl: int = 86400,
     bits: int = STATUS_BITS,
+    typ: str = STATUS_LIST_TYP,
 ) -> str:
     """Sign a status list; returns the transport form (base64url of the COSE bytes).
+
+    ``typ``: the COSE ``typ`` header; a document type other than certificates passes its own
+    (e.g. cylinder labels) so one type's list can never be read as another's.
 
     ``lst`` is the compressed list from :func:`build_status_list`;
     ``issued_at`` an aware datetime or epoch seconds; ``ttl`` in seconds.
@@ -174,11 +178,12 @@ def encode_status_list_token(
             SL_CLAIM_COUNTRY: country,
         }
     )
-    cose = sign1(private_key, {HDR_TYP: STATUS_LIST_TYP}, payload)
+    cose = sign1(private_key, {HDR_TYP: typ}, payload)
     return b64url_encode(cose)
 
 
-def verify_status_list_token(data: str | bytes, resolve_key: KeyResolver) -> StatusList:
+def verify_status_list_token(data: str | bytes, resolve_key: KeyResolver, *, typ: str = STATUS_LIST_TYP
+                             ) -> StatusList:
     """Verify a status list token (base64url text or raw COSE bytes).
 
     Raises the same exceptions as :func:`verify_token`; ``WrongIssuer`` when
@@ -197,7 +202,7 @@ def verify_status_list_token(data: str | bytes, resolve_key: KeyResolver) -> Sta
         raise MalformedToken("status list token must be text or bytes")
     if len(raw) > MAX_STATUS_TOKEN_BYTES:
         raise MalformedToken("status list token too large")
-    sign1 = parse_sign1(raw, typ=STATUS_LIST_TYP)
+    sign1 = parse_sign1(raw, typ=typ)
     claims = cbor_strict_loads(sign1.payload, max_depth=2)
     if type(claims) is not dict or set(claims) != _SL_CLAIM_KEYS:
         raise MalformedToken(f"status list claims must have exactly keys {sorted(_SL_CLAIM_KEYS)}")

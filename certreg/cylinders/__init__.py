@@ -1,0 +1,1 @@
+"""Cylinders: the register of refrigerant cylinders and containers, their contents and signed labels."""

@@ -1,0 +1,45 @@
+"""A country's own cylinder rules: the ban on non-refillable (disposable) cylinders from a date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from certreg.actors import Actor
+from certreg.audit import services as audit
+from certreg.countries.codes import country_code as checked_country
+from certreg.cylinders.models import CylinderCountryRule, CylinderKind
+from certreg.errors import ValidationFailed
+from certreg.extensions import db
+from certreg.vocabulary import Role
+
+
+def non_refillable_ban(country_code: str) -> date | None:
+    return db.session.scalar(sa.select(CylinderCountryRule.non_refillable_banned_from)
+                             .where(CylinderCountryRule.country_code == country_code))
+
+
+def set_non_refillable_ban(actor: Actor, country_code: str, banned_from: date | None) -> CylinderCountryRule:
+    """Set (or, with ``None``, lift) the country's ban on non-refillable cylinders; audited."""
+    country_code = checked_country(country_code, "country") or ""
+    actor.require(actor.in_country(country_code, Role.ADMIN))
+    rule = db.session.get(CylinderCountryRule, country_code) or CylinderCountryRule(country_code=country_code)
+    before = rule.non_refillable_banned_from
+    rule.non_refillable_banned_from = banned_from
+    db.session.add(rule)
+    db.session.flush()
+    audit.record(actor, "cylinder_rules.update", object_type="cylinder_country_rule", object_id=country_code,
+                 country_code=country_code, before={"non_refillable_banned_from": str(before)},
+                 after={"non_refillable_banned_from": str(banned_from)},
+                 summary=audit.msg("Cylinder rules of %(country)s changed", country=country_code))
+    return rule
+
+
+def check_not_banned(country_code: str, kind: CylinderKind, on: date) -> None:
+    """Refuse importing, filling or selling a non-refillable cylinder once the country bans them."""
+    banned_from = non_refillable_ban(country_code) if kind is CylinderKind.NON_REFILLABLE else None
+    if banned_from is not None and on >= banned_from:
+        raise ValidationFailed.for_field("kind", _("Non-refillable cylinders are banned in this country from "
+                                                   "%(date)s.", date=banned_from.isoformat()), "non_refillable_banned")

@@ -1,0 +1,181 @@
+"""Cylinder pages: the register, registering, a cylinder with its history, fills and charges,
+label PDFs; and the public label scan ``/c/<token>``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from certreg.actors import Actor
+from certreg.cylinders import access, custody, labels, queries, registration, scanning
+from certreg.cylinders.forms import (
+    ChargeForm,
+    DestroyForm,
+    FillForm,
+    RegisterForm,
+    TransferForm,
+    fill_data,
+    register_data,
+)
+from certreg.cylinders.models import (
+    CONDITION_LABELS,
+    EVENT_LABELS,
+    KIND_LABELS,
+    STATUS_LABELS,
+    ContentCondition,
+)
+from certreg.database import writes
+from certreg.errors import NotFound
+from certreg.extensions import db
+from certreg.vocabulary import Role
+from certreg.web import actor, args_str, form_status, page_arg, signed_in, submit
+
+bp = Blueprint("cylinders", __name__, url_prefix="/cylinders")
+scan_bp = Blueprint("cylinder_scan", __name__)
+
+LABELS = dict(kinds=KIND_LABELS, conditions=CONDITION_LABELS, statuses=STATUS_LABELS, events=EVENT_LABELS)
+
+
+@bp.get("")
+@login_required
+def index():
+    q = args_str("q")
+    pagination = queries.list_cylinders(actor(), current_user.country_code, q=q, page=page_arg())
+    return render_template("cylinders/index.html", pagination=pagination, q=q, **LABELS,
+                           can_register=access.can_register(actor(), current_user.country_code, None))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = RegisterForm()
+    if current_user.role is Role.COMPANY_USER and request.method == "GET":
+        form.owner_company_id.data = current_user.company_id
+    actor().require(access.can_register(actor(), current_user.country_code, current_user.company_id))
+    done = submit(form, lambda: registration.register(actor(), register_data(form)))
+    if done:
+        return redirect(url_for("cylinders.detail", serial=done.result.serial))
+    return render_template("cylinders/new.html", form=form), form_status(form)
+
+
+def _cylinder(serial: str):
+    return queries.find(actor(), serial)
+
+
+def _forms(**given) -> dict:
+    forms = {"fill_form": FillForm(), "charge_form": ChargeForm(), "recover_form": FillForm(prefix="recover"),
+             "transfer_form": TransferForm(), "destroy_form": DestroyForm()}
+    forms.update(given)
+    return forms
+
+
+def _detail(serial: str, status: int = 200, **forms):
+    cylinder = _cylinder(serial)
+    return render_template("cylinders/detail.html", cylinder=cylinder, can_act=access.can_act(actor(), cylinder),
+                           **_forms(**forms), **LABELS), status
+
+
+@bp.get("/<serial>")
+@login_required
+def detail(serial: str):
+    return _detail(serial)
+
+
+def _act(serial: str, name: str, form, action):
+    """One custody event from the detail page: check who may act, parse, call the service, answer."""
+    cylinder = _cylinder(serial)
+    actor().require(access.can_act(actor(), cylinder))
+    if submit(form, lambda: action(cylinder)):
+        return redirect(url_for("cylinders.detail", serial=serial))
+    return _detail(serial, form_status(form), **{name: form})
+
+
+@bp.post("/<serial>/fill")
+@login_required
+def fill(serial: str):
+    form = FillForm()
+    return _act(serial, "fill_form", form, lambda c: custody.fill(actor(), c, fill_data(form)))
+
+
+@bp.post("/<serial>/charge")
+@login_required
+def charge(serial: str):
+    form = ChargeForm()
+    return _act(serial, "charge_form", form, lambda c: custody.charge(actor(), c, form.net_kg.data))
+
+
+@bp.post("/<serial>/recover")
+@login_required
+def recover(serial: str):
+    form = FillForm(prefix="recover")
+    return _act(serial, "recover_form", form, lambda c: custody.recover(actor(), c, fill_data(form)))
+
+
+@bp.post("/<serial>/transfer")
+@login_required
+def transfer(serial: str):
+    form = TransferForm()
+    return _act(serial, "transfer_form", form, lambda c: custody.transfer_to(
+        actor(), c, company_id=form.to_company_id.data, technician_id=form.to_technician_id.data,
+        sold_as=ContentCondition(form.sold_as.data) if form.sold_as.data else None, returned=bool(form.returned.data)))
+
+
+@bp.post("/<serial>/destroy")
+@login_required
+def destroy(serial: str):
+    form = DestroyForm()
+    return _act(serial, "destroy_form", form, lambda c: custody.destroy(actor(), c, note=form.reference.data))
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+@bp.get("/<serial>/label.pdf")
+@login_required
+def label(serial: str):
+    cylinder = _cylinder(serial)
+    return _pdf(labels.label_pdf(cylinder), f"{cylinder.serial}.pdf")
+
+
+@bp.get("/labels.pdf")
+@login_required
+def sheet():
+    """An A4 sheet of labels for ``?serial=...&serial=...`` (up to 80)."""
+    serials = request.args.getlist("serial")[:80]
+    if not serials:
+        raise NotFound()
+    return _pdf(labels.sheet_pdf([_cylinder(s) for s in serials]), "labels.pdf")
+
+
+def _client() -> str:
+    if signed_in():
+        return f"user:{current_user.id}"
+    return f"ip:{request.remote_addr or 'unknown'}"
+
+
+@scan_bp.get("/c/<token>")
+@writes
+def scan(token: str):
+    """The verdict first, then what the register says now, then the warnings; complete without JavaScript."""
+    inspector = Actor.of(current_user._get_current_object()) if signed_in() else None
+    result = scanning.scan(token, client=_client(), inspector=inspector)
+    body = render_template("cylinders/scan.html", result=result, texts=verdict_texts(), **LABELS)
+    db.session.commit()
+    return body
+
+
+def verdict_texts() -> dict[str, dict[str, str]]:
+    return {
+        scanning.GENUINE: {"word": _("GENUINE LABEL"), "colour": "ok",
+                           "detail": _("The label was signed by the registry and the cylinder is registered.")},
+        scanning.UNKNOWN: {"word": _("UNKNOWN"), "colour": "warn",
+                           "detail": _("The label could not be matched to a registered cylinder (unknown key or "
+                                       "serial). Check it online or call the national ozone unit.")},
+        scanning.FORGED: {"word": _("FORGED"), "colour": "bad",
+                          "detail": _("This is not a genuine label: the signature does not verify. Treat the "
+                                      "cylinder as suspect.")},
+    }

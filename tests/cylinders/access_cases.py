@@ -1,0 +1,57 @@
+"""Access cases for the cylinder register, labels, the public scan and the API."""
+
+from tests.access import Case, expect
+from tests.cylinders.builders import make_cylinder
+from tests.factories import ensure_keys
+
+OFFICIALS = dict(admin=200, certifying_officer=200, inspector=200, auditor=200)
+LIST = expect(403, anonymous=302, kz_admin=200, kz_inspector=200, **OFFICIALS)
+REGISTER_GET = expect(403, anonymous=302, admin=200, certifying_officer=200, company_user=200, kz_admin=200)
+REGISTER_POST = expect(403, anonymous=302, admin=422, certifying_officer=422, company_user=422, kz_admin=422)
+VIEW = expect(404, anonymous=302, company_user=200, **OFFICIALS)
+ACT = expect(404, anonymous=302, admin=422, certifying_officer=422, company_user=422, inspector=403, auditor=403)
+API_LIST = expect(403, anonymous=401, kz_admin=200, kz_inspector=200, **OFFICIALS)
+API_VIEW = expect(404, anonymous=401, company_user=200, **OFFICIALS)
+API_REGISTER = expect(403, anonymous=401, admin=422, certifying_officer=422, company_user=422, kz_admin=422)
+API_ACT = expect(404, anonymous=401, admin=422, certifying_officer=422, company_user=422, inspector=403, auditor=403)
+PUBLIC = expect(200)
+
+
+def build(world) -> None:
+    ensure_keys("KG", "KZ")
+    world.extra["cylinder_own"] = make_cylinder(world.company_own)
+
+
+def cyl(w):
+    return f"/cylinders/{w.cylinder_own.serial}"
+
+
+def api_cyl(w):
+    return f"/api/v1/cylinders/{w.cylinder_own.serial}"
+
+
+CASES = [
+    Case("GET", lambda w: "/cylinders", LIST, note="cylinder register"),
+    Case("GET", lambda w: "/cylinders/new", REGISTER_GET, note="register form"),
+    Case("POST", lambda w: "/cylinders/new", REGISTER_POST, note="register, empty"),
+    Case("GET", cyl, VIEW, note="cylinder page"),
+    Case("POST", lambda w: cyl(w) + "/fill", ACT, note="fill, empty"),
+    Case("POST", lambda w: cyl(w) + "/charge", ACT, note="charge, empty"),
+    *[Case("POST", lambda w, a=a: cyl(w) + f"/{a}", ACT, note=f"{a}, empty")
+      for a in ("recover", "transfer", "destroy")],
+    Case("GET", lambda w: cyl(w) + "/label.pdf", VIEW, note="label PDF"),
+    Case("GET", lambda w: f"/cylinders/labels.pdf?serial={w.cylinder_own.serial}", VIEW, note="label sheet"),
+    Case("GET", lambda w: f"/c/{w.cylinder_own.token}", PUBLIC, note="label scan"),
+    Case("GET", lambda w: "/c/FORGED", PUBLIC, note="label scan, garbage"),
+    # API
+    Case("GET", lambda w: "/api/v1/cylinders", API_LIST, api=True, note="API list"),
+    Case("POST", lambda w: "/api/v1/cylinders", API_REGISTER, api=True, note="API register, empty"),
+    Case("GET", api_cyl, API_VIEW, api=True, note="API cylinder"),
+    Case("POST", lambda w: api_cyl(w) + "/fill", API_ACT, api=True, note="API fill, empty"),
+    Case("POST", lambda w: api_cyl(w) + "/charge", API_ACT, api=True, note="API charge, empty"),
+    *[Case("POST", lambda w, a=a: api_cyl(w) + f"/{a}", API_ACT, api=True, note=f"API {a}, empty")
+      for a in ("recover", "transfer", "destroy")],
+    Case("GET", lambda w: api_cyl(w) + "/label.pdf", API_VIEW, api=True, note="API label"),
+    Case("GET", lambda w: "/api/v1/cylinders/status-list", PUBLIC, api=True, note="label status lists"),
+    Case("GET", lambda w: f"/api/v1/cylinders/check/{w.cylinder_own.token}", PUBLIC, api=True, note="API check"),
+]
