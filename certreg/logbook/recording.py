@@ -95,6 +95,10 @@ def _look_up_buyer(seller: Holder, draft: rules.Draft) -> tuple[Buyer | Validati
                             "unknown_certificate"), None, number
     if (buyer.kind, buyer.id) == (seller.kind, seller.id):
         return rules.refuse("buyer_certificate", _("A holder cannot sell to itself."), "sale_to_self"), buyer, number
+    if buyer.country_code != seller.country_code:  # an export from here and an import there, not a sale
+        return rules.refuse("buyer_certificate", _(
+            "The buyer is certified in another country (%(country)s): record this as an export, with its export "
+            "licence and country of destination.", country=buyer.country_code), "sale_cross_border"), buyer, number
     return Buyer(buyer, number or draft.buyer_certificate), buyer, number
 
 

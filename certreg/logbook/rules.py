@@ -50,6 +50,7 @@ REFUSAL_CODES = frozenset({
     "virgin_ods_banned", "exemption_not_applicable", "used_ods_sale_not_allowed", "insufficient_stock",
     "condition_not_in_stock",
     "equipment_refrigerant_mismatch", "equipment_decommissioned", "equipment_other_country", "sale_to_self",
+    "sale_cross_border",
     "buyer_certificate_required",
     # from certreg.certificates.purchase.check_purchase
     "malformed_number", "unknown_certificate", "certificate_suspended", "certificate_revoked",

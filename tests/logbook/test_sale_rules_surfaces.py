@@ -47,6 +47,10 @@ def _changed(change, *, scanned=False):
     return make
 
 
+def _foreign_technician(people, app):
+    return certify(people.tech_record, ("A1",)).number
+
+
 def _company(activity, category):
     def make(people, app):
         return certify(factories.make_company(country_code="KZ", activities=[activity]), (category,)).number
@@ -81,6 +85,8 @@ CASES = {
                                         "category_not_allowed"),
     "sale, company for destruction only": (sale(), _company("destruction", "CO-DESTRUCT"), "activity_not_certified"),
     "sale, company for service": (sale(), _company("service", "CO-SERVICE"), None),
+    "sale, buyer certified in another country": (sale(), _foreign_technician, "sale_cross_border"),
+    "export to that country instead": ({**EXPORT, "destination_country": "KG"}, None, None),
     "sale, no certificate": (sale(), None, "buyer_certificate_required"),
     "sale, not a certificate number": (sale(), lambda people, app: "KZ-T-0000", "malformed_number"),
     "sale, virgin CFC after the ban": (sale("CFC-12"), _technician(), "virgin_ods_banned"),
