@@ -229,6 +229,9 @@ def load_logbook() -> int:
 
     def record(who: str, actor: Actor, **values) -> Entry:
         nonlocal created
+        late_after = settings.late_entry_limits(holders[who].country_code)[0]
+        if (today - values["operation_date"]).days > late_after:  # history typed in from the paper logbook
+            values.setdefault("reason", "Transcribed from the paper logbook")
         entry = recording.record_entry(actor, holders[who], drafts.EntryData(**values))
         created += 1
         return entry

@@ -19,7 +19,9 @@ from flask import template_rendered
 
 from certreg.actors import Actor
 from certreg.certificates import lifecycle
+from certreg.countries import services as countries
 from certreg.extensions import db
+from certreg.logbook import equipment as equipment_services
 from certreg.logbook import imports, recording
 from certreg.logbook.models import Entry
 from tests import factories
@@ -57,6 +59,50 @@ def _company(activity, category):
     return make
 
 
+def _without(activity):
+    """The dealer (who records every case) loses a registered activity."""
+    def make(people, app):
+        company = people.dealer_company
+        company.activities = [a for a in company.activities if a.activity.value != activity]
+        db.session.commit()
+    return make
+
+
+def _company_certificate(state):
+    """The country requires a company certificate for trading; the dealer's is ``state`` (or none)."""
+    def make(people, app):
+        countries.update_settings(SYSTEM, "KZ", {"company_certificate_required": True})
+        if state is not None:
+            cert = certify(people.dealer_company, ("CO-IMPORT",))
+            if state == "revoked":
+                lifecycle.revoke(SYSTEM, cert, "Licence withdrawn")
+        db.session.commit()
+    return make
+
+
+def _late_limits(people, app):
+    countries.update_settings(SYSTEM, "KZ", {"late_entry_days": 30, "approval_days": 365})
+    db.session.commit()
+
+
+def _dealers_equipment(people, app):
+    """Equipment of the dealer's (its service activity) charged with R-404A."""
+    unit = equipment_services.register(people.dealer_actor, people.dealer, equipment_services.EquipmentData(
+        owner_kind="company", owner_name="Shop 7", site_address="Almaty", kind="commercial_refrigeration",
+        substance="R-404A", nominal_charge=Decimal("10")))
+    db.session.commit()
+    return {"equipment": unit.code}
+
+
+def _then(*makers):
+    def make(people, app):
+        made = None
+        for maker in makers:
+            made = maker(people, app) or made
+        return made
+    return make
+
+
 def _importer(people, app):
     return factories.make_company(country_code="UZ", activities=["importer"]).registration_number
 
@@ -69,6 +115,7 @@ def sale(substance="R-404A", quantity="10", day=TODAY, buyer=None, **more):
 IMPORT = {"kind": "import", "operation_date": TODAY, "substance": "HCFC-22", "quantity": "5", "condition": "virgin",
           "import_licence": "KZ-IMP-1", "customs_declaration": "DECL-1", "origin_country": "CN",
           "exporter_name": "Example Chemical Co."}
+CHARGE = {"kind": "charge", "operation_date": TODAY, "substance": "R-404A", "quantity": "2", "condition": "virgin"}
 EXPORT = {"kind": "export", "operation_date": TODAY, "substance": "HCFC-22", "quantity": "5", "condition": "virgin",
           "export_licence": "KZ-EXP-1", "destination_country": "UZ"}
 
@@ -105,6 +152,30 @@ CASES = {
     "import, long unknown substance name": ({**IMPORT, "substance": "R" * 100}, None, "unknown_substance"),
     "export to a registered importer": (EXPORT, _importer, None),
     "export to an unknown registration": (EXPORT, lambda people, app: "NO-SUCH-REG", "unknown_counterparty"),
+    # the handler: importing, exporting, selling need a company with that activity (and a company certificate
+    # where the country requires one); charging needs a certified technician or a service company
+    "import by a company without the importer activity": (IMPORT, _without("importer"), "handler_activity_missing"),
+    "export by a company without the exporter activity": (EXPORT, _without("exporter"), "handler_activity_missing"),
+    "sale by a company without the dealer activity": (sale(), _then(_without("dealer"), _technician()),
+                                                      "handler_activity_missing"),
+    "import, company certificate required, none held": (IMPORT, _company_certificate(None),
+                                                        "handler_certificate_invalid"),
+    "import, company certificate required, revoked": (IMPORT, _company_certificate("revoked"),
+                                                      "handler_certificate_invalid"),
+    "import, company certificate required and valid": (IMPORT, _company_certificate("valid"), None),
+    "charge by a service company": (CHARGE, _dealers_equipment, None),
+    "charge by a company without the service activity": (CHARGE, _then(_dealers_equipment, _without("service")),
+                                                         "handler_activity_missing"),
+    # backdating: a reason past late_entry_days, refused past approval_days (an officer's approval is needed)
+    "import recorded late, no reason": ({**IMPORT, "operation_date": TODAY - timedelta(days=31)}, _late_limits,
+                                        "late_entry_reason_required"),
+    "import recorded late, with its reason": ({**IMPORT, "operation_date": TODAY - timedelta(days=31),
+                                               "reason": "Paper logbook of the Khorgos branch"}, _late_limits, None),
+    "import recorded on the last day without a reason": ({**IMPORT, "operation_date": TODAY - timedelta(days=30)},
+                                                         _late_limits, None),
+    "import recorded too late, even with a reason": ({**IMPORT, "operation_date": TODAY - timedelta(days=366),
+                                                      "reason": "Found in a drawer"}, _late_limits,
+                                                     "late_entry_needs_approval"),
 }
 
 
@@ -122,8 +193,10 @@ def stocked(app, people):
 def _entry(case, people, app) -> dict:
     values, make, _code = CASES[case]
     values = {k: v for k, v in values.items() if v is not None}
-    if make is not None:
-        made = make(people, app)
+    made = make(people, app) if make is not None else None
+    if isinstance(made, dict):
+        values.update(made)
+    elif made is not None:
         values["counterparty_registration" if values["kind"] == "export" else "buyer_certificate"] = made
     values["operation_date"] = values["operation_date"].isoformat()
     return values
