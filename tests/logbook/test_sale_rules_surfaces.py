@@ -94,6 +94,23 @@ def _dealers_equipment(people, app):
     return {"equipment": unit.code}
 
 
+def _technicians_equipment(certified: bool, stock: bool = True):
+    """The KZ technician records the case (``as``), on their own unit, with (or without) a certificate."""
+    def make(people, app):
+        if certified:
+            certify(people.kz_tech_record, ("A1",))
+        if stock:
+            recording.record_entry(people.kz_tech_actor, people.kz_technician, entry_data(
+                "purchase", substance="R-404A", quantity=Decimal("10"), counterparty_name="Registered dealer"))
+        unit = equipment_services.register(people.kz_tech_actor, people.kz_technician,
+                                           equipment_services.EquipmentData(
+            owner_kind="company", owner_name="Shop 9", site_address="Almaty", kind="commercial_refrigeration",
+            substance="R-404A", nominal_charge=Decimal("10")))
+        db.session.commit()
+        return {"equipment": unit.code, "as": "technician"}
+    return make
+
+
 def _then(*makers):
     def make(people, app):
         made = None
@@ -166,6 +183,14 @@ CASES = {
     "charge by a service company": (CHARGE, _dealers_equipment, None),
     "charge by a company without the service activity": (CHARGE, _then(_dealers_equipment, _without("service")),
                                                          "handler_activity_missing"),
+    "charge by a certified technician": (CHARGE, _technicians_equipment(certified=True), None),
+    "charge by a technician without a certificate": (CHARGE, _technicians_equipment(certified=False),
+                                                     "technician_not_certified"),
+    "recovery by a certified technician": ({**CHARGE, "kind": "recovery", "condition": "recovered"},
+                                           _technicians_equipment(certified=True, stock=False), None),
+    "recovery by a technician without a certificate": ({**CHARGE, "kind": "recovery", "condition": "recovered"},
+                                                       _technicians_equipment(certified=False, stock=False),
+                                                       "technician_not_certified"),
     # backdating: a reason past late_entry_days, refused past approval_days (an officer's approval is needed)
     "import recorded late, no reason": ({**IMPORT, "operation_date": TODAY - timedelta(days=31)}, _late_limits,
                                         "late_entry_reason_required"),
@@ -230,8 +255,13 @@ def _api_codes(error: dict) -> set[str]:
     return {e["code"] for messages in error.get("fields", {}).values() for e in messages} or {error["code"]}
 
 
+def _user(people, entry):
+    return people.kz_tech_user if entry.get("as") == "technician" else people.dealer_user
+
+
 def _through_the_entry_page(app, client, api, people, entry):
-    login(client, people.dealer_user)
+    login(client, _user(people, entry))
+    entry = {k: v for k, v in entry.items() if k != "as"}
     with _rendered_forms(app) as forms:
         response = post_form(client, "/logbook/entries/new", entry, page="/logbook/entries/new")
     if response.status_code == 302:
@@ -252,7 +282,8 @@ def _through_the_point_of_sale(app, client, api, people, entry):
 
 
 def _through_the_api(app, client, api, people, entry):
-    api.token = factories.make_token(people.dealer_user)
+    api.token = factories.make_token(_user(people, entry))
+    entry = {k: v for k, v in entry.items() if k != "as"}
     body = {k: (Decimal(v) if k == "quantity" else v) for k, v in entry.items()}
     response = api.post("/logbook/entries", json={k: (float(v) if isinstance(v, Decimal) else v)
                                                   for k, v in body.items()})
@@ -269,7 +300,14 @@ def _csv(entry) -> str:
 
 
 def _through_the_cli_import(app, client, api, people, entry, *, tmp_path):
-    result = run_import(app, tmp_path, people, _csv(entry))
+    if entry.get("as") == "technician":
+        entry = {k: v for k, v in entry.items() if k != "as"}
+        path = tmp_path / "paper.csv"
+        path.write_text(_csv(entry), encoding="utf-8")
+        result = app.test_cli_runner().invoke(args=["logbook", "import", str(path), "--country", "KZ",
+                                                    "--technician", people.kz_tech_record.national_id])
+    else:
+        result = run_import(app, tmp_path, people, _csv(entry))
     if result.exit_code == 0:
         return None
     assert result.exit_code == 1, result.output
@@ -277,7 +315,8 @@ def _through_the_cli_import(app, client, api, people, entry, *, tmp_path):
 
 
 def _through_the_api_import(app, client, api, people, entry):
-    api.token = factories.make_token(people.dealer_user)
+    api.token = factories.make_token(_user(people, entry))
+    entry = {k: v for k, v in entry.items() if k != "as"}
     response = api.post("/logbook/imports", data=_csv(entry).encode(), headers={"Content-Type": "text/csv"})
     if response.status_code == 201:
         return None
