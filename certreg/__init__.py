@@ -124,6 +124,7 @@ def register_commands(app: Flask) -> None:
     from certreg.countries.cli import countries_cli
     from certreg.demo.cli import demo_cli
     from certreg.keys.cli import keys_cli
+    from certreg.licences.cli import licences_cli
     from certreg.logbook.cli import logbook_cli
     from certreg.registry.cli import registry_cli
     from certreg.reports.cli import reports_cli
@@ -134,6 +135,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(registry_cli)
     app.cli.add_command(countries_cli)
+    app.cli.add_command(licences_cli)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(substances_cli)
     app.cli.add_command(logbook_cli)
