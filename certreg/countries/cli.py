@@ -47,6 +47,7 @@ def settings(country_code: str, assignments: tuple[str, ...]) -> None:
     click.echo(f"leak_rate_threshold\t{threshold if threshold is not None else rules.default_leak_rate_threshold}"
                f"\t{'national' if threshold is not None else 'default'}")
     click.echo(f"company_certificate_required\t{'yes' if rules.company_certificate_required else 'no'}")
+    click.echo(f"licences_required\t{'yes' if rules.licences_required else 'no'}")
     for key, value, default in (("late_entry_days", rules.late_entry_days, rules.default_late_entry_days),
                                 ("approval_days", rules.approval_days, rules.default_approval_days)):
         source = "national" if value is not None else "default"

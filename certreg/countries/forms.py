@@ -26,6 +26,7 @@ def settings_form(languages: tuple[str, ...]) -> type[BaseForm]:
                                                    validators=[Optional()])
     fields["company_certificate_required"] = BooleanField(
         _l("Importing, exporting and selling need a valid company certificate"))
+    fields["licences_required"] = BooleanField(_l("An import must name a licence of the licence register"))
     fields["late_entry_days"] = IntegerField(_l("Late entries: a reason is needed after (days)"),
                                              validators=[Optional(), NumberRange(min=0, max=MAX_DAYS)])
     fields["approval_days"] = IntegerField(_l("Late entries: a certifying officer's approval is needed after (days)"),

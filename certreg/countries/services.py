@@ -59,7 +59,7 @@ def setting_keys() -> list[str]:
 
 
 #: Who may record what, and how late: stored with the logbook settings (see certreg.logbook.rules).
-ENTRY_KEYS = ("company_certificate_required", "late_entry_days", "approval_days")
+ENTRY_KEYS = ("company_certificate_required", "licences_required", "late_entry_days", "approval_days")
 MAX_DAYS = 36500
 
 
@@ -90,6 +90,7 @@ class CountryRules:
     default_leak_rate_threshold: Decimal
     penalties: dict[str, str]  # language -> text
     company_certificate_required: bool = False
+    licences_required: bool = False
     late_entry_days: int | None = None  # None: the server's setting
     approval_days: int | None = None
     default_late_entry_days: int = 0
@@ -108,6 +109,7 @@ class CountryRules:
             "default_leak_rate_threshold": f"{self.default_leak_rate_threshold:f}",
             "penalties": dict(self.penalties),
             "company_certificate_required": self.company_certificate_required,
+            "licences_required": self.licences_required,
             "late_entry_days": self.late_entry_days,
             "approval_days": self.approval_days,
             "default_late_entry_days": self.default_late_entry_days,
@@ -120,6 +122,7 @@ class CountryRules:
         values["used_ods_sales"] = self.used_ods_sales.value
         values["leak_rate_threshold"] = self.leak_rate_threshold
         values["company_certificate_required"] = self.company_certificate_required
+        values["licences_required"] = self.licences_required
         values["late_entry_days"] = self.late_entry_days
         values["approval_days"] = self.approval_days
         values.update({penalties_key(lang): text for lang, text in self.penalties.items()})
@@ -156,6 +159,7 @@ def country_rules(country_code: str) -> CountryRules:
         default_leak_rate_threshold=Decimal(current_app.config["LEAK_RATE_THRESHOLD_PERCENT"]),
         penalties={lang: texts.get(lang, "") for lang in languages()},
         company_certificate_required=bool(current.company_certificate_required),
+        licences_required=bool(current.licences_required),
         late_entry_days=current.late_entry_days,
         approval_days=current.approval_days,
         default_late_entry_days=current_app.config["LOGBOOK_LATE_ENTRY_DAYS"],
@@ -273,9 +277,9 @@ def update_settings(actor: Actor, country_code: str, changes: Mapping[str, Any])
     texts = {lang: _text(penalties_key(lang), changes[penalties_key(lang)])
              for lang in languages() if penalties_key(lang) in changes}
     entry_rules: dict[str, Any] = {}
-    if "company_certificate_required" in changes:
-        entry_rules["company_certificate_required"] = _flag("company_certificate_required",
-                                                            changes["company_certificate_required"])
+    for key in ("company_certificate_required", "licences_required"):
+        if key in changes:
+            entry_rules[key] = _flag(key, changes[key])
     for key in ("late_entry_days", "approval_days"):
         if key in changes:
             entry_rules[key] = _days(key, changes[key])

@@ -461,6 +461,9 @@ class CountrySettings(Base):
     company_certificate_required: Mapped[bool] = mapped_column(
         default=False, server_default=sa.false(),
         comment="Importing, exporting and selling need a valid company certificate on the entry's date")
+    licences_required: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false(),
+        comment="An import must name a licence of the licence register (else any licence text is taken)")
     late_entry_days: Mapped[int | None] = mapped_column(
         comment="Entries dated more than this many days before recording need a reason; "
                 "null: the LOGBOOK_LATE_ENTRY_DAYS setting")

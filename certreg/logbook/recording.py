@@ -191,6 +191,24 @@ def _certificate_problem(who: Holder, draft: rules.Draft, work: frozenset[str] |
     return problem
 
 
+def check_import_licence(prepared: Prepared, ctx: rules.Context) -> None:
+    """An import naming a licence of the register is checked against it (holder, direction, status, dates,
+    substance, partner country, remaining cap); where the country sets ``licences_required``, a number that is
+    not in the register is refused (``licence_unknown``). Runs under the country's log lock (the cap)."""
+    from certreg.licences import services as licences
+    from certreg.licences.models import Licence, LicenceDirection
+
+    draft = prepared.draft
+    number = (draft.import_licence or "").strip()
+    licence = db.session.scalar(sa.select(Licence).where(Licence.country_code == ctx.country_code,
+                                                         Licence.number == number)) if number else None
+    if licence is None and not ctx.licences_required:
+        return
+    licences.check(licence, company_id=prepared.holder_id, direction=LicenceDirection.IMPORT,
+                   substance_code=draft.substance.code, groups=draft.substance.groups, on=draft.operation_date,
+                   partner_country=draft.origin_country, kg=draft.quantity or Decimal(0))
+
+
 # --- one preparation for every surface -----------------------------------------------------
 
 
@@ -203,6 +221,7 @@ class Prepared:
     receiver: Holder | None = None
     handler: rules.Handler | None = None  # who records it, when the kind of entry needs checking
     counterpart: bool = False  # confirming another holder's sale or export: dated as theirs, not late
+    holder_id: int | None = None  # the id of the holder recording it (its company, for licences)
     moves: list[rules.Effect] | None = None  # set by check_entry
 
     @property
@@ -243,7 +262,7 @@ def prepare_entry(who: Holder, data: EntryData, ctx: rules.Context, note: Refusa
     if draft.kind is EntryKind.SALE:  # the sale's own rules (e.g. a ban) come before its buyer
         buyer = find_buyer(who, rules.prepare(draft, ctx, book_quantity=_no_stock), note, cache=cache)
     return Prepared(draft, buyer, export_receiver(data, draft, cache=cache),
-                    handler=handler_facts(who, draft, ctx, cache=cache), counterpart=counterpart)
+                    handler=handler_facts(who, draft, ctx, cache=cache), counterpart=counterpart, holder_id=who.id)
 
 
 def check_entry(prepared: Prepared, ctx: rules.Context, stock: Callable[[str, Condition], Decimal]) -> Prepared:
@@ -257,6 +276,8 @@ def check_entry(prepared: Prepared, ctx: rules.Context, stock: Callable[[str, Co
         rules.check_late_entry(draft, ctx)
     if prepared.handler is not None:
         rules.check_handler(draft, prepared.handler, ctx)
+        if draft.kind is EntryKind.IMPORT and prepared.handler.is_company:
+            check_import_licence(prepared, ctx)
     moves = rules.effects(draft.kind, draft.substance.code, draft.quantity, draft.condition,
                           draft.from_condition, draft.direction)
     rules.check_stock(draft.kind, moves, stock)

@@ -53,6 +53,9 @@ REFUSAL_CODES = frozenset({
     "sale_cross_border",
     "buyer_certificate_required", "late_entry_reason_required", "late_entry_needs_approval",
     "handler_activity_missing", "handler_certificate_invalid", "technician_not_certified",
+    # from certreg.licences.services.check
+    "licence_unknown", "licence_wrong_direction", "licence_not_active", "licence_not_valid_on_date",
+    "licence_substance_not_covered", "licence_partner_not_covered", "licence_cap_exceeded",
     # from certreg.certificates.purchase.check_purchase
     "malformed_number", "unknown_certificate", "certificate_suspended", "certificate_revoked",
     "certificate_expired", "certificate_superseded", "certificate_not_yet_valid", "category_not_allowed",
@@ -93,6 +96,8 @@ class Context:
     approval_days: int | None = None
     #: importing, exporting and selling need a valid company certificate on the entry's date
     company_certificate_required: bool = False
+    #: an import must name a licence of the register (a registered number is always checked against it)
+    licences_required: bool = False
 
     def ban_in_force(self, substance: SubstanceInfo, on: date) -> tuple[date, str] | None:
         """The earliest ban in force on ``on`` among the substance's control groups: ``(date, group)``."""

@@ -35,7 +35,7 @@ def country_settings(country_code: str) -> CountrySettings:
     settings = db.session.get(CountrySettings, country_code)
     return settings or CountrySettings(country_code=country_code, used_ods_sales=UsedOdsSales.ALLOWED,
                                        leak_rate_threshold=None, company_certificate_required=False,
-                                       late_entry_days=None, approval_days=None)
+                                       licences_required=False, late_entry_days=None, approval_days=None)
 
 
 def leak_rate_threshold(country_code: str) -> Decimal:
@@ -91,7 +91,7 @@ def update_entry_rules(country_code: str, **values: Any) -> CountrySettings:
 
 _SETTINGS = CountrySettings.__table__
 _RULE_CONTEXT = sa.select(_SETTINGS.c.used_ods_sales, _SETTINGS.c.late_entry_days, _SETTINGS.c.approval_days,
-                          _SETTINGS.c.company_certificate_required).where(
+                          _SETTINGS.c.company_certificate_required, _SETTINGS.c.licences_required).where(
     _SETTINGS.c.country_code == sa.bindparam("country"))
 
 
@@ -117,5 +117,6 @@ def rule_context(country_code: str, today: date | None = None) -> rules.Context:
         late_entry_days=late if late is not None else config["LOGBOOK_LATE_ENTRY_DAYS"],
         approval_days=approval if approval is not None else config["LOGBOOK_APPROVAL_DAYS"],
         company_certificate_required=bool(row.company_certificate_required) if row is not None else False,
+        licences_required=bool(row.licences_required) if row is not None else False,
     )
 

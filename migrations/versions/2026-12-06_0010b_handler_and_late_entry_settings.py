@@ -67,6 +67,8 @@ def upgrade():
     with op.batch_alter_table('logbook_settings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('company_certificate_required', sa.Boolean(), server_default=sa.false(),
                                       nullable=False, comment="Importing, exporting and selling need a valid company certificate on the entry's date"))
+        batch_op.add_column(sa.Column('licences_required', sa.Boolean(), server_default=sa.false(), nullable=False,
+                                      comment='An import must name a licence of the licence register (else any licence text is taken)'))
         batch_op.add_column(sa.Column('late_entry_days', sa.Integer(), nullable=True,
                                       comment='Entries dated more than this many days before recording need a reason; null: the LOGBOOK_LATE_ENTRY_DAYS setting'))
         batch_op.add_column(sa.Column('approval_days', sa.Integer(), nullable=True,
@@ -88,4 +90,5 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('ck_logbook_settings_late_entry_days_not_negative'), type_='check')
         batch_op.drop_column('approval_days')
         batch_op.drop_column('late_entry_days')
+        batch_op.drop_column('licences_required')
         batch_op.drop_column('company_certificate_required')

@@ -111,6 +111,24 @@ def _technicians_equipment(certified: bool, stock: bool = True):
     return make
 
 
+def _licence(status="active", cap_kg="100", required=True):
+    """KZ requires registered licences; the dealer holds KZ-IMP-1 for HCFC-22 from China (``cap_kg``)."""
+    def make(people, app):
+        from certreg.licences import services as licences
+
+        if required:
+            countries.update_settings(SYSTEM, "KZ", {"licences_required": True})
+        licence = licences.issue(SYSTEM, "KZ", licences.LicenceData(
+            number="KZ-IMP-1", company_registration=people.dealer_company.registration_number, direction="import",
+            scope=["HCFC-22"], cap_kg=cap_kg, valid_from=TODAY - timedelta(days=5),
+            valid_until=TODAY + timedelta(days=300), issuing_authority="Ministry of Ecology",
+            partner_countries=["CN"]))
+        if status != "active":
+            licences.change_status(SYSTEM, licence, status, "Customs inquiry")
+        db.session.commit()
+    return make
+
+
 def _then(*makers):
     def make(people, app):
         made = None
@@ -191,6 +209,18 @@ CASES = {
     "recovery by a technician without a certificate": ({**CHARGE, "kind": "recovery", "condition": "recovered"},
                                                        _technicians_equipment(certified=False, stock=False),
                                                        "technician_not_certified"),
+    # the licence register: an import names a licence of the register (where the country requires it)
+    "import under a registered licence": (IMPORT, _licence(), None),
+    "import under any text at all": ({**IMPORT, "import_licence": "ANY-STRING-AT-ALL"}, _licence(),
+                                     "licence_unknown"),
+    "import under any text, licences not yet required": ({**IMPORT, "import_licence": "ANY-STRING-AT-ALL"},
+                                                         _licence(required=False), None),
+    "import under a suspended licence": (IMPORT, _licence(status="suspended"), "licence_not_active"),
+    "import beyond the licence's cap": (IMPORT, _licence(cap_kg="4.999"), "licence_cap_exceeded"),
+    "import from a country the licence does not cover": ({**IMPORT, "origin_country": "IN"}, _licence(),
+                                                         "licence_partner_not_covered"),
+    "import of a substance the licence does not cover": ({**IMPORT, "substance": "R-404A"}, _licence(),
+                                                         "licence_substance_not_covered"),
     # backdating: a reason past late_entry_days, refused past approval_days (an officer's approval is needed)
     "import recorded late, no reason": ({**IMPORT, "operation_date": TODAY - timedelta(days=31)}, _late_limits,
                                         "late_entry_reason_required"),
