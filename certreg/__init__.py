@@ -139,6 +139,7 @@ def register_commands(app: Flask) -> None:
     from certreg.cylinders.cli import cylinders_cli
     from certreg.demo.cli import demo_cli
     from certreg.keys.cli import keys_cli
+    from certreg.licences.cli import licences_cli
     from certreg.logbook.cli import logbook_cli
     from certreg.notices.cli import notify_cli
     from certreg.privacy.cli import privacy_cli
@@ -152,6 +153,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(registry_cli)
     app.cli.add_command(countries_cli)
     app.cli.add_command(cylinders_cli)
+    app.cli.add_command(licences_cli)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(substances_cli)
     app.cli.add_command(logbook_cli)

@@ -149,6 +149,11 @@ class Config:
     # Equipment topped up by more than this percentage of its nominal charge in 12 months is flagged
     # as a leaker (countries may set their own threshold on the logbook settings page).
     LEAK_RATE_THRESHOLD_PERCENT = _env_int("LEAK_RATE_THRESHOLD_PERCENT", 10)
+    # Late entries: an entry dated more than LATE_ENTRY_DAYS before it is recorded needs a reason (and is
+    # listed as an anomaly); more than APPROVAL_DAYS, it is refused until a certifying officer approves it
+    # (refused with late_entry_needs_approval). Countries may set their own (country settings).
+    LOGBOOK_LATE_ENTRY_DAYS = _env_int("LOGBOOK_LATE_ENTRY_DAYS", 30)
+    LOGBOOK_APPROVAL_DAYS = _env_int("LOGBOOK_APPROVAL_DAYS", 365)
 
     # --- reports and anomalies (docs/reports.md) ---
     # Mass-balance gap: a stock count is "far from the books" when it differs by more than this many kg
@@ -187,6 +192,9 @@ class TestingConfig(Config):
     LOGBOOK_CHECKPOINT_EVERY_ENTRIES = 0  # tests sign checkpoints when they want one
     LOGBOOK_CHECKPOINT_EVERY_SECONDS = 0
     MAIL_SEND_AFTER_REQUEST = _env_bool("MAIL_SEND_AFTER_REQUEST", False)  # tests that want it turn it on
+    # fixtures date entries years back; tests of late entries set the country's own limits
+    LOGBOOK_LATE_ENTRY_DAYS = 36500
+    LOGBOOK_APPROVAL_DAYS = 36500
 
 
 class ProductionConfig(Config):

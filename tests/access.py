@@ -40,7 +40,7 @@ class World:
     """The objects every case can refer to. KG is "our" country, KZ a neighbour."""
 
     def __init__(self) -> None:
-        self.company_own = factories.make_company(country_code="KG", activities=["service", "dealer"])
+        self.company_own = factories.make_company(country_code="KG", activities=["service", "dealer", "importer"])
         self.company_other = factories.make_company(country_code="KG", activities=["importer"])
         self.company_kz = factories.make_company(country_code="KZ", activities=["dealer"])
         self.technician_own = factories.make_technician(employer=self.company_own)

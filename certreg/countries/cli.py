@@ -18,7 +18,8 @@ countries_cli = AppGroup("countries", help="Per-country rules: ban dates, used-O
 @click.argument("country_code")
 @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
               help="e.g. ban_A_I=2005-01-01 (empty value: the Protocol's date), used_ods_sales=reclaimed_only, "
-                   "leak_rate_threshold=5 (empty: the server's setting), penalties_en=TEXT. Repeat for several.")
+                   "leak_rate_threshold=5 (empty: the server's setting), company_certificate_required=yes, "
+                   "late_entry_days=30, approval_days=365, penalties_en=TEXT. Repeat for several.")
 def settings(country_code: str, assignments: tuple[str, ...]) -> None:
     """Show a country's rule settings, after changing those given with --set."""
     changes: dict[str, str] = {}
@@ -45,5 +46,11 @@ def settings(country_code: str, assignments: tuple[str, ...]) -> None:
     threshold = rules.leak_rate_threshold
     click.echo(f"leak_rate_threshold\t{threshold if threshold is not None else rules.default_leak_rate_threshold}"
                f"\t{'national' if threshold is not None else 'default'}")
+    click.echo(f"company_certificate_required\t{'yes' if rules.company_certificate_required else 'no'}")
+    click.echo(f"licences_required\t{'yes' if rules.licences_required else 'no'}")
+    for key, value, default in (("late_entry_days", rules.late_entry_days, rules.default_late_entry_days),
+                                ("approval_days", rules.approval_days, rules.default_approval_days)):
+        source = "national" if value is not None else "default"
+        click.echo(f"{key}\t{value if value is not None else default}\t{source}")
     for language, text in rules.penalties.items():
         click.echo(f"penalties_{language}\t{len(text)} characters")

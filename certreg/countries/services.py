@@ -55,7 +55,13 @@ def languages() -> tuple[str, ...]:
 
 
 def setting_keys() -> list[str]:
-    return [*BAN_KEYS, "used_ods_sales", "leak_rate_threshold", *(penalties_key(lang) for lang in languages())]
+    return [*BAN_KEYS, "used_ods_sales", "leak_rate_threshold", *ENTRY_KEYS,
+            *(penalties_key(lang) for lang in languages())]
+
+
+#: Who may record what, and how late: stored with the logbook settings (see certreg.logbook.rules).
+ENTRY_KEYS = ("company_certificate_required", "licences_required", "late_entry_days", "approval_days")
+MAX_DAYS = 36500
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,12 @@ class CountryRules:
     leak_rate_threshold: Decimal | None  # None: the server's default
     default_leak_rate_threshold: Decimal
     penalties: dict[str, str]  # language -> text
+    company_certificate_required: bool = False
+    licences_required: bool = False
+    late_entry_days: int | None = None  # None: the server's setting
+    approval_days: int | None = None
+    default_late_entry_days: int = 0
+    default_approval_days: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -97,6 +109,12 @@ class CountryRules:
             "leak_rate_threshold": f"{self.leak_rate_threshold:f}" if self.leak_rate_threshold is not None else None,
             "default_leak_rate_threshold": f"{self.default_leak_rate_threshold:f}",
             "penalties": dict(self.penalties),
+            "company_certificate_required": self.company_certificate_required,
+            "licences_required": self.licences_required,
+            "late_entry_days": self.late_entry_days,
+            "approval_days": self.approval_days,
+            "default_late_entry_days": self.default_late_entry_days,
+            "default_approval_days": self.default_approval_days,
         }
 
     def values(self) -> dict[str, Any]:
@@ -104,6 +122,10 @@ class CountryRules:
         values: dict[str, Any] = {b.key: b.override for b in self.bans}
         values["used_ods_sales"] = self.used_ods_sales.value
         values["leak_rate_threshold"] = self.leak_rate_threshold
+        values["company_certificate_required"] = self.company_certificate_required
+        values["licences_required"] = self.licences_required
+        values["late_entry_days"] = self.late_entry_days
+        values["approval_days"] = self.approval_days
         values.update({penalties_key(lang): text for lang, text in self.penalties.items()})
         return values
 
@@ -137,6 +159,12 @@ def country_rules(country_code: str) -> CountryRules:
         leak_rate_threshold=current.leak_rate_threshold,
         default_leak_rate_threshold=Decimal(current_app.config["LEAK_RATE_THRESHOLD_PERCENT"]),
         penalties={lang: texts.get(lang, "") for lang in languages()},
+        company_certificate_required=bool(current.company_certificate_required),
+        licences_required=bool(current.licences_required),
+        late_entry_days=current.late_entry_days,
+        approval_days=current.approval_days,
+        default_late_entry_days=current_app.config["LOGBOOK_LATE_ENTRY_DAYS"],
+        default_approval_days=current_app.config["LOGBOOK_APPROVAL_DAYS"],
     )
 
 
@@ -178,6 +206,31 @@ def _threshold(value: Any) -> Decimal | None:
         raise ValidationFailed.for_field("leak_rate_threshold", _("Give a percentage between 0 and 100."),
                                          "out_of_range")
     return parsed
+
+
+def _days(key: str, value: Any) -> int | None:
+    if _blank(value) or value == "default":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValidationFailed.for_field(key, _("Give a whole number of days."), "invalid_number")
+    try:
+        parsed = int(str(value).strip())
+    except ValueError:
+        raise ValidationFailed.for_field(key, _("Give a whole number of days."), "invalid_number") from None
+    if not 0 <= parsed <= MAX_DAYS:
+        raise ValidationFailed.for_field(key, _("Give a number of days between 0 and %(n)s.", n=MAX_DAYS),
+                                         "out_of_range")
+    return parsed
+
+
+def _flag(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "0", "false", "no", "n")):
+        return False
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "y", "on"):
+        return True
+    raise ValidationFailed.for_field(key, _("Give true or false."), "invalid_choice")
 
 
 def _text(key: str, value: Any) -> str:
@@ -224,6 +277,21 @@ def update_settings(actor: Actor, country_code: str, changes: Mapping[str, Any])
     threshold = _threshold(changes["leak_rate_threshold"]) if "leak_rate_threshold" in changes else None
     texts = {lang: _text(penalties_key(lang), changes[penalties_key(lang)])
              for lang in languages() if penalties_key(lang) in changes}
+    entry_rules: dict[str, Any] = {}
+    for key in ("company_certificate_required", "licences_required"):
+        if key in changes:
+            entry_rules[key] = _flag(key, changes[key])
+    for key in ("late_entry_days", "approval_days"):
+        if key in changes:
+            entry_rules[key] = _days(key, changes[key])
+    late = entry_rules.get("late_entry_days", before_rules.late_entry_days)
+    approval = entry_rules.get("approval_days", before_rules.approval_days)
+    effective_late = late if late is not None else before_rules.default_late_entry_days
+    effective_approval = approval if approval is not None else before_rules.default_approval_days
+    if ("late_entry_days" in entry_rules or "approval_days" in entry_rules) and effective_approval < effective_late:
+        raise ValidationFailed.for_field("approval_days", _("The days before an approval is needed cannot be fewer "
+                                                            "than the days before a reason is needed."),
+                                         "out_of_range")
 
     for group, value in new_bans.items():
         row = db.session.get(CountryBanDate, (country_code, group))
@@ -240,6 +308,9 @@ def update_settings(actor: Actor, country_code: str, changes: Mapping[str, Any])
         logbook.update_settings(actor, country_code, used_ods_sales=new_policy.value,
                                 leak_rate_threshold=new_threshold)
         after["used_ods_sales"], after["leak_rate_threshold"] = new_policy.value, new_threshold
+    if entry_rules:
+        logbook.update_entry_rules(country_code, **entry_rules)
+        after.update(entry_rules)
     for lang, text in texts.items():
         row = db.session.get(CountryRulesText, (country_code, lang))
         if row is None:

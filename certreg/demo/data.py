@@ -33,7 +33,7 @@ COMPANIES = [
     ("KG", "ОсОО «Ала-Тоо Рефрижерейшн»", "Ala-Too Refrigeration LLC", "01811201510456",
      "пр. Чуй 55, Бишкек", ["dealer", "importer"]),
     ("KZ", "ТОО «АлматыХладоТорг»", "AlmatyKhladoTorg LLP", "120540012345",
-     "ул. Райымбека 212, Алматы", ["dealer", "importer"]),
+     "ул. Райымбека 212, Алматы", ["dealer", "importer", "exporter"]),
     ("KZ", "ТОО «Хоргос Логистик Сервис»", "Khorgos Logistic Service LLP", "150240098765",
      "Жаркент, Панфиловский район", ["exporter", "importer"]),
     ("UZ", "OOO «Toshkent Sovuq Import»", "Tashkent Sovuq Import LLC", "305123456",
@@ -247,6 +247,9 @@ def load_logbook() -> int:
 
     def record(who: str, actor: Actor, **values) -> Entry:
         nonlocal created
+        late_after = settings.late_entry_limits(holders[who].country_code)[0]
+        if (today - values["operation_date"]).days > late_after:  # history typed in from the paper logbook
+            values.setdefault("reason", "Transcribed from the paper logbook")
         entry = recording.record_entry(actor, holders[who], drafts.EntryData(**values))
         created += 1
         return entry
@@ -281,18 +284,18 @@ def load_logbook() -> int:
            import_licence="KZ-IMP-2026-0077", customs_declaration="50508/200826/0031177", origin_country="CN",
            exporter_name="Shandong Example Chemical Co., Ltd.", document_numbers="Invoice SEC-8841",
            cylinders=[f"SEC-404-{n:04d}" for n in range(1, 41)])
-    for who, record_, kind, quantity, days in (("almaty", almaty, "technician", "10.9", 60),
-                                               ("bishkek", bishkek, "technician", "13.6", 50)):
-        number = certificate(kind, record_)
-        if number:
-            sale = record("dealer", kz_counter, kind="sale", operation_date=day(days), substance="R-404A",
-                          quantity=kg(quantity), buyer_certificate=number, document_numbers=f"Receipt AKT-{days}")
-            receiver = nurlan if who == "bishkek" else ACTOR
-            transfers.confirm_transfer(receiver, queries.transfer_of(sale).id)
-        elif who == "bishkek":  # no certificates loaded (no signing keys): the purchase as a plain entry
-            record("bishkek", nurlan, kind="purchase", operation_date=day(days), substance="R-404A",
-                   quantity=kg(quantity), counterparty_name=dealer.legal_name, counterparty_country="KZ",
-                   document_numbers=f"Receipt AKT-{days}")
+    number = certificate("technician", almaty)
+    if number:
+        sale = record("dealer", kz_counter, kind="sale", operation_date=day(60), substance="R-404A",
+                      quantity=kg("10.9"), buyer_certificate=number, document_numbers="Receipt AKT-60")
+        transfers.confirm_transfer(ACTOR, queries.transfer_of(sale).id)
+    # Bishkek's R-404A crossed a border: exported by Almaty under its licence to a Kyrgyz importer
+    # (a sale to a buyer certified in another country is refused: sale_cross_border); Nurlan buys it in Bishkek.
+    record("dealer", kz_counter, kind="export", operation_date=day(52), substance="R-404A", quantity=kg("13.6"),
+           export_licence="KZ-EXP-2026-0098", destination_country="KG", counterparty_name="Ala-Too Refrigeration LLC",
+           document_numbers="CMR 440871")
+    record("bishkek", nurlan, kind="purchase", operation_date=day(50), substance="R-404A", quantity=kg("13.6"),
+           counterparty_name="Ala-Too Refrigeration LLC", counterparty_country="KG", document_numbers="Receipt AT-50")
     record("dealer", kz_counter, kind="export", operation_date=day(12), substance="R-404A", quantity=kg("108.8"),
            export_licence="KZ-EXP-2026-0113", destination_country="UZ", counterparty_registration="305123456",
            document_numbers="CMR 445102")

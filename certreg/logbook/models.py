@@ -450,7 +450,24 @@ class CountrySettings(Base):
     leak_rate_threshold: Mapped[Decimal | None] = mapped_column(
         sa.Numeric(5, 2), comment="Percent of nominal charge a year; null: the LEAK_RATE_THRESHOLD_PERCENT setting"
     )
+    company_certificate_required: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false(),
+        comment="Importing, exporting and selling need a valid company certificate on the entry's date")
+    licences_required: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false(),
+        comment="An import must name a licence of the licence register (else any licence text is taken)")
+    late_entry_days: Mapped[int | None] = mapped_column(
+        comment="Entries dated more than this many days before recording need a reason; "
+                "null: the LOGBOOK_LATE_ENTRY_DAYS setting")
+    approval_days: Mapped[int | None] = mapped_column(
+        comment="Entries dated more than this many days before recording need an officer's approval; "
+                "null: the LOGBOOK_APPROVAL_DAYS setting")
     updated_at: Mapped[created_at]
+
+    __table_args__ = (
+        sa.CheckConstraint("late_entry_days IS NULL OR late_entry_days >= 0", name="late_entry_days_not_negative"),
+        sa.CheckConstraint("approval_days IS NULL OR approval_days >= 0", name="approval_days_not_negative"),
+    )
 
 
 class ImportBatch(Base):

@@ -86,6 +86,10 @@ def _look_up_buyer(seller: Holder, draft: rules.Draft) -> tuple[Buyer | Validati
                             "unknown_certificate"), None, number
     if (buyer.kind, buyer.id) == (seller.kind, seller.id):
         return rules.refuse("buyer_certificate", _("A holder cannot sell to itself."), "sale_to_self"), buyer, number
+    if buyer.country_code != seller.country_code:  # an export from here and an import there, not a sale
+        return rules.refuse("buyer_certificate", _(
+            "The buyer is certified in another country (%(country)s): record this as an export, with its export "
+            "licence and country of destination.", country=buyer.country_code), "sale_cross_border"), buyer, number
     return Buyer(buyer, number or draft.buyer_certificate), buyer, number
 
 
@@ -113,6 +117,89 @@ def export_receiver(data: EntryData, draft: rules.Draft, *, cache: dict[Any, Any
     return found
 
 
+# --- who records the entry ------------------------------------------------------------------
+
+
+def handler_facts(who: Holder, draft: rules.Draft, ctx: rules.Context, *,
+                  cache: dict[Any, Any] | None = None) -> rules.Handler | None:
+    """What :func:`rules.check_handler` needs to know about the holder for this entry (None: nothing to check).
+
+    A company: its registered activities and whether a company certificate of its is valid on the
+    entry's date. A technician charging or recovering: whether a certificate of theirs valid that day
+    allows that work on the substance. ``cache`` as in :func:`prepare_entry`.
+    """
+    kind = draft.kind
+    if kind not in rules.HANDLER_ACTIVITIES and kind not in rules.CERTIFIED_WORK:
+        return None
+    key = ("handler", who.kind, who.id, kind, draft.substance.code, draft.operation_date,
+           ctx.company_certificate_required)
+    if cache is not None and key in cache:
+        return cache[key]
+    if who.kind is HolderKind.COMPANY:
+        company = db.session.get(Company, who.id)
+        activities = frozenset(a.value for a in company.activity_set) if company is not None else frozenset()
+        problem = None
+        if ctx.company_certificate_required and kind in rules.HANDLER_ACTIVITIES:
+            problem = _certificate_problem(who, draft, None)
+        found = rules.Handler(True, activities, company_certificate_problem=problem)
+    else:
+        work = rules.CERTIFIED_WORK.get(kind)
+        found = rules.Handler(False, technician_problem=_certificate_problem(who, draft, work) if work else None)
+    if cache is not None:
+        cache[key] = found
+    return found
+
+
+def _certificate_problem(who: Holder, draft: rules.Draft, work: frozenset[str] | None) -> str | None:
+    """None if one of the holder's certificates is valid on the entry's date (and, with ``work``, has a
+    category allowing that work on the substance); else the reason's code."""
+    from certreg.certificates import categories as catdata
+    from certreg.certificates.queries import holder_certificates
+    from certreg.certificates.states import State, state_on
+
+    day = draft.operation_date
+    problem = "no_certificate"
+    for cert in holder_certificates(who.kind.value, who.id):
+        state = state_on(cert, day)
+        if state is not State.VALID:
+            if problem == "no_certificate":
+                problem = f"certificate_{state.value}"
+            continue
+        if work is None:
+            return None
+        counting = [c for c in cert.categories if (c.valid_until is None or day <= c.valid_until)
+                    and work & set(c.activities)]
+        if not counting:
+            problem = "activity_not_certified"
+            continue
+        try:
+            classification = catdata.classify_code(draft.substance.code)
+        except KeyError:
+            return "category_not_allowed"
+        if any(catdata.covers(c.substances, classification) for c in counting):
+            return None
+        problem = "category_not_allowed"
+    return problem
+
+
+def check_import_licence(prepared: Prepared, ctx: rules.Context) -> None:
+    """An import naming a licence of the register is checked against it (holder, direction, status, dates,
+    substance, partner country, remaining cap); where the country sets ``licences_required``, a number that is
+    not in the register is refused (``licence_unknown``). Runs under the country's log lock (the cap)."""
+    from certreg.licences import services as licences
+    from certreg.licences.models import Licence, LicenceDirection
+
+    draft = prepared.draft
+    number = (draft.import_licence or "").strip()
+    licence = db.session.scalar(sa.select(Licence).where(Licence.country_code == ctx.country_code,
+                                                         Licence.number == number)) if number else None
+    if licence is None and not ctx.licences_required:
+        return
+    licences.check(licence, company_id=prepared.holder_id, direction=LicenceDirection.IMPORT,
+                   substance_code=draft.substance.code, groups=draft.substance.groups, on=draft.operation_date,
+                   partner_country=draft.origin_country, kg=draft.quantity or Decimal(0))
+
+
 # --- one preparation for every surface -----------------------------------------------------
 
 
@@ -123,6 +210,9 @@ class Prepared:
     draft: rules.Draft
     buyer: Buyer | None = None
     receiver: Holder | None = None
+    handler: rules.Handler | None = None  # who records it, when the kind of entry needs checking
+    counterpart: bool = False  # confirming another holder's sale or export: dated as theirs, not late
+    holder_id: int | None = None  # the id of the holder recording it (its company, for licences)
     moves: list[rules.Effect] | None = None  # set by check_entry
 
     @property
@@ -149,7 +239,8 @@ class Prepared:
 
 
 def prepare_entry(who: Holder, data: EntryData, ctx: rules.Context, note: RefusalNote | None = None, *,
-                  cache: dict[Any, Any] | None = None, intervention_id: int | None = None) -> Prepared:
+                  cache: dict[Any, Any] | None = None, intervention_id: int | None = None,
+                  counterpart: bool = False) -> Prepared:
     """Step 1 of recording an entry on any surface: its syntax, the buyer of a sale, the receiver of an export.
 
     ``cache`` (a dict the caller keeps across entries, e.g. an import) saves repeated look-ups.
@@ -161,7 +252,8 @@ def prepare_entry(who: Holder, data: EntryData, ctx: rules.Context, note: Refusa
     buyer = None
     if draft.kind is EntryKind.SALE:  # the sale's own rules (e.g. a ban) come before its buyer
         buyer = find_buyer(who, rules.prepare(draft, ctx, book_quantity=_no_stock), note, cache=cache)
-    return Prepared(draft, buyer, export_receiver(data, draft, cache=cache))
+    return Prepared(draft, buyer, export_receiver(data, draft, cache=cache),
+                    handler=handler_facts(who, draft, ctx, cache=cache), counterpart=counterpart, holder_id=who.id)
 
 
 def check_entry(prepared: Prepared, ctx: rules.Context, stock: Callable[[str, Condition], Decimal]) -> Prepared:
@@ -171,6 +263,12 @@ def check_entry(prepared: Prepared, ctx: rules.Context, stock: Callable[[str, Co
     """
     draft = prepared.draft
     draft = rules.prepare(draft, ctx, book_quantity=lambda: stock(draft.substance.code, draft.condition))
+    if not prepared.counterpart:
+        rules.check_late_entry(draft, ctx)
+    if prepared.handler is not None:
+        rules.check_handler(draft, prepared.handler, ctx)
+        if draft.kind is EntryKind.IMPORT and prepared.handler.is_company:
+            check_import_licence(prepared, ctx)
     moves = rules.effects(draft.kind, draft.substance.code, draft.quantity, draft.condition,
                           draft.from_condition, draft.direction)
     rules.check_stock(draft.kind, moves, stock)

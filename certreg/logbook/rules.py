@@ -50,7 +50,12 @@ REFUSAL_CODES = frozenset({
     "virgin_ods_banned", "exemption_not_applicable", "used_ods_sale_not_allowed", "insufficient_stock",
     "condition_not_in_stock",
     "equipment_refrigerant_mismatch", "equipment_decommissioned", "equipment_other_country", "sale_to_self",
-    "buyer_certificate_required",
+    "sale_cross_border",
+    "buyer_certificate_required", "late_entry_reason_required", "late_entry_needs_approval",
+    "handler_activity_missing", "handler_certificate_invalid", "technician_not_certified",
+    # from certreg.licences.services.check
+    "licence_unknown", "licence_wrong_direction", "licence_not_active", "licence_not_valid_on_date",
+    "licence_substance_not_covered", "licence_partner_not_covered", "licence_cap_exceeded",
     # from certreg.certificates.purchase.check_purchase
     "malformed_number", "unknown_certificate", "certificate_suspended", "certificate_revoked",
     "certificate_expired", "certificate_superseded", "certificate_not_yet_valid", "category_not_allowed",
@@ -85,6 +90,14 @@ class Context:
     #: control group ("A/I") -> virgin substance of the group may not be placed on the market from this date
     bans: Mapping[str, date]
     used_ods_sales: UsedOdsSales
+    #: an entry dated more than this many days before ``today`` needs a reason (None: no limit)
+    late_entry_days: int | None = None
+    #: ... and more than this many days, a certifying officer's approval (None: no limit)
+    approval_days: int | None = None
+    #: importing, exporting and selling need a valid company certificate on the entry's date
+    company_certificate_required: bool = False
+    #: an import must name a licence of the register (a registered number is always checked against it)
+    licences_required: bool = False
 
     def ban_in_force(self, substance: SubstanceInfo, on: date) -> tuple[date, str] | None:
         """The earliest ban in force on ``on`` among the substance's control groups: ``(date, group)``."""
@@ -297,6 +310,67 @@ def prepare(draft: Draft, ctx: Context, *, book_quantity: Callable[[], Decimal] 
     check_exemption(draft)
     check_market(draft, ctx)
     return draft
+
+
+def check_late_entry(draft: Draft, ctx: Context) -> None:
+    """An entry dated long before it is recorded: a reason past ``late_entry_days``, refused past
+    ``approval_days`` (a certifying officer's approval is needed; certreg does not hold it pending)."""
+    late = (ctx.today - draft.operation_date).days
+    if ctx.approval_days is not None and late > ctx.approval_days:
+        raise refuse("operation_date", _("This entry is dated %(days)s days ago, more than %(limit)s: it needs a "
+                                         "certifying officer's approval.", days=late, limit=ctx.approval_days),
+                     "late_entry_needs_approval")
+    if ctx.late_entry_days is not None and late > ctx.late_entry_days and not draft.reason:
+        raise refuse("reason", _("This entry is dated %(days)s days ago, more than %(limit)s: say why it is "
+                                 "recorded late.", days=late, limit=ctx.late_entry_days),
+                     "late_entry_reason_required")
+
+
+#: The registered activity a company needs for each kind of entry (importing, exporting, selling).
+HANDLER_ACTIVITIES = {EntryKind.IMPORT: "importer", EntryKind.EXPORT: "exporter", EntryKind.SALE: "dealer"}
+#: The certified work a technician needs for each kind of entry, and the activity a company needs.
+CERTIFIED_WORK = {EntryKind.CHARGE: frozenset({"install", "repair", "maintain"}),
+                  EntryKind.RECOVERY: frozenset({"recover"})}
+SERVICE_ACTIVITY = "service"
+
+
+@dataclass(frozen=True)
+class Handler:
+    """Who records an entry, as far as the rules need: a company's activities and certificate, or whether a
+    technician's certificate covers the substance for the work (both on the entry's date)."""
+
+    is_company: bool
+    activities: frozenset[str] = frozenset()
+    #: None: the company holds a certificate valid that day; else the refusal's code (e.g. certificate_revoked)
+    company_certificate_problem: str | None = None
+    #: None: the technician is certified for this work on this substance that day; else why not
+    technician_problem: str | None = None
+
+
+def check_handler(draft: Draft, handler: Handler, ctx: Context) -> None:
+    """Importing, exporting, selling: a company with that activity (and a valid company certificate where the
+    country requires one). Charging, recovery: a technician certified for the substance (a company: service)."""
+    kind = draft.kind
+    activity = HANDLER_ACTIVITIES.get(kind)
+    if kind is EntryKind.SALE and draft.condition is not Condition.VIRGIN:
+        activity = None  # recovered gas handed on to a reclaimer, reclaimed gas resold: the used-gas policy rules
+    if activity is not None:
+        if not handler.is_company or activity not in handler.activities:
+            raise refuse("kind", _("Only a company registered with the activity “%(activity)s” may record this "
+                                   "entry.", activity=activity), "handler_activity_missing")
+        if ctx.company_certificate_required and handler.company_certificate_problem is not None:
+            raise refuse("kind", _("This country requires a valid company certificate for importing, exporting "
+                                   "and selling (%(problem)s).", problem=handler.company_certificate_problem),
+                         "handler_certificate_invalid")
+    if kind in CERTIFIED_WORK:
+        if handler.is_company:
+            if SERVICE_ACTIVITY not in handler.activities:
+                raise refuse("kind", _("Only a company registered with the activity “%(activity)s” may record "
+                                       "this entry.", activity=SERVICE_ACTIVITY), "handler_activity_missing")
+        elif handler.technician_problem is not None:
+            raise refuse("kind", _("Your certificate does not cover this work on %(substance)s on this date "
+                                   "(%(problem)s).", substance=draft.substance.code,
+                                   problem=handler.technician_problem), "technician_not_certified")
 
 
 def check_exemption(draft: Draft) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -34,7 +35,8 @@ def country_settings(country_code: str) -> CountrySettings:
     """The country's logbook settings (defaults when the administrators set none)."""
     settings = db.session.get(CountrySettings, country_code)
     return settings or CountrySettings(country_code=country_code, used_ods_sales=UsedOdsSales.ALLOWED,
-                                       leak_rate_threshold=None)
+                                       leak_rate_threshold=None, company_certificate_required=False,
+                                       licences_required=False, late_entry_days=None, approval_days=None)
 
 
 def leak_rate_threshold(country_code: str) -> Decimal:
@@ -74,18 +76,48 @@ def update_settings(actor: Actor, country_code: str, *, used_ods_sales: str,
     return settings
 
 
+def update_entry_rules(country_code: str, **values: Any) -> CountrySettings:
+    """Set ``company_certificate_required``, ``late_entry_days``, ``approval_days`` (checked and audited by
+    :func:`certreg.countries.services.update_settings`, the one caller)."""
+    settings = db.session.get(CountrySettings, country_code)
+    if settings is None:
+        settings = CountrySettings(country_code=country_code, used_ods_sales=UsedOdsSales.ALLOWED)
+        db.session.add(settings)
+    for name, value in values.items():
+        setattr(settings, name, value)
+    settings.updated_at = utcnow()
+    db.session.flush()
+    return settings
+
+
 _SETTINGS = CountrySettings.__table__
-_RULE_CONTEXT = sa.select(_SETTINGS.c.used_ods_sales).where(_SETTINGS.c.country_code == sa.bindparam("country"))
+_RULE_CONTEXT = sa.select(_SETTINGS.c.used_ods_sales, _SETTINGS.c.late_entry_days, _SETTINGS.c.approval_days,
+                          _SETTINGS.c.company_certificate_required, _SETTINGS.c.licences_required).where(
+    _SETTINGS.c.country_code == sa.bindparam("country"))
+
+
+def late_entry_limits(country_code: str) -> tuple[int, int]:
+    """``(late_entry_days, approval_days)`` in force in the country (its own, or the server's settings)."""
+    current = country_settings(country_code)
+    config = current_app.config
+    return (current.late_entry_days if current.late_entry_days is not None else config["LOGBOOK_LATE_ENTRY_DAYS"],
+            current.approval_days if current.approval_days is not None else config["LOGBOOK_APPROVAL_DAYS"])
 
 
 def rule_context(country_code: str, today: date | None = None) -> rules.Context:
     """The country's ban dates per control group (the Protocol's defaults for its Party group, or the
     national dates set: :func:`certreg.countries.bans.effective_bans`) and its used-ODS policy."""
-    policy = db.session.execute(_RULE_CONTEXT, {"country": country_code}).scalar()
+    row = db.session.execute(_RULE_CONTEXT, {"country": country_code}).first()
+    config = current_app.config
+    late, approval = (row.late_entry_days, row.approval_days) if row is not None else (None, None)
     return rules.Context(
         country_code=country_code,
         today=today or utc_today(),
         bans=ban_dates.effective_bans(country_code),
-        used_ods_sales=policy or UsedOdsSales.ALLOWED,
+        used_ods_sales=(row.used_ods_sales if row is not None else None) or UsedOdsSales.ALLOWED,
+        late_entry_days=late if late is not None else config["LOGBOOK_LATE_ENTRY_DAYS"],
+        approval_days=approval if approval is not None else config["LOGBOOK_APPROVAL_DAYS"],
+        company_certificate_required=bool(row.company_certificate_required) if row is not None else False,
+        licences_required=bool(row.licences_required) if row is not None else False,
     )
 

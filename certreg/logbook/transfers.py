@@ -94,7 +94,7 @@ def confirm_transfer(actor: Actor, transfer_id: int, *, import_licence: str | No
     note = RefusalNote(actor, receiver, channel, {**data.jsonable(), "transfer": transfer.id})
     try:
         ctx = rule_context(receiver.country_code)
-        prepared = prepare_entry(receiver, data, ctx, note)
+        prepared = prepare_entry(receiver, data, ctx, note, counterpart=True)
         logbook = logbook_for(receiver, create=True)
         head = ledger.lock_head(receiver.country_code)
         stock = ledger.Stock(logbook.id)

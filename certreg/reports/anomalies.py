@@ -343,6 +343,45 @@ def imports_without_proof(country: str, period: Period, settings: Settings,
     return found
 
 
+def _days_late(e: sa.Alias) -> sa.ColumnElement[Any]:
+    """Whole days between an entry's date and the day it was recorded (UTC), on SQLite and PostgreSQL."""
+    if db.engine.dialect.name == "sqlite":
+        return sa.func.julianday(sa.func.date(e.c.recorded_at)) - sa.func.julianday(e.c.operation_date)
+    return sa.cast(sa.func.timezone("UTC", e.c.recorded_at), sa.Date) - e.c.operation_date
+
+
+def _late_where(e: sa.Alias, country: str, period: Period) -> list:
+    from certreg.logbook.settings import late_entry_limits
+
+    days = late_entry_limits(country)[0]
+    return [e.c.country_code == country, in_period(e, period), counted(e), e.c.counterpart_of_id.is_(None),
+            _days_late(e) > days]
+
+
+def late_entries(country: str, period: Period, settings: Settings, logbook_id: int | None = None) -> list[Anomaly]:
+    """Entries dated more than the country's late-entry days before they were recorded (they carry a reason;
+    the logbook refuses them without one, and past the approval limit altogether)."""
+    e, s = ENTRIES.alias("e"), SUBSTANCES
+    rows = db.session.execute(
+        sa.select(e.c.logbook_id, sa.func.count().label("n"), sa.func.max(e.c.id).label("last"),
+                  kg_sum(e.c.quantity).label("kg"), sa.func.max(_days_late(e)).label("most"),
+                  sa.func.max(annex_level(s)).label("annex"))
+        .select_from(e.join(s, s.c.code == e.c.substance_code))
+        .where(*_late_where(e, country, period), *_logbook_filter(e.c.logbook_id, logbook_id))
+        .group_by(e.c.logbook_id)
+    )
+    found = []
+    for row in rows:
+        kg = _kg(row.kg)
+        found.append(Anomaly(
+            AnomalyKind.LATE_ENTRY, country, period, row.logbook_id,
+            {"entries": row.n, "kg": str(kg), "most_days": int(row.most)},
+            scores.terms(scores.base(AnomalyKind.LATE_ENTRY), scores.quantity(kg), scores.count(row.n),
+                         scores.annex(row.annex)),
+            _digest(row.n, row.last, kg)))
+    return found
+
+
 def history_windows(period: Period, years: int) -> list[Period]:
     """The same period 1, 2, ... ``years`` earlier (shifted by whole years, at least the period's length)."""
     step = max(1, math.ceil(period.days / 366))
@@ -491,6 +530,7 @@ DETECTORS = {
     AnomalyKind.REFUSED_ATTEMPTS: refused_attempts,
     AnomalyKind.UNCONFIRMED_TRANSFER: unconfirmed_transfers,
     AnomalyKind.CHRONIC_LEAKER: chronic_leakers,
+    AnomalyKind.LATE_ENTRY: late_entries,
 }
 
 
@@ -582,6 +622,8 @@ def evidence_entry_ids(anomaly: Anomaly, settings: Settings | None = None) -> sa
         return sa.select(e.c.id).where(*_mass_balance_where(e, country, period, settings), e.c.logbook_id == logbook)
     if kind is AnomalyKind.IMPORT_WITHOUT_PROOF:
         return sa.select(e.c.id).where(*_no_proof_where(e, country, period), e.c.logbook_id == logbook)
+    if kind is AnomalyKind.LATE_ENTRY:
+        return sa.select(e.c.id).where(*_late_where(e, country, period), e.c.logbook_id == logbook)
     if kind is AnomalyKind.IMPORT_SURGE:
         return sa.select(e.c.id).where(e.c.country_code == country, e.c.logbook_id == logbook, in_period(e, period),
                                        e.c.kind == EntryKind.IMPORT.value, counted(e))

@@ -26,11 +26,13 @@ class AnomalyKind(enum.StrEnum):
     REFUSED_ATTEMPTS = "refused_attempts"
     UNCONFIRMED_TRANSFER = "unconfirmed_transfer"
     CHRONIC_LEAKER = "chronic_leaker"
+    LATE_ENTRY = "late_entry"
 
 
 ANOMALY_KIND_LABELS = {
     AnomalyKind.TAMPER: _l("Logbook fails the tamper check"),
     AnomalyKind.IMPORT_WITHOUT_PROOF: _l("Import without proof of origin"),
+    AnomalyKind.LATE_ENTRY: _l("Entries recorded long after their date"),
     AnomalyKind.USED_WITHOUT_SOURCE: _l("Sold as recovered or reclaimed with no recovery upstream"),
     AnomalyKind.MASS_BALANCE: _l("Mass-balance gap (stock count far from the books)"),
     AnomalyKind.IMPORT_SURGE: _l("Imports far above the importer's history"),

@@ -40,6 +40,7 @@ BASE = {
     AnomalyKind.REFUSED_ATTEMPTS: 20,
     AnomalyKind.UNCONFIRMED_TRANSFER: 15,
     AnomalyKind.CHRONIC_LEAKER: 15,
+    AnomalyKind.LATE_ENTRY: 15,
 }
 QUANTITY_MAX = 40
 COUNT_EACH, COUNT_MAX = 5, 30

@@ -96,6 +96,9 @@ def describe(anomaly: Anomaly) -> str:
                  disputed=f["disputed"], pending=f["pending"], days=f["pending_days"], kg=_kg(f["kg"]))
     if kind is AnomalyKind.IMPORT_WITHOUT_PROOF:
         return _("%(n)s import(s) without complete proof of origin, %(kg)s kg.", n=f["imports"], kg=_kg(f["kg"]))
+    if kind is AnomalyKind.LATE_ENTRY:
+        return _("%(n)s entry(ies) recorded long after their date (up to %(days)s days), %(kg)s kg.",
+                 n=f["entries"], days=f["most_days"], kg=_kg(f["kg"]))
     if kind is AnomalyKind.IMPORT_SURGE:
         return _("Imported %(kg)s kg: %(ratio)s times the average of %(average)s kg in the same period of earlier "
                  "years.", kg=_kg(f["kg"]), ratio=f["ratio"], average=_kg(f["average_kg"]))

@@ -34,7 +34,8 @@ class People:
     """A dealer company with its user, a technician with theirs, in KZ and KG."""
 
     def __init__(self) -> None:
-        self.dealer_company = factories.make_company(country_code="KZ", activities=["dealer", "importer", "exporter"])
+        self.dealer_company = factories.make_company(country_code="KZ",
+                                                     activities=["dealer", "importer", "exporter", "service"])
         self.dealer_user = factories.make_user(Role.COMPANY_USER, "KZ", company=self.dealer_company)
         self.dealer = holders.holder(HolderKind.COMPANY, self.dealer_company.id)
         self.tech_record = factories.make_technician(country_code="KG")
@@ -106,6 +107,12 @@ def stock(who, substance="HCFC-22", condition="virgin") -> Decimal:
 
 
 def give_stock(people_or_holder, actor, kg="100", substance="HCFC-22", condition="virgin", **overrides):
-    """Put stock into a holder's logbook: an import (virgin) or a recovery from their equipment (used)."""
+    """Put stock into a holder's logbook: an import (a company) or a purchase (a technician)."""
+    from certreg.vocabulary import HolderKind
+
+    if people_or_holder.kind is HolderKind.TECHNICIAN:
+        return recording.record_entry(actor, people_or_holder, entry_data(
+            "purchase", substance=substance, quantity=Decimal(kg), condition=condition,
+            counterparty_name="Registered dealer", **overrides))
     return recording.record_entry(actor, people_or_holder, entry_data(
         "import", substance=substance, quantity=Decimal(kg), condition=condition, **overrides))

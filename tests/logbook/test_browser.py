@@ -29,6 +29,7 @@ def site():
     dbutil.upgrade(app)
     with app.app_context():
         people = People()
+        certify(people.tech_record, ("A1",))  # charging needs a certified technician
         recording.record_entry(people.tech_actor, people.technician, entry_data(
             "purchase", substance="R-404A", quantity=Decimal("10")))
         unit = equipment_services.register(people.tech_actor, people.technician, equipment_services.EquipmentData(

@@ -128,7 +128,7 @@ def _csv_field(text: str) -> str:
 @pytest.fixture
 def world(people, keys_dir):
     """Two KZ dealers starting empty; a buyer with a certificate; an importer in UZ; equipment of each dealer."""
-    other = factories.make_company(country_code="KZ", activities=["dealer", "importer", "exporter"])
+    other = factories.make_company(country_code="KZ", activities=["dealer", "importer", "exporter", "service"])
     second = holders.holder(HolderKind.COMPANY, other.id)
     importer = factories.make_company(country_code="UZ", activities=["importer"])
     certificate = certify(people.kz_tech_record, ("A1",))

@@ -13,11 +13,13 @@ from certreg.extensions import db
 from certreg.logbook import equipment as eq
 from certreg.logbook import equipment_ids, recording, settings
 from certreg.logbook.models import EntryKind
-from tests.logbook.conftest import TODAY, entry_data, stock
+from tests.logbook.conftest import TODAY, certify, entry_data, stock
 
 
 @pytest.fixture
 def freezer(people):
+    # charging and recovery need a certified technician (the work below goes back 400 days)
+    certify(people.tech_record, ("A1",), valid_from=TODAY - timedelta(days=500))
     recording.record_entry(people.tech_actor, people.technician, entry_data(
         "purchase", substance="R-404A", quantity=Decimal("30")))
     unit = eq.register(people.tech_actor, people.technician, eq.EquipmentData(

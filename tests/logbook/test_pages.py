@@ -40,6 +40,7 @@ def test_point_of_sale_shows_the_verdict_before_recording(client, people):
 
 
 def test_quick_entry_charges_scanned_equipment_in_a_few_taps(client, people):
+    certify(people.tech_record, ("A1",))  # charging needs a certified technician
     recording.record_entry(people.tech_actor, people.technician, entry_data("purchase", substance="R-404A",
                                                                            quantity=Decimal("10")))
     unit = equipment_services.register(people.tech_actor, people.technician, equipment_services.EquipmentData(

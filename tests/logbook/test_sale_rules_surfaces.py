@@ -19,7 +19,9 @@ from flask import template_rendered
 
 from certreg.actors import Actor
 from certreg.certificates import lifecycle
+from certreg.countries import services as countries
 from certreg.extensions import db
+from certreg.logbook import equipment as equipment_services
 from certreg.logbook import imports, recording
 from certreg.logbook.models import Entry
 from tests import factories
@@ -47,9 +49,92 @@ def _changed(change, *, scanned=False):
     return make
 
 
+def _foreign_technician(people, app):
+    return certify(people.tech_record, ("A1",)).number
+
+
 def _company(activity, category):
     def make(people, app):
         return certify(factories.make_company(country_code="KZ", activities=[activity]), (category,)).number
+    return make
+
+
+def _without(activity):
+    """The dealer (who records every case) loses a registered activity."""
+    def make(people, app):
+        company = people.dealer_company
+        company.activities = [a for a in company.activities if a.activity.value != activity]
+        db.session.commit()
+    return make
+
+
+def _company_certificate(state):
+    """The country requires a company certificate for trading; the dealer's is ``state`` (or none)."""
+    def make(people, app):
+        countries.update_settings(SYSTEM, "KZ", {"company_certificate_required": True})
+        if state is not None:
+            cert = certify(people.dealer_company, ("CO-IMPORT",))
+            if state == "revoked":
+                lifecycle.revoke(SYSTEM, cert, "Licence withdrawn")
+        db.session.commit()
+    return make
+
+
+def _late_limits(people, app):
+    countries.update_settings(SYSTEM, "KZ", {"late_entry_days": 30, "approval_days": 365})
+    db.session.commit()
+
+
+def _dealers_equipment(people, app):
+    """Equipment of the dealer's (its service activity) charged with R-404A."""
+    unit = equipment_services.register(people.dealer_actor, people.dealer, equipment_services.EquipmentData(
+        owner_kind="company", owner_name="Shop 7", site_address="Almaty", kind="commercial_refrigeration",
+        substance="R-404A", nominal_charge=Decimal("10")))
+    db.session.commit()
+    return {"equipment": unit.code}
+
+
+def _technicians_equipment(certified: bool, stock: bool = True):
+    """The KZ technician records the case (``as``), on their own unit, with (or without) a certificate."""
+    def make(people, app):
+        if certified:
+            certify(people.kz_tech_record, ("A1",))
+        if stock:
+            recording.record_entry(people.kz_tech_actor, people.kz_technician, entry_data(
+                "purchase", substance="R-404A", quantity=Decimal("10"), counterparty_name="Registered dealer"))
+        unit = equipment_services.register(people.kz_tech_actor, people.kz_technician,
+                                           equipment_services.EquipmentData(
+            owner_kind="company", owner_name="Shop 9", site_address="Almaty", kind="commercial_refrigeration",
+            substance="R-404A", nominal_charge=Decimal("10")))
+        db.session.commit()
+        return {"equipment": unit.code, "as": "technician"}
+    return make
+
+
+def _licence(status="active", cap_kg="100", required=True):
+    """KZ requires registered licences; the dealer holds KZ-IMP-1 for HCFC-22 from China (``cap_kg``)."""
+    def make(people, app):
+        from certreg.licences import services as licences
+
+        if required:
+            countries.update_settings(SYSTEM, "KZ", {"licences_required": True})
+        licence = licences.issue(SYSTEM, "KZ", licences.LicenceData(
+            number="KZ-IMP-1", company_registration=people.dealer_company.registration_number, direction="import",
+            scope=["HCFC-22"], cap_kg=cap_kg, valid_from=TODAY - timedelta(days=5),
+            valid_until=TODAY + timedelta(days=300), issuing_authority="Ministry of Ecology",
+            partner_countries=["CN"]))
+        if status != "active":
+            licences.change_status(SYSTEM, licence, status, "Customs inquiry")
+        db.session.commit()
+    return make
+
+
+def _then(*makers):
+    def make(people, app):
+        made = None
+        for maker in makers:
+            made = maker(people, app) or made
+        return made
     return make
 
 
@@ -65,6 +150,7 @@ def sale(substance="R-404A", quantity="10", day=TODAY, buyer=None, **more):
 IMPORT = {"kind": "import", "operation_date": TODAY, "substance": "HCFC-22", "quantity": "5", "condition": "virgin",
           "import_licence": "KZ-IMP-1", "customs_declaration": "DECL-1", "origin_country": "CN",
           "exporter_name": "Example Chemical Co."}
+CHARGE = {"kind": "charge", "operation_date": TODAY, "substance": "R-404A", "quantity": "2", "condition": "virgin"}
 EXPORT = {"kind": "export", "operation_date": TODAY, "substance": "HCFC-22", "quantity": "5", "condition": "virgin",
           "export_licence": "KZ-EXP-1", "destination_country": "UZ"}
 
@@ -81,6 +167,8 @@ CASES = {
                                         "category_not_allowed"),
     "sale, company for destruction only": (sale(), _company("destruction", "CO-DESTRUCT"), "activity_not_certified"),
     "sale, company for service": (sale(), _company("service", "CO-SERVICE"), None),
+    "sale, buyer certified in another country": (sale(), _foreign_technician, "sale_cross_border"),
+    "export to that country instead": ({**EXPORT, "destination_country": "KG"}, None, None),
     "sale, no certificate": (sale(), None, "buyer_certificate_required"),
     "sale, not a certificate number": (sale(), lambda people, app: "KZ-T-0000", "malformed_number"),
     "sale, virgin CFC after the ban": (sale("CFC-12"), _technician(), "virgin_ods_banned"),
@@ -99,6 +187,50 @@ CASES = {
     "import, long unknown substance name": ({**IMPORT, "substance": "R" * 100}, None, "unknown_substance"),
     "export to a registered importer": (EXPORT, _importer, None),
     "export to an unknown registration": (EXPORT, lambda people, app: "NO-SUCH-REG", "unknown_counterparty"),
+    # the handler: importing, exporting, selling need a company with that activity (and a company certificate
+    # where the country requires one); charging needs a certified technician or a service company
+    "import by a company without the importer activity": (IMPORT, _without("importer"), "handler_activity_missing"),
+    "export by a company without the exporter activity": (EXPORT, _without("exporter"), "handler_activity_missing"),
+    "sale by a company without the dealer activity": (sale(), _then(_without("dealer"), _technician()),
+                                                      "handler_activity_missing"),
+    "import, company certificate required, none held": (IMPORT, _company_certificate(None),
+                                                        "handler_certificate_invalid"),
+    "import, company certificate required, revoked": (IMPORT, _company_certificate("revoked"),
+                                                      "handler_certificate_invalid"),
+    "import, company certificate required and valid": (IMPORT, _company_certificate("valid"), None),
+    "charge by a service company": (CHARGE, _dealers_equipment, None),
+    "charge by a company without the service activity": (CHARGE, _then(_dealers_equipment, _without("service")),
+                                                         "handler_activity_missing"),
+    "charge by a certified technician": (CHARGE, _technicians_equipment(certified=True), None),
+    "charge by a technician without a certificate": (CHARGE, _technicians_equipment(certified=False),
+                                                     "technician_not_certified"),
+    "recovery by a certified technician": ({**CHARGE, "kind": "recovery", "condition": "recovered"},
+                                           _technicians_equipment(certified=True, stock=False), None),
+    "recovery by a technician without a certificate": ({**CHARGE, "kind": "recovery", "condition": "recovered"},
+                                                       _technicians_equipment(certified=False, stock=False),
+                                                       "technician_not_certified"),
+    # the licence register: an import names a licence of the register (where the country requires it)
+    "import under a registered licence": (IMPORT, _licence(), None),
+    "import under any text at all": ({**IMPORT, "import_licence": "ANY-STRING-AT-ALL"}, _licence(),
+                                     "licence_unknown"),
+    "import under any text, licences not yet required": ({**IMPORT, "import_licence": "ANY-STRING-AT-ALL"},
+                                                         _licence(required=False), None),
+    "import under a suspended licence": (IMPORT, _licence(status="suspended"), "licence_not_active"),
+    "import beyond the licence's cap": (IMPORT, _licence(cap_kg="4.999"), "licence_cap_exceeded"),
+    "import from a country the licence does not cover": ({**IMPORT, "origin_country": "IN"}, _licence(),
+                                                         "licence_partner_not_covered"),
+    "import of a substance the licence does not cover": ({**IMPORT, "substance": "R-404A"}, _licence(),
+                                                         "licence_substance_not_covered"),
+    # backdating: a reason past late_entry_days, refused past approval_days (an officer's approval is needed)
+    "import recorded late, no reason": ({**IMPORT, "operation_date": TODAY - timedelta(days=31)}, _late_limits,
+                                        "late_entry_reason_required"),
+    "import recorded late, with its reason": ({**IMPORT, "operation_date": TODAY - timedelta(days=31),
+                                               "reason": "Paper logbook of the Khorgos branch"}, _late_limits, None),
+    "import recorded on the last day without a reason": ({**IMPORT, "operation_date": TODAY - timedelta(days=30)},
+                                                         _late_limits, None),
+    "import recorded too late, even with a reason": ({**IMPORT, "operation_date": TODAY - timedelta(days=366),
+                                                      "reason": "Found in a drawer"}, _late_limits,
+                                                     "late_entry_needs_approval"),
 }
 
 
@@ -116,8 +248,10 @@ def stocked(app, people):
 def _entry(case, people, app) -> dict:
     values, make, _code = CASES[case]
     values = {k: v for k, v in values.items() if v is not None}
-    if make is not None:
-        made = make(people, app)
+    made = make(people, app) if make is not None else None
+    if isinstance(made, dict):
+        values.update(made)
+    elif made is not None:
         values["counterparty_registration" if values["kind"] == "export" else "buyer_certificate"] = made
     values["operation_date"] = values["operation_date"].isoformat()
     return values
@@ -151,8 +285,13 @@ def _api_codes(error: dict) -> set[str]:
     return {e["code"] for messages in error.get("fields", {}).values() for e in messages} or {error["code"]}
 
 
+def _user(people, entry):
+    return people.kz_tech_user if entry.get("as") == "technician" else people.dealer_user
+
+
 def _through_the_entry_page(app, client, api, people, entry):
-    login(client, people.dealer_user)
+    login(client, _user(people, entry))
+    entry = {k: v for k, v in entry.items() if k != "as"}
     with _rendered_forms(app) as forms:
         response = post_form(client, "/logbook/entries/new", entry, page="/logbook/entries/new")
     if response.status_code == 302:
@@ -173,7 +312,8 @@ def _through_the_point_of_sale(app, client, api, people, entry):
 
 
 def _through_the_api(app, client, api, people, entry):
-    api.token = factories.make_token(people.dealer_user)
+    api.token = factories.make_token(_user(people, entry))
+    entry = {k: v for k, v in entry.items() if k != "as"}
     body = {k: (Decimal(v) if k == "quantity" else v) for k, v in entry.items()}
     response = api.post("/logbook/entries", json={k: (float(v) if isinstance(v, Decimal) else v)
                                                   for k, v in body.items()})
@@ -190,7 +330,14 @@ def _csv(entry) -> str:
 
 
 def _through_the_cli_import(app, client, api, people, entry, *, tmp_path):
-    result = run_import(app, tmp_path, people, _csv(entry))
+    if entry.get("as") == "technician":
+        entry = {k: v for k, v in entry.items() if k != "as"}
+        path = tmp_path / "paper.csv"
+        path.write_text(_csv(entry), encoding="utf-8")
+        result = app.test_cli_runner().invoke(args=["logbook", "import", str(path), "--country", "KZ",
+                                                    "--technician", people.kz_tech_record.national_id])
+    else:
+        result = run_import(app, tmp_path, people, _csv(entry))
     if result.exit_code == 0:
         return None
     assert result.exit_code == 1, result.output
@@ -198,7 +345,8 @@ def _through_the_cli_import(app, client, api, people, entry, *, tmp_path):
 
 
 def _through_the_api_import(app, client, api, people, entry):
-    api.token = factories.make_token(people.dealer_user)
+    api.token = factories.make_token(_user(people, entry))
+    entry = {k: v for k, v in entry.items() if k != "as"}
     response = api.post("/logbook/imports", data=_csv(entry).encode(), headers={"Content-Type": "text/csv"})
     if response.status_code == 201:
         return None
