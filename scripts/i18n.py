@@ -14,6 +14,7 @@ shared catalogue ``certreg/translations``.
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 from collections.abc import Iterator
@@ -147,7 +148,10 @@ def update() -> None:
         full = extract(domain)
         if not len(full):
             continue
-        for lang, template in catalogue_languages(full):
+        for lang, shared_template in catalogue_languages(full):
+            # Catalog.update adopts the template's Message objects: each language gets its own copy, or
+            # a translation filled in below for one language would show in the next.
+            template = copy.deepcopy(shared_template)
             path = po_path(domain, lang)
             if path.exists():
                 with path.open("rb") as fh:
