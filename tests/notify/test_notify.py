@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from certreg.actors import Actor
 from certreg.certificates import lifecycle as certificates
 from certreg.extensions import db
-from certreg.logbook import services as logbook
+from certreg.logbook import queries, recording, transfers
 from certreg.notices import collect
 from certreg.notify.models import NoticeKind, OutboxMessage
 from tests.factories import make_certificate, make_company, make_technician, make_user
@@ -85,15 +85,15 @@ def test_suspension_and_revocation_are_told(holder_and_employer):
 
 def test_transfers_awaiting_confirmation_and_disputed_are_told():
     people = People()
-    logbook.record_entry(people.dealer_actor, people.dealer, entry_data("import", substance="R-404A"))
+    recording.record_entry(people.dealer_actor, people.dealer, entry_data("import", substance="R-404A"))
     cert = certify(people.kz_tech_record)
-    sale = logbook.record_entry(people.dealer_actor, people.dealer, entry_data(
+    sale = recording.record_entry(people.dealer_actor, people.dealer, entry_data(
         "sale", substance="R-404A", quantity=Decimal("3"), buyer_certificate=cert.number))
     db.session.commit()
     collect.collect()
     [pending] = outbox(NoticeKind.TRANSFER_PENDING)
     assert pending.to_address == people.kz_tech_user.email and "3.000 kg of R-404A" in pending.body
-    logbook.dispute_transfer(people.kz_tech_actor, logbook.transfer_of(sale).id, "I took none")
+    transfers.dispute_transfer(people.kz_tech_actor, queries.transfer_of(sale).id, "I took none")
     db.session.commit()
     collect.collect()
     [disputed] = outbox(NoticeKind.TRANSFER_DISPUTED)
