@@ -399,8 +399,13 @@ def load_cylinders() -> int:
 
 
 def load_all() -> int:
-    """Load every feature's demo data, in dependency order."""
-    return load_registry() + load_certificates() + load_logbook() + load_cylinders() + load_reports()
+    """Load every feature's demo data, in dependency order. The demo countries get their signing keys
+    first: without them no certificate is issued, and a technician without one may not charge."""
+    from certreg.keys.services import ensure as ensure_keys
+
+    created = load_registry()
+    ensure_keys(ACTOR, sorted({country for _email, _name, _role, country, _reg, _nid in USERS}))
+    return created + load_certificates() + load_logbook() + load_cylinders() + load_reports()
 
 
 def logins_text() -> str:

@@ -30,6 +30,8 @@ ACTION_LABELS = {
     "equipment.create": _l("Equipment registered"),
     "equipment.intervention": _l("Work on equipment recorded"),
     "issuing_authority.create": _l("Issuing authority created"),
+    "licence.issue": _l("Licence issued"),
+    "licence.status": _l("Licence status changed"),
     "logbook.import": _l("Paper logbook imported"),
     "logbook_checkpoint.sign": _l("Logbook checkpoint signed"),
     "logbook_settings.update": _l("Logbook settings changed"),

@@ -1,5 +1,6 @@
 """Access cases for the cylinder register, labels, the public scan and the API."""
 
+from certreg.cylinders.models import CylinderKind
 from tests.access import Case, expect
 from tests.cylinders.builders import make_cylinder
 from tests.factories import ensure_keys
@@ -20,6 +21,8 @@ PUBLIC = expect(200)
 def build(world) -> None:
     ensure_keys("KG", "KZ")
     world.extra["cylinder_own"] = make_cylinder(world.company_own)
+    # the recovery form is on a recovery cylinder's page only
+    world.extra["cylinder_recovery"] = make_cylinder(world.company_own, kind=CylinderKind.RECOVERY, substance=None)
 
 
 def cyl(w):
@@ -37,8 +40,8 @@ CASES = [
     Case("GET", cyl, VIEW, note="cylinder page"),
     Case("POST", lambda w: cyl(w) + "/fill", ACT, note="fill, empty"),
     Case("POST", lambda w: cyl(w) + "/charge", ACT, note="charge, empty"),
-    *[Case("POST", lambda w, a=a: cyl(w) + f"/{a}", ACT, note=f"{a}, empty")
-      for a in ("recover", "transfer", "destroy")],
+    Case("POST", lambda w: f"/cylinders/{w.cylinder_recovery.serial}/recover", ACT, note="recover, empty"),
+    *[Case("POST", lambda w, a=a: cyl(w) + f"/{a}", ACT, note=f"{a}, empty") for a in ("transfer", "destroy")],
     Case("GET", lambda w: cyl(w) + "/label.pdf", VIEW, note="label PDF"),
     Case("GET", lambda w: f"/cylinders/labels.pdf?serial={w.cylinder_own.serial}", VIEW, note="label sheet"),
     Case("GET", lambda w: f"/c/{w.cylinder_own.token}", PUBLIC, note="label scan"),
