@@ -28,4 +28,4 @@ def load_token_user() -> None:
         g.api_token_given = False
 
 
-from certreg.api import audit, certificates, countries, docs, logbook, registry, reports, substances  # noqa: E402,F401  (routes register on import)  # noqa: E402,F401
+from certreg.api import audit, certificates, countries, docs, licences, logbook, registry, reports, substances  # noqa: E402,F401  (routes register on import)  # noqa: E402,F401
