@@ -264,6 +264,18 @@ def load_logbook() -> int:
                 action()
 
     uz_office, kz_counter = actor_for("importer@uz.example.org"), actor_for("dealer@kz.example.org")
+    # The licence register: the imports and exports below name these licences and are checked against them.
+    from certreg.licences import services as licence_services
+
+    for country, number, company, direction, scope, cap, partner in (
+            ("UZ", "UZ-ODS-IMP-2026/014", "305123456", "import", ["HCFC-22"], "2000", "CN"),
+            ("KZ", "KZ-IMP-2026-0077", "120540012345", "import", ["R-404A", "HCFC-22"], "600", "CN"),
+            ("KZ", "KZ-EXP-2026-0113", "120540012345", "export", ["R-404A"], "150", "UZ"),
+            ("KZ", "KZ-EXP-2026-0098", "120540012345", "export", ["R-404A"], "20", "KG")):
+        licence_services.issue(ACTOR, country, licence_services.LicenceData(
+            number=number, company_registration=company, direction=direction, scope=scope, cap_kg=cap,
+            valid_from=day(180), valid_until=today + timedelta(days=185), partner_countries=[partner],
+            issuing_authority="Ministry of Ecology" if country == "KZ" else "Ministry of Natural Resources"))
     nurlan = actor_for("technician@kg.example.org")
     # Tashkent: HCFC-22 under licence, with proof of origin; some sold to a certified technician.
     record("importer", uz_office, kind="import", operation_date=day(120), substance="HCFC-22", quantity=kg("1200"),

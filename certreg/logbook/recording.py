@@ -182,22 +182,26 @@ def _certificate_problem(who: Holder, draft: rules.Draft, work: frozenset[str] |
     return problem
 
 
-def check_import_licence(prepared: Prepared, ctx: rules.Context) -> None:
-    """An import naming a licence of the register is checked against it (holder, direction, status, dates,
-    substance, partner country, remaining cap); where the country sets ``licences_required``, a number that is
-    not in the register is refused (``licence_unknown``). Runs under the country's log lock (the cap)."""
+def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
+    """An import (export) naming a licence of the register is checked against it (holder, direction, status,
+    dates, substance, partner country: origin or destination, remaining cap); where the country sets
+    ``licences_required``, a number that is not in the register is refused (``licence_unknown``). Runs under
+    the country's log lock (the cap)."""
     from certreg.licences import services as licences
     from certreg.licences.models import Licence, LicenceDirection
 
     draft = prepared.draft
-    number = (draft.import_licence or "").strip()
+    importing = draft.kind is EntryKind.IMPORT
+    number = ((draft.import_licence if importing else draft.export_licence) or "").strip()
     licence = db.session.scalar(sa.select(Licence).where(Licence.country_code == ctx.country_code,
                                                          Licence.number == number)) if number else None
     if licence is None and not ctx.licences_required:
         return
-    licences.check(licence, company_id=prepared.holder_id, direction=LicenceDirection.IMPORT,
+    licences.check(licence, company_id=prepared.holder_id,
+                   direction=LicenceDirection.IMPORT if importing else LicenceDirection.EXPORT,
                    substance_code=draft.substance.code, groups=draft.substance.groups, on=draft.operation_date,
-                   partner_country=draft.origin_country, kg=draft.quantity or Decimal(0))
+                   partner_country=draft.origin_country if importing else draft.destination_country,
+                   kg=draft.quantity or Decimal(0))
 
 
 # --- one preparation for every surface -----------------------------------------------------
@@ -267,8 +271,8 @@ def check_entry(prepared: Prepared, ctx: rules.Context, stock: Callable[[str, Co
         rules.check_late_entry(draft, ctx)
     if prepared.handler is not None:
         rules.check_handler(draft, prepared.handler, ctx)
-        if draft.kind is EntryKind.IMPORT and prepared.handler.is_company:
-            check_import_licence(prepared, ctx)
+        if draft.kind in (EntryKind.IMPORT, EntryKind.EXPORT) and prepared.handler.is_company:
+            check_licence(prepared, ctx)
     moves = rules.effects(draft.kind, draft.substance.code, draft.quantity, draft.condition,
                           draft.from_condition, draft.direction)
     rules.check_stock(draft.kind, moves, stock)

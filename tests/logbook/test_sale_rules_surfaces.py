@@ -111,18 +111,18 @@ def _technicians_equipment(certified: bool, stock: bool = True):
     return make
 
 
-def _licence(status="active", cap_kg="100", required=True):
-    """KZ requires registered licences; the dealer holds KZ-IMP-1 for HCFC-22 from China (``cap_kg``)."""
+def _licence(status="active", cap_kg="100", required=True, direction="import", number="KZ-IMP-1", partner="CN"):
+    """KZ requires registered licences; the dealer holds ``number`` for HCFC-22 with ``partner`` (``cap_kg``)."""
     def make(people, app):
         from certreg.licences import services as licences
 
         if required:
             countries.update_settings(SYSTEM, "KZ", {"licences_required": True})
         licence = licences.issue(SYSTEM, "KZ", licences.LicenceData(
-            number="KZ-IMP-1", company_registration=people.dealer_company.registration_number, direction="import",
+            number=number, company_registration=people.dealer_company.registration_number, direction=direction,
             scope=["HCFC-22"], cap_kg=cap_kg, valid_from=TODAY - timedelta(days=5),
             valid_until=TODAY + timedelta(days=300), issuing_authority="Ministry of Ecology",
-            partner_countries=["CN"]))
+            partner_countries=[partner]))
         if status != "active":
             licences.change_status(SYSTEM, licence, status, "Customs inquiry")
         db.session.commit()
@@ -221,6 +221,15 @@ CASES = {
                                                          "licence_partner_not_covered"),
     "import of a substance the licence does not cover": ({**IMPORT, "substance": "R-404A"}, _licence(),
                                                          "licence_substance_not_covered"),
+    "export under a registered export licence": (EXPORT, _licence(direction="export", number="KZ-EXP-1",
+                                                                  partner="UZ"), None),
+    "export under an import licence": (EXPORT, _licence(number="KZ-EXP-1", partner="UZ"), "licence_wrong_direction"),
+    "export under any text at all": ({**EXPORT, "export_licence": "ANY-STRING-AT-ALL"},
+                                     _licence(direction="export", number="KZ-EXP-1", partner="UZ"),
+                                     "licence_unknown"),
+    "export to a country the licence does not cover": ({**EXPORT, "destination_country": "KG"},
+                                                       _licence(direction="export", number="KZ-EXP-1",
+                                                                partner="UZ"), "licence_partner_not_covered"),
     # backdating: a reason past late_entry_days, refused past approval_days (an officer's approval is needed)
     "import recorded late, no reason": ({**IMPORT, "operation_date": TODAY - timedelta(days=31)}, _late_limits,
                                         "late_entry_reason_required"),
