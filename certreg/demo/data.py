@@ -25,6 +25,8 @@ from certreg.vocabulary import OFFICIAL_ROLES, Role
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (the published demo password)
 ACTOR = Actor.system("demo")
+#: How far back the demo's entries go (days), allowed as late entries in the demo countries.
+DEMO_HISTORY_DAYS = 3650
 
 COMPANIES = [
     # country, legal name, Latin name, registration number, address, activities
@@ -415,8 +417,16 @@ def load_all() -> int:
     first: without them no certificate is issued, and a technician without one may not charge."""
     from certreg.keys.services import ensure as ensure_keys
 
+    from certreg.countries import services as countries
+
     created = load_registry()
-    ensure_keys(ACTOR, sorted({country for _email, _name, _role, country, _reg, _nid in USERS}))
+    demo_countries = sorted({country for _email, _name, _role, country, _reg, _nid in USERS})
+    ensure_keys(ACTOR, demo_countries)
+    for code in demo_countries:
+        # The demo writes a year and more of history at once: as a ministry would for a paper logbook
+        # brought in, it lets those entries be recorded late (the settings page shows it).
+        countries.update_settings(ACTOR, code, {"late_entry_days": DEMO_HISTORY_DAYS,
+                                                "approval_days": DEMO_HISTORY_DAYS})
     return created + load_certificates() + load_logbook() + load_cylinders() + load_reports()
 
 

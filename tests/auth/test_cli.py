@@ -68,7 +68,10 @@ def test_users_token_prints_a_working_token(app, api):
     assert runner.invoke(args=["users", "token", "nobody@kg.example.org"]).exit_code == 1
 
 
-def test_demo_load_is_idempotent_and_covers_three_countries(app):
+def test_demo_load_is_idempotent_and_covers_three_countries(app, monkeypatch):
+    # with the server's default limits for late entries (the tests' own config lifts them)
+    monkeypatch.setitem(app.config, "LOGBOOK_LATE_ENTRY_DAYS", 30)
+    monkeypatch.setitem(app.config, "LOGBOOK_APPROVAL_DAYS", 365)
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
