@@ -415,9 +415,8 @@ def load_cylinders() -> int:
 def load_all() -> int:
     """Load every feature's demo data, in dependency order. The demo countries get their signing keys
     first: without them no certificate is issued, and a technician without one may not charge."""
-    from certreg.keys.services import ensure as ensure_keys
-
     from certreg.countries import services as countries
+    from certreg.keys.services import ensure as ensure_keys
 
     created = load_registry()
     demo_countries = sorted({country for _email, _name, _role, country, _reg, _nid in USERS})
