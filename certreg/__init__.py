@@ -72,6 +72,7 @@ def register_extensions(app: Flask) -> None:
     from certreg import database, i18n
     from certreg.auth import session as auth_session
     from certreg.extensions import csrf, db, migrate
+    from certreg.notices import immediate as notices_immediate
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
@@ -83,6 +84,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     i18n.init_app(app)
     auth_session.init_app(app)
+    notices_immediate.init_app(app)  # suspensions, revocations, transfers: told after the request
     from certreg.certificates.trust import last_valid_day as certificates_valid_until
     from certreg.keys.services import register_signed_documents
 
