@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 ACTION_LABELS = {
     "account_policy.update": _l("Account rules changed"),
     "anomaly.review": _l("Anomaly reviewed"),
+    "anomaly.assign": _l("Anomaly assigned for review"),
     "api_token.create": _l("API token created"),
     "api_token.revoke": _l("API token revoked"),
     "certificate.issue": _l("Certificate issued"),
