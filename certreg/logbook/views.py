@@ -19,13 +19,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certreg.certificates.qr import render_svg
+from certreg.countries import logbook_settings
+from certreg.countries.models import USED_ODS_SALES_LABELS
 from certreg.db import today
 from certreg.errors import Forbidden, NotFound, ValidationFailed, roll_back
 from certreg.extensions import db
 from certreg.logbook import checkpointing, drafts, exports, holders, queries, recording, transfers, verify
 from certreg.logbook import equipment as equipment_services
 from certreg.logbook import refusals as logbook_refusals
-from certreg.logbook import settings as logbook_settings
 from certreg.logbook.canonical import kilograms_text
 from certreg.logbook.forms import (
     ConfirmForm,
@@ -47,7 +48,6 @@ from certreg.logbook.models import (
     INTERVENTION_KIND_LABELS,
     LEAK_CHECK_RESULT_LABELS,
     TRANSFER_STATUS_LABELS,
-    USED_ODS_SALES_LABELS,
     EntryKind,
 )
 from certreg.vocabulary import OFFICIAL_ROLES, Role
