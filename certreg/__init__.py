@@ -70,6 +70,7 @@ def _ensure_secret_key(app: Flask, config_name: str) -> None:
 
 def register_extensions(app: Flask) -> None:
     from certreg import database, i18n
+    from certreg.auth import services as auth_services
     from certreg.auth import session as auth_session
     from certreg.extensions import csrf, db, migrate
 
@@ -81,7 +82,7 @@ def register_extensions(app: Flask) -> None:
     database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
-    i18n.init_app(app)
+    i18n.init_app(app, remember_language=auth_services.set_locale)
     auth_session.init_app(app)
     from certreg.certificates.trust import last_valid_day as certificates_valid_until
     from certreg.keys.services import register_signed_documents
