@@ -23,11 +23,13 @@ from certreg.actors import Actor
 from certreg.db import utcnow
 from certreg.errors import ValidationFailed, keep_after_rollback
 from certreg.extensions import db
+from certreg.licences import services as licences
+from certreg.licences.models import Licence, LicenceDirection
 from certreg.logbook import checkpointing, ledger, rules
 from certreg.logbook.drafts import EntryData, blank, draft_from
 from certreg.logbook.holders import Holder, holder, holder_of, logbook_for, require_write
 from certreg.logbook.models import Channel, Condition, Entry, EntryKind, Logbook, Transfer, TransferKind, TransferStatus
-from certreg.logbook.queries import get_entry, reversal_of
+from certreg.logbook.queries import get_entry, licence_used_kg, reversal_of
 from certreg.logbook.refusals import RefusalNote
 from certreg.logbook.settings import rule_context
 from certreg.registry.models import Company
@@ -187,9 +189,6 @@ def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
     dates, substance, partner country: origin or destination, remaining cap); where the country sets
     ``licences_required``, a number that is not in the register is refused (``licence_unknown``). Runs under
     the country's log lock (the cap)."""
-    from certreg.licences import services as licences
-    from certreg.licences.models import Licence, LicenceDirection
-
     draft = prepared.draft
     importing = draft.kind is EntryKind.IMPORT
     number = ((draft.import_licence if importing else draft.export_licence) or "").strip()
@@ -201,7 +200,7 @@ def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
                    direction=LicenceDirection.IMPORT if importing else LicenceDirection.EXPORT,
                    substance_code=draft.substance.code, groups=draft.substance.groups, on=draft.operation_date,
                    partner_country=draft.origin_country if importing else draft.destination_country,
-                   kg=draft.quantity or Decimal(0))
+                   kg=draft.quantity or Decimal(0), used_kg=licence_used_kg)
 
 
 # --- one preparation for every surface -----------------------------------------------------
