@@ -88,6 +88,10 @@ def register_extensions(app: Flask) -> None:
     from certreg.keys.services import register_signed_documents
 
     register_signed_documents("certificates", certificates_valid_until)
+    from certreg.certificates import public_status
+    from certreg.registry import status as registry_status
+
+    registry_status.provide(app, public_status)  # the registry search asks the certificates (no import circle)
 
 
 def register_blueprints(app: Flask) -> None:
