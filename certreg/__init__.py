@@ -1,7 +1,9 @@
 """certreg: registry of certified refrigerant technicians and companies.
 
 ``create_app`` only assembles the application: no queries, no migrations and no
-network access happen at import or start-up.
+network access happen at import or start-up. The ``register_*`` functions import the features
+inside themselves, deliberately: ``import certreg`` (the config, a script, a test collecting)
+loads no feature, and the factory is the one place above every feature.
 """
 
 from __future__ import annotations

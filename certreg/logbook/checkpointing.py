@@ -15,6 +15,7 @@ from certreg.audit import services as audit
 from certreg.db import utcnow
 from certreg.errors import NotFound
 from certreg.extensions import db
+from certreg.keys.services import active_key
 from certreg.logbook import canonical, checkpoints, ledger
 from certreg.logbook.merkle import StoredTree, inclusion_path, verify_inclusion
 from certreg.logbook.models import Checkpoint, Entry, LogNode, MerkleLog
@@ -55,7 +56,6 @@ def sign_head(head: ledger.Head, now: datetime) -> Checkpoint:
         Checkpoint.country_code == head.country_code, Checkpoint.tree_size == head.size))
     if existing is not None:
         return existing
-    from certreg.keys.services import active_key
 
     key = active_key(head.country_code)
     body = checkpoints.CheckpointBody(

@@ -20,6 +20,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from certreg.actors import Actor
+from certreg.certificates import categories as catdata
+from certreg.certificates.purchase import check_purchase as certificates_check_purchase
+from certreg.certificates.queries import holder_certificates
+from certreg.certificates.states import State, state_on
 from certreg.db import utcnow
 from certreg.errors import ValidationFailed, keep_after_rollback
 from certreg.extensions import db
@@ -43,8 +47,6 @@ logger = logging.getLogger(__name__)
 
 def check_purchase(certificate_text: str, substance_code: str, on_date: date):
     """The certificates feature's verdict: may this certificate's holder buy this substance on this date?"""
-    from certreg.certificates.purchase import check_purchase as certificates_check_purchase
-
     return certificates_check_purchase(certificate_text, substance_code, on_date)
 
 
@@ -155,10 +157,6 @@ def handler_facts(who: Holder, draft: rules.Draft, ctx: rules.Context, *,
 def _certificate_problem(who: Holder, draft: rules.Draft, work: frozenset[str] | None) -> str | None:
     """None if one of the holder's certificates is valid on the entry's date (and, with ``work``, has a
     category allowing that work on the substance); else the reason's code."""
-    from certreg.certificates import categories as catdata
-    from certreg.certificates.queries import holder_certificates
-    from certreg.certificates.states import State, state_on
-
     day = draft.operation_date
     problem = "no_certificate"
     for cert in holder_certificates(who.kind.value, who.id):
@@ -209,7 +207,6 @@ def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
 @dataclass(slots=True)
 class Prepared:
     """An entry on its way into a logbook: its draft, its counterparty, then its stock moves."""
-
     draft: rules.Draft
     buyer: Buyer | None = None
     receiver: Holder | None = None
@@ -381,7 +378,6 @@ def append_entry(head: ledger.Head, stock: ledger.Stock, moves: list[rules.Effec
 @dataclass(frozen=True)
 class SaleVerdict:
     """What the point of sale shows before the sale is saved."""
-
     allowed: bool
     code: str
     message: str

@@ -29,6 +29,8 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from certreg.extensions import db
+from certreg.keys.models import SigningKey
+from certreg.keys.services import key_path
 from certreg.logbook import canonical, checkpoints, ledger, rules
 from certreg.logbook.merkle import Frontier
 from certreg.logbook.models import (
@@ -42,6 +44,8 @@ from certreg.logbook.models import (
     LogNode,
     MerkleLog,
 )
+from certreg.tokens import encoding as token_text
+from certreg.tokens import keys as signing_keys
 
 logger = logging.getLogger(__name__)
 
@@ -107,10 +111,6 @@ def key_resolver(jwks: dict[str, Any] | None = None) -> KeyResolver:
     public half of the private key file (the database attacker cannot change it); else the
     public JWK kept in the database (a note says so).
     """
-    from certreg.keys.models import SigningKey
-    from certreg.keys.services import key_path
-    from certreg.tokens import encoding as token_text
-    from certreg.tokens import keys as signing_keys
 
     external = signing_keys.TrustList.from_jwks(jwks) if jwks is not None else None
 

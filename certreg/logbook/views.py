@@ -4,6 +4,9 @@ verification and settings."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -21,7 +24,7 @@ from flask_login import current_user, login_required
 from certreg.certificates.qr import render_svg
 from certreg.countries import logbook_settings
 from certreg.countries.models import USED_ODS_SALES_LABELS
-from certreg.db import today
+from certreg.db import today, utcnow
 from certreg.errors import Forbidden, NotFound, ValidationFailed, roll_back
 from certreg.extensions import db
 from certreg.logbook import checkpointing, drafts, exports, holders, queries, recording, transfers, verify
@@ -48,7 +51,9 @@ from certreg.logbook.models import (
     INTERVENTION_KIND_LABELS,
     LEAK_CHECK_RESULT_LABELS,
     TRANSFER_STATUS_LABELS,
+    Entry,
     EntryKind,
+    Refusal,
 )
 from certreg.vocabulary import OFFICIAL_ROLES, Role
 from certreg.web import actor, args_str, form_status, page_arg, submit
@@ -477,13 +482,6 @@ def settings():
 
 def home_panel() -> dict | None:
     """What the home page's logbook panel shows: the holder's shortcuts, or the country's counts."""
-    from datetime import timedelta
-
-    import sqlalchemy as sa
-
-    from certreg.db import utcnow
-    from certreg.logbook.models import Entry, Refusal
-
     if not current_user.is_authenticated:
         return None
     who = holders.acting_holder(actor())

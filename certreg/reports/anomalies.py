@@ -26,6 +26,7 @@ from flask import current_app
 
 from certreg.db import utcnow
 from certreg.extensions import db
+from certreg.logbook.equipment import leak_rates
 from certreg.logbook.models import (
     USED_CONDITIONS,
     Direction,
@@ -38,6 +39,7 @@ from certreg.logbook.models import (
     Transfer,
     TransferStatus,
 )
+from certreg.logbook.settings import late_entry_limits
 from certreg.registry.models import Company, Technician
 from certreg.reports import scores
 from certreg.reports.exact import kg_sum
@@ -351,8 +353,6 @@ def _days_late(e: sa.Alias) -> sa.ColumnElement[Any]:
 
 
 def _late_where(e: sa.Alias, country: str, period: Period) -> list:
-    from certreg.logbook.settings import late_entry_limits
-
     days = late_entry_limits(country)[0]
     return [e.c.country_code == country, in_period(e, period), counted(e), e.c.counterpart_of_id.is_(None),
             _days_late(e) > days]
@@ -451,8 +451,6 @@ def chronic_leakers(country: str, period: Period, settings: Settings, logbook_id
                     equipment_id: int | None = None) -> list[Anomaly]:
     """Equipment whose top-ups in the 12 months to the end of the period exceed the country's leak-rate
     threshold (a share of its nominal charge), topped up at least once in the period."""
-    from certreg.logbook.equipment import leak_rates
-
     e, s = ENTRIES.alias("e"), SUBSTANCES
     window = _leak_window(period)
     eq = Equipment.__table__
