@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(countries_bp)
     app.register_blueprint(cylinders_bp)
     app.register_blueprint(cylinder_scan_bp)
+    from certreg.logbook import equipment_views  # noqa: F401  (routes of logbook_bp)
     from certreg.logbook.import_views import bp as logbook_import_bp
     from certreg.logbook.views import bp as logbook_bp
     from certreg.substances.views import bp as substances_bp
