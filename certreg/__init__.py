@@ -71,7 +71,7 @@ def _ensure_secret_key(app: Flask, config_name: str) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from certreg import database, i18n
+    from certreg import i18n, transactions
     from certreg.auth import services as auth_services
     from certreg.auth import session as auth_session
     from certreg.extensions import csrf, db, migrate
@@ -81,7 +81,7 @@ def register_extensions(app: Flask) -> None:
             parents=True, exist_ok=True
         )
     db.init_app(app)
-    database.init_app(app)
+    transactions.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
     i18n.init_app(app, remember_language=auth_services.set_locale)

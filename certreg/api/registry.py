@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body, page_args, paginated
 from certreg.audit.access import log_access
-from certreg.database import writes
 from certreg.errors import Forbidden, ValidationFailed
 from certreg.forms import form_from_json
 from certreg.registry import services
@@ -27,6 +26,7 @@ from certreg.registry.forms import (
 from certreg.registry.models import Company, Country, Employment, Technician
 from certreg.registry.search import public_search
 from certreg.registry.services import Access
+from certreg.transactions import writes
 from certreg.vocabulary import Role
 
 

@@ -18,10 +18,10 @@ from markupsafe import Markup
 from certreg.actors import Actor
 from certreg.certificates import catalogue, pagecache, scanlog, states, trust, verification
 from certreg.certificates.models import EVENT_LABELS, Certificate
-from certreg.database import writes
 from certreg.extensions import db
 from certreg.i18n import country_name
 from certreg.registry.services import active_countries
+from certreg.transactions import writes
 from certreg.vocabulary import Role
 from certreg.web import actor, page_arg, signed_in
 

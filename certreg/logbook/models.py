@@ -338,7 +338,7 @@ class LogNode(Base):
 
 
 class Checkpoint(Base):
-    """A signed statement of a country's log: tree size and root hash (see :mod:`certreg.logbook.checkpoints`)."""
+    """A signed statement of a country's log: tree size and root hash (see :mod:`certreg.logbook.checkpoint_format`)."""
 
     __tablename__ = "logbook_checkpoints"
 
