@@ -143,3 +143,37 @@ def test_the_import_check_sees_an_unexplained_inner_import(tmp_path):
     sample.write_text("def f():\n    import json\n\n    # lazy: a heavy library\n    import csv\n"
                       "    import zlib  # lazy too\n    return json, csv, zlib\n")
     assert unexplained_inner_imports(sample) == [f"{sample}:2"]
+
+
+# --- functions a reader takes in at once -----------------------------------------------------------------
+
+MAX_FUNCTION_LINES = 60
+
+
+def long_functions(path: Path) -> list[str]:
+    """Functions over 60 lines that do not say (``# One piece ...`` at the top of their body) why one piece
+    serves the reader better than several."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    found = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            start = min([d.lineno for d in node.decorator_list] + [node.lineno])
+            if node.end_lineno - start + 1 <= MAX_FUNCTION_LINES:
+                continue
+            first = node.body[1] if len(node.body) > 1 and isinstance(node.body[0], ast.Expr) else node.body[0]
+            top = lines[node.body[0].lineno - 1:first.lineno]
+            if not any(line.strip().startswith("# One piece") for line in top):
+                found.append(f"{_where(path)}:{node.lineno} {node.name}")
+    return found
+
+
+def test_long_functions_say_why_they_are_one_piece():
+    assert [hit for path in sorted(PACKAGE.rglob("*.py")) for hit in long_functions(path)] == []
+
+
+def test_the_length_check_sees_a_long_function(tmp_path):
+    sample = tmp_path / "long.py"
+    body = "    x = 1\n" * MAX_FUNCTION_LINES
+    sample.write_text(f"def long():\n{body}\n\ndef told():\n    \"\"\"Doc.\"\"\"\n    # One piece: why.\n{body}")
+    assert long_functions(sample) == [f"{sample}:1 long"]

@@ -252,6 +252,7 @@ def update_settings(actor: Actor, country_code: str, changes: Mapping[str, Any])
 
     :raise ValidationFailed: an unknown key (``unknown_setting``) or a bad value, on its key.
     """
+    # One piece on purpose: every change is parsed before anything is written (nothing half-written).
     actor.require(can_manage(actor, country_code))
     country(country_code)
     known = setting_keys()

@@ -187,8 +187,6 @@ def load_certificates() -> int:
     Needs signing keys (``flask keys ensure --country KG --country KZ --country UZ``); countries
     without a key are skipped.
     """
-
-
     created = 0
     for country, code, name_en, name_ru, activities, substances in NATIONAL_SCOPES:
         if db.session.scalar(sa.select(CertificateCategory.id).where(CertificateCategory.code == code)) is None:
@@ -226,8 +224,7 @@ def load_logbook() -> int:
     suspended certificate, "recovered" gas never recovered, virgin CFC-12 after the ban.
     Checkpoints are signed where a key exists. Skipped if the importer's logbook has entries.
     """
-
-
+    # One piece on purpose: the demo's story, told in the order it happens.
     importer, dealer = _company("UZ", "305123456"), _company("KZ", "120540012345")
     bishkek, almaty = _technician("KG", "21203199000123"), _technician("KZ", "850612300111")
     tashkent, suspended = _technician("UZ", "AB1234567"), _technician("KZ", "920101300222")
@@ -380,8 +377,6 @@ SMUGGLED_STAMP = "DEMO-KZ-SMUGGLED"
 
 def load_cylinders() -> int:
     """A few cylinders per importing or dealing company, and the smuggling story in KZ."""
-
-
     def exists(stamp: str) -> bool:
         return db.session.scalar(sa.select(Cylinder.id).where(Cylinder.stamp_number == stamp)) is not None
 

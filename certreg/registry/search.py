@@ -32,6 +32,7 @@ def public_search(q: str, *, country_code: str | None = None, limit: int = 50) -
 
     Returns only public fields: never national ID, date of birth or contact details.
     """
+    # One piece on purpose: one query per holder kind, then the public record of each (what anybody sees).
     q = (q or "").strip()
     if len(q) < 2:
         return []
