@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote_plus
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -19,11 +19,12 @@ from markupsafe import Markup, escape
 from certreg.actors import Actor
 from certreg.certificates import catalogue, pagecache, scanlog, states, trust, verification
 from certreg.certificates.models import EVENT_LABELS, Certificate
-from certreg.database import writes
 from certreg.extensions import db
-from certreg.i18n import format_date
+from certreg.i18n import country_name, format_date
+from certreg.registry.services import active_countries
+from certreg.transactions import writes
 from certreg.vocabulary import Role
-from certreg.web import page_arg, signed_in
+from certreg.web import actor, page_arg, signed_in
 
 bp = Blueprint("verify", __name__)
 
@@ -68,8 +69,6 @@ def _verdict_texts() -> dict[str, dict[str, str]]:
 def page_texts() -> dict:
     """Everything the offline page says, rendered here so that no English lives in JavaScript."""
     language = str(get_locale() or "en")
-    from certreg.i18n import country_name
-    from certreg.registry.services import active_countries
 
     return {
         "verdicts": verdict_texts(),
@@ -141,8 +140,6 @@ def verify(token: str):
 def _page_urls() -> dict[str, str]:
     """The fixed links of the verify page (styles, scripts, manifest, APIs): ``url_for`` costs more
     than the rest of the page's head."""
-    from flask import url_for
-
     return {
         "css": url_for("static", filename="css/app.css"), "manifest": url_for("verify.manifest"),
         "icon": url_for("static", filename="img/icon.svg"),
@@ -193,8 +190,6 @@ def _render_page(*, mode: str, language: str, verdict: str | None, has_claims: b
 
 def _rules_url(country_code: str) -> str:
     """The public page of the issuing country's rules and penalties (one ``url_for`` per country)."""
-    from flask import url_for
-
     cache = current_app.extensions.setdefault("certreg.rules_urls", {})
     key = (request.script_root, country_code)
     if key not in cache:
@@ -314,8 +309,6 @@ def jwks():
 @login_required
 def scans():
     """An inspector's own checks, newest first."""
-    from certreg.web import actor
-
     pagination = verification.my_scans(actor(), page=page_arg())
     return render_template("certificates/scans.html", pagination=pagination, colours=VERDICT_COLOURS,
                            texts=verdict_texts())

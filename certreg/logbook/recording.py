@@ -20,14 +20,20 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from certreg.actors import Actor
+from certreg.certificates import categories as catdata
+from certreg.certificates.purchase import check_purchase as certificates_check_purchase
+from certreg.certificates.queries import holder_certificates
+from certreg.certificates.states import State, state_on
 from certreg.db import utcnow
 from certreg.errors import ValidationFailed, keep_after_rollback
 from certreg.extensions import db
+from certreg.licences import services as licences
+from certreg.licences.models import Licence, LicenceDirection
 from certreg.logbook import checkpointing, ledger, rules
 from certreg.logbook.drafts import EntryData, blank, draft_from
 from certreg.logbook.holders import Holder, holder, holder_of, logbook_for, require_write
 from certreg.logbook.models import Channel, Condition, Entry, EntryKind, Logbook, Transfer, TransferKind, TransferStatus
-from certreg.logbook.queries import get_entry, reversal_of
+from certreg.logbook.queries import get_entry, licence_used_kg, reversal_of
 from certreg.logbook.refusals import RefusalNote
 from certreg.logbook.settings import rule_context
 from certreg.registry.models import Company
@@ -41,8 +47,6 @@ logger = logging.getLogger(__name__)
 
 def check_purchase(certificate_text: str, substance_code: str, on_date: date):
     """The certificates feature's verdict: may this certificate's holder buy this substance on this date?"""
-    from certreg.certificates.purchase import check_purchase as certificates_check_purchase
-
     return certificates_check_purchase(certificate_text, substance_code, on_date)
 
 
@@ -153,10 +157,6 @@ def handler_facts(who: Holder, draft: rules.Draft, ctx: rules.Context, *,
 def _certificate_problem(who: Holder, draft: rules.Draft, work: frozenset[str] | None) -> str | None:
     """None if one of the holder's certificates is valid on the entry's date (and, with ``work``, has a
     category allowing that work on the substance); else the reason's code."""
-    from certreg.certificates import categories as catdata
-    from certreg.certificates.queries import holder_certificates
-    from certreg.certificates.states import State, state_on
-
     day = draft.operation_date
     problem = "no_certificate"
     for cert in holder_certificates(who.kind.value, who.id):
@@ -187,9 +187,6 @@ def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
     dates, substance, partner country: origin or destination, remaining cap); where the country sets
     ``licences_required``, a number that is not in the register is refused (``licence_unknown``). Runs under
     the country's log lock (the cap)."""
-    from certreg.licences import services as licences
-    from certreg.licences.models import Licence, LicenceDirection
-
     draft = prepared.draft
     importing = draft.kind is EntryKind.IMPORT
     number = ((draft.import_licence if importing else draft.export_licence) or "").strip()
@@ -201,7 +198,7 @@ def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
                    direction=LicenceDirection.IMPORT if importing else LicenceDirection.EXPORT,
                    substance_code=draft.substance.code, groups=draft.substance.groups, on=draft.operation_date,
                    partner_country=draft.origin_country if importing else draft.destination_country,
-                   kg=draft.quantity or Decimal(0))
+                   kg=draft.quantity or Decimal(0), used_kg=licence_used_kg)
 
 
 # --- one preparation for every surface -----------------------------------------------------
@@ -210,7 +207,6 @@ def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
 @dataclass(slots=True)
 class Prepared:
     """An entry on its way into a logbook: its draft, its counterparty, then its stock moves."""
-
     draft: rules.Draft
     buyer: Buyer | None = None
     receiver: Holder | None = None
@@ -382,7 +378,6 @@ def append_entry(head: ledger.Head, stock: ledger.Stock, moves: list[rules.Effec
 @dataclass(frozen=True)
 class SaleVerdict:
     """What the point of sale shows before the sale is saved."""
-
     allowed: bool
     code: str
     message: str

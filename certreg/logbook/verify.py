@@ -29,7 +29,9 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from certreg.extensions import db
-from certreg.logbook import canonical, checkpoints, ledger, rules
+from certreg.keys.models import SigningKey
+from certreg.keys.services import key_path
+from certreg.logbook import canonical, checkpoint_format, ledger, rules
 from certreg.logbook.merkle import Frontier
 from certreg.logbook.models import (
     Balance,
@@ -42,6 +44,8 @@ from certreg.logbook.models import (
     LogNode,
     MerkleLog,
 )
+from certreg.tokens import encoding as token_text
+from certreg.tokens import keys as signing_keys
 
 logger = logging.getLogger(__name__)
 
@@ -107,10 +111,6 @@ def key_resolver(jwks: dict[str, Any] | None = None) -> KeyResolver:
     public half of the private key file (the database attacker cannot change it); else the
     public JWK kept in the database (a note says so).
     """
-    from certreg.keys.models import SigningKey
-    from certreg.keys.services import key_path
-    from certreg.tokens import encoding as token_text
-    from certreg.tokens import keys as signing_keys
 
     external = signing_keys.TrustList.from_jwks(jwks) if jwks is not None else None
 
@@ -140,8 +140,8 @@ def _signed_checkpoints(country_code: str, resolve: KeyResolver, report: Report)
         report.checkpoints += 1
         label = f"checkpoint #{checkpoint.id} (size {checkpoint.tree_size})"
         try:
-            signed = checkpoints.parse(checkpoint.text)
-        except checkpoints.CheckpointError as exc:
+            signed = checkpoint_format.parse(checkpoint.text)
+        except checkpoint_format.CheckpointError as exc:
             report.problems.append(Problem("checkpoint_malformed", f"{label}: {exc}"))
             continue
         if (signed.body.tree_size, signed.body.root_hash, signed.kid, signed.country_code) != (
@@ -154,8 +154,8 @@ def _signed_checkpoints(country_code: str, resolve: KeyResolver, report: Report)
             report.problems.append(Problem("checkpoint_unknown_key", f"{label}: key {signed.kid} is not in {source}"))
             continue
         try:
-            checkpoints.verify(signed, public_key)
-        except checkpoints.CheckpointError:
+            checkpoint_format.verify(signed, public_key)
+        except checkpoint_format.CheckpointError:
             report.problems.append(Problem("checkpoint_signature", f"{label}: the signature does not verify"))
             continue
         by_size[checkpoint.tree_size] = checkpoint
