@@ -112,3 +112,20 @@ def test_the_api_gives_the_token_the_document_and_the_check(api):
     assert no_reason.status_code == 422 and no_reason.get_json()["error"]["code"] == "reason_required"
     lists = api.get("/licences/status-list", token=None).get_json()["status_lists"]
     assert "KZ" in lists
+
+
+def test_the_cli_prints_the_document(app, tmp_path):
+    factories.ensure_keys("KZ")
+    company = factories.make_company(country_code="KZ", activities=["importer"])
+    runner = app.test_cli_runner()
+    issued = runner.invoke(args=["licences", "issue", "--country", "KZ", "--number", "KZ-CLI-1", "--company",
+                                 company.registration_number, "--direction", "import", "--scope", "HCFC-22",
+                                 "--cap-kg", "50", "--valid-from", TODAY.isoformat(), "--valid-until",
+                                 TODAY.isoformat(), "--authority", "Ministry"])
+    assert issued.exit_code == 0, issued.output
+    out = tmp_path / "licence.pdf"
+    printed = runner.invoke(args=["licences", "document", "KZ-CLI-1", "--country", "kz", "--out", str(out)])
+    assert printed.exit_code == 0, printed.output
+    assert printed.output.startswith("https://certreg.example.org/l/") and out.read_bytes().startswith(b"%PDF")
+    missing = runner.invoke(args=["licences", "document", "NOPE", "--country", "KZ", "--out", str(out)])
+    assert missing.exit_code != 0 and "No licence with this number." in missing.output
