@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from certreg.certificates import scanlog
 from certreg.database import writes
 from certreg.extensions import db
 from certreg.licences import checking
@@ -39,18 +40,20 @@ def verdict_texts() -> dict[str, dict[str, str]]:
     }
 
 
+def labels() -> dict[str, str]:
+    return {"holder": _("Licence holder"), "registration": _("Registration number"), "number": _("Licence number"),
+            "direction": _("Direction"), "import": _("Import"), "export": _("Export"),
+            "scope": _("Substances or control groups"), "hs": _("HS codes"), "cap": _("Cap"), "validity": _("Valid"),
+            "partners": _("Partner countries"), "any": _("any"), "country": _("Issuing country")}
+
+
 def page_texts() -> dict:
     """Everything the offline page says (no English lives in JavaScript)."""
     from certreg.i18n import country_name
     from certreg.registry.services import active_countries
 
     return {
-        "verdicts": verdict_texts(), "colours": COLOURS,
-        "labels": {"holder": _("Licence holder"), "registration": _("Registration number"),
-                   "number": _("Licence number"), "direction": _("Direction"), "import": _("Import"),
-                   "export": _("Export"), "scope": _("Substances or control groups"), "hs": _("HS codes"),
-                   "cap": _("Cap"), "validity": _("Valid"), "partners": _("Partner countries"), "any": _("any"),
-                   "country": _("Issuing country")},
+        "verdicts": verdict_texts(), "colours": COLOURS, "labels": labels(),
         "kg": _("%(kg)s kg", kg="{kg}"),
         "validity": _("from %(start)s to %(end)s", start="{from}", end="{until}"),
         "statusAsOf": _("Checked offline on this phone. Status as of %(time)s.", time="{time}"),
@@ -79,13 +82,13 @@ def _client() -> str:
 
 
 @bp.get("/l/<token>")
-@writes
+@writes(when=lambda: not scanlog.buffered())
 def check(token: str):
     """The verdict first and large, then the licence's terms as signed; counted like certificate checks."""
     result = checking.check(token, client=_client())
     body = render_template("licences/check.html", mode="online", result=result, texts=verdict_texts(),
-                           colour=COLOURS[result.verdict], urls=_urls(), page_texts=page_texts(),
-                           stale_days=_stale_days())
+                           colour=COLOURS[result.verdict], urls=_urls(), labels=labels(),
+                           page_data={"synced": _("Ready to check licences offline.")}, stale_days=_stale_days())
     db.session.commit()
     return body
 
@@ -98,4 +101,5 @@ def _stale_days() -> int:
 def offline_shell():
     """The page the service worker shows for ``/l/...`` without a network: it checks in the browser."""
     return render_template("licences/check.html", mode="offline", result=None, texts=verdict_texts(),
-                           colour="warn", urls=_urls(), page_texts=page_texts(), stale_days=_stale_days())
+                           colour="warn", urls=_urls(), labels=labels(), page_data=page_texts(),
+                           stale_days=_stale_days())
