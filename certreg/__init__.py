@@ -90,8 +90,10 @@ def register_extensions(app: Flask) -> None:
     notices_immediate.init_app(app)  # suspensions, revocations, transfers: told after the request
     from certreg.certificates.trust import last_valid_day as certificates_valid_until
     from certreg.keys.services import register_signed_documents
+    from certreg.licences.documents import last_valid_day as licences_valid_until
 
     register_signed_documents("certificates", certificates_valid_until)
+    register_signed_documents("licences", licences_valid_until)
     from certreg.certificates import public_status
     from certreg.registry import status as registry_status
 
@@ -132,6 +134,11 @@ def register_blueprints(app: Flask) -> None:
     from certreg.privacy.views import bp as privacy_bp
 
     app.register_blueprint(privacy_bp)
+    from certreg.licences.check_views import bp as licence_check_bp
+    from certreg.licences.views import bp as licences_bp
+
+    app.register_blueprint(licences_bp)
+    app.register_blueprint(licence_check_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

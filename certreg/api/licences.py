@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, request
 from flask_babel import gettext as _
 
+from certreg.actors import Actor
 from certreg.api import bp
-from certreg.api.common import api_actor, done, json_body
+from certreg.api.common import api_actor, done, json_body, optional_actor
 from certreg.countries import services as countries
 from certreg.errors import ValidationFailed
-from certreg.licences import services
+from certreg.extensions import db
+from certreg.licences import checking, documents, services
 from certreg.licences.models import Licence
 from certreg.logbook.queries import licence_used_kg
 
@@ -58,14 +61,29 @@ def issue_licence(code: str):
     country = countries.country(code)
     actor.require(services.can_manage(actor, country.code))
     body = json_body()
-    data = services.LicenceData(
-        number=_text(body, "number"), company_registration=_text(body, "company_registration"),
+    data = _data(body, _text(body, "number"))
+    return done(licence_json(services.issue(actor, country.code, data)), 201)
+
+
+def _data(body: dict[str, Any], number: str) -> services.LicenceData:
+    return services.LicenceData(
+        number=number, company_registration=_text(body, "company_registration"),
         direction=_text(body, "direction"), scope=_list(body, "scope"), cap_kg=_text(body, "cap_kg"),
         valid_from=_text(body, "valid_from"), valid_until=_text(body, "valid_until"),
         issuing_authority=_text(body, "issuing_authority"), partner_countries=_list(body, "partner_countries"),
         hs_codes=_list(body, "hs_codes"), cap_odp_t=_text(body, "cap_odp_t") or None,
         cap_co2e_t=_text(body, "cap_co2e_t") or None)
-    return done(licence_json(services.issue(actor, country.code, data)), 201)
+
+
+@bp.put("/countries/<code>/licences/<path:number>")
+def update_licence(code: str, number: str):
+    """Change a licence's terms (the same service as the edit page), with the reason."""
+    actor = api_actor()
+    country = countries.country(code)
+    actor.require(services.can_manage(actor, country.code))
+    body = json_body()
+    licence = services.get(actor, country.code, number)
+    return done(licence_json(services.update(actor, licence, _data(body, licence.number), _text(body, "reason"))))
 
 
 @bp.patch("/countries/<code>/licences/<path:number>")
@@ -76,3 +94,51 @@ def change_licence_status(code: str, number: str):
     body = json_body()
     licence = services.get(actor, country.code, number)
     return done(licence_json(services.change_status(actor, licence, _text(body, "status"), _text(body, "reason"))))
+
+
+def _visible(code: str, number: str) -> tuple[Actor, Licence]:
+    actor = api_actor()
+    return actor, services.find_by_number(actor, countries.country(code).code, number)
+
+
+@bp.get("/countries/<code>/licences/<path:number>/token")
+def licence_token(code: str, number: str):
+    """The licence's signed token and the check URL its document's QR carries (signed on first use)."""
+    actor, licence = _visible(code, number)
+    token = documents.token_for(actor, licence)
+    return done({"token": token, "url": documents.check_url(token), "kid": licence.kid})
+
+
+@bp.get("/countries/<code>/licences/<path:number>/document.pdf")
+def licence_document(code: str, number: str):
+    """The licence document (A4 PDF) with its signed QR."""
+    actor, licence = _visible(code, number)
+    data = documents.licence_pdf(actor, licence)
+    db.session.commit()
+    return Response(data, mimetype="application/pdf")
+
+
+@bp.get("/licences/status-list")
+def licence_status_list():
+    """Signed licence status lists of every country (certreg.licences.token)."""
+    response = done(documents.status_list_document())
+    response.headers["Cache-Control"] = "public, max-age=60"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/licences/check/<token>")
+def check_licence(token: str):
+    """The same verdict as the ``/l/<token>`` page; rate limited like certificate checks."""
+    actor = optional_actor()
+    client = f"user:{actor.user_id}" if actor else f"ip:{request.remote_addr or 'unknown'}"
+    result = checking.check(token, client=client)
+    claims, licence = result.claims, result.licence
+    return done({"verdict": result.verdict, "reason": result.reason, "licence": None if claims is None else {
+        "number": claims.number, "country": claims.country, "holder_registration": claims.holder_registration,
+        "direction": claims.direction, "scope": list(claims.scope), "cap_kg": claims.cap_kg_text,
+        "partner_countries": list(claims.partner_countries), "valid_from": claims.valid_from.isoformat(),
+        "valid_until": claims.valid_until.isoformat()},
+        "register": None if licence is None else {
+            "holder_name": licence.company.name_latin, "hs_codes": list(licence.hs_codes),
+            "status": licence.status.value}})

@@ -62,7 +62,8 @@ class _PDF(FPDF):
         return text
 
 
-def _pdf(orientation: str, size) -> FPDF:
+def new_pdf(orientation: str, size) -> FPDF:
+    """A page with DejaVu Sans (regular, bold) and the CJK fallback loaded when the text needs it."""
     pdf = _PDF(orientation=orientation, unit="mm", format=size)
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
@@ -88,7 +89,7 @@ def _output(pdf: FPDF) -> bytes:
 
 def wallet_card_pdf(cert: Certificate, language: str = "en") -> bytes:
     """One ID-1 card (85.6 × 54 mm): text on the left, the QR (30 mm, about 0.39 mm a module) on the right."""
-    pdf = _pdf("P", CARD_MM)  # the size is already landscape (fpdf2 would swap it for "L")
+    pdf = new_pdf("P", CARD_MM)  # the size is already landscape (fpdf2 would swap it for "L")
     pdf.set_title(cert.number)
     pdf.set_fill_color(11, 94, 126)
     pdf.rect(0, 0, CARD_MM[0], 7, style="F")
@@ -126,7 +127,7 @@ def wallet_card_pdf(cert: Certificate, language: str = "en") -> bytes:
 
 def certificate_pdf(cert: Certificate, language: str = "en") -> bytes:
     """The full-page A4 certificate."""
-    pdf = _pdf("P", "A4")
+    pdf = new_pdf("P", "A4")
     pdf.set_title(cert.number)
     pdf.set_margins(20, 20, 20)
     pdf.set_font("DejaVu", "B", 11)

@@ -255,12 +255,13 @@ def offline_shell():
 
 
 def offline_assets() -> list[str]:
-    """What the service worker keeps for offline use: the page shell, its styles and scripts."""
+    """What the service worker keeps for offline use: the page shells (certificates, licences), styles and scripts."""
     static = Path(current_app.static_folder)
-    scripts = ["js/verify-page.js", "js/verify-core.js"] + sorted(
+    scripts = ["js/verify-page.js", "js/verify-core.js", "js/licence-page.js", "js/licence-core.js"] + sorted(
         str(p.relative_to(static)) for p in (static / "vendor" / "cborg").rglob("*.js"))
-    return ["/verify/offline", "/manifest.webmanifest", "/static/css/app.css", "/static/img/icon.svg"] + [
-        f"/static/{path}" for path in scripts]
+    pages = ["/verify/offline", "/licence-check/offline", "/manifest.webmanifest", "/static/css/app.css",
+             "/static/img/icon.svg"]
+    return pages + [f"/static/{path}" for path in scripts]
 
 
 def asset_versions() -> list[str]:

@@ -9,11 +9,11 @@ from certreg.actors import Actor
 from certreg.commands import fail
 from certreg.errors import CertregError
 from certreg.extensions import db
-from certreg.licences import services
+from certreg.licences import documents, services
 from certreg.licences.services import LicenceData
 from certreg.logbook.queries import licence_used_kg
 
-licences_cli = AppGroup("licences", help="Import and export licences: issue, list, suspend, revoke.")
+licences_cli = AppGroup("licences", help="Import and export licences: issue, list, suspend, revoke, print.")
 
 
 def _line(licence) -> str:
@@ -76,3 +76,21 @@ def status(number: str, country: str, status: str, reason: str) -> None:
     except CertregError as exc:
         fail(exc)
     click.echo(_line(licence))
+
+
+@licences_cli.command("document")
+@click.argument("number")
+@click.option("--country", required=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True, help="PDF file to write")
+def document(number: str, country: str, out: str) -> None:
+    """Write the licence document (A4 PDF with its signed QR); prints the check URL."""
+    actor = Actor.system("cli")
+    try:
+        licence = services.get(actor, country.upper(), number)
+        data = documents.licence_pdf(actor, licence)
+        db.session.commit()
+    except CertregError as exc:
+        fail(exc)
+    with open(out, "wb") as handle:
+        handle.write(data)
+    click.echo(documents.check_url(licence.token))

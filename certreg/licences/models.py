@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certreg.db import KILOGRAMS, Base, created_at, enum_type, intpk, str2, str64, str255, timestamp
+from certreg.registry.models import Company
 
 
 class LicenceDirection(enum.StrEnum):
@@ -53,8 +54,13 @@ class Licence(Base):
     issuing_authority: Mapped[str255]
     status: Mapped[LicenceStatus] = mapped_column(enum_type(LicenceStatus, 16), default=LicenceStatus.ACTIVE)
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
+    token: Mapped[str | None] = mapped_column(sa.Text, comment="Signed licence token (certreg.licences.token) "
+                                                                "printed in the document's QR; null: not yet signed")
+    kid: Mapped[str | None] = mapped_column(sa.String(16), index=True, comment="base64url kid of the signing key")
     created_at: Mapped[created_at]
     updated_at: Mapped[timestamp | None]
+
+    company: Mapped[Company] = relationship()
 
     __table_args__ = (
         sa.UniqueConstraint("country_code", "number", name="uq_licences_country_number"),

@@ -9,6 +9,7 @@ Services flush, never commit. Codes (stable): ``licence_unknown``, ``licence_not
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,6 +33,10 @@ logger = logging.getLogger(__name__)
 LICENSING_ROLES = (Role.ADMIN, Role.CERTIFYING_OFFICER)
 #: The registered activity a company needs to hold a licence of each direction.
 DIRECTION_ACTIVITY = {LicenceDirection.IMPORT: "importer", LicenceDirection.EXPORT: "exporter"}
+MAX_LIST = 16
+HS_CODE_RE = re.compile(r"[0-9.]{1,16}", re.ASCII)
+NUMBER_RE = re.compile(r"[!-~](?:[ -~]*[!-~])?", re.ASCII)
+COUNTRY_CODE_RE = re.compile(r"[A-Z]{2}", re.ASCII)
 STATUS_CHANGES = {LicenceStatus.SUSPENDED, LicenceStatus.REVOKED, LicenceStatus.ACTIVE, LicenceStatus.EXPIRED}
 
 
@@ -55,6 +60,16 @@ class LicenceData:
 
 def can_manage(actor: Actor, country_code: str) -> bool:
     return actor.is_system or actor.in_country(country_code, *LICENSING_ROLES)
+
+
+def can_list(actor: Actor, country_code: str) -> bool:
+    """The country's register: its administrators, certifying officers, inspectors and auditors."""
+    return can_manage(actor, country_code) or actor.in_country(country_code, Role.INSPECTOR, Role.AUDITOR)
+
+
+def can_view(actor: Actor, licence: Licence) -> bool:
+    """One licence (and its document): the country's officials above, and the holder company's users."""
+    return can_list(actor, licence.country_code) or actor.acts_for_company(licence.company_id)
 
 
 def _bad(name: str, message: str, code: str) -> ValidationFailed:
@@ -88,12 +103,8 @@ def _codes(values: Iterable[str]) -> list[str]:
     return sorted({v.strip().upper() for v in values if v and v.strip()})
 
 
-def issue(actor: Actor, country_code: str, data: LicenceData) -> Licence:
-    """Issue a licence to a company of the country. :raise ValidationFailed: on the field at fault."""
-    actor.require(can_manage(actor, country_code))
-    number = (data.number or "").strip()
-    if not number:
-        raise _bad("number", _("Enter the licence number."), "required")
+def _terms(country_code: str, data: LicenceData) -> tuple[Company, dict[str, Any]]:
+    """The licence's terms from ``data``, every rule checked. :raise ValidationFailed: on the field at fault."""
     try:
         direction = LicenceDirection(data.direction)
     except ValueError:
@@ -110,33 +121,95 @@ def issue(actor: Actor, country_code: str, data: LicenceData) -> Licence:
     scope = sorted({s.strip() for s in data.scope if s and s.strip()})
     if not scope:
         raise _bad("scope", _("Name the substances or control groups the licence covers."), "required")
+    if len(scope) > MAX_LIST or any(len(s) > 32 or not s.isascii() or not s.isprintable() for s in scope):
+        raise _bad("scope", _("Up to %(count)s codes of at most 32 Latin letters, digits or signs.", count=MAX_LIST),
+                   "invalid_code")
+    hs_codes = sorted({h.strip() for h in data.hs_codes if h and h.strip()})
+    if len(hs_codes) > MAX_LIST or any(not HS_CODE_RE.fullmatch(h) for h in hs_codes):
+        raise _bad("hs_codes", _("Up to %(count)s HS codes of digits and dots (e.g. 2903.71).", count=MAX_LIST),
+                   "invalid_code")
     valid_from, valid_until = _date("valid_from", data.valid_from), _date("valid_until", data.valid_until)
     if valid_until < valid_from:
         raise _bad("valid_until", _("The licence cannot end before it starts."), "invalid_date")
     partners = _codes(data.partner_countries)
     if country_code in partners:
         raise _bad("partner_countries", _("A partner country is another country."), "invalid_choice")
+    if len(partners) > 32 or any(not COUNTRY_CODE_RE.fullmatch(p) for p in partners):
+        raise _bad("partner_countries", _("Give ISO country codes of two letters (e.g. CN)."), "invalid_code")
     authority = (data.issuing_authority or "").strip()
     if not authority:
         raise _bad("issuing_authority", _("Name the issuing authority."), "required")
+    return company, dict(
+        company_id=company.id, direction=direction, scope=scope, hs_codes=hs_codes, partner_countries=partners,
+        cap_kg=_amount("cap_kg", data.cap_kg, required=True),
+        cap_odp_t=_amount("cap_odp_t", data.cap_odp_t, required=False),
+        cap_co2e_t=_amount("cap_co2e_t", data.cap_co2e_t, required=False),
+        valid_from=valid_from, valid_until=valid_until, issuing_authority=authority)
+
+
+def _number(data: LicenceData) -> str:
+    number = (data.number or "").strip()
+    if not number:
+        raise _bad("number", _("Enter the licence number."), "required")
+    if len(number) > 64 or not NUMBER_RE.fullmatch(number):
+        raise _bad("number", _("Use Latin letters, digits, spaces and signs (at most 64)."), "invalid_code")
+    return number
+
+
+def issue(actor: Actor, country_code: str, data: LicenceData) -> Licence:
+    """Issue a licence to a company of the country. :raise ValidationFailed: on the field at fault."""
+    actor.require(can_manage(actor, country_code))
+    number = _number(data)
+    company, terms = _terms(country_code, data)
     if db.session.scalar(sa.select(Licence.id).where(Licence.country_code == country_code,
                                                      Licence.number == number)) is not None:
         raise _bad("number", _("A licence with this number exists."), "licence_number_taken")
-    licence = Licence(country_code=country_code, number=number, company_id=company.id, direction=direction,
-                      scope=scope, hs_codes=sorted({h.strip() for h in data.hs_codes if h and h.strip()}),
-                      partner_countries=partners, cap_kg=_amount("cap_kg", data.cap_kg, required=True),
-                      cap_odp_t=_amount("cap_odp_t", data.cap_odp_t, required=False),
-                      cap_co2e_t=_amount("cap_co2e_t", data.cap_co2e_t, required=False),
-                      valid_from=valid_from, valid_until=valid_until, issuing_authority=authority,
-                      status=LicenceStatus.ACTIVE)
+    licence = Licence(country_code=country_code, number=number, status=LicenceStatus.ACTIVE, **terms)
     db.session.add(licence)
     db.session.flush()
+    direction, scope, valid_until = terms["direction"], terms["scope"], terms["valid_until"]
     audit.record(actor, "licence.issue", licence, country_code=country_code,
                  summary=audit.msg("Issued %(direction)s licence %(number)s", direction=direction.value,
                                    number=number),
                  after={"number": number, "company": company.registration_number, "direction": direction.value,
                         "scope": scope, "cap_kg": str(licence.cap_kg), "valid_until": valid_until.isoformat()})
     logger.info("licence %s issued in %s by %s", number, country_code, actor.label)
+    return licence
+
+
+def _snapshot(licence: Licence) -> dict[str, Any]:
+    return {"company_id": licence.company_id, "direction": licence.direction.value, "scope": list(licence.scope),
+            "hs_codes": list(licence.hs_codes), "partner_countries": list(licence.partner_countries),
+            "cap_kg": str(licence.cap_kg), "cap_odp_t": str(licence.cap_odp_t), "cap_co2e_t": str(licence.cap_co2e_t),
+            "valid_from": licence.valid_from.isoformat(), "valid_until": licence.valid_until.isoformat(),
+            "issuing_authority": licence.issuing_authority}
+
+
+def update(actor: Actor, licence: Licence, data: LicenceData, reason: str) -> Licence:
+    """Change a licence's terms (not its number), with the reason (audited). A printed document of the old
+    terms is replaced: the next print is signed anew, and the online check calls the old one replaced.
+
+    :raise ValidationFailed: on the field at fault; ``reason_required``; ``licence_revoked``.
+    """
+    actor.require(can_manage(actor, licence.country_code))
+    if licence.status is LicenceStatus.REVOKED:
+        raise _bad("reason", _("A revoked licence cannot be changed."), "licence_revoked")
+    _company, terms = _terms(licence.country_code, data)
+    reason = (reason or "").strip()
+    if not reason:
+        raise _bad("reason", _("Give the reason."), "reason_required")
+    before = _snapshot(licence)
+    for name, value in terms.items():
+        setattr(licence, name, value)
+    after = _snapshot(licence)
+    if after == before:
+        return licence
+    licence.token, licence.kid, licence.updated_at = None, None, utcnow()
+    db.session.flush()
+    audit.record(actor, "licence.update", licence, country_code=licence.country_code, reason=reason,
+                 summary=audit.msg("Changed the terms of licence %(number)s", number=licence.number),
+                 before={k: v for k, v in before.items() if after[k] != v},
+                 after={k: v for k, v in after.items() if before[k] != v})
     return licence
 
 
@@ -211,6 +284,34 @@ def check(licence: Licence | None, *, company_id: int, direction: LicenceDirecti
 
 
 def listing(actor: Actor, country_code: str) -> list[Licence]:
-    actor.require(can_manage(actor, country_code) or actor.in_country(country_code, Role.INSPECTOR, Role.AUDITOR))
+    actor.require(can_list(actor, country_code))
     return list(db.session.scalars(sa.select(Licence).where(Licence.country_code == country_code)
                                    .order_by(Licence.number)))
+
+
+def visible_licences(actor: Actor) -> list[Licence]:
+    """The licences a user may see: the country's register for its officials, a company's own for its users.
+
+    :raise Forbidden: anyone else.
+    """
+    user = actor.user
+    if user is not None and actor.has_role(Role.COMPANY_USER) and user.company_id is not None:
+        return list(db.session.scalars(sa.select(Licence).where(Licence.company_id == user.company_id)
+                                       .order_by(Licence.number)))
+    return listing(actor, actor.country_code or "")
+
+
+def find_by_number(actor: Actor, country_code: str, number: str) -> Licence:
+    """One licence by country and number, if the actor may see it. :raise NotFound: ``licence_unknown``."""
+    licence = get(actor, country_code, number)
+    if not can_view(actor, licence):
+        raise NotFound(_("No licence with this number."), code="licence_unknown")
+    return licence
+
+
+def find(actor: Actor, licence_id: int) -> Licence:
+    """One licence by its record number. :raise NotFound: unknown, or not the actor's to see (``licence_unknown``)."""
+    licence = db.session.get(Licence, licence_id)
+    if licence is None or not can_view(actor, licence):
+        raise NotFound(_("No licence with this number."), code="licence_unknown")
+    return licence

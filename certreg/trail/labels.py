@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "issuing_authority.create": _l("Issuing authority created"),
     "licence.issue": _l("Licence issued"),
     "licence.status": _l("Licence status changed"),
+    "licence.update": _l("Licence terms changed"),
     "logbook.import": _l("Paper logbook imported"),
     "logbook_checkpoint.sign": _l("Logbook checkpoint signed"),
     "logbook_settings.update": _l("Logbook settings changed"),

@@ -1,12 +1,15 @@
-// certreg service worker: keeps the certificate check page, the trust list (JWKS) and the
-// signed status lists, so that /v/<token> links opened without a network are verified in the
-// browser (static/js/verify-page.js + verify-core.js). Served at /sw.js (scope /), as a module.
+// certreg service worker: keeps the certificate and licence check pages, the trust list (JWKS) and
+// the signed status lists, so that /v/<token> (certificates) and /l/<token> (licences) links opened
+// without a network are verified in the browser (static/js/verify-page.js + verify-core.js,
+// licence-page.js + licence-core.js). Served at /sw.js (scope /), as a module.
 // The server fills in ASSETS and VERSION; no user-facing text lives here.
 
 const VERSION = /* VERSION */ 'dev'
 const CACHE = `certreg-verify-${VERSION}`
 const SHELL = '/verify/offline'
-const DATA = ['/.well-known/jwks.json', '/api/v1/status-list']
+const LICENCE_SHELL = '/licence-check/offline'
+const DATA = ['/.well-known/jwks.json', '/api/v1/status-list', '/api/v1/licences/status-list']
+const SHELLS = [['/v/', SHELL], ['/l/', LICENCE_SHELL]]
 const ASSETS = /* ASSETS */ []
 
 async function store (cache, url) {
@@ -50,15 +53,16 @@ async function networkFirst (request, cacheKey) {
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url)
   if (url.origin !== self.location.origin || event.request.method !== 'GET') return
-  if (event.request.mode === 'navigate' && url.pathname.startsWith('/v/')) {
+  const page = SHELLS.find(([prefix]) => url.pathname.startsWith(prefix))
+  if (event.request.mode === 'navigate' && page) {
     event.respondWith((async () => {
       try {
         const response = await fetch(event.request)
-        event.waitUntil(refresh([SHELL, ...DATA]))  // online: keep the offline copy current
+        event.waitUntil(refresh([page[1], ...DATA]))  // online: keep the offline copy current
         return response
       } catch (error) {
         const cache = await caches.open(CACHE)
-        const shell = await cache.match(SHELL)
+        const shell = await cache.match(page[1])
         if (shell) return shell
         throw error
       }
@@ -77,5 +81,5 @@ self.addEventListener('fetch', (event) => {
 self.addEventListener('message', (event) => {
   if (event.data !== 'sync') return
   const port = event.ports && event.ports[0]
-  event.waitUntil(refresh([SHELL, ...ASSETS, ...DATA]).then((ok) => port && port.postMessage({ ok })))
+  event.waitUntil(refresh([SHELL, LICENCE_SHELL, ...ASSETS, ...DATA]).then((ok) => port && port.postMessage({ ok })))
 })

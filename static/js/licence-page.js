@@ -1,0 +1,145 @@
+// The licence check page (/l/<token> and the offline shell /licence-check/offline).
+// Online the server has already written the verdict; this script installs the service worker and
+// refreshes the offline copy. Offline (data-mode="offline") it checks the token in the browser with
+// licence-core.js against the cached trust list and licence status lists. Every text it shows
+// comes from the JSON block #licence-text, rendered by the server in the reader's language.
+
+import { verifyLicence } from './licence-core.js'
+
+const main = document.getElementById('verify')
+const texts = JSON.parse(document.getElementById('licence-text').textContent)
+const DAY = 24 * 3600 * 1000
+
+function fill (template, values) {
+  return template.replace(/\{(\w+)\}/g, (match, name) => (name in values ? values[name] : match))
+}
+
+function lang () {
+  return document.documentElement.lang || undefined
+}
+
+function formatDate (iso) {
+  const [y, m, d] = iso.split('-').map(Number)
+  return new Intl.DateTimeFormat(lang(), { dateStyle: 'medium', timeZone: 'UTC' })
+    .format(new Date(Date.UTC(y, m - 1, d)))
+}
+
+function formatTime (iso) {
+  return new Intl.DateTimeFormat(lang(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso))
+}
+
+function setVerdict (verdict, colour) {
+  const section = document.getElementById('verdict')
+  section.className = `verdict verdict-${colour}`
+  section.dataset.verdict = verdict
+  const word = document.createElement('p')
+  word.className = 'verdict-word'
+  word.textContent = texts.verdicts[verdict].word
+  const detail = document.createElement('p')
+  detail.className = 'verdict-detail'
+  detail.textContent = texts.verdicts[verdict].detail
+  section.replaceChildren(word, detail)
+}
+
+function fact (list, label, value, className) {
+  const dt = document.createElement('dt')
+  dt.textContent = label
+  const dd = document.createElement('dd')
+  dd.textContent = value
+  if (className) dd.className = className
+  list.append(dt, dd)
+}
+
+function countryName (code) {
+  return `${texts.countries[code] || code} (${code})`
+}
+
+function showClaims (claims) {
+  const labels = texts.labels
+  const facts = document.getElementById('facts')
+  facts.replaceChildren()
+  fact(facts, labels.registration, claims.holderRegistration, 'registration')
+  fact(facts, labels.number, claims.number, 'number')
+  fact(facts, labels.direction, labels[claims.direction], 'direction')
+  fact(facts, labels.scope, claims.scope.join(', '))
+  const kg = new Intl.NumberFormat(lang(), { maximumFractionDigits: 3 }).format(claims.capGrams / 1000)
+  fact(facts, labels.cap, fill(texts.kg, { kg }))
+  fact(facts, labels.validity, fill(texts.validity, { from: formatDate(claims.validFrom), until: formatDate(claims.validUntil) }))
+  fact(facts, labels.partners, claims.partnerCountries.map(countryName).join(', ') || labels.any)
+  fact(facts, labels.country, countryName(claims.country))
+  facts.hidden = false
+  document.getElementById('idcheck').hidden = false
+}
+
+async function fetchJson (url) {
+  const response = await fetch(url, { credentials: 'same-origin' })
+  if (!response.ok) throw new Error(`${url}: ${response.status}`)
+  return response.json()
+}
+
+async function checkOffline () {
+  const statusLine = document.getElementById('status-as-of')
+  const path = location.pathname
+  if (!path.startsWith('/l/')) {
+    setVerdict('UNKNOWN', 'warn')
+    document.querySelector('#verdict .verdict-word').textContent = texts.synced
+    document.querySelector('#verdict .verdict-detail').textContent = ''
+    return
+  }
+  const token = decodeURIComponent(path.slice(3))
+  let jwks
+  try {
+    jwks = await fetchJson(main.dataset.jwks)
+  } catch {
+    setVerdict('UNKNOWN', 'warn')
+    statusLine.textContent = texts.offlineNoData
+    main.dataset.checked = 'offline'
+    return
+  }
+  let lists = null
+  try {
+    lists = await fetchJson(main.dataset.statusList)
+  } catch {
+    lists = null
+  }
+  const result = await verifyLicence(token, jwks, lists, new Date())
+  let colour = texts.colours[result.verdict]
+  if (result.claims) showClaims(result.claims)
+  if (result.statusAsOf) {
+    statusLine.textContent = fill(texts.statusAsOf, { time: formatTime(result.statusAsOf) })
+    if (Date.now() - Date.parse(result.statusAsOf) > Number(main.dataset.staleDays) * DAY) {
+      const warning = document.createElement('span')
+      warning.className = 'status-stale'
+      warning.textContent = ' ' + fill(texts.statusStale, { days: main.dataset.staleDays })
+      statusLine.append(warning)
+      if (colour === 'ok') colour = 'warn'
+    }
+  } else if (result.claims) {
+    statusLine.textContent = texts.statusUnchecked
+    if (colour === 'ok') colour = 'warn'
+  }
+  setVerdict(result.verdict, colour)
+  main.dataset.checked = 'offline'
+}
+
+async function installWorker () {
+  if (!('serviceWorker' in navigator)) return
+  try {
+    await navigator.serviceWorker.register('/sw.js', { type: 'module', scope: '/' })
+    const registration = await navigator.serviceWorker.ready
+    if (!navigator.onLine) return
+    const channel = new MessageChannel()
+    const done = new Promise((resolve) => { channel.port1.onmessage = (event) => resolve(event.data) })
+    registration.active.postMessage('sync', [channel.port2])
+    const reply = await done
+    if (reply && reply.ok) {
+      main.dataset.synced = 'yes'
+      if (main.dataset.mode === 'online') document.getElementById('sync-state').textContent = texts.synced
+    }
+  } catch (error) {
+    main.dataset.synced = 'failed'
+  }
+}
+
+if (main.dataset.mode === 'offline') checkOffline()
+installWorker()
