@@ -87,6 +87,9 @@ def register_extensions(app: Flask) -> None:
     from certreg.keys.services import register_signed_documents
 
     register_signed_documents("certificates", certificates_valid_until)
+    from certreg.quotas import ledger as quota_ledger
+
+    quota_ledger.register()  # quota lines are leaves of the countries' logs (verify, proofs)
 
 
 def register_blueprints(app: Flask) -> None:
