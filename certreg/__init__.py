@@ -123,6 +123,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(logbook_import_bp)
     app.register_blueprint(substances_bp)
     from certreg.privacy.views import bp as privacy_bp
+    from certreg.quotas.views import bp as quotas_bp
+
+    app.register_blueprint(quotas_bp)
 
     app.register_blueprint(privacy_bp)
 
@@ -146,6 +149,7 @@ def register_commands(app: Flask) -> None:
     from certreg.logbook.cli import logbook_cli
     from certreg.notices.cli import notify_cli
     from certreg.privacy.cli import privacy_cli
+    from certreg.quotas.cli import quotas_cli
     from certreg.registry.cli import registry_cli
     from certreg.reports.cli import reports_cli
     from certreg.substances.cli import substances_cli
@@ -157,6 +161,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(countries_cli)
     app.cli.add_command(cylinders_cli)
     app.cli.add_command(licences_cli)
+    app.cli.add_command(quotas_cli)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(substances_cli)
     app.cli.add_command(logbook_cli)

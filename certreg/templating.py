@@ -22,6 +22,8 @@ NAVIGATION = [
     ("logbook.index", _l("Logbook"), {Role.COMPANY_USER, Role.TECHNICIAN, Role.ADMIN, Role.CERTIFYING_OFFICER,
                                       Role.INSPECTOR, Role.AUDITOR}),
     ("logbook.equipment_list", EQUIPMENT_MENU_LABEL, {Role.COMPANY_USER, Role.TECHNICIAN}),
+    ("quotas.dashboard", _l("Quotas"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR,
+                                        Role.COMPANY_USER}),
     ("cylinders.index", CYLINDERS_MENU_LABEL, {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR}),
     ("reports.dashboard", _l("Dashboard"), {Role.ADMIN, Role.AUDITOR}),
     ("audit.index", _l("Audit trail"), {Role.ADMIN, Role.AUDITOR}),

@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 MANAGING_ROLES = (Role.ADMIN, Role.CERTIFYING_OFFICER)
 VIEWING_ROLES = (Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR)
 LINES = QuotaLine.__table__
-SIX = Decimal("0.000001")
+EXACT = Decimal("1e-12")  # the ledger's scale
 MAX_AMOUNT = Decimal("1e12")
 
 
@@ -77,9 +77,9 @@ def _amount(name: str, value: Any, *, zero: bool = False) -> Decimal:
         raise _bad(name, _("Enter a positive number."), "invalid_number") from None
     if not parsed.is_finite() or parsed < 0 or (parsed == 0 and not zero) or parsed >= MAX_AMOUNT:
         raise _bad(name, _("Enter a positive number."), "invalid_number")
-    if parsed != parsed.quantize(SIX):
-        raise _bad(name, _("At most six decimals."), "invalid_number")
-    return parsed.quantize(SIX)
+    if parsed != parsed.quantize(EXACT):
+        raise _bad(name, _("At most twelve decimals."), "invalid_number")
+    return parsed.quantize(EXACT)
 
 
 def _importer(country_code: str, registration: str, name: str = "company") -> Company:
@@ -134,7 +134,7 @@ def national_limit(country_code: str, group: str, year: int) -> Decimal | None:
 def _allocated(country_code: str, year: int, group: str) -> Decimal:
     return Decimal(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LINES.c.amount), 0)).where(
         LINES.c.country_code == country_code, LINES.c.year == year, LINES.c.control_group == group,
-        LINES.c.kind == QuotaLineKind.ALLOCATION.value)) or 0).quantize(SIX)
+        LINES.c.kind == QuotaLineKind.ALLOCATION.value)) or 0).quantize(EXACT)
 
 
 # --- allocations and transfers --------------------------------------------------------------
@@ -334,3 +334,11 @@ def lines(actor: Actor, country_code: str, year: Any, group: str, *, limit: int 
         query = query.where(QuotaLine.company_id == actor.user.company_id)
     return list(db.session.scalars(query.order_by(QuotaLine.id.desc()).limit(limit)))
 
+
+
+def importers(actor: Actor, country_code: str) -> list[Company]:
+    """The country's companies registered as importers (who may hold quota), by name."""
+    actor.require(can_view(actor, country_code))
+    companies = db.session.scalars(sa.select(Company).where(Company.country_code == country_code)
+                                   .order_by(Company.legal_name)).all()
+    return [c for c in companies if "importer" in {a.value for a in c.activity_set}]

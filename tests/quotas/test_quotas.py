@@ -75,7 +75,7 @@ def test_allocations_stay_within_the_national_limit(importers):
     (dict(group="Z/9"), "group", "unknown_group"),
     (dict(year="1800"), "year", "invalid_year"),
     (dict(amount="-1"), "amount", "invalid_number"),
-    (dict(amount="0.0000001"), "amount", "invalid_number"),
+    (dict(amount="0.0000000000001"), "amount", "invalid_number"),
     (dict(company="NOPE"), "company", "unknown_company"),
     (dict(group="F"), "group", "baseline_missing"),
 ])
