@@ -412,6 +412,44 @@ def load_cylinders() -> int:
     return created
 
 
+def load_quotas() -> int:
+    """National limits and quotas near their limit: HCFCs in KG, KZ and UZ, HFCs in KZ (the later schedule);
+    Almaty's quota is almost used by its R-404A import, a quota moved to it, and a larger import refused."""
+    from decimal import Decimal
+
+    from certreg.errors import ValidationFailed
+    from certreg.logbook import drafts, holders, recording
+    from certreg.quotas import services as quotas
+    from certreg.quotas.models import QuotaBaseline
+    from certreg.vocabulary import HolderKind
+
+    dealer = _company("KZ", "120540012345")
+    if dealer is None or db.session.scalar(sa.select(QuotaBaseline.id).limit(1)) is not None:
+        return 0
+    year, source = utc_today().year, "Demo figure (not the Party's data as reported to the Ozone Secretariat)"
+    for country, group, baseline in (("KG", "C/I", "4.1"), ("KZ", "C/I", "80"), ("KZ", "F", "5000"),
+                                     ("UZ", "C/I", "21")):
+        quotas.set_baseline(ACTOR, country, group, baseline, source)
+    for country, group, company, amount in (
+            ("KG", "C/I", "01811201510456", "1.2"), ("KZ", "C/I", "120540012345", "0.3"),
+            ("KZ", "F", "120540012345", "2200"), ("KZ", "F", "150240098765", "1000"), ("UZ", "C/I", "305123456", "0.1")):
+        if _company(country, company) is not None:
+            quotas.allocate(ACTOR, country, year, group, company, amount, "Annual import quota")
+    if _company("KZ", "150240098765") is not None:
+        quotas.transfer(ACTOR, "KZ", year, "F", "150240098765", "120540012345", "40",
+                        "Khorgos will not use it this year")
+    try:  # 50 kg more R-404A would pass the licence (56 kg left) but not the quota: refused, and kept
+        with db.session.begin_nested():
+            recording.record_entry(ACTOR, holders.holder(HolderKind.COMPANY, dealer.id), drafts.EntryData(
+                kind="import", operation_date=utc_today(), substance="R-404A", quantity=Decimal("50"),
+                import_licence="KZ-IMP-2026-0077", customs_declaration="50508/011226/0039012", origin_country="CN",
+                exporter_name="Shandong Example Chemical Co., Ltd."))
+    except ValidationFailed as exc:
+        for action in exc.after_rollback:
+            action()
+    return 10
+
+
 def load_all() -> int:
     """Load every feature's demo data, in dependency order. The demo countries get their signing keys
     first: without them no certificate is issued, and a technician without one may not charge."""
@@ -426,7 +464,8 @@ def load_all() -> int:
         # brought in, it lets those entries be recorded late (the settings page shows it).
         countries.update_settings(ACTOR, code, {"late_entry_days": DEMO_HISTORY_DAYS,
                                                 "approval_days": DEMO_HISTORY_DAYS})
-    return created + load_certificates() + load_logbook() + load_cylinders() + load_reports()
+    return (created + load_certificates() + load_logbook() + load_quotas() + load_cylinders()
+            + load_reports())
 
 
 def logins_text() -> str:
