@@ -432,7 +432,8 @@ def load_quotas() -> int:
         quotas.set_baseline(ACTOR, country, group, baseline, source)
     for country, group, company, amount in (
             ("KG", "C/I", "01811201510456", "1.2"), ("KZ", "C/I", "120540012345", "0.3"),
-            ("KZ", "F", "120540012345", "2200"), ("KZ", "F", "150240098765", "1000"), ("UZ", "C/I", "305123456", "0.1")):
+            ("KZ", "F", "120540012345", "2200"), ("KZ", "F", "150240098765", "1000"),
+            ("UZ", "C/I", "305123456", "0.1")):
         if _company(country, company) is not None:
             quotas.allocate(ACTOR, country, year, group, company, amount, "Annual import quota")
     if _company("KZ", "150240098765") is not None:
