@@ -192,3 +192,29 @@ def test_the_ledger_is_in_the_countrys_log_and_verify_sees_tampering(allocated):
     codes = {p.code for p in verify.verify_log("KG").problems}
     assert {"entry_changed", "quota_use_mismatch"} <= codes
     assert db.session.get(Entry, entry.id) is not None
+
+
+def test_confirming_an_export_as_an_import_needs_the_receivers_quota(importers):
+    """An export from KZ to a registered KG importer becomes an import in KG when confirmed: the quota check too."""
+    from certreg.logbook import queries, transfers
+
+    receiver, other = importers
+    exporter = factories.make_company(country_code="KZ", activities=["importer", "exporter", "dealer"])
+    kz = holders.holder(HolderKind.COMPANY, exporter.id)
+    recording.record_entry(SYSTEM, kz, import_data("100", import_licence="KZ-IMP-1"))
+    export = recording.record_entry(SYSTEM, kz, drafts.EntryData(
+        kind="export", operation_date=TODAY, substance="HCFC-22", quantity=Decimal("60"), condition="virgin",
+        export_licence="KZ-EXP-1", destination_country="KG", counterparty_registration=receiver.registration_number))
+    services.set_baseline(SYSTEM, "KG", "C/I", "10", "Ozone Secretariat")
+    services.allocate(SYSTEM, "KG", YEAR, "C/I", receiver.registration_number, "0.0033")  # 60 kg of HCFC-22
+    transfer = queries.transfer_of(export)
+    services.transfer(SYSTEM, "KG", YEAR, "C/I", receiver.registration_number, other.registration_number, "0.000001")
+    db.session.commit()  # what came before stays, as it would between requests
+    with pytest.raises(ValidationFailed) as refused:
+        transfers.confirm_transfer(SYSTEM, transfer.id, import_licence="KG-IMP-9", customs_declaration="D-9")
+    assert refused.value.code == "quota_exceeded"
+    roll_back(refused.value)
+    services.allocate(SYSTEM, "KG", YEAR, "C/I", receiver.registration_number, "0.000001")
+    entry = transfers.confirm_transfer(SYSTEM, transfer.id, import_licence="KG-IMP-9", customs_declaration="D-9")
+    assert usage.remaining("KG", receiver.id, YEAR, "C/I") == 0
+    assert db.session.scalar(sa.select(QuotaLine.entry_id).where(QuotaLine.kind == QuotaLineKind.USE)) == entry.id
