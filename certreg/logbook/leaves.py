@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Leaf:
+class Leaf(NamedTuple):  # a tuple: verify builds one per entry
     seq: int
     record_id: int
     leaf: bytes | None  # recomputed from the record's content; None if it could not be read

@@ -206,8 +206,10 @@ def verify_log(country_code: str, *, resolve: KeyResolver | None = None, chunk: 
     recorded = Frontier()  # over the hashes as recorded: what the stored subtrees must give
     expected = 0
     # the entries, and the records other features append to the same log (quota lines), in seq order
-    merged = heapq.merge(_entry_leaves(country_code, chunk, report),
-                         *(source.leaves(country_code) for source in leaves.sources()), key=lambda leaf: leaf.seq)
+    others = [leaf for source in leaves.sources() for leaf in source.leaves(country_code)]  # few: allocations ...
+    merged = _entry_leaves(country_code, chunk, report)
+    if others:
+        merged = heapq.merge(merged, sorted(others), key=lambda leaf: leaf.seq)
     for item in merged:
         seq = item.seq
         entry_id = None if item.label else item.record_id
