@@ -90,10 +90,11 @@ class QuotaBook:
         self._groups: dict[int, set[str]] = {}
         self._remaining: dict[tuple[int, int, str], Decimal] = {}
 
-    def enforced(self, year: int, group: str) -> bool:
+    def enforced(self, year: int, group: str | None) -> bool:
+        """Whether quotas of ``group`` (None: of any group) were allocated for the year."""
         if year not in self._groups:
             self._groups[year] = allocated_groups(self.country_code, year)
-        return group in self._groups[year]
+        return bool(self._groups[year]) if group is None else group in self._groups[year]
 
     def check(self, company_id: int, on: date, substance_code: str, kg: Decimal, condition: str,
               exempted_use: str | None) -> list[Use]:
@@ -102,6 +103,8 @@ class QuotaBook:
         :raise ValidationFailed: ``quota_exceeded`` on ``quantity``: beyond the importer's remaining quota.
         """
         if not counts(condition, exempted_use):
+            return []
+        if not self.enforced(on.year, None):  # no quotas that year: nothing to compute (most imports)
             return []
         uses = [use for use in uses_of(company_id, on, substance_code, kg) if self.enforced(use.year, use.group)]
         for use in uses:
