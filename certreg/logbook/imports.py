@@ -43,10 +43,10 @@ from certreg.logbook import bulk, checkpointing, ledger
 from certreg.logbook.drafts import EntryData
 from certreg.logbook.holders import Holder, logbook_for, require_write
 from certreg.logbook.models import Channel, EntryKind, ImportBatch, Logbook, TransferStatus
-from certreg.logbook.recording import Prepared, check_entry, prepare_entry, quota_use_rows
+from certreg.logbook.recording import Prepared, check_entry, prepare_entry
 from certreg.logbook.refusals import RefusalNote
 from certreg.logbook.settings import rule_context
-from certreg.quotas.usage import QuotaBook, write_uses
+from certreg.quotas.usage import QuotaBook, use_rows, write_uses
 
 logger = logging.getLogger(__name__)
 
@@ -306,7 +306,8 @@ class _Writer:
             entry_id = self.appender.add(prepared.values(self.logbook, self.actor, self.channel, self.now,
                                                          import_id=self.batch_id), prepared.draft.cylinders)
             if prepared.quota_uses:
-                self.quota_uses += quota_use_rows(prepared, entry_id, self.logbook.country_code, self.now, self.actor)
+                self.quota_uses += use_rows(self.logbook.country_code, prepared.quota_uses, entry_id, self.now,
+                                            self.actor.label, self.actor.user_id)
             return
         to_logbook_id = self.logbook_ids.get(counterparty)
         if to_logbook_id is None:

@@ -30,6 +30,7 @@ from certreg.logbook.models import Channel, Condition, Entry, EntryKind, Logbook
 from certreg.logbook.queries import get_entry, reversal_of
 from certreg.logbook.refusals import RefusalNote
 from certreg.logbook.settings import rule_context
+from certreg.quotas import usage
 from certreg.registry.models import Company
 from certreg.vocabulary import HolderKind
 
@@ -204,13 +205,10 @@ def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
                    kg=draft.quantity or Decimal(0))
 
 
-def check_quota(prepared: Prepared, ctx: rules.Context, quota: Any | None = None) -> None:
-    """An import by a company is refused beyond the company's remaining quota for the year and group
-    (``quota_exceeded``), where the ozone unit allocated quotas (``certreg.quotas.usage``). Runs under
-    the country's log lock; ``quota`` is the transaction's ``QuotaBook`` (a CSV import keeps one for
-    all its lines). Sets ``prepared.quota_uses``."""
-    from certreg.quotas import usage
-
+def check_quota(prepared: Prepared, ctx: rules.Context, quota: usage.QuotaBook | None = None) -> None:
+    """An import by a company is refused beyond its remaining quota for the year and group
+    (``quota_exceeded``; :mod:`certreg.quotas.usage`). Under the country's log lock; ``quota``: the
+    transaction's book (a CSV import keeps one for all its lines). Sets ``prepared.quota_uses``."""
     draft = prepared.draft
     book = quota if quota is not None else usage.QuotaBook(ctx.country_code)
     prepared.quota_uses = book.check(prepared.holder_id, draft.operation_date, draft.substance.code,
@@ -218,23 +216,11 @@ def check_quota(prepared: Prepared, ctx: rules.Context, quota: Any | None = None
                                      draft.exempted_use.value if draft.exempted_use else None)
 
 
-def quota_use_rows(prepared: Prepared, entry_id: int, country_code: str, now: datetime,
-                   actor: Actor) -> list[dict[str, Any]]:
-    """The quota ledger's use lines of an appended entry (none for most entries)."""
-    if not prepared.quota_uses:
-        return []
-    from certreg.quotas import usage
-
-    return usage.use_rows(country_code, prepared.quota_uses, entry_id, now, actor.label, actor.user_id)
-
-
 def record_quota_uses(prepared: Prepared, entry_id: int, country_code: str, now: datetime, actor: Actor) -> None:
-    """Write the quota ledger's use lines of an entry just appended."""
-    rows = quota_use_rows(prepared, entry_id, country_code, now, actor)
-    if rows:
-        from certreg.quotas import usage
-
-        usage.write_uses(rows)
+    """Write the quota ledger's use lines of an entry just appended (most entries have none)."""
+    if prepared.quota_uses:
+        usage.write_uses(usage.use_rows(country_code, prepared.quota_uses, entry_id, now, actor.label,
+                                        actor.user_id))
 
 
 # --- one preparation for every surface -----------------------------------------------------
@@ -295,7 +281,7 @@ def prepare_entry(who: Holder, data: EntryData, ctx: rules.Context, note: Refusa
 
 
 def check_entry(prepared: Prepared, ctx: rules.Context, stock: Callable[[str, Condition], Decimal], *,
-                quota: Any | None = None) -> Prepared:
+                quota: usage.QuotaBook | None = None) -> Prepared:
     """Step 2: every rule, with the holder's ``stock(substance_code, condition)``; sets the stock moves
     (and the quota uses: ``quota`` as in :func:`check_quota`).
 
@@ -509,8 +495,6 @@ def reverse_entry(actor: Actor, entry_id: int, reason: str, *, channel: Channel 
     cylinders = original.cylinders
     stored = append_entry(head, stock, moves, values, cylinders, now)
     if original.kind is EntryKind.IMPORT:  # give back the quota it used
-        from certreg.quotas import usage
-
         usage.release(original.country_code, original.id, now, actor.label, actor.user_id)
     if transfer is not None and transfer.status in (TransferStatus.PENDING, TransferStatus.DISPUTED):
         transfer.status = TransferStatus.CANCELLED
