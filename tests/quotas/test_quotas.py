@@ -218,3 +218,21 @@ def test_confirming_an_export_as_an_import_needs_the_receivers_quota(importers):
     entry = transfers.confirm_transfer(SYSTEM, transfer.id, import_licence="KG-IMP-9", customs_declaration="D-9")
     assert usage.remaining("KG", receiver.id, YEAR, "C/I") == 0
     assert db.session.scalar(sa.select(QuotaLine.entry_id).where(QuotaLine.kind == QuotaLineKind.USE)) == entry.id
+
+
+def test_the_lines_of_one_csv_import_share_the_quota(allocated):
+    """200 kg of quota: two 80 kg lines pass, the third is refused on its line, and nothing is written."""
+    from certreg.logbook import imports
+
+    first, _ = allocated
+    who = holders.holder(HolderKind.COMPANY, first.id)
+    header = "date,kind,substance,quantity_kg,import_licence,customs_declaration,origin_country,exporter\n"
+    line = f"{TODAY.isoformat()},import,HCFC-22,80,KG-IMP-1,D-1,CN,Exporter\n"
+    db.session.commit()  # the quota stays when the refused import is rolled back
+    result = imports.import_csv(SYSTEM, who, (header + line * 3).encode(), "three.csv")
+    assert [(e.line, e.code) for e in result.errors] == [(4, "quota_exceeded")]
+    db.session.rollback()
+    result = imports.import_csv(SYSTEM, who, (header + line * 2).encode(), "two.csv")
+    assert not result.errors and result.entries == 2
+    assert usage.remaining("KG", first.id, YEAR, "C/I") == Decimal("0.0022")  # 40 kg of HCFC-22 left
+    assert verify.verify_log("KG").ok
