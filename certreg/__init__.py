@@ -98,6 +98,9 @@ def register_extensions(app: Flask) -> None:
     from certreg.registry import status as registry_status
 
     registry_status.provide(app, public_status)  # the registry search asks the certificates (no import circle)
+    from certreg.quotas import ledger as quota_ledger
+
+    quota_ledger.register()  # quota lines are leaves of the countries' logs (verify, proofs)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -132,6 +135,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(logbook_import_bp)
     app.register_blueprint(substances_bp)
     from certreg.privacy.views import bp as privacy_bp
+    from certreg.quotas.views import bp as quotas_bp
+
+    app.register_blueprint(quotas_bp)
 
     app.register_blueprint(privacy_bp)
     from certreg.licences.check_views import bp as licence_check_bp
@@ -160,6 +166,7 @@ def register_commands(app: Flask) -> None:
     from certreg.logbook.cli import logbook_cli
     from certreg.notices.cli import notify_cli
     from certreg.privacy.cli import privacy_cli
+    from certreg.quotas.cli import quotas_cli
     from certreg.registry.cli import registry_cli
     from certreg.reports.cli import reports_cli
     from certreg.substances.cli import substances_cli
@@ -171,6 +178,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(countries_cli)
     app.cli.add_command(cylinders_cli)
     app.cli.add_command(licences_cli)
+    app.cli.add_command(quotas_cli)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(substances_cli)
     app.cli.add_command(logbook_cli)

@@ -9,6 +9,7 @@ from certreg.keys import models as keys_models  # noqa: F401
 from certreg.licences import models as licences_models  # noqa: F401
 from certreg.logbook import models as logbook_models  # noqa: F401
 from certreg.notify import models as notify_models  # noqa: F401
+from certreg.quotas import models as quotas_models  # noqa: F401
 from certreg.registry import models as registry_models  # noqa: F401
 from certreg.reports import models as reports_models  # noqa: F401
 from certreg.substances import models as substances_models  # noqa: F401

@@ -23,6 +23,8 @@ NAVIGATION = [
                                       Role.INSPECTOR, Role.AUDITOR}),
     ("logbook.equipment_list", EQUIPMENT_MENU_LABEL, {Role.COMPANY_USER, Role.TECHNICIAN}),
     ("licences.index", _l("Licences"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR,
+                                         Role.COMPANY_USER}),
+    ("quotas.dashboard", _l("Quotas"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR,
                                         Role.COMPANY_USER}),
     ("cylinders.index", CYLINDERS_MENU_LABEL, {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR}),
     ("reports.dashboard", _l("Dashboard"), {Role.ADMIN, Role.AUDITOR}),

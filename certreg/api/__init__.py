@@ -41,6 +41,7 @@ from certreg.api import (  # noqa: E402,F401  (routes register on import)
     docs,
     licences,
     logbook,
+    quotas,
     registry,
     reports,
     substances,

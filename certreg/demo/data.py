@@ -27,16 +27,19 @@ from certreg.cylinders import custody, registration
 from certreg.cylinders.events import FillData
 from certreg.cylinders.models import Cylinder, CylinderKind
 from certreg.db import today as utc_today
+from certreg.demo import licence_documents
 from certreg.errors import ValidationFailed
 from certreg.extensions import db
 from certreg.keys import services as keys
 from certreg.keys.services import active_key_row
 from certreg.keys.services import ensure as ensure_keys
-from certreg.logbook import checkpointing, drafts, recording, transfers
+from certreg.logbook import checkpointing, drafts, holders, recording, transfers
 from certreg.logbook import equipment as equipment_services
 from certreg.logbook import holders as logbook_holders
 from certreg.logbook import queries as logbook_queries
 from certreg.logbook.models import Entry, MerkleLog
+from certreg.quotas import services as quotas
+from certreg.quotas.models import QuotaBaseline
 from certreg.registry import services as registry
 from certreg.registry.models import Company, Technician
 from certreg.reports import services as reports
@@ -405,6 +408,37 @@ def load_cylinders() -> int:
     return created
 
 
+def load_quotas() -> int:
+    """National limits and quotas near their limit: HCFCs in KG, KZ and UZ, HFCs in KZ (the later schedule);
+    Almaty's quota is almost used by its R-404A import, a quota moved to it, and a larger import refused."""
+    dealer = _company("KZ", "120540012345")
+    if dealer is None or db.session.scalar(sa.select(QuotaBaseline.id).limit(1)) is not None:
+        return 0
+    year, source = utc_today().year, "Demo figure (not the Party's data as reported to the Ozone Secretariat)"
+    for country, group, baseline in (("KG", "C/I", "4.1"), ("KZ", "C/I", "80"), ("KZ", "F", "5000"),
+                                     ("UZ", "C/I", "21")):
+        quotas.set_baseline(ACTOR, country, group, baseline, source)
+    for country, group, company, amount in (
+            ("KG", "C/I", "01811201510456", "1.2"), ("KZ", "C/I", "120540012345", "0.3"),
+            ("KZ", "F", "120540012345", "2200"), ("KZ", "F", "150240098765", "1000"),
+            ("UZ", "C/I", "305123456", "0.1")):
+        if _company(country, company) is not None:
+            quotas.allocate(ACTOR, country, year, group, company, amount, "Annual import quota")
+    if _company("KZ", "150240098765") is not None:
+        quotas.transfer(ACTOR, "KZ", year, "F", "150240098765", "120540012345", "40",
+                        "Khorgos will not use it this year")
+    try:  # 50 kg more R-404A would pass the licence (56 kg left) but not the quota: refused, and kept
+        with db.session.begin_nested():
+            recording.record_entry(ACTOR, holders.holder(HolderKind.COMPANY, dealer.id), drafts.EntryData(
+                kind="import", operation_date=utc_today(), substance="R-404A", quantity=Decimal("50"),
+                import_licence="KZ-IMP-2026-0077", customs_declaration="50508/011226/0039012", origin_country="CN",
+                exporter_name="Shandong Example Chemical Co., Ltd."))
+    except ValidationFailed as exc:
+        for action in exc.after_rollback:
+            action()
+    return 10
+
+
 def load_all() -> int:
     """Load every feature's demo data, in dependency order. The demo countries get their signing keys
     first: without them no certificate is issued, and a technician without one may not charge."""
@@ -416,38 +450,8 @@ def load_all() -> int:
         # brought in, it lets those entries be recorded late (the settings page shows it).
         countries.update_settings(ACTOR, code, {"late_entry_days": DEMO_HISTORY_DAYS,
                                                 "approval_days": DEMO_HISTORY_DAYS})
-    return created + load_certificates() + load_logbook() + load_cylinders() + load_reports() + \
-        load_licence_documents()
-
-
-def load_licence_documents() -> int:
-    """A suspended licence beside the demo's licences, and every licence's document signed (its QR opens
-    the public check ``/l/...``). Idempotent."""
-    from datetime import timedelta
-
-    from certreg.keys.services import active_key_row
-    from certreg.licences import documents
-    from certreg.licences import services as licence_services
-    from certreg.licences.models import Licence
-
-    created = 0
-    number = "KZ-IMP-2026-0090"
-    if active_key_row("KZ") is not None and db.session.scalar(
-            sa.select(Licence.id).where(Licence.number == "KZ-IMP-2026-0077")) is not None and db.session.scalar(
-            sa.select(Licence.id).where(Licence.country_code == "KZ", Licence.number == number)) is None:
-        today = utc_today()
-        licence = licence_services.issue(ACTOR, "KZ", licence_services.LicenceData(
-            number=number, company_registration="120540012345", direction="import", scope=["HFC-134a", "R-404A"],
-            cap_kg="300", valid_from=today - timedelta(days=60), valid_until=today + timedelta(days=300),
-            partner_countries=["RU"], hs_codes=["2903.45", "3827.62"], issuing_authority="Ministry of Ecology"))
-        licence_services.change_status(ACTOR, licence, "suspended",
-                                       "Inquiry into an undeclared shipment at the Khorgos border post")
-        created += 1
-    for licence in db.session.scalars(sa.select(Licence).where(Licence.token.is_(None))):
-        if active_key_row(licence.country_code) is not None:
-            documents.token_for(ACTOR, licence)
-    db.session.flush()
-    return created
+    return (created + load_certificates() + load_logbook() + load_quotas() + load_cylinders()
+            + load_reports() + licence_documents.load())
 
 
 def logins_text() -> str:

@@ -10,7 +10,9 @@ from flask_login import current_user
 
 from certreg.certificates import scanlog
 from certreg.extensions import db
+from certreg.i18n import country_name
 from certreg.licences import checking
+from certreg.registry.services import active_countries
 from certreg.transactions import writes
 from certreg.web import signed_in
 
@@ -49,9 +51,6 @@ def labels() -> dict[str, str]:
 
 def page_texts() -> dict:
     """Everything the offline page says (no English lives in JavaScript)."""
-    from certreg.i18n import country_name
-    from certreg.registry.services import active_countries
-
     return {
         "verdicts": verdict_texts(), "colours": COLOURS, "labels": labels(),
         "kg": _("%(kg)s kg", kg="{kg}"),

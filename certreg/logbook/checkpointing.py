@@ -16,7 +16,7 @@ from certreg.db import utcnow
 from certreg.errors import NotFound
 from certreg.extensions import db
 from certreg.keys.services import active_key
-from certreg.logbook import canonical, checkpoint_format, ledger
+from certreg.logbook import canonical, checkpoint_format, leaves, ledger
 from certreg.logbook.merkle import StoredTree, inclusion_path, verify_inclusion
 from certreg.logbook.models import Checkpoint, Entry, LogNode, MerkleLog
 from certreg.logbook.queries import get_entry
@@ -127,10 +127,12 @@ def leaf_reader(country_code: str):
     entries = Entry.__table__
 
     def read(offset: int, width: int) -> list[bytes]:
-        return [bytes(h) for h in db.session.scalars(
-            sa.select(entries.c.leaf_hash).where(entries.c.country_code == country_code,
-                                                 entries.c.seq >= offset, entries.c.seq < offset + width)
-            .order_by(entries.c.seq))]
+        found = {seq: bytes(h) for seq, h in db.session.execute(
+            sa.select(entries.c.seq, entries.c.leaf_hash).where(
+                entries.c.country_code == country_code, entries.c.seq >= offset, entries.c.seq < offset + width))}
+        for source in leaves.sources():  # records of other features between the entries (quota lines)
+            found.update(source.stored_hashes(country_code, offset, width))
+        return [found[seq] for seq in sorted(found)]
 
     return read
 

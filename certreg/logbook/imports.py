@@ -46,6 +46,7 @@ from certreg.logbook.models import Channel, EntryKind, ImportBatch, Logbook, Tra
 from certreg.logbook.recording import Prepared, check_entry, prepare_entry
 from certreg.logbook.refusals import RefusalNote
 from certreg.logbook.settings import rule_context
+from certreg.quotas.usage import QuotaBook, use_rows, write_uses
 
 logger = logging.getLogger(__name__)
 
@@ -205,6 +206,7 @@ def import_csv(actor: Actor, who: Holder, data: bytes, filename: str, *,
     ctx = rule_context(who.country_code)
     head = ledger.lock_head(who.country_code)
     stock = ledger.Stock(logbook.id)
+    quota = QuotaBook(who.country_code)  # the lines' uses of the importer's quota, checked together
     result = ImportResult(batch_id=batch.id)
     now = utcnow()
     appender = bulk.BulkAppender(head, {
@@ -232,7 +234,8 @@ def import_csv(actor: Actor, who: Holder, data: bytes, filename: str, *,
                                              n=f"{len(raw)}"), code="wrong_field_count")
                 entry = parse(raw)
                 note = refusal_note(entry, line)
-                prepared = check_entry(prepare_entry(who, entry, ctx, note, cache=cache), ctx, stock.get)
+                prepared = check_entry(prepare_entry(who, entry, ctx, note, cache=cache), ctx, stock.get,
+                                       quota=quota)
             except ValidationFailed as exc:
                 if note is not None:
                     note.attach(exc)
@@ -252,6 +255,7 @@ def import_csv(actor: Actor, who: Holder, data: bytes, filename: str, *,
         result.entries = appender.finish()
     finally:
         appender.close()
+    write_uses(write.quota_uses)  # after their entries exist
     _save_stock(stock, now)
     checkpointing.maybe_checkpoint(head, now)
     ledger.save_head(head, now)
@@ -294,12 +298,16 @@ class _Writer:
         self.appender, self.logbook, self.actor, self.channel, self.now = appender, logbook, actor, channel, now
         self.batch_id = batch_id
         self.logbook_ids: dict[Holder, int] = {}  # each counterparty's logbook, looked up once
+        self.quota_uses: list[dict[str, Any]] = []  # the quota ledger's use lines, written after the entries
 
     def __call__(self, prepared: Prepared) -> None:
         counterparty = prepared.counterparty
         if counterparty is None:
-            self.appender.add(prepared.values(self.logbook, self.actor, self.channel, self.now,
-                                              import_id=self.batch_id), prepared.draft.cylinders)
+            entry_id = self.appender.add(prepared.values(self.logbook, self.actor, self.channel, self.now,
+                                                         import_id=self.batch_id), prepared.draft.cylinders)
+            if prepared.quota_uses:
+                self.quota_uses += use_rows(self.logbook.country_code, prepared.quota_uses, entry_id, self.now,
+                                            self.actor.label, self.actor.user_id)
             return
         to_logbook_id = self.logbook_ids.get(counterparty)
         if to_logbook_id is None:

@@ -36,6 +36,7 @@ from certreg.logbook.models import Channel, Condition, Entry, EntryKind, Logbook
 from certreg.logbook.queries import get_entry, licence_used_kg, reversal_of
 from certreg.logbook.refusals import RefusalNote
 from certreg.logbook.settings import rule_context
+from certreg.quotas import usage
 from certreg.registry.models import Company
 from certreg.vocabulary import HolderKind
 
@@ -201,6 +202,24 @@ def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
                    kg=draft.quantity or Decimal(0), used_kg=licence_used_kg)
 
 
+def check_quota(prepared: Prepared, ctx: rules.Context, quota: usage.QuotaBook | None = None) -> None:
+    """An import by a company is refused beyond its remaining quota for the year and group
+    (``quota_exceeded``; :mod:`certreg.quotas.usage`). Under the country's log lock; ``quota``: the
+    transaction's book (a CSV import keeps one for all its lines). Sets ``prepared.quota_uses``."""
+    draft = prepared.draft
+    book = quota if quota is not None else usage.QuotaBook(ctx.country_code)
+    prepared.quota_uses = book.check(prepared.holder_id, draft.operation_date, draft.substance.code,
+                                     draft.quantity or Decimal(0), draft.condition.value,
+                                     draft.exempted_use.value if draft.exempted_use else None)
+
+
+def record_quota_uses(prepared: Prepared, entry_id: int, country_code: str, now: datetime, actor: Actor) -> None:
+    """Write the quota ledger's use lines of an entry just appended (most entries have none)."""
+    if prepared.quota_uses:
+        usage.write_uses(usage.use_rows(country_code, prepared.quota_uses, entry_id, now, actor.label,
+                                        actor.user_id))
+
+
 # --- one preparation for every surface -----------------------------------------------------
 
 
@@ -214,6 +233,7 @@ class Prepared:
     counterpart: bool = False  # confirming another holder's sale or export: dated as theirs, not late
     holder_id: int | None = None  # the id of the holder recording it (its company, for licences)
     moves: list[rules.Effect] | None = None  # set by check_entry
+    quota_uses: list[Any] | None = None  # set by check_entry: what an import uses of its importer's quota
 
     @property
     def counterparty(self) -> Holder | None:
@@ -256,10 +276,12 @@ def prepare_entry(who: Holder, data: EntryData, ctx: rules.Context, note: Refusa
                     handler=handler_facts(who, draft, ctx, cache=cache), counterpart=counterpart, holder_id=who.id)
 
 
-def check_entry(prepared: Prepared, ctx: rules.Context, stock: Callable[[str, Condition], Decimal]) -> Prepared:
-    """Step 2: every rule, with the holder's ``stock(substance_code, condition)``; sets the stock moves.
+def check_entry(prepared: Prepared, ctx: rules.Context, stock: Callable[[str, Condition], Decimal], *,
+                quota: usage.QuotaBook | None = None) -> Prepared:
+    """Step 2: every rule, with the holder's ``stock(substance_code, condition)``; sets the stock moves
+    (and the quota uses: ``quota`` as in :func:`check_quota`).
 
-    :raise ValidationFailed: with the rule's code (``insufficient_stock``, ...).
+    :raise ValidationFailed: with the rule's code (``insufficient_stock``, ``quota_exceeded``, ...).
     """
     draft = prepared.draft
     draft = rules.prepare(draft, ctx, book_quantity=lambda: stock(draft.substance.code, draft.condition))
@@ -273,6 +295,8 @@ def check_entry(prepared: Prepared, ctx: rules.Context, stock: Callable[[str, Co
                           draft.from_condition, draft.direction)
     rules.check_stock(draft.kind, moves, stock)
     prepared.draft, prepared.moves = draft, moves
+    if draft.kind is EntryKind.IMPORT and prepared.handler is not None and prepared.handler.is_company:
+        check_quota(prepared, ctx, quota)  # last: a reserved use stands only for an entry that passed
     return prepared
 
 
@@ -355,6 +379,7 @@ def record_entry(actor: Actor, who: Holder, data: EntryData, *, channel: Channel
     stored = append_entry(head, stock, prepared.moves,
                           prepared.values(logbook, actor, channel, now, counterparty_logbook_id=to_logbook_id),
                           draft.cylinders, now)
+    record_quota_uses(prepared, stored["id"], who.country_code, now, actor)
     if counterparty is not None:
         db.session.add(Transfer(kind=prepared.transfer_kind, origin_entry_id=stored["id"],
                                 from_logbook_id=logbook.id, to_logbook_id=to_logbook_id,
@@ -464,6 +489,8 @@ def reverse_entry(actor: Actor, entry_id: int, reason: str, *, channel: Channel 
                   recorded_by_label=actor.label)
     cylinders = original.cylinders
     stored = append_entry(head, stock, moves, values, cylinders, now)
+    if original.kind is EntryKind.IMPORT:  # give back the quota it used
+        usage.release(original.country_code, original.id, now, actor.label, actor.user_id)
     if transfer is not None and transfer.status in (TransferStatus.PENDING, TransferStatus.DISPUTED):
         transfer.status = TransferStatus.CANCELLED
         db.session.flush()

@@ -56,6 +56,8 @@ REFUSAL_CODES = frozenset({
     # from certreg.licences.services.check
     "licence_unknown", "licence_wrong_direction", "licence_not_active", "licence_not_valid_on_date",
     "licence_substance_not_covered", "licence_partner_not_covered", "licence_cap_exceeded",
+    # from certreg.quotas.usage (an import beyond the importer's remaining quota)
+    "quota_exceeded",
     # from certreg.certificates.purchase.check_purchase
     "malformed_number", "unknown_certificate", "certificate_suspended", "certificate_revoked",
     "certificate_expired", "certificate_superseded", "certificate_not_yet_valid", "category_not_allowed",

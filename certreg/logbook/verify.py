@@ -17,9 +17,10 @@ The first problem with a position names "the first bad entry".
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -31,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from certreg.extensions import db
 from certreg.keys.models import SigningKey
 from certreg.keys.services import key_path
-from certreg.logbook import canonical, checkpoint_format, ledger, rules
+from certreg.logbook import canonical, checkpoint_format, leaves, ledger, rules
 from certreg.logbook.merkle import Frontier
 from certreg.logbook.models import (
     Balance,
@@ -185,34 +186,51 @@ def _rows(country_code: str, chunk: int):
         last = rows[-1]["seq"]
 
 
+def _entry_leaves(country_code: str, chunk: int, report: Report) -> Iterator[leaves.Leaf]:
+    """The entries as leaves (recomputed and stored hashes), in ``seq`` order."""
+    for row, cylinders in _rows(country_code, chunk):
+        seq, entry_id = row["seq"], row["id"]
+        try:
+            leaf = canonical.leaf_hash(canonical.canonical_bytes(row, cylinders))
+        except (TypeError, ValueError) as exc:
+            report.problems.append(Problem("entry_unreadable", str(exc), seq, entry_id))
+            leaf = None
+        yield leaves.Leaf(seq, entry_id, leaf, bytes(row["leaf_hash"]), bytes(row["mac"]), "")
+
+
 def verify_log(country_code: str, *, resolve: KeyResolver | None = None, chunk: int = 5000) -> Report:
+    # One piece: one pass over the log in seq order, each leaf checked, hashed into both frontiers and
+    # compared with the checkpoint of that size; split, the reader would chase the frontiers' state.
     report = Report(country_code)
     key = ledger.mac_key()
     signed = _signed_checkpoints(country_code, resolve or key_resolver(), report)
     frontier = Frontier()
     recorded = Frontier()  # over the hashes as recorded: what the stored subtrees must give
     expected = 0
-    for row, cylinders in _rows(country_code, chunk):
-        seq, entry_id = row["seq"], row["id"]
+    # the entries, and the records other features append to the same log (quota lines), in seq order
+    others = [leaf for source in leaves.sources() for leaf in source.leaves(country_code)]  # few: allocations ...
+    merged = _entry_leaves(country_code, chunk, report)
+    if others:
+        merged = heapq.merge(merged, sorted(others), key=lambda leaf: leaf.seq)
+    for item in merged:
+        seq = item.seq
+        entry_id = None if item.label else item.record_id
+        what = f"{item.label}: " if item.label else ""
         if seq != expected:
             report.problems.append(Problem(
                 "entry_missing", f"entries at seq {expected}..{seq - 1} are missing (deleted); "
-                f"the next entry is id {entry_id}", seq=expected, entry_id=entry_id))
+                f"the next entry is {item.label or f'id {entry_id}'}", seq=expected, entry_id=entry_id))
         expected = seq + 1
         report.entries += 1
-        try:
-            leaf = canonical.leaf_hash(canonical.canonical_bytes(row, cylinders))
-        except (TypeError, ValueError) as exc:
-            report.problems.append(Problem("entry_unreadable", str(exc), seq, entry_id))
-            leaf = bytes(row["leaf_hash"])
-        stored = bytes(row["leaf_hash"])
+        stored = item.stored
+        leaf = item.leaf if item.leaf is not None else stored
         if leaf != stored:
-            report.problems.append(Problem("entry_changed", "its content no longer matches the hash recorded with it "
-                                                            "(edited after recording)", seq, entry_id))
-        elif not canonical.mac_matches(key, country_code, seq, stored, bytes(row["mac"])):
-            report.problems.append(Problem("entry_mac_invalid", "its hash was rewritten, or it was written into the "
-                                                                "database by something other than certreg (bad MAC)",
-                                           seq, entry_id))
+            report.problems.append(Problem("entry_changed", what + "its content no longer matches the hash recorded "
+                                                                   "with it (edited after recording)", seq, entry_id))
+        elif not canonical.mac_matches(key, country_code, seq, stored, item.mac):
+            report.problems.append(Problem("entry_mac_invalid", what + "its hash was rewritten, or it was written "
+                                                                       "into the database by something other than "
+                                                                       "certreg (bad MAC)", seq, entry_id))
         frontier.append(leaf)
         recorded.append(stored)
         checkpoint = signed.get(frontier.size)
@@ -239,6 +257,9 @@ def verify_log(country_code: str, *, resolve: KeyResolver | None = None, chunk: 
         report.problems.append(Problem("head_missing", "entries exist but the log head is missing"))
     _check_nodes(country_code, recorded.completed, report)
     _check_balances(country_code, report)
+    for source in leaves.sources():
+        if source.check is not None:
+            report.problems.extend(Problem(code, message) for code, message in source.check(country_code))
     return report
 
 

@@ -13,8 +13,8 @@ def test_demo_licences_are_signed_and_one_is_suspended(client):
     data.load_registry()
     data.load_certificates()
     data.load_logbook()
-    assert data.load_licence_documents() == 1
-    assert data.load_licence_documents() == 0  # idempotent
+    assert licence_documents.load() == 1
+    assert licence_documents.load() == 0  # idempotent
     licences = db.session.scalars(sa.select(Licence)).all()
     assert len(licences) >= 5 and all(licence.token for licence in licences)
     suspended = next(licence for licence in licences if licence.status is LicenceStatus.SUSPENDED)

@@ -129,6 +129,19 @@ def _licence(status="active", cap_kg="100", required=True, direction="import", n
     return make
 
 
+def _quota(kg: str):
+    """KZ allocated HCFC quotas for this year; the dealer's covers ``kg`` of HCFC-22 beyond its stocking import."""
+    def make(people, app):
+        from certreg.quotas import services as quotas
+
+        stocked_kg = Decimal(100) if STOCKED_ON.year == TODAY.year else Decimal(0)
+        quotas.set_baseline(SYSTEM, "KZ", "C/I", "100", "Ozone Secretariat")
+        quotas.allocate(SYSTEM, "KZ", TODAY.year, "C/I", people.dealer_company.registration_number,
+                        (stocked_kg + Decimal(kg)) * Decimal("0.055") / 1000)
+        db.session.commit()
+    return make
+
+
 def _then(*makers):
     def make(people, app):
         made = None
@@ -210,6 +223,9 @@ CASES = {
                                                        _technicians_equipment(certified=False, stock=False),
                                                        "technician_not_certified"),
     # the licence register: an import names a licence of the register (where the country requires it)
+    # national consumption limits: an import needs the importer's remaining quota (where quotas are allocated)
+    "import within the importer's quota": (IMPORT, _quota("5"), None),
+    "import beyond the importer's quota": (IMPORT, _quota("4.999"), "quota_exceeded"),
     "import under a registered licence": (IMPORT, _licence(), None),
     "import under any text at all": ({**IMPORT, "import_licence": "ANY-STRING-AT-ALL"}, _licence(),
                                      "licence_unknown"),

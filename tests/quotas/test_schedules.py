@@ -47,3 +47,40 @@ def test_each_country_follows_its_groups_schedule(app, country, group, schedule)
 def test_every_step_names_its_source():
     rows = schedules._rows("control_schedules.csv") + schedules._rows("kigali_groups.csv")
     assert rows and all(row["source"].strip() for row in rows)
+
+
+# The phased-out groups (Annexes A, B, C/II, C/III, E): a few steps each, Article 5 and not.
+OTHER_GROUPS = [
+    ("cfc_non_a5", 1988, None), ("cfc_non_a5", 1989, "100"), ("cfc_non_a5", 1994, "25"), ("cfc_non_a5", 1996, "0"),
+    ("cfc_a5", 1999, "100"), ("cfc_a5", 2005, "50"), ("cfc_a5", 2007, "15"), ("cfc_a5", 2010, "0"),
+    ("halon_non_a5", 1992, "100"), ("halon_non_a5", 1994, "0"), ("halon_a5", 2005, "50"), ("halon_a5", 2010, "0"),
+    ("other_cfc_a5", 2003, "80"), ("ctc_a5", 2005, "15"), ("tca_a5", 2010, "30"), ("tca_a5", 2015, "0"),
+    ("mebr_non_a5", 1999, "75"), ("mebr_non_a5", 2003, "30"), ("mebr_a5", 2005, "80"), ("mebr_a5", 2015, "0"),
+    ("hbfc_a5", 1996, "0"), ("bcm_non_a5", 2002, "0"),
+]
+
+
+@pytest.mark.parametrize("schedule,year,percent", OTHER_GROUPS)
+def test_the_phased_out_groups_follow_their_schedules(schedule, year, percent):
+    expected = None if percent is None else (BASELINE * Decimal(percent) / 100).quantize(Decimal("0.000001"))
+    assert schedules.national_limit(schedule, BASELINE, year) == expected
+
+
+def test_every_group_ends_when_the_countries_phase_out_table_bans_it(app):
+    """The schedules reach 0 % in the year the virgin substance is banned (``countries/data/phaseouts.csv``)."""
+    from certreg.countries import protocol
+
+    for row in protocol.phase_outs():
+        country = "KG" if row.party_group is protocol.PartyGroup.ARTICLE_5 else "RU"
+        assert protocol.party_group(country) is row.party_group
+        steps = schedules.schedules()[schedules.schedule_for(country, row.control_group)]
+        first_zero = min(year for year, percent in steps if percent == 0)
+        assert first_zero == row.ban_from.year, row
+        assert all(percent > 0 for year, percent in steps if year < first_zero), row
+
+
+def test_every_quota_group_has_a_schedule_and_a_unit(app):
+    for group in schedules.QUOTA_GROUPS:
+        for country in ("KG", "KZ"):
+            assert schedules.schedule_for(country, group) in schedules.schedules()
+        assert schedules.unit_of(group) == ("co2e_t" if group == "F" else "odp_t")

@@ -24,4 +24,4 @@ def test_demo_anomalies_and_tamper_checks(app):
     assert uz[0].kind is AnomalyKind.REFUSED_ATTEMPTS and uz[0].facts["codes"] == {"virgin_ods_banned": 1}
     kz = anomalies.detect("KZ", year)
     assert kz[0].kind is AnomalyKind.REFUSED_ATTEMPTS
-    assert kz[0].facts["codes"] == {"certificate_suspended": 1, "condition_not_in_stock": 1}
+    assert kz[0].facts["codes"] == {"certificate_suspended": 1, "condition_not_in_stock": 1, "quota_exceeded": 1}
