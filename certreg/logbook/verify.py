@@ -199,6 +199,7 @@ def _entry_leaves(country_code: str, chunk: int, report: Report) -> Iterator[lea
 
 
 def verify_log(country_code: str, *, resolve: KeyResolver | None = None, chunk: int = 5000) -> Report:
+    """Check the country's log: every leaf, the stored subtrees, the signed checkpoints, the balances."""
     # One piece: one pass over the log in seq order, each leaf checked, hashed into both frontiers and
     # compared with the checkpoint of that size; split, the reader would chase the frontiers' state.
     report = Report(country_code)

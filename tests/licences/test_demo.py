@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from certreg.demo import data
+from certreg.demo import data, licence_documents
 from certreg.extensions import db
 from certreg.licences.models import Licence, LicenceStatus
 from tests.factories import ensure_keys
