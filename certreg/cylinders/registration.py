@@ -16,7 +16,7 @@ from certreg.certificates.lifecycle import allocate
 from certreg.countries.codes import country_code
 from certreg.cylinders import labelling, numbers
 from certreg.cylinders.access import can_act, can_register
-from certreg.cylinders.events import FillData, add_event, apply_fill
+from certreg.cylinders.events import FillData, add_event, apply_fill, logged
 from certreg.cylinders.models import Cylinder, CylinderKind, CylinderStatus, EventKind
 from certreg.cylinders.refusals import refused
 from certreg.errors import NotFound, ValidationFailed
@@ -70,6 +70,15 @@ def register(actor: Actor, data: RegisterData) -> Cylinder:
                                          "capacity_not_positive")
     if data.tare_kg < 0:
         raise ValidationFailed.for_field("tare_kg", _("The tare cannot be negative."), "tare_negative")
+    with logged(owner.country_code) as head:
+        cylinder = _register(actor, head, owner, grai, data)
+    audit.record(actor, "cylinder.register", cylinder, object_id=cylinder.serial,
+                 summary=audit.msg("Registered cylinder %(serial)s", serial=cylinder.serial))
+    logger.info("registered cylinder %s for company %s", cylinder.serial, owner.id)
+    return cylinder
+
+
+def _register(actor: Actor, head, owner: Company, grai: str | None, data: RegisterData) -> Cylinder:
     seq = allocate(owner.country_code, SERIAL_COUNTER)
     cylinder = Cylinder(
         country_code=owner.country_code, serial=numbers.format_serial(owner.country_code, seq), grai=grai,
@@ -80,16 +89,13 @@ def register(actor: Actor, data: RegisterData) -> Cylinder:
     )
     db.session.add(cylinder)
     db.session.flush()
-    add_event(actor, cylinder, EventKind.REGISTER)
+    add_event(actor, head, cylinder, EventKind.REGISTER)
     if data.contents is not None:
         data.contents.origin_country = country_code(data.contents.origin_country, "origin_country")
         with refused(actor, cylinder, EventKind.FILL, {"substance": data.contents.substance_code,
                                                                  "net_kg": str(data.contents.net_kg)}):
-            apply_fill(actor, cylinder, data.contents)
+            apply_fill(actor, head, cylinder, data.contents)
     labelling.sign_label(cylinder)
-    audit.record(actor, "cylinder.register", cylinder, object_id=cylinder.serial,
-                 summary=audit.msg("Registered cylinder %(serial)s", serial=cylinder.serial))
-    logger.info("registered cylinder %s for company %s", cylinder.serial, owner.id)
     return cylinder
 
 

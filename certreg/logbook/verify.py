@@ -17,6 +17,7 @@ The first problem with a position names "the first bad entry".
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -29,7 +30,7 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from certreg.extensions import db
-from certreg.logbook import canonical, checkpoints, ledger, rules
+from certreg.logbook import canonical, checkpoints, ledger, links, rules
 from certreg.logbook.merkle import Frontier
 from certreg.logbook.models import (
     Balance,
@@ -185,6 +186,35 @@ def _rows(country_code: str, chunk: int):
         last = rows[-1]["seq"]
 
 
+def _entry_leaves(country_code: str, chunk: int):
+    """``(seq, recomputed leaf, stored leaf, mac, entry id, None)`` of the country's entries, in ``seq`` order."""
+    for row, cylinders in _rows(country_code, chunk):
+        try:
+            leaf = canonical.leaf_hash(canonical.canonical_bytes(row, cylinders))
+        except (TypeError, ValueError):
+            leaf = b""
+        yield row["seq"], leaf, bytes(row["leaf_hash"]), bytes(row["mac"]), row["id"], None
+
+
+def _linked_leaves(link: links.Link, country_code: str, chunk: int, report: Report):
+    """``(seq, recomputed leaf, stored leaf, mac, None, label)`` of a linked feature's leaves, in ``seq`` order;
+    rows outside the log (no position) are problems of their own."""
+    table = link.table
+    unsealed = db.session.execute(sa.select(table).where(table.c.country_code == country_code,
+                                                         table.c.seq.is_(None))).mappings().all()
+    for _seq, _leaf, _stored, _mac, label in link.verify_rows(unsealed):
+        report.problems.append(Problem(f"{link.name}_unsealed", f"{label}: not in the log"))
+    last = -1
+    while True:
+        rows = db.session.execute(sa.select(table).where(table.c.country_code == country_code, table.c.seq > last)
+                                  .order_by(table.c.seq).limit(chunk)).mappings().all()
+        if not rows:
+            return
+        for seq, leaf, stored, mac, label in link.verify_rows(rows):
+            yield seq, leaf, stored, mac, None, label
+        last = rows[-1]["seq"]
+
+
 def verify_log(country_code: str, *, resolve: KeyResolver | None = None, chunk: int = 5000) -> Report:
     report = Report(country_code)
     key = ledger.mac_key()
@@ -192,27 +222,30 @@ def verify_log(country_code: str, *, resolve: KeyResolver | None = None, chunk: 
     frontier = Frontier()
     recorded = Frontier()  # over the hashes as recorded: what the stored subtrees must give
     expected = 0
-    for row, cylinders in _rows(country_code, chunk):
-        seq, entry_id = row["seq"], row["id"]
+    sources = [_entry_leaves(country_code, chunk),
+               *(_linked_leaves(link, country_code, chunk, report) for link in links.links())]
+    for seq, leaf, stored, mac, entry_id, label in heapq.merge(*sources, key=lambda leaf: leaf[0]):
         if seq != expected:
             report.problems.append(Problem(
                 "entry_missing", f"entries at seq {expected}..{seq - 1} are missing (deleted); "
-                f"the next entry is id {entry_id}", seq=expected, entry_id=entry_id))
+                f"the next {'entry is id ' + str(entry_id) if label is None else 'leaf is ' + label}",
+                seq=expected, entry_id=entry_id))
         expected = seq + 1
         report.entries += 1
-        try:
-            leaf = canonical.leaf_hash(canonical.canonical_bytes(row, cylinders))
-        except (TypeError, ValueError) as exc:
-            report.problems.append(Problem("entry_unreadable", str(exc), seq, entry_id))
-            leaf = bytes(row["leaf_hash"])
-        stored = bytes(row["leaf_hash"])
-        if leaf != stored:
-            report.problems.append(Problem("entry_changed", "its content no longer matches the hash recorded with it "
-                                                            "(edited after recording)", seq, entry_id))
-        elif not canonical.mac_matches(key, country_code, seq, stored, bytes(row["mac"])):
-            report.problems.append(Problem("entry_mac_invalid", "its hash was rewritten, or it was written into the "
-                                                                "database by something other than certreg (bad MAC)",
+        prefix = "entry" if label is None else label.split(" id ")[0].replace(" ", "_")
+        where = "" if label is None else f"{label}: "
+        if not leaf:
+            report.problems.append(Problem(f"{prefix}_unreadable", f"{where}its canonical form cannot be built",
                                            seq, entry_id))
+            leaf = stored
+        if leaf != stored:
+            report.problems.append(Problem(f"{prefix}_changed", f"{where}its content no longer matches the hash "
+                                                                "recorded with it (edited after recording)",
+                                           seq, entry_id))
+        elif not canonical.mac_matches(key, country_code, seq, stored, mac):
+            report.problems.append(Problem(f"{prefix}_mac_invalid", f"{where}its hash was rewritten, or it was "
+                                                                    "written into the database by something other "
+                                                                    "than certreg (bad MAC)", seq, entry_id))
         frontier.append(leaf)
         recorded.append(stored)
         checkpoint = signed.get(frontier.size)

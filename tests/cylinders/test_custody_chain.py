@@ -1,0 +1,205 @@
+"""Acceptance 1 of issue 12: one cylinder's gas from import to destruction, across four holders.
+
+An importer imports 12 kg of HFC-134a into cylinder X and sells it to a dealer, who sells it to a
+technician (custody moves when each buyer confirms); the technician charges twice from X,
+recovers gas into the dealer's recovery cylinder R, hands X back to the dealer, and a
+destruction facility takes R and destroys its contents. Every step is an event in the
+country's tamper-evident log, `flask logbook verify` passes, and an edited event is named.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from certreg.actors import Actor
+from certreg.cylinders import custody
+from certreg.cylinders.models import Cylinder, CylinderEvent, CylinderKind, CylinderStatus, EventKind
+from certreg.cylinders.registration import RegisterData, register
+from certreg.errors import ValidationFailed
+from certreg.extensions import db
+from certreg.logbook import equipment as eq
+from certreg.logbook import holders, queries, recording, transfers
+from certreg.logbook.models import LogNode, MerkleLog
+from certreg.vocabulary import HolderKind, Role
+from tests import factories
+from tests.logbook.conftest import certify, entry_data, keys_dir  # noqa: F401  (the fixture below)
+
+pytestmark = pytest.mark.usefixtures("keys_dir")
+
+
+def _company(*activities):
+    company = factories.make_company(country_code="KZ", activities=list(activities))
+    user = factories.make_user(Role.COMPANY_USER, "KZ", company=company)
+    return company, Actor.of(user), holders.holder(HolderKind.COMPANY, company.id)
+
+
+def _cylinder(owner, actor, kind=CylinderKind.REFILLABLE, capacity="13.6") -> Cylinder:
+    return register(actor, RegisterData(owner_company_id=owner.id, kind=kind, water_capacity_l=Decimal(capacity),
+                                        tare_kg=Decimal("6.5"), manufacturer="Worthington", stamp_number=None))
+
+
+def _confirm_sale(seller_actor, seller, buyer_actor, certificate, kg, serial):
+    sale = recording.record_entry(seller_actor, seller, entry_data(
+        "sale", substance="HFC-134a", quantity=Decimal(kg), buyer_certificate=certificate, cylinders=[serial]))
+    return transfers.confirm_transfer(buyer_actor, queries.transfer_of(sale).id)
+
+
+def _events(cylinder):
+    return db.session.scalars(sa.select(CylinderEvent).where(CylinderEvent.cylinder_id == cylinder.id)
+                              .order_by(CylinderEvent.seq)).all()
+
+
+def _verify(app):
+    return app.test_cli_runner().invoke(args=["logbook", "verify", "--country", "KZ"])
+
+
+def test_a_cylinder_from_import_to_destruction_is_in_the_log(app):
+    importer, importer_actor, importer_book = _company("importer", "dealer")
+    dealer, dealer_actor, dealer_book = _company("dealer")
+    destroyer, destroyer_actor, destroyer_book = _company("destruction")
+    tech = factories.make_technician(country_code="KZ")
+    tech_actor = Actor.of(factories.make_user(Role.TECHNICIAN, "KZ", technician=tech))
+    tech_book = holders.holder(HolderKind.TECHNICIAN, tech.id)
+    dealer_cert, tech_cert = certify(dealer, ("CO-DEALER",)), certify(tech, ("A1",))
+
+    x = _cylinder(importer, importer_actor)
+    recording.record_entry(importer_actor, importer_book, entry_data(
+        "import", substance="HFC-134a", quantity=Decimal("12"), cylinders=[x.serial.lower()]))
+    assert (x.net_kg, x.condition.value, x.fills, x.custodian_company_id) == (Decimal("12"), "virgin", 1, importer.id)
+
+    # a sale moves custody only when the buyer confirms
+    sale = recording.record_entry(importer_actor, importer_book, entry_data(
+        "sale", substance="HFC-134a", quantity=Decimal("12"), buyer_certificate=dealer_cert.number,
+        cylinders=[x.serial]))
+    assert x.custodian_company_id == importer.id
+    transfers.confirm_transfer(dealer_actor, queries.transfer_of(sale).id)
+    assert x.custodian_company_id == dealer.id
+    _confirm_sale(dealer_actor, dealer_book, tech_actor, tech_cert.number, "12", x.serial)
+    assert (x.custodian_technician_id, x.status) == (tech.id, CylinderStatus.WITH_TECHNICIAN)
+
+    unit = eq.register(tech_actor, tech_book, eq.EquipmentData(
+        owner_kind="company", owner_name="Almaty Mall", site_address="Almaty", kind="air_conditioning",
+        substance="HFC-134a", nominal_charge=Decimal("20")))
+    for kg in ("3", "2.5"):
+        recording.record_entry(tech_actor, tech_book, entry_data(
+            "charge", substance="HFC-134a", quantity=Decimal(kg), equipment=unit.code, cylinders=[x.serial]))
+    assert x.net_kg == Decimal("6.5")
+    refused = None
+    try:
+        recording.record_entry(tech_actor, tech_book, entry_data(
+            "charge", substance="HFC-134a", quantity=Decimal("6.6"), equipment=unit.code, cylinders=[x.serial]))
+    except ValidationFailed as exc:
+        refused = exc
+    assert refused is not None and refused.code in ("contents_below_zero", "insufficient_stock")
+
+    r = _cylinder(dealer, dealer_actor, CylinderKind.RECOVERY, "26.8")
+    custody.transfer(dealer_actor, r, tech)  # the dealer lends its recovery cylinder
+    recording.record_entry(tech_actor, tech_book, entry_data(
+        "recovery", substance="HFC-134a", quantity=Decimal("5"), condition="recovered", equipment=unit.code,
+        cylinders=[r.serial]))
+    assert (r.net_kg, r.condition.value) == (Decimal("5"), "recovered")
+    custody.transfer_to(tech_actor, x, company_id=dealer.id, technician_id=None, returned=True)
+    assert (x.custodian_company_id, x.status) == (dealer.id, CylinderStatus.RETURNED)
+
+    recording.record_entry(tech_actor, tech_book, entry_data(
+        "sent_for_destruction", substance="HFC-134a", quantity=Decimal("5"), condition="recovered",
+        cylinders=[r.serial], counterparty_name=destroyer.name_latin))
+    recording.record_entry(destroyer_actor, destroyer_book, entry_data(
+        "purchase", substance="HFC-134a", quantity=Decimal("5"), condition="recovered", cylinders=[r.serial],
+        counterparty_name=tech.full_name_latin))
+    assert r.custodian_company_id == destroyer.id
+    recording.record_entry(destroyer_actor, destroyer_book, entry_data(
+        "destroyed", substance="HFC-134a", quantity=Decimal("5"), condition="recovered", cylinders=[r.serial]))
+    assert (r.net_kg, r.status) == (Decimal("0"), CylinderStatus.DESTROYED)
+    db.session.commit()
+
+    x_events = _events(x)
+    assert [e.kind for e in x_events] == [EventKind.REGISTER, EventKind.FILL, EventKind.TRANSFER, EventKind.TRANSFER,
+                                          EventKind.CHARGE, EventKind.CHARGE, EventKind.RETURN]
+    assert [e.net_kg_after for e in x_events] == [0, 12, 12, 12, Decimal("9"), Decimal("6.5"), Decimal("6.5")]
+    holders_of_x = [e.to_company_id or e.to_technician_id for e in x_events if e.kind is not EventKind.CHARGE]
+    assert holders_of_x[2:] == [dealer.id, tech.id, dealer.id]
+    assert [e.kind for e in _events(r)] == [EventKind.REGISTER, EventKind.TRANSFER, EventKind.RECOVERY,
+                                            EventKind.TRANSFER, EventKind.DESTROY]
+    every = x_events + _events(r)
+    assert all(e.seq is not None and e.country_code == "KZ" and e.leaf_hash and e.mac for e in every)
+    assert all(e.entry_id is not None for e in every if e.kind in (EventKind.FILL, EventKind.CHARGE,
+                                                                    EventKind.RECOVERY, EventKind.DESTROY))
+    # entries and events share one sequence of positions, 0 .. size - 1
+    head = db.session.get(MerkleLog, "KZ")
+    entry_seqs = db.session.scalars(sa.text("SELECT seq FROM logbook_entries WHERE country_code = 'KZ'")).all()
+    event_seqs = db.session.scalars(sa.select(CylinderEvent.seq).where(CylinderEvent.country_code == "KZ")).all()
+    assert sorted(entry_seqs + event_seqs) == list(range(head.size))
+
+    result = _verify(app)
+    assert result.exit_code == 0, result.output
+
+    # an attacker with database rights edits one event: verify names it
+    charge = x_events[4]
+    db.session.execute(sa.update(CylinderEvent.__table__).where(CylinderEvent.id == charge.id)
+                       .values(kg=Decimal("-0.5"), net_kg_after=Decimal("11.5")))
+    db.session.commit()
+    result = _verify(app)
+    assert result.exit_code == 1
+    assert f"first bad entry: seq {charge.seq}" in result.output
+    assert "cylinder_event_changed" in result.output
+    assert re.search(rf"cylinder event id {charge.id} \(charge of cylinder {x.serial}\)", result.output)
+
+
+def test_rewriting_an_events_hash_is_caught_by_its_mac_and_a_deleted_event_by_the_gap(app):
+    owner, actor, book = _company("importer", "dealer")
+    x = _cylinder(owner, actor)
+    recording.record_entry(actor, book, entry_data("import", substance="HFC-134a", quantity=Decimal("10"),
+                                                   cylinders=[x.serial]))
+    custody.charge(actor, x, Decimal("1"))
+    recording.record_entry(actor, book, entry_data("import", substance="HFC-134a", quantity=Decimal("1")))
+    db.session.commit()
+    fill, drawn = _events(x)[1:3]
+    fill_seq, drawn_seq = fill.seq, drawn.seq
+    from certreg.cylinders import custody_log
+
+    values = dict(db.session.execute(sa.select(CylinderEvent.__table__).where(CylinderEvent.id == fill.id))
+                  .mappings().one())
+    values["kg"] = Decimal("11")
+    forged = custody_log.canonical.leaf_hash(custody_log.canonical_bytes(values, x.serial))
+    db.session.execute(sa.update(CylinderEvent.__table__).where(CylinderEvent.id == fill.id)
+                       .values(kg=Decimal("11"), leaf_hash=forged))
+    db.session.execute(sa.delete(CylinderEvent.__table__).where(CylinderEvent.id == drawn.id))
+    db.session.execute(sa.delete(LogNode.__table__))  # not what this test looks at
+    db.session.commit()
+    output = _verify(app).output
+    assert f"first bad entry: seq {fill_seq}" in output
+    assert "cylinder_event_mac_invalid" in output
+    assert f"entries at seq {drawn_seq}..{drawn_seq} are missing" in output
+
+
+def test_unknown_serials_on_entries_become_unregistered_cylinders_flagged_for_registration(app):
+    owner, actor, book = _company("importer", "dealer")
+    recording.record_entry(actor, book, entry_data("import", substance="HFC-134a", quantity=Decimal("20"),
+                                                   cylinders=["QEF-1", "QEF-2"]))
+    recording.record_entry(actor, book, entry_data("import", substance="HFC-134a", quantity=Decimal("5"),
+                                                   cylinders=["QEF-2"]))
+    flagged = db.session.scalars(sa.select(Cylinder).where(Cylinder.country_code == "KZ",
+                                                           Cylinder.needs_registration)
+                                 .order_by(Cylinder.stamp_number)).all()
+    assert [(c.stamp_number, c.serial, c.custodian_company_id, c.label) for c in flagged] == [
+        ("QEF-1", None, owner.id, "QEF-1"), ("QEF-2", None, owner.id, "QEF-2")]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CylinderEvent)
+                             .where(CylinderEvent.cylinder_id.in_([c.id for c in flagged]))) == 0
+
+
+def test_contents_never_below_zero_in_the_database_either(app):
+    owner, actor, _book = _company("importer", "dealer")
+    x = _cylinder(owner, actor)
+    db.session.commit()
+    failed = False
+    try:
+        with db.session.begin_nested():
+            db.session.execute(sa.update(Cylinder.__table__).where(Cylinder.id == x.id).values(net_kg=Decimal("-1")))
+    except sa.exc.IntegrityError:
+        failed = True
+    assert failed
