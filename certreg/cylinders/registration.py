@@ -78,16 +78,31 @@ def register(actor: Actor, data: RegisterData) -> Cylinder:
     return cylinder
 
 
+def flagged(country: str, stamp_number: str | None) -> Cylinder | None:
+    """The unregistered cylinder that logbook entries of ``country`` name by ``stamp_number``, if any."""
+    if not stamp_number:
+        return None
+    return db.session.scalar(sa.select(Cylinder).where(Cylinder.country_code == country, Cylinder.needs_registration,
+                                                       Cylinder.stamp_number == stamp_number))
+
+
 def _register(actor: Actor, head, owner: Company, grai: str | None, data: RegisterData) -> Cylinder:
+    """A new record, or the unregistered one with this stamp number (flagged from logbook entries), which keeps
+    its custodian and the entries that name it."""
     seq = allocate(owner.country_code, SERIAL_COUNTER)
-    cylinder = Cylinder(
-        country_code=owner.country_code, serial=numbers.format_serial(owner.country_code, seq), grai=grai,
-        manufacturer=data.manufacturer or None, stamp_number=data.stamp_number or None, kind=data.kind,
-        water_capacity_l=data.water_capacity_l, tare_kg=data.tare_kg, test_due=data.test_due, owner=owner,
-        custodian_company=owner, status=CylinderStatus.EMPTY, net_kg=Decimal("0"), fills=0, status_index=seq,
-        kid="", token="",
-    )
-    db.session.add(cylinder)
+    cylinder = flagged(owner.country_code, data.stamp_number)
+    if cylinder is None:
+        cylinder = Cylinder(country_code=owner.country_code, custodian_company=owner, status=CylinderStatus.EMPTY,
+                            net_kg=Decimal("0"), fills=0)
+        db.session.add(cylinder)
+    elif cylinder.net_kg == 0:
+        cylinder.status = CylinderStatus.EMPTY
+    for name, value in dict(
+            serial=numbers.format_serial(owner.country_code, seq), grai=grai, manufacturer=data.manufacturer or None,
+            stamp_number=data.stamp_number or None, kind=data.kind, water_capacity_l=data.water_capacity_l,
+            tare_kg=data.tare_kg, test_due=data.test_due, owner=owner, status_index=seq, kid="", token="",
+            needs_registration=False).items():
+        setattr(cylinder, name, value)
     db.session.flush()
     add_event(actor, head, cylinder, EventKind.REGISTER)
     if data.contents is not None:

@@ -15,7 +15,7 @@ from certreg.audit import services as audit
 from certreg.db import utcnow
 from certreg.errors import NotFound
 from certreg.extensions import db
-from certreg.logbook import canonical, checkpoints, ledger
+from certreg.logbook import canonical, checkpoints, ledger, links
 from certreg.logbook.merkle import StoredTree, inclusion_path, verify_inclusion
 from certreg.logbook.models import Checkpoint, Entry, LogNode, MerkleLog
 from certreg.logbook.queries import get_entry
@@ -124,13 +124,13 @@ def entry_bytes(entry: Entry) -> bytes:
 
 
 def leaf_reader(country_code: str):
-    entries = Entry.__table__
+    """Stored leaf hashes by position: the entries' and those of the records sharing the log (``links``)."""
+    tables = [Entry.__table__, *links.leaf_tables()]
 
     def read(offset: int, width: int) -> list[bytes]:
-        return [bytes(h) for h in db.session.scalars(
-            sa.select(entries.c.leaf_hash).where(entries.c.country_code == country_code,
-                                                 entries.c.seq >= offset, entries.c.seq < offset + width)
-            .order_by(entries.c.seq))]
+        leaves = sa.union_all(*(sa.select(t.c.seq, t.c.leaf_hash).where(
+            t.c.country_code == country_code, t.c.seq >= offset, t.c.seq < offset + width) for t in tables)).subquery()
+        return [bytes(h) for h in db.session.scalars(sa.select(leaves.c.leaf_hash).order_by(leaves.c.seq))]
 
     return read
 

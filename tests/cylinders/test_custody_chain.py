@@ -19,10 +19,11 @@ from certreg.actors import Actor
 from certreg.cylinders import custody
 from certreg.cylinders.models import Cylinder, CylinderEvent, CylinderKind, CylinderStatus, EventKind
 from certreg.cylinders.registration import RegisterData, register
+from certreg.db import utcnow
 from certreg.errors import ValidationFailed
 from certreg.extensions import db
 from certreg.logbook import equipment as eq
-from certreg.logbook import holders, queries, recording, transfers
+from certreg.logbook import holders, ledger, queries, recording, transfers
 from certreg.logbook.models import LogNode, MerkleLog
 from certreg.vocabulary import HolderKind, Role
 from tests import factories
@@ -137,6 +138,15 @@ def test_a_cylinder_from_import_to_destruction_is_in_the_log(app):
 
     result = _verify(app)
     assert result.exit_code == 0, result.output
+    # an entry's inclusion proof folds over the events' leaves between the entries
+    from certreg.logbook import checkpointing
+
+    head = ledger.lock_head("KZ")
+    checkpointing.sign_head(head, utcnow())
+    ledger.save_head(head, utcnow())
+    first = db.session.scalar(sa.text("SELECT id FROM logbook_entries WHERE country_code = 'KZ' ORDER BY seq LIMIT 1"))
+    assert checkpointing.inclusion_proof(Actor.system("test"), first)["verified"]
+    db.session.commit()
 
     # an attacker with database rights edits one event: verify names it
     charge = x_events[4]
@@ -203,3 +213,55 @@ def test_contents_never_below_zero_in_the_database_either(app):
     except sa.exc.IntegrityError:
         failed = True
     assert failed
+
+
+def test_a_cylinder_reported_lost_by_api_and_cli_is_closed_and_in_the_log(app, client, openapi):
+    from tests.conftest import ApiClient
+    from tests.factories import make_token, make_user
+
+    owner, actor, _book = _company("importer", "dealer")
+    first, second = _cylinder(owner, actor), _cylinder(owner, actor)
+    api = ApiClient(client, openapi, make_token(make_user(Role.ADMIN, "KZ")))
+    refused = api.open("POST", f"/cylinders/{first.serial}/lost", json={})
+    assert refused.status_code == 422
+    lost = api.open("POST", f"/cylinders/{first.serial}/lost", json={"reference": "Police report 12/7"})
+    assert lost.status_code == 200 and lost.json["status"] == "lost"
+    assert lost.json["events"][-1]["kind"] == "lost" and lost.json["events"][-1]["seq"] is not None
+    again = api.open("POST", f"/cylinders/{first.serial}/lost", json={"reference": "again"})
+    assert again.status_code == 422 and again.json["error"]["code"] == "cylinder_closed"
+    result = app.test_cli_runner().invoke(args=["cylinders", "lost", second.serial, "--reference", "stolen"])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(second)
+    assert second.status is CylinderStatus.LOST and _events(second)[-1].kind is EventKind.LOST
+    assert _verify(app).exit_code == 0
+
+
+def test_registering_a_flagged_serial_gives_it_a_national_serial_and_keeps_its_custodian(app, client):
+    from tests.conftest import login
+
+    owner, actor, book = _company("importer", "dealer")
+    recording.record_entry(actor, book, entry_data("import", substance="HFC-134a", quantity=Decimal("10"),
+                                                   cylinders=["OWN-77"]))
+    flagged_id = resolve_id("OWN-77")
+    listed = app.test_cli_runner().invoke(args=["cylinders", "unregistered", "--country", "KZ"])
+    assert "OWN-77" in listed.output
+    user = factories.make_user(Role.ADMIN, "KZ")
+    db.session.commit()
+    login(client, user)
+    page = client.get("/cylinders/OWN-77")
+    assert page.status_code == 200 and "Not registered yet" in page.get_data(as_text=True)
+    assert client.get("/cylinders/OWN-77/label.pdf").status_code == 404
+    assert "OWN-77" in client.get("/cylinders").get_data(as_text=True)
+    cylinder = register(actor, RegisterData(owner_company_id=owner.id, kind=CylinderKind.REFILLABLE,
+                                            water_capacity_l=Decimal("13.6"), tare_kg=Decimal("6.5"),
+                                            stamp_number="OWN-77"))
+    assert cylinder.id == flagged_id and not cylinder.needs_registration and cylinder.serial.startswith("KZ-C-")
+    assert cylinder.token and cylinder.custodian_company_id == owner.id
+    # from now on entries naming the stamp number move the registered cylinder
+    recording.record_entry(actor, book, entry_data("import", substance="HFC-134a", quantity=Decimal("10"),
+                                                   cylinders=["OWN-77"]))
+    assert cylinder.net_kg == Decimal("10") and _events(cylinder)[-1].kind is EventKind.FILL
+
+
+def resolve_id(serial: str) -> int:
+    return db.session.scalar(sa.select(Cylinder.id).where(Cylinder.stamp_number == serial))
