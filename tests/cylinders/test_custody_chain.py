@@ -265,3 +265,32 @@ def test_registering_a_flagged_serial_gives_it_a_national_serial_and_keeps_its_c
 
 def resolve_id(serial: str) -> int:
     return db.session.scalar(sa.select(Cylinder.id).where(Cylinder.stamp_number == serial))
+
+
+def test_a_csv_import_fills_the_cylinders_it_names_all_lines_or_none(app):
+    from certreg.logbook import imports
+
+    owner, actor, book = _company("importer", "dealer")
+    x = _cylinder(owner, actor)
+    head = ("date,kind,substance,quantity_kg,condition,cylinders,import_licence,customs_declaration,"
+            "origin_country,exporter\n")
+    proof = "L-1,D-1,CN,Quzhou Example"
+    good = (head + f"2026-03-15,import,HFC-134a,10,virgin,{x.serial},{proof}\n"
+            f"2026-03-16,import,HFC-134a,3.5,virgin,{x.serial};NEW-5,{proof}\n")
+    result = imports.import_csv(actor, book, good.encode(), "good.csv")
+    assert not result.errors, [e.describe() for e in result.errors]
+    db.session.refresh(x)
+    assert x.net_kg == Decimal("11.750")  # 10 + half of 3.5
+    fills = [e for e in _events(x) if e.kind is EventKind.FILL]
+    assert [e.kg for e in fills] == [Decimal("10"), Decimal("1.75")] and all(e.entry_id for e in fills)
+    assert resolve_id("NEW-5") is not None
+    assert _verify(app).exit_code == 0
+    db.session.commit()
+
+    bad = (head + f"2026-03-17,import,HFC-134a,1,virgin,{x.serial},{proof}\n"
+           f"2026-03-18,import,HFC-134a,3,virgin,{x.serial},{proof}\n")  # 11.75 + 1 + 3 > 13.6 l x 1.04
+    result = imports.import_csv(actor, book, bad.encode(), "bad.csv")
+    assert [(e.line, e.field, e.code) for e in result.errors] == [(3, "cylinders", "overfill")]
+    db.session.rollback()
+    db.session.refresh(x)
+    assert x.net_kg == Decimal("11.750")
