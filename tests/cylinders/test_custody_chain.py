@@ -294,3 +294,49 @@ def test_a_csv_import_fills_the_cylinders_it_names_all_lines_or_none(app):
     db.session.rollback()
     db.session.refresh(x)
     assert x.net_kg == Decimal("11.750")
+
+
+def _refusal(call) -> str:
+    try:
+        with db.session.begin_nested():
+            call()
+    except ValidationFailed as exc:
+        assert "cylinders" in exc.fields
+        return exc.code
+    return "accepted"
+
+
+def test_entries_naming_a_cylinder_follow_its_rules_and_accept_the_legal_neighbour(app):
+    owner, actor, book = _company("importer", "dealer", "service")
+    other, other_actor, _other_book = _company("importer", "dealer")
+    x, theirs = _cylinder(owner, actor), _cylinder(other, other_actor)
+    r = _cylinder(owner, actor, CylinderKind.RECOVERY, "26.8")
+    tech = factories.make_technician(country_code="KZ")
+    cert = certify(tech, ("A1",))
+
+    def imported(cylinder, kg, substance="HFC-134a"):
+        return lambda: recording.record_entry(actor, book, entry_data(
+            "import", substance=substance, quantity=Decimal(kg), cylinders=[cylinder.serial]))
+
+    assert _refusal(imported(theirs, "1")) == "not_custodian"
+    assert _refusal(imported(x, "15")) == "overfill"
+    assert _refusal(imported(x, "14")) == "accepted"
+    assert _refusal(imported(x, "0.2", "R-404A")) == "substances_mixed"
+    unit = eq.register(actor, book, eq.EquipmentData(
+        owner_kind="company", owner_name="Shop", site_address="Astana", kind="air_conditioning",
+        substance="R-404A", nominal_charge=Decimal("5")))
+    recording.record_entry(actor, book, entry_data("import", substance="R-404A", quantity=Decimal("5")))
+    assert _refusal(lambda: recording.record_entry(actor, book, entry_data(
+        "charge", substance="R-404A", quantity=Decimal("1"), equipment=unit.code, cylinders=[x.serial]))) \
+        == "cylinder_substance_differs"
+    assert _refusal(lambda: recording.record_entry(actor, book, entry_data(
+        "recovery", substance="R-404A", quantity=Decimal("1"), condition="recovered", equipment=unit.code,
+        cylinders=[x.serial]))) == "recovery_needs_recovery_cylinder"
+    assert _refusal(lambda: recording.record_entry(actor, book, entry_data(
+        "recovery", substance="R-404A", quantity=Decimal("1"), condition="recovered", equipment=unit.code,
+        cylinders=[r.serial]))) == "accepted"
+    # gas recovered into R is never sold as virgin; as recovered it may go
+    assert _refusal(lambda: recording.record_entry(actor, book, entry_data(
+        "sale", substance="R-404A", quantity=Decimal("1"), buyer_certificate=cert.number,
+        cylinders=[r.serial]))) == "recovered_as_virgin"
+    assert r.net_kg == Decimal("1")
