@@ -112,9 +112,9 @@ def _country_index(country_code: str) -> dict[str, int]:
     for cylinder_id, serial, grai, stamp in db.session.execute(
             sa.select(table.c.id, table.c.serial, table.c.grai, table.c.stamp_number)
             .where(table.c.country_code == country_code).order_by(table.c.needs_registration, table.c.id.desc())):
-        for key in (stamp, grai, serial):  # a national serial wins over a stamp number
+        for key in (serial, grai, stamp):  # registered cylinders first, the newest first: as resolve() without cache
             if key:
-                index[key] = cylinder_id
+                index.setdefault(key, cylinder_id)
     return index
 
 
