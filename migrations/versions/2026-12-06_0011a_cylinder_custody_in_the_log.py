@@ -2,7 +2,8 @@
 
 ``cylinder_events`` gains its place in the country's Merkle log (``country_code``, ``seq``,
 ``leaf_hash``, ``mac``; positions shared with ``logbook_entries``) and the logbook entry that
-caused it (``entry_id``); kinds ``lost`` and ``reversal``. Events recorded before this
+caused it (``entry_id``); kinds ``lost`` and ``reversal``; triggers refuse ``UPDATE``,
+``DELETE`` (and ``TRUNCATE``) on it, as on the logbook's records. Events recorded before this
 revision stay outside the log (``seq`` null; ``flask logbook verify`` names them).
 
 ``cylinders`` may now hold an *unregistered* cylinder (``needs_registration``): one known only
@@ -87,6 +88,29 @@ def upgrade():
         batch_op.create_check_constraint(batch_op.f('ck_cylinders_unregistered_has_serial'),
                                          "NOT needs_registration OR stamp_number IS NOT NULL")
     flag_unknown_serials()
+    create_append_only_triggers()
+
+
+def create_append_only_triggers():
+    """Custody events are append-only for every role, like logbook entries (0004's function on PostgreSQL)."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE TRIGGER cylinder_events_append_only BEFORE UPDATE OR DELETE ON cylinder_events "
+                   "FOR EACH ROW EXECUTE FUNCTION logbook_append_only()")
+        op.execute("CREATE TRIGGER cylinder_events_no_truncate BEFORE TRUNCATE ON cylinder_events "
+                   "FOR EACH STATEMENT EXECUTE FUNCTION logbook_append_only()")
+    else:
+        for action in ("UPDATE", "DELETE"):
+            op.execute(f"CREATE TRIGGER cylinder_events_no_{action.lower()} BEFORE {action} ON cylinder_events "
+                       f"BEGIN SELECT RAISE(ABORT, 'append-only: {action} on cylinder_events refused'); END")
+
+
+def drop_append_only_triggers():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS cylinder_events_append_only ON cylinder_events")
+        op.execute("DROP TRIGGER IF EXISTS cylinder_events_no_truncate ON cylinder_events")
+    else:
+        for action in ("update", "delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS cylinder_events_no_{action}")
 
 
 def _compact(text):
@@ -121,6 +145,7 @@ def flag_unknown_serials():
 
 
 def downgrade():
+    drop_append_only_triggers()
     op.execute("DELETE FROM cylinders WHERE needs_registration")
     with op.batch_alter_table('cylinders', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_cylinders_unregistered_has_serial'), type_='check')
