@@ -110,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     from certreg.certificates.verify_views import bp as verify_bp
     from certreg.certificates.views import bp as certificates_bp
     from certreg.countries.views import bp as countries_bp
+    from certreg.cylinders.logbook_link import install as link_cylinders_to_the_logbook
     from certreg.cylinders.views import bp as cylinders_bp
     from certreg.cylinders.views import scan_bp as cylinder_scan_bp
     from certreg.registry.views import bp as registry_bp
@@ -125,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(verify_bp)
     app.register_blueprint(countries_bp)
     app.register_blueprint(cylinders_bp)
+    link_cylinders_to_the_logbook()  # the logbook's entries move the cylinders they name (certreg.logbook.links)
     app.register_blueprint(cylinder_scan_bp)
     from certreg.logbook import equipment_views  # noqa: F401  (routes of logbook_bp)
     from certreg.logbook.import_views import bp as logbook_import_bp

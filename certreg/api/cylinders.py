@@ -15,12 +15,14 @@ from certreg.cylinders.forms import (
     ChargeForm,
     DestroyForm,
     FillForm,
+    LostForm,
     RegisterForm,
     TransferForm,
     fill_data,
     register_data,
 )
 from certreg.cylinders.models import ContentCondition, Cylinder
+from certreg.errors import NotFound
 from certreg.forms import form_from_json
 
 
@@ -28,23 +30,29 @@ def _kg(value: Decimal) -> str:
     return str(value.quantize(Decimal("0.001")))
 
 
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
 def cylinder_json(cylinder: Cylinder, *, full: bool = True) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "serial": cylinder.serial, "country_code": cylinder.country_code, "kind": cylinder.kind.value,
+        "serial": cylinder.serial, "needs_registration": cylinder.needs_registration,
+        "country_code": cylinder.country_code, "kind": cylinder.kind.value if cylinder.kind else None,
         "status": cylinder.status.value, "substance": cylinder.substance_code, "net_kg": _kg(cylinder.net_kg),
         "condition": cylinder.condition.value if cylinder.condition else None,
     }
     if full:
         data.update(
             grai=cylinder.grai, manufacturer=cylinder.manufacturer, stamp_number=cylinder.stamp_number,
-            water_capacity_l=str(cylinder.water_capacity_l), tare_kg=str(cylinder.tare_kg),
+            water_capacity_l=_text(cylinder.water_capacity_l), tare_kg=_text(cylinder.tare_kg),
             test_due=cylinder.test_due.isoformat() if cylinder.test_due else None,
             owner_company_id=cylinder.owner_company_id, custodian_company_id=cylinder.custodian_company_id,
             custodian_technician_id=cylinder.custodian_technician_id, mixed=cylinder.mixed,
             batch=cylinder.batch, origin_country=cylinder.origin_country, token=cylinder.token,
-            label_url=labelling.label_url(cylinder),
+            label_url=labelling.label_url(cylinder) if cylinder.token else None,
             events=[{"at": e.at.isoformat(), "kind": e.kind.value, "kg": _kg(e.kg),
-                     "net_kg_after": _kg(e.net_kg_after), "substance": e.substance_code, "actor": e.actor_label}
+                     "net_kg_after": _kg(e.net_kg_after), "substance": e.substance_code, "actor": e.actor_label,
+                     "seq": e.seq, "entry_id": e.entry_id}
                     for e in cylinder.events],
         )
     return data
@@ -147,7 +155,17 @@ def destroy_cylinder(serial: str):
     return done(cylinder_json(cylinder))
 
 
+@bp.post("/cylinders/<serial>/lost")
+def report_cylinder_lost(serial: str):
+    actor, cylinder = _actable(serial)
+    form = form_from_json(LostForm, json_body())
+    custody.report_lost(actor, cylinder, note=form.reference.data)
+    return done(cylinder_json(cylinder))
+
+
 @bp.get("/cylinders/<serial>/label.pdf")
 def cylinder_label(serial: str):
     cylinder = queries.find(api_actor(), serial)
+    if cylinder.needs_registration:
+        raise NotFound()
     return Response(labels.label_pdf(cylinder), mimetype="application/pdf")

@@ -25,7 +25,10 @@ def can_view(actor: Actor, cylinder: Cylinder) -> bool:
 
 
 def can_act(actor: Actor, cylinder: Cylinder) -> bool:
-    """Record an event: country admins and certifying officers, or the current custodian."""
+    """Record an event: country admins and certifying officers, or the current custodian (of a registered
+    cylinder: one known only by a serial on logbook entries is registered first)."""
+    if cylinder.needs_registration:
+        return False
     return (actor.is_system or actor.in_country(cylinder.country_code, Role.ADMIN, Role.CERTIFYING_OFFICER)
             or actor.acts_for_company(cylinder.custodian_company_id)
             or actor.acts_for_technician(cylinder.custodian_technician_id))

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from certreg.actors import Actor
 from certreg.commands import fail
-from certreg.cylinders import fleet, labels, queries, registration, settings
+from certreg.cylinders import custody, fleet, labels, queries, registration, settings
 from certreg.cylinders.events import FillData
 from certreg.cylinders.models import ContentCondition, CylinderKind
 from certreg.errors import CertregError, ValidationFailed
@@ -67,6 +67,29 @@ def label_command(serials: tuple[str, ...], output: Path) -> None:
     data = labels.label_pdf(cylinders[0]) if len(cylinders) == 1 else labels.sheet_pdf(cylinders)
     output.write_bytes(data)
     click.echo(f"{output}: {len(cylinders)} label(s)")
+
+
+@cylinders_cli.command("lost")
+@click.argument("serial")
+@click.option("--reference", required=True, help="Police report or other reference")
+def lost_command(serial: str, reference: str) -> None:
+    """Report a cylinder lost or stolen (closed; its label's status says so)."""
+    try:
+        cylinder = queries.find(Actor.system(), serial)
+        custody.report_lost(Actor.system(), cylinder, note=reference)
+    except CertregError as exc:
+        fail(exc)
+    db.session.commit()
+    click.echo(f"{cylinder.serial}: reported lost or stolen")
+
+
+@cylinders_cli.command("unregistered")
+@click.option("--country", "country_code", required=True, help="ISO 3166-1 alpha-2")
+def unregistered_command(country_code: str) -> None:
+    """List the serials typed on logbook entries that name no registered cylinder (flagged for registration)."""
+    for cylinder in queries.unregistered(Actor.system(), country_code.upper()):
+        holder = cylinder.custodian_company or cylinder.custodian_technician
+        click.echo(f"{cylinder.stamp_number}\t{holder.display_name if holder else ''}")
 
 
 @cylinders_cli.command("ban-non-refillable")

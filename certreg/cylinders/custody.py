@@ -2,7 +2,8 @@
 
 Each function checks who may act, applies the rules of :mod:`certreg.cylinders.rules` (a
 refusal is kept by :mod:`certreg.cylinders.refusals` and changes nothing), updates the
-register's current view and appends a :class:`~certreg.cylinders.models.CylinderEvent`.
+register's current view and appends a :class:`~certreg.cylinders.models.CylinderEvent` to the
+history and to the country's tamper-evident log (:mod:`certreg.cylinders.custody_log`).
 A charge draws with one conditional ``UPDATE`` (``... WHERE net_kg >= :kg``), so concurrent
 charges from one cylinder can never take it below zero, whatever their interleaving.
 """
@@ -12,15 +13,14 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from certreg.actors import Actor
 from certreg.audit import services as audit
-from certreg.cylinders import rules
+from certreg.cylinders import events, rules
 from certreg.cylinders.access import can_act
-from certreg.cylinders.events import FillData, add_event, apply_fill, lock, state_of
-from certreg.cylinders.models import ContentCondition, Cylinder, CylinderEvent, CylinderStatus, EventKind
+from certreg.cylinders.events import FillData, lock, logged, state_of
+from certreg.cylinders.models import ContentCondition, Cylinder, CylinderEvent, EventKind
 from certreg.cylinders.refusals import refused
 from certreg.cylinders.settings import check_not_banned
 from certreg.db import today as utc_today
@@ -35,39 +35,27 @@ def fill(actor: Actor, cylinder: Cylinder, data: FillData) -> CylinderEvent:
     """An import or a (re)fill: adds ``data.net_kg`` of the substance."""
     actor.require(can_act(actor, cylinder))
     with refused(actor, cylinder, EventKind.FILL, {"substance": data.substance_code, "net_kg": str(data.net_kg),
-                                                   "condition": data.condition.value}):
-        return apply_fill(actor, cylinder, data)
+                                                   "condition": data.condition.value}), \
+            logged(cylinder.country_code) as head:
+        return events.apply_fill(actor, head, cylinder, data)
 
 
 def recover(actor: Actor, cylinder: Cylinder, data: FillData) -> CylinderEvent:
     """Gas recovered from equipment into a recovery cylinder (condition recovered, or for destruction)."""
     actor.require(can_act(actor, cylinder))
     with refused(actor, cylinder, EventKind.RECOVERY, {"substance": data.substance_code,
-                                                       "net_kg": str(data.net_kg)}):
+                                                       "net_kg": str(data.net_kg)}), \
+            logged(cylinder.country_code) as head:
         if data.condition is ContentCondition.VIRGIN:
             raise ValidationFailed.for_field("condition", _("Recovered gas is never virgin."), "recovered_as_virgin")
-        return apply_fill(actor, cylinder, data, EventKind.RECOVERY)
+        return events.apply_fill(actor, head, cylinder, data, EventKind.RECOVERY)
 
 
 def charge(actor: Actor, cylinder: Cylinder, kg: Decimal, note: str | None = None) -> CylinderEvent:
     """Draw ``kg`` from the cylinder into equipment."""
     actor.require(can_act(actor, cylinder))
-    with refused(actor, cylinder, EventKind.CHARGE, {"net_kg": str(kg)}):
-        rules.check_quantity(kg)
-        table = Cylinder.__table__
-        drawn = db.session.execute(
-            sa.update(table).where(table.c.id == cylinder.id, table.c.net_kg >= kg,
-                                   table.c.status.not_in([s.value for s in rules.CLOSED]))
-            .values(net_kg=table.c.net_kg - kg).returning(table.c.net_kg)
-        ).scalar_one_or_none()
-        db.session.refresh(cylinder)
-        if drawn is None:
-            rules.check_draw(state_of(cylinder), kg)  # says why
-            raise ValidationFailed.for_field("net_kg", _("The charge could not be drawn."), "contents_below_zero")
-        if cylinder.net_kg == 0:
-            cylinder.status = CylinderStatus.EMPTY
-            db.session.flush()
-        return add_event(actor, cylinder, EventKind.CHARGE, kg=-kg, note=note)
+    with refused(actor, cylinder, EventKind.CHARGE, {"net_kg": str(kg)}), logged(cylinder.country_code) as head:
+        return events.apply_charge(actor, head, cylinder, kg, note=note)
 
 
 def transfer(actor: Actor, cylinder: Cylinder, to: Company | Technician,
@@ -75,22 +63,13 @@ def transfer(actor: Actor, cylinder: Cylinder, to: Company | Technician,
     """Custody moves to ``to`` (a sale, a hand-over to a technician, a return to the dealer)."""
     actor.require(can_act(actor, cylinder))
     with refused(actor, cylinder, kind, {"to": f"{type(to).__name__.lower()}:{to.id}",
-                                         "sold_as": sold_as.value if sold_as else None}):
+                                         "sold_as": sold_as.value if sold_as else None}), \
+            logged(cylinder.country_code) as head:
         lock(cylinder)
         rules.check_sale(state_of(cylinder), sold_as)
         if kind is EventKind.TRANSFER:
             check_not_banned(cylinder.country_code, cylinder.kind, utc_today())
-        if to.country_code != cylinder.country_code:
-            raise ValidationFailed.for_field("to", _("Custody stays within the country's register."),
-                                             "custodian_other_country")
-        cylinder.custodian_company = to if isinstance(to, Company) else None
-        cylinder.custodian_technician = to if isinstance(to, Technician) else None
-        if kind is EventKind.RETURN:
-            cylinder.status = CylinderStatus.RETURNED
-        elif cylinder.net_kg > 0:
-            cylinder.status = CylinderStatus.WITH_TECHNICIAN if isinstance(to, Technician) else CylinderStatus.IN_STOCK
-        db.session.flush()
-        event = add_event(actor, cylinder, kind, to=to)
+        event = events.apply_custody(actor, head, cylinder, to, kind=kind)
     audit.record(actor, "cylinder.transfer", cylinder, object_id=cylinder.serial,
                  summary=audit.msg("Custody of cylinder %(serial)s moved", serial=cylinder.serial))
     return event
@@ -112,28 +91,25 @@ def transfer_to(actor: Actor, cylinder: Cylinder, *, company_id: int | None, tec
 def reclaim(actor: Actor, cylinder: Cylinder) -> CylinderEvent:
     """The contents were reprocessed to the reclaimed specification."""
     actor.require(can_act(actor, cylinder))
-    with refused(actor, cylinder, EventKind.RECLAIM, {}):
-        lock(cylinder)
-        rules.check_open(state_of(cylinder))
-        if cylinder.net_kg == 0 or cylinder.mixed:
-            raise ValidationFailed.for_field("serial", _("Only a cylinder holding one substance can be reclaimed."),
-                                             "substances_mixed")
-        cylinder.condition = ContentCondition.RECLAIMED
-        db.session.flush()
-        return add_event(actor, cylinder, EventKind.RECLAIM)
+    with refused(actor, cylinder, EventKind.RECLAIM, {}), logged(cylinder.country_code) as head:
+        return events.apply_reclaim(actor, head, cylinder)
 
 
 def destroy(actor: Actor, cylinder: Cylinder, note: str | None = None) -> CylinderEvent:
     """The contents were destroyed (and the cylinder with them): final."""
     actor.require(can_act(actor, cylinder))
-    with refused(actor, cylinder, EventKind.DESTROY, {}):
-        lock(cylinder)
-        rules.check_open(state_of(cylinder))
-        destroyed = cylinder.net_kg
-        cylinder.net_kg = Decimal("0")
-        cylinder.status = CylinderStatus.DESTROYED
-        db.session.flush()
-        event = add_event(actor, cylinder, EventKind.DESTROY, kg=-destroyed, note=note)
+    with refused(actor, cylinder, EventKind.DESTROY, {}), logged(cylinder.country_code) as head:
+        event = events.apply_destroy(actor, head, cylinder, note=note)
     audit.record(actor, "cylinder.destroy", cylinder, object_id=cylinder.serial,
                  summary=audit.msg("Cylinder %(serial)s destroyed", serial=cylinder.serial))
+    return event
+
+
+def report_lost(actor: Actor, cylinder: Cylinder, note: str | None = None) -> CylinderEvent:
+    """The custodian (or an official) reports the cylinder lost or stolen: closed, and its label's status says so."""
+    actor.require(can_act(actor, cylinder))
+    with refused(actor, cylinder, EventKind.LOST, {}), logged(cylinder.country_code) as head:
+        event = events.apply_lost(actor, head, cylinder, note=note)
+    audit.record(actor, "cylinder.lost", cylinder, object_id=cylinder.serial,
+                 summary=audit.msg("Cylinder %(serial)s reported lost or stolen", serial=cylinder.serial))
     return event

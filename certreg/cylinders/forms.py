@@ -47,6 +47,10 @@ class DestroyForm(BaseForm):
     reference = StringField(_l("Destruction certificate or reference"), validators=[InputRequired(), Length(max=500)])
 
 
+class LostForm(BaseForm):
+    reference = StringField(_l("Police report or other reference"), validators=[InputRequired(), Length(max=500)])
+
+
 class ChargeForm(BaseForm):
     net_kg = KilogramsField(_l("Kilograms drawn"), validators=[InputRequired()])
 

@@ -59,10 +59,12 @@ def _build_status_lists() -> dict[str, str]:
     countries = db.session.scalars(
         sa.select(SigningKey.country_code).where(SigningKey.status == KeyStatus.ACTIVE)).all()
     sizes = dict(db.session.execute(
-        sa.select(Cylinder.country_code, sa.func.max(Cylinder.status_index) + 1).group_by(Cylinder.country_code)).all())
+        sa.select(Cylinder.country_code, sa.func.max(Cylinder.status_index) + 1)
+        .where(Cylinder.status_index.is_not(None)).group_by(Cylinder.country_code)).all())
     flagged: dict[str, dict[int, int]] = {c: {} for c in countries}
     rows = db.session.execute(sa.select(Cylinder.country_code, Cylinder.status_index, Cylinder.status)
-                              .where(Cylinder.status.in_([CylinderStatus.DESTROYED, *SUSPENDED_STATUSES])))
+                              .where(Cylinder.status.in_([CylinderStatus.DESTROYED, *SUSPENDED_STATUSES]),
+                                     Cylinder.status_index.is_not(None)))
     for country, index, status in rows:
         if country in flagged:
             flagged[country][index] = (statuslist.STATUS_SUSPENDED if status in SUSPENDED_STATUSES

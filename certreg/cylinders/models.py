@@ -88,6 +88,8 @@ class EventKind(enum.StrEnum):
     RETURN = "return"  # back to the dealer
     RECLAIM = "reclaim"
     DESTROY = "destroy"
+    LOST = "lost"  # reported lost or stolen
+    REVERSAL = "reversal"  # the logbook entry that caused an event was reversed: its kilograms are undone
 
 
 EVENT_LABELS = {
@@ -99,6 +101,8 @@ EVENT_LABELS = {
     EventKind.RETURN: _l("Returned"),
     EventKind.RECLAIM: _l("Reclaimed"),
     EventKind.DESTROY: _l("Destroyed"),
+    EventKind.LOST: _l("Reported lost or stolen"),
+    EventKind.REVERSAL: _l("Entry reversed"),
 }
 
 
@@ -110,16 +114,18 @@ class Cylinder(Base):
     id: Mapped[intpk]
     country_code: Mapped[str2] = mapped_column(sa.ForeignKey("countries.code"), index=True,
                                                comment="The country whose register holds it")
-    serial: Mapped[str32] = mapped_column(unique=True, comment="National serial CC-C-NNNNNN-D, see numbers.py")
+    serial: Mapped[str32 | None] = mapped_column(
+        unique=True, comment="National serial CC-C-NNNNNN-D, see numbers.py; null until an unregistered cylinder "
+                             "is registered")
     grai: Mapped[str | None] = mapped_column(sa.String(40), unique=True,
                                              comment="Owner's GS1 GRAI (AI 8003), digits and serial, no AI")
     manufacturer: Mapped[str120 | None]
     stamp_number: Mapped[str64 | None] = mapped_column(index=True, comment="Manufacturer's stamped serial")
-    kind: Mapped[CylinderKind] = mapped_column(enum_type(CylinderKind, 16))
-    water_capacity_l: Mapped[Decimal] = mapped_column(LITRES, comment="Water capacity, litres")
-    tare_kg: Mapped[Decimal] = mapped_column(KILOGRAMS, comment="Empty weight, kg")
+    kind: Mapped[CylinderKind | None] = mapped_column(enum_type(CylinderKind, 16))
+    water_capacity_l: Mapped[Decimal | None] = mapped_column(LITRES, comment="Water capacity, litres")
+    tare_kg: Mapped[Decimal | None] = mapped_column(KILOGRAMS, comment="Empty weight, kg")
     test_due: Mapped[date | None] = mapped_column(comment="Next periodic pressure test due")
-    owner_company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"), index=True)
+    owner_company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"), index=True)
     custodian_company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"), index=True)
     custodian_technician_id: Mapped[int | None] = mapped_column(sa.ForeignKey("technicians.id"), index=True)
     status: Mapped[CylinderStatus] = mapped_column(enum_type(CylinderStatus, 16), index=True)
@@ -135,14 +141,17 @@ class Cylinder(Base):
     batch: Mapped[str64 | None]
     origin_country: Mapped[str2 | None] = mapped_column(comment="ISO 3166-1 alpha-2 of the gas's origin")
     fills: Mapped[int] = mapped_column(default=0, server_default="0", comment="How many times it was filled")
-    status_index: Mapped[int] = mapped_column(comment="Index in the country's label status list")
-    kid: Mapped[str] = mapped_column(sa.String(16), comment="Key that signed the label token")
-    token: Mapped[str] = mapped_column(sa.Text, comment="The signed label token (base32); public")
+    status_index: Mapped[int | None] = mapped_column(comment="Index in the country's label status list")
+    kid: Mapped[str | None] = mapped_column(sa.String(16), comment="Key that signed the label token")
+    token: Mapped[str | None] = mapped_column(sa.Text, comment="The signed label token (base32); public")
+    needs_registration: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false(), index=True,
+        comment="Known only as a serial typed on logbook entries (stamp_number): to be registered")
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow,
                                                  server_default=sa.func.current_timestamp())
 
-    owner: Mapped[Company] = relationship(foreign_keys=[owner_company_id])
+    owner: Mapped[Company | None] = relationship(foreign_keys=[owner_company_id])
     custodian_company: Mapped[Company | None] = relationship(foreign_keys=[custodian_company_id])
     custodian_technician: Mapped[Technician | None] = relationship(foreign_keys=[custodian_technician_id])
     events: Mapped[list[CylinderEvent]] = relationship(back_populates="cylinder", order_by="CylinderEvent.id",
@@ -160,7 +169,19 @@ class Cylinder(Base):
                            name="mixed_only_for_destruction"),
         sa.CheckConstraint("status <> 'destroyed' OR net_kg = 0", name="destroyed_is_empty"),
         sa.UniqueConstraint("country_code", "status_index"),
+        sa.CheckConstraint("needs_registration OR (serial IS NOT NULL AND kind IS NOT NULL AND water_capacity_l IS "
+                           "NOT NULL AND tare_kg IS NOT NULL AND owner_company_id IS NOT NULL AND status_index IS NOT "
+                           "NULL AND kid IS NOT NULL AND token IS NOT NULL)", name="registered_complete"),
+        sa.CheckConstraint("NOT needs_registration OR stamp_number IS NOT NULL", name="unregistered_has_serial"),
+        # one unregistered record per serial typed in a country's logbooks
+        sa.Index("uq_cylinders_unregistered_serial", "country_code", "stamp_number", unique=True,
+                 sqlite_where=sa.text("needs_registration"), postgresql_where=sa.text("needs_registration")),
     )
+
+    @property
+    def label(self) -> str:
+        """The serial to show: the national one, or the one typed on logbook entries."""
+        return self.serial or self.stamp_number or f"#{self.id}"
 
     @property
     def custodian(self) -> Company | Technician:
@@ -170,12 +191,25 @@ class Cylinder(Base):
 
 
 class CylinderEvent(Base):
-    """One step in a cylinder's custody history (append-only)."""
+    """One step in a cylinder's custody history: append-only, and a leaf of the country's log.
+
+    ``seq`` is the event's position in the country's Merkle log, shared with the logbook
+    entries (``certreg.logbook.ledger``); ``leaf_hash`` covers its canonical form
+    (:mod:`certreg.cylinders.custody_log`) and ``mac`` binds it to its position, as for entries.
+    ``entry_id``: the logbook entry that caused it (an import, a charge ...), if any.
+    """
 
     __tablename__ = "cylinder_events"
 
     id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
     cylinder_id: Mapped[int] = mapped_column(sa.ForeignKey("cylinders.id"), index=True)
+    country_code: Mapped[str2 | None] = mapped_column(sa.ForeignKey("countries.code"),
+                                                      comment="The log the event is a leaf of")
+    seq: Mapped[int | None] = mapped_column(sa.BigInteger, comment="Position in the country's log (with the entries)")
+    entry_id: Mapped[int | None] = mapped_column(BIGINT, sa.ForeignKey("logbook_entries.id"), index=True,
+                                                 comment="The logbook entry that caused the event")
+    leaf_hash: Mapped[bytes | None] = mapped_column(sa.LargeBinary(32))
+    mac: Mapped[bytes | None] = mapped_column(sa.LargeBinary(32))
     at: Mapped[created_at]
     kind: Mapped[EventKind] = mapped_column(enum_type(EventKind, 16))
     kg: Mapped[Decimal] = mapped_column(KILOGRAMS, default=Decimal("0"), server_default="0",
@@ -191,7 +225,10 @@ class CylinderEvent(Base):
 
     cylinder: Mapped[Cylinder] = relationship(back_populates="events")
 
-    __table_args__ = (sa.CheckConstraint("net_kg_after >= 0", name="contents_not_negative"),)
+    __table_args__ = (
+        sa.CheckConstraint("net_kg_after >= 0", name="contents_not_negative"),
+        sa.UniqueConstraint("country_code", "seq"),
+    )
 
 
 class CylinderRefusal(Base):

@@ -41,3 +41,11 @@ def find(actor: Actor, serial: str) -> Cylinder:
     if cylinder is None or not can_view(actor, cylinder):
         raise NotFound()
     return cylinder
+
+
+def unregistered(actor: Actor, country_code: str) -> list[Cylinder]:
+    """Cylinders known only by a serial typed on the country's logbook entries: to be registered."""
+    actor.require(can_list(actor, country_code))
+    return list(db.session.scalars(sa.select(Cylinder).where(Cylinder.country_code == country_code,
+                                                             Cylinder.needs_registration)
+                                   .order_by(Cylinder.stamp_number)))

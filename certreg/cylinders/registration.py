@@ -16,7 +16,7 @@ from certreg.certificates.lifecycle import allocate
 from certreg.countries.codes import country_code
 from certreg.cylinders import labelling, numbers
 from certreg.cylinders.access import can_act, can_register
-from certreg.cylinders.events import FillData, add_event, apply_fill
+from certreg.cylinders.events import FillData, add_event, apply_fill, logged
 from certreg.cylinders.models import Cylinder, CylinderKind, CylinderStatus, EventKind
 from certreg.cylinders.refusals import refused
 from certreg.errors import NotFound, ValidationFailed
@@ -70,26 +70,47 @@ def register(actor: Actor, data: RegisterData) -> Cylinder:
                                          "capacity_not_positive")
     if data.tare_kg < 0:
         raise ValidationFailed.for_field("tare_kg", _("The tare cannot be negative."), "tare_negative")
+    with logged(owner.country_code) as head:
+        cylinder = _register(actor, head, owner, grai, data)
+    audit.record(actor, "cylinder.register", cylinder, object_id=cylinder.serial,
+                 summary=audit.msg("Registered cylinder %(serial)s", serial=cylinder.serial))
+    logger.info("registered cylinder %s for company %s", cylinder.serial, owner.id)
+    return cylinder
+
+
+def flagged(country: str, stamp_number: str | None) -> Cylinder | None:
+    """The unregistered cylinder that logbook entries of ``country`` name by ``stamp_number``, if any."""
+    if not stamp_number:
+        return None
+    return db.session.scalar(sa.select(Cylinder).where(Cylinder.country_code == country, Cylinder.needs_registration,
+                                                       Cylinder.stamp_number == stamp_number))
+
+
+def _register(actor: Actor, head, owner: Company, grai: str | None, data: RegisterData) -> Cylinder:
+    """A new record, or the unregistered one with this stamp number (flagged from logbook entries), which keeps
+    its custodian and the entries that name it."""
     seq = allocate(owner.country_code, SERIAL_COUNTER)
-    cylinder = Cylinder(
-        country_code=owner.country_code, serial=numbers.format_serial(owner.country_code, seq), grai=grai,
-        manufacturer=data.manufacturer or None, stamp_number=data.stamp_number or None, kind=data.kind,
-        water_capacity_l=data.water_capacity_l, tare_kg=data.tare_kg, test_due=data.test_due, owner=owner,
-        custodian_company=owner, status=CylinderStatus.EMPTY, net_kg=Decimal("0"), fills=0, status_index=seq,
-        kid="", token="",
-    )
-    db.session.add(cylinder)
+    cylinder = flagged(owner.country_code, data.stamp_number)
+    if cylinder is None:
+        cylinder = Cylinder(country_code=owner.country_code, custodian_company=owner, status=CylinderStatus.EMPTY,
+                            net_kg=Decimal("0"), fills=0)
+        db.session.add(cylinder)
+    elif cylinder.net_kg == 0:
+        cylinder.status = CylinderStatus.EMPTY
+    for name, value in dict(
+            serial=numbers.format_serial(owner.country_code, seq), grai=grai, manufacturer=data.manufacturer or None,
+            stamp_number=data.stamp_number or None, kind=data.kind, water_capacity_l=data.water_capacity_l,
+            tare_kg=data.tare_kg, test_due=data.test_due, owner=owner, status_index=seq, kid="", token="",
+            needs_registration=False).items():
+        setattr(cylinder, name, value)
     db.session.flush()
-    add_event(actor, cylinder, EventKind.REGISTER)
+    add_event(actor, head, cylinder, EventKind.REGISTER)
     if data.contents is not None:
         data.contents.origin_country = country_code(data.contents.origin_country, "origin_country")
         with refused(actor, cylinder, EventKind.FILL, {"substance": data.contents.substance_code,
                                                                  "net_kg": str(data.contents.net_kg)}):
-            apply_fill(actor, cylinder, data.contents)
+            apply_fill(actor, head, cylinder, data.contents)
     labelling.sign_label(cylinder)
-    audit.record(actor, "cylinder.register", cylinder, object_id=cylinder.serial,
-                 summary=audit.msg("Registered cylinder %(serial)s", serial=cylinder.serial))
-    logger.info("registered cylinder %s for company %s", cylinder.serial, owner.id)
     return cylinder
 
 

@@ -63,6 +63,14 @@ def _cylinder(serial: str):
     return queries.find(actor(), serial)
 
 
+def _labelled(serial: str):
+    """A cylinder with a label: a registered one."""
+    cylinder = _cylinder(serial)
+    if cylinder.needs_registration:
+        raise NotFound()
+    return cylinder
+
+
 def _forms(**given) -> dict:
     forms = {"fill_form": FillForm(), "charge_form": ChargeForm(), "recover_form": FillForm(prefix="recover"),
              "transfer_form": TransferForm(), "destroy_form": DestroyForm()}
@@ -72,6 +80,8 @@ def _forms(**given) -> dict:
 
 def _detail(serial: str, status: int = 200, **forms):
     cylinder = _cylinder(serial)
+    if cylinder.needs_registration:
+        return render_template("cylinders/unregistered.html", cylinder=cylinder, **LABELS), status
     return render_template("cylinders/detail.html", cylinder=cylinder, can_act=access.can_act(actor(), cylinder),
                            **_forms(**forms), **LABELS), status
 
@@ -137,7 +147,7 @@ def _pdf(data: bytes, name: str) -> Response:
 @bp.get("/<serial>/label.pdf")
 @login_required
 def label(serial: str):
-    cylinder = _cylinder(serial)
+    cylinder = _labelled(serial)
     return _pdf(labels.label_pdf(cylinder), f"{cylinder.serial}.pdf")
 
 
@@ -148,7 +158,7 @@ def sheet():
     serials = request.args.getlist("serial")[:80]
     if not serials:
         raise NotFound()
-    return _pdf(labels.sheet_pdf([_cylinder(s) for s in serials]), "labels.pdf")
+    return _pdf(labels.sheet_pdf([_labelled(s) for s in serials]), "labels.pdf")
 
 
 def _client() -> str:

@@ -16,7 +16,7 @@ from certreg.db import utcnow
 from certreg.errors import NotFound
 from certreg.extensions import db
 from certreg.keys.services import active_key
-from certreg.logbook import canonical, checkpoint_format, leaves, ledger
+from certreg.logbook import canonical, checkpoint_format, leaves, ledger, links
 from certreg.logbook.merkle import StoredTree, inclusion_path, verify_inclusion
 from certreg.logbook.models import Checkpoint, Entry, LogNode, MerkleLog
 from certreg.logbook.queries import get_entry
@@ -124,12 +124,13 @@ def entry_bytes(entry: Entry) -> bytes:
 
 
 def leaf_reader(country_code: str):
-    entries = Entry.__table__
+    """Stored leaf hashes by position: the entries' and those of the records sharing the log (``links``)."""
+    tables = [Entry.__table__, *links.leaf_tables()]
 
     def read(offset: int, width: int) -> list[bytes]:
-        found = {seq: bytes(h) for seq, h in db.session.execute(
-            sa.select(entries.c.seq, entries.c.leaf_hash).where(
-                entries.c.country_code == country_code, entries.c.seq >= offset, entries.c.seq < offset + width))}
+        rows = sa.union_all(*(sa.select(t.c.seq, t.c.leaf_hash).where(
+            t.c.country_code == country_code, t.c.seq >= offset, t.c.seq < offset + width) for t in tables)).subquery()
+        found = {seq: bytes(h) for seq, h in db.session.execute(sa.select(rows.c.seq, rows.c.leaf_hash))}
         for source in leaves.sources():  # records of other features between the entries (quota lines)
             found.update(source.stored_hashes(country_code, offset, width))
         return [found[seq] for seq in sorted(found)]

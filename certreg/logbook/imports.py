@@ -39,7 +39,7 @@ from certreg.db import utcnow
 from certreg.errors import CertregError, ValidationFailed
 from certreg.extensions import db
 from certreg.inputs import date_in_range
-from certreg.logbook import bulk, checkpointing, ledger
+from certreg.logbook import bulk, checkpointing, ledger, links
 from certreg.logbook.drafts import EntryData
 from certreg.logbook.holders import Holder, logbook_for, require_write
 from certreg.logbook.models import Channel, EntryKind, ImportBatch, Logbook, TransferStatus
@@ -256,6 +256,7 @@ def import_csv(actor: Actor, who: Holder, data: bytes, filename: str, *,
     finally:
         appender.close()
     write_uses(write.quota_uses)  # after their entries exist
+    links.record(actor, head, write.linked, now)  # the cylinders' events, after the file's entries
     _save_stock(stock, now)
     checkpointing.maybe_checkpoint(head, now)
     ledger.save_head(head, now)
@@ -299,6 +300,7 @@ class _Writer:
         self.batch_id = batch_id
         self.logbook_ids: dict[Holder, int] = {}  # each counterparty's logbook, looked up once
         self.quota_uses: list[dict[str, Any]] = []  # the quota ledger's use lines, written after the entries
+        self.linked: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (plans, entry) of lines naming cylinders
 
     def __call__(self, prepared: Prepared) -> None:
         counterparty = prepared.counterparty
@@ -308,6 +310,8 @@ class _Writer:
             if prepared.quota_uses:
                 self.quota_uses += use_rows(self.logbook.country_code, prepared.quota_uses, entry_id, self.now,
                                             self.actor.label, self.actor.user_id)
+            if prepared.plans:
+                self.linked.append((prepared.plans, {"id": entry_id}))
             return
         to_logbook_id = self.logbook_ids.get(counterparty)
         if to_logbook_id is None:
@@ -317,6 +321,8 @@ class _Writer:
                                      prepared.draft.cylinders)
         self.appender.add_transfer(prepared.transfer_kind, entry_id, self.logbook.id, to_logbook_id,
                                    TransferStatus.PENDING, self.now)
+        if prepared.plans:
+            self.linked.append((prepared.plans, {"id": entry_id}))
 
 
 def _save_stock(stock: ledger.Stock, now: datetime) -> None:

@@ -29,7 +29,7 @@ from certreg.errors import ValidationFailed, keep_after_rollback
 from certreg.extensions import db
 from certreg.licences import services as licences
 from certreg.licences.models import Licence, LicenceDirection
-from certreg.logbook import checkpointing, ledger, rules
+from certreg.logbook import checkpointing, ledger, links, rules
 from certreg.logbook.drafts import EntryData, blank, draft_from
 from certreg.logbook.holders import Holder, holder, holder_of, logbook_for, require_write
 from certreg.logbook.models import Channel, Condition, Entry, EntryKind, Logbook, Transfer, TransferKind, TransferStatus
@@ -234,6 +234,9 @@ class Prepared:
     holder_id: int | None = None  # the id of the holder recording it (its company, for licences)
     moves: list[rules.Effect] | None = None  # set by check_entry
     quota_uses: list[Any] | None = None  # set by check_entry: what an import uses of its importer's quota
+    holder: Holder | None = None
+    cache: dict[Any, Any] | None = None
+    plans: dict[str, Any] | None = None  # what the entry does to other records sharing the log (links), by check_entry
 
     @property
     def counterparty(self) -> Holder | None:
@@ -273,7 +276,8 @@ def prepare_entry(who: Holder, data: EntryData, ctx: rules.Context, note: Refusa
     if draft.kind is EntryKind.SALE:  # the sale's own rules (e.g. a ban) come before its buyer
         buyer = find_buyer(who, rules.prepare(draft, ctx, book_quantity=_no_stock), note, cache=cache)
     return Prepared(draft, buyer, export_receiver(data, draft, cache=cache),
-                    handler=handler_facts(who, draft, ctx, cache=cache), counterpart=counterpart, holder_id=who.id)
+                    handler=handler_facts(who, draft, ctx, cache=cache), counterpart=counterpart, holder_id=who.id,
+                    holder=who, cache=cache)
 
 
 def check_entry(prepared: Prepared, ctx: rules.Context, stock: Callable[[str, Condition], Decimal], *,
@@ -294,6 +298,8 @@ def check_entry(prepared: Prepared, ctx: rules.Context, stock: Callable[[str, Co
     moves = rules.effects(draft.kind, draft.substance.code, draft.quantity, draft.condition,
                           draft.from_condition, draft.direction)
     rules.check_stock(draft.kind, moves, stock)
+    if prepared.holder is not None:  # the cylinders it names (certreg.cylinders.logbook_link)
+        prepared.plans = links.check(prepared.holder, draft, prepared.counterpart, prepared.cache)
     prepared.draft, prepared.moves = draft, moves
     if draft.kind is EntryKind.IMPORT and prepared.handler is not None and prepared.handler.is_company:
         check_quota(prepared, ctx, quota)  # last: a reserved use stands only for an entry that passed
@@ -378,7 +384,7 @@ def record_entry(actor: Actor, who: Holder, data: EntryData, *, channel: Channel
     draft = prepared.draft
     stored = append_entry(head, stock, prepared.moves,
                           prepared.values(logbook, actor, channel, now, counterparty_logbook_id=to_logbook_id),
-                          draft.cylinders, now)
+                          draft.cylinders, now, actor=actor, plans=prepared.plans)
     record_quota_uses(prepared, stored["id"], who.country_code, now, actor)
     if counterparty is not None:
         db.session.add(Transfer(kind=prepared.transfer_kind, origin_entry_id=stored["id"],
@@ -390,9 +396,13 @@ def record_entry(actor: Actor, who: Holder, data: EntryData, *, channel: Channel
 
 
 def append_entry(head: ledger.Head, stock: ledger.Stock, moves: list[rules.Effect], values: dict[str, Any],
-                 cylinders: tuple[str, ...] | list[str], now: datetime) -> dict[str, Any]:
-    """Write one entry: its row, its stock moves and balances, the log head (and a checkpoint when due)."""
+                 cylinders: tuple[str, ...] | list[str], now: datetime, *, actor: Actor | None = None,
+                 plans: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write one entry: its row, the records its ``plans`` change (its cylinders' events, after it in the log),
+    its stock moves and balances, the log head (and a checkpoint when due)."""
     stored = ledger.append(head, values, cylinders)
+    if plans:
+        links.record(actor, head, [(plans, stored)], now)
     stock.apply(moves, stored["id"])
     stock.save(now)
     checkpointing.maybe_checkpoint(head, now)
@@ -478,6 +488,7 @@ def reverse_entry(actor: Actor, entry_id: int, reason: str, *, channel: Channel 
                                                      original.condition, original.from_condition,
                                                      original.direction))
         rules.check_stock(EntryKind.REVERSAL, moves, stock.get)
+        plans = links.check_reversal(who, original.id)
     except ValidationFailed as exc:
         note.attach(exc)
         raise
@@ -488,7 +499,7 @@ def reverse_entry(actor: Actor, entry_id: int, reason: str, *, channel: Channel 
                   channel=channel, import_id=None, recorded_at=now, recorded_by_user_id=actor.user_id,
                   recorded_by_label=actor.label)
     cylinders = original.cylinders
-    stored = append_entry(head, stock, moves, values, cylinders, now)
+    stored = append_entry(head, stock, moves, values, cylinders, now, actor=actor, plans=plans)
     if original.kind is EntryKind.IMPORT:  # give back the quota it used
         usage.release(original.country_code, original.id, now, actor.label, actor.user_id)
     if transfer is not None and transfer.status in (TransferStatus.PENDING, TransferStatus.DISPUTED):

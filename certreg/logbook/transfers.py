@@ -105,7 +105,8 @@ def confirm_transfer(actor: Actor, transfer_id: int, *, import_licence: str | No
     now = utcnow()
     values = prepared.values(logbook, actor, channel, now, counterparty_logbook_id=transfer.from_logbook_id,
                              counterpart_of_id=origin.id)
-    stored = append_entry(head, stock, prepared.moves, values, prepared.draft.cylinders, now)
+    stored = append_entry(head, stock, prepared.moves, values, prepared.draft.cylinders, now, actor=actor,
+                          plans=prepared.plans)
     record_quota_uses(prepared, stored["id"], receiver.country_code, now, actor)
     before = transfer.status.value
     transfer.status = TransferStatus.CONFIRMED

@@ -20,7 +20,7 @@ from __future__ import annotations
 import heapq
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from certreg.extensions import db
 from certreg.keys.models import SigningKey
 from certreg.keys.services import key_path
-from certreg.logbook import canonical, checkpoint_format, leaves, ledger, rules
+from certreg.logbook import canonical, checkpoint_format, leaves, ledger, links, rules
 from certreg.logbook.merkle import Frontier
 from certreg.logbook.models import (
     Balance,
@@ -186,16 +186,39 @@ def _rows(country_code: str, chunk: int):
         last = rows[-1]["seq"]
 
 
-def _entry_leaves(country_code: str, chunk: int, report: Report) -> Iterator[leaves.Leaf]:
-    """The entries as leaves (recomputed and stored hashes), in ``seq`` order."""
+def _entry_leaves(country_code: str, chunk: int):
+    """``(seq, recomputed leaf, stored leaf, mac, entry id, None)`` of the country's entries, in ``seq`` order."""
     for row, cylinders in _rows(country_code, chunk):
-        seq, entry_id = row["seq"], row["id"]
         try:
             leaf = canonical.leaf_hash(canonical.canonical_bytes(row, cylinders))
-        except (TypeError, ValueError) as exc:
-            report.problems.append(Problem("entry_unreadable", str(exc), seq, entry_id))
-            leaf = None
-        yield leaves.Leaf(seq, entry_id, leaf, bytes(row["leaf_hash"]), bytes(row["mac"]), "")
+        except (TypeError, ValueError):
+            leaf = b""
+        yield row["seq"], leaf, bytes(row["leaf_hash"]), bytes(row["mac"]), row["id"], None
+
+
+def _linked_leaves(link: links.Link, country_code: str, chunk: int, report: Report):
+    """``(seq, recomputed leaf, stored leaf, mac, None, label)`` of a linked feature's leaves, in ``seq`` order;
+    rows outside the log (no position) are problems of their own."""
+    table = link.table
+    unsealed = db.session.execute(sa.select(table).where(table.c.country_code == country_code,
+                                                         table.c.seq.is_(None))).mappings().all()
+    for _seq, _leaf, _stored, _mac, label in link.verify_rows(unsealed):
+        report.problems.append(Problem(f"{link.name}_unsealed", f"{label}: not in the log"))
+    last = -1
+    while True:
+        rows = db.session.execute(sa.select(table).where(table.c.country_code == country_code, table.c.seq > last)
+                                  .order_by(table.c.seq).limit(chunk)).mappings().all()
+        if not rows:
+            return
+        for seq, leaf, stored, mac, label in link.verify_rows(rows):
+            yield seq, leaf, stored, mac, None, label
+        last = rows[-1]["seq"]
+
+
+def _other_leaves(source: leaves.LeafSource, country_code: str):
+    """The same tuples for a registered source of leaves (the quota ledger's lines)."""
+    for item in source.leaves(country_code):
+        yield item.seq, item.leaf or b"", item.stored, item.mac, None, item.label
 
 
 def verify_log(country_code: str, *, resolve: KeyResolver | None = None, chunk: int = 5000) -> Report:
@@ -208,30 +231,31 @@ def verify_log(country_code: str, *, resolve: KeyResolver | None = None, chunk: 
     frontier = Frontier()
     recorded = Frontier()  # over the hashes as recorded: what the stored subtrees must give
     expected = 0
-    # the entries, and the records other features append to the same log (quota lines), in seq order
-    others = [leaf for source in leaves.sources() for leaf in source.leaves(country_code)]  # few: allocations ...
-    merged = _entry_leaves(country_code, chunk, report)
-    if others:
-        merged = heapq.merge(merged, sorted(others), key=lambda leaf: leaf.seq)
-    for item in merged:
-        seq = item.seq
-        entry_id = None if item.label else item.record_id
-        what = f"{item.label}: " if item.label else ""
+    sources = [_entry_leaves(country_code, chunk),
+               *(_linked_leaves(link, country_code, chunk, report) for link in links.links()),
+               *(_other_leaves(source, country_code) for source in leaves.sources())]
+    for seq, leaf, stored, mac, entry_id, label in heapq.merge(*sources, key=lambda leaf: leaf[0]):
         if seq != expected:
             report.problems.append(Problem(
                 "entry_missing", f"entries at seq {expected}..{seq - 1} are missing (deleted); "
-                f"the next entry is {item.label or f'id {entry_id}'}", seq=expected, entry_id=entry_id))
+                f"the next {'entry is id ' + str(entry_id) if label is None else 'leaf is ' + label}",
+                seq=expected, entry_id=entry_id))
         expected = seq + 1
         report.entries += 1
-        stored = item.stored
-        leaf = item.leaf if item.leaf is not None else stored
+        prefix = "entry" if label is None else label.split(" id ")[0].replace(" ", "_")
+        where = "" if label is None else f"{label}: "
+        if not leaf:
+            report.problems.append(Problem(f"{prefix}_unreadable", f"{where}its canonical form cannot be built",
+                                           seq, entry_id))
+            leaf = stored
         if leaf != stored:
-            report.problems.append(Problem("entry_changed", what + "its content no longer matches the hash recorded "
-                                                                   "with it (edited after recording)", seq, entry_id))
-        elif not canonical.mac_matches(key, country_code, seq, stored, item.mac):
-            report.problems.append(Problem("entry_mac_invalid", what + "its hash was rewritten, or it was written "
-                                                                       "into the database by something other than "
-                                                                       "certreg (bad MAC)", seq, entry_id))
+            report.problems.append(Problem(f"{prefix}_changed", f"{where}its content no longer matches the hash "
+                                                                "recorded with it (edited after recording)",
+                                           seq, entry_id))
+        elif not canonical.mac_matches(key, country_code, seq, stored, mac):
+            report.problems.append(Problem(f"{prefix}_mac_invalid", f"{where}its hash was rewritten, or it was "
+                                                                    "written into the database by something other "
+                                                                    "than certreg (bad MAC)", seq, entry_id))
         frontier.append(leaf)
         recorded.append(stored)
         checkpoint = signed.get(frontier.size)

@@ -115,7 +115,7 @@ def _leaves(country_code: str) -> Iterator[leaves.Leaf]:
         except (TypeError, ValueError, ArithmeticError):
             leaf = None
         yield leaves.Leaf(row["seq"], row["id"], leaf, bytes(row["leaf_hash"]), bytes(row["mac"]),
-                          f"quota line {row['id']}")
+                          f"quota line id {row['id']}")
 
 
 def _stored_hashes(country_code: str, offset: int, width: int) -> dict[int, bytes]:

@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "certificate_category.sync": _l("Certificate categories updated"),
     "company.create": _l("Company registered"),
     "cylinder.destroy": _l("Cylinder destroyed"),
+    "cylinder.lost": _l("Cylinder reported lost or stolen"),
     "cylinder.register": _l("Cylinder registered"),
     "cylinder.transfer": _l("Cylinder custody moved"),
     "cylinder_rules.update": _l("Cylinder rules changed"),

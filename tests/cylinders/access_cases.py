@@ -53,7 +53,7 @@ CASES = [
     Case("POST", lambda w: api_cyl(w) + "/fill", API_ACT, api=True, note="API fill, empty"),
     Case("POST", lambda w: api_cyl(w) + "/charge", API_ACT, api=True, note="API charge, empty"),
     *[Case("POST", lambda w, a=a: api_cyl(w) + f"/{a}", API_ACT, api=True, note=f"API {a}, empty")
-      for a in ("recover", "transfer", "destroy")],
+      for a in ("recover", "transfer", "destroy", "lost")],
     Case("GET", lambda w: api_cyl(w) + "/label.pdf", API_VIEW, api=True, note="API label"),
     Case("GET", lambda w: "/api/v1/cylinders/status-list", PUBLIC, api=True, note="label status lists"),
     Case("GET", lambda w: f"/api/v1/cylinders/check/{w.cylinder_own.token}", PUBLIC, api=True, note="API check"),

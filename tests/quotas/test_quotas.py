@@ -190,7 +190,7 @@ def test_the_ledger_is_in_the_countrys_log_and_verify_sees_tampering(allocated):
     # and deleting a use gives the quota back, which verify also sees
     db.session.execute(sa.text("DELETE FROM quota_ledger WHERE entry_id = :id"), {"id": entry.id})
     codes = {p.code for p in verify.verify_log("KG").problems}
-    assert {"entry_changed", "quota_use_mismatch"} <= codes
+    assert {"quota_line_changed", "quota_use_mismatch"} <= codes
     assert db.session.get(Entry, entry.id) is not None
 
 
