@@ -1,7 +1,9 @@
 """certreg: registry of certified refrigerant technicians and companies.
 
 ``create_app`` only assembles the application: no queries, no migrations and no
-network access happen at import or start-up.
+network access happen at import or start-up. The ``register_*`` functions import the features
+inside themselves, deliberately: ``import certreg`` (the config, a script, a test collecting)
+loads no feature, and the factory is the one place above every feature.
 """
 
 from __future__ import annotations
@@ -69,27 +71,37 @@ def _ensure_secret_key(app: Flask, config_name: str) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from certreg import database, i18n
+    from certreg import i18n, transactions
+    from certreg.auth import services as auth_services
     from certreg.auth import session as auth_session
     from certreg.extensions import csrf, db, migrate
+    from certreg.notices import immediate as notices_immediate
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
     db.init_app(app)
-    database.init_app(app)
+    transactions.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
-    i18n.init_app(app)
+    i18n.init_app(app, remember_language=auth_services.set_locale)
     auth_session.init_app(app)
+    notices_immediate.init_app(app)  # suspensions, revocations, transfers: told after the request
     from certreg.certificates.trust import last_valid_day as certificates_valid_until
     from certreg.keys.services import register_signed_documents
 
     register_signed_documents("certificates", certificates_valid_until)
-    from certreg.quotas import ledger as quota_ledger
+    from certreg.certificates import public_status
+    from certreg.registry import status as registry_status
 
-    quota_ledger.register()  # quota lines are leaves of the countries' logs (verify, proofs)
+    registry_status.provide(app, public_status)  # the registry search asks the certificates (no import circle)
+    from certreg.logbook import quotas as logbook_quotas
+    from certreg.quotas import ledger as quota_ledger
+    from certreg.quotas import usage as quota_usage
+
+    quota_ledger.register(app)  # quota lines are leaves of the countries' logs (verify, proofs)
+    logbook_quotas.provide(app, quota_usage)  # the logbook's rule path checks imports against quotas
 
 
 def register_blueprints(app: Flask) -> None:
@@ -115,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(countries_bp)
     app.register_blueprint(cylinders_bp)
     app.register_blueprint(cylinder_scan_bp)
+    from certreg.logbook import equipment_views  # noqa: F401  (routes of logbook_bp)
     from certreg.logbook.import_views import bp as logbook_import_bp
     from certreg.logbook.views import bp as logbook_bp
     from certreg.substances.views import bp as substances_bp

@@ -17,6 +17,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from certreg.extensions import db
+
 logger = logging.getLogger(__name__)
 
 
@@ -120,8 +122,6 @@ class ValidationFailed(CertregError):
 
 def roll_back(exc: BaseException | None = None) -> None:
     """Roll the request's transaction back; then run and commit ``exc.after_rollback``, if any."""
-    from certreg.extensions import db
-
     db.session.rollback()
     follow_up = getattr(exc, "after_rollback", None)
     if not follow_up:
@@ -140,8 +140,6 @@ def keep_after_rollback(actions: list[Callable[[], None]], code: str | None = No
     A failing action never passes silently: it is logged as an error with its traceback, and
     the other actions are still kept. Returns how many failed.
     """
-    from certreg.extensions import db
-
     failed = 0
     for action in actions:
         try:
@@ -186,8 +184,6 @@ _HTTP_CODES = {
 
 
 def register_error_handlers(app: Flask) -> None:
-    from certreg.extensions import db
-
     @app.errorhandler(CertregError)
     def handle_certreg_error(exc: CertregError):
         roll_back(exc)

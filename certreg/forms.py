@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, SelectChoice, validators
@@ -23,9 +25,11 @@ from wtforms.fields import (
     FieldList,
     FloatField,
     IntegerField,
+    SelectField,
     SelectMultipleField,
 )
 from wtforms.validators import StopValidation, ValidationError
+from wtforms.widgets import TextInput
 
 from certreg.errors import FieldError, ValidationFailed
 from certreg.inputs import INT32_MAX, date_in_range, date_window_message
@@ -196,3 +200,41 @@ def form_from_json(form_cls: type[BaseForm], payload: Any, **kwargs: Any) -> Bas
     if not form.validate():
         raise ValidationFailed(fields=form.error_map())
     return form
+
+
+class KilogramsField(DecimalField):
+    """Kilograms: accepts ``12.5`` and ``12,5`` (and JSON numbers); the service checks the range and grams."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0] in ("", None):
+            self.data = None
+            return
+        text = str(valuelist[0]).strip().replace(",", ".")
+        try:
+            self.data = Decimal(text)
+        except InvalidOperation:
+            self.data = None
+            raise ValueError(FieldError(str(_l("Enter the quantity in kilograms, e.g. 12.5.")), "invalid_number")) \
+                from None
+        if not self.data.is_finite():
+            self.data = None
+            raise ValueError(FieldError(str(_l("Enter the quantity in kilograms, e.g. 12.5.")), "invalid_number"))
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else f"{self.data:f}"
+
+
+class CodeSelectField(SelectField):
+    """A choice whose unknown values the service refuses with its own code (so the API gets one error)."""
+
+    def pre_validate(self, form):
+        if self.data is not None and not isinstance(self.data, str):
+            raise ValidationError(FieldError(str(_l("Not a valid choice.")), "invalid_choice"))

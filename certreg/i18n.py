@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +25,11 @@ from jinja2.nodes import EvalContext
 from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
+
+from certreg.errors import NotFound
+from certreg.extensions import babel, db
+from certreg.security import is_safe_next
+from certreg.web import signed_in
 
 PACKAGE = Path(__file__).resolve().parent
 LANG_COOKIE = "certreg_lang"
@@ -47,11 +53,9 @@ PUBLIC_ENDPOINTS = frozenset({"verify.verify", "verify.offline_shell", "verify.m
 def served_languages() -> tuple[str, ...]:
     """The languages this request may be served in."""
     languages = tuple(current_app.config["LANGUAGES"])
-    if has_request_context() and request.endpoint in PUBLIC_ENDPOINTS:
-        from certreg.web import signed_in
-
-        if request.endpoint.startswith("verify.") or not signed_in():
-            return languages + tuple(current_app.config.get("PUBLIC_LANGUAGES", ()))
+    if has_request_context() and request.endpoint in PUBLIC_ENDPOINTS and (
+            request.endpoint.startswith("verify.") or not signed_in()):
+        return languages + tuple(current_app.config.get("PUBLIC_LANGUAGES", ()))
     return languages
 
 
@@ -59,8 +63,6 @@ def select_locale() -> str:
     if not has_request_context():
         return current_app.config.get("CLI_LOCALE") or current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = served_languages()
-    from certreg.web import signed_in
-
     if signed_in():
         preferred = getattr(current_user, "locale", None)
         if preferred in languages:
@@ -222,9 +224,6 @@ def switch(code: str):
 
     :raise 404: for a language certreg does not speak.
     """
-    from certreg.errors import NotFound
-    from certreg.security import is_safe_next
-
     if code not in served_languages():
         raise NotFound()
     target = request.args.get("next")
@@ -237,18 +236,21 @@ def switch(code: str):
         secure=current_app.config["SESSION_COOKIE_SECURE"],
         httponly=True,
     )
-    if current_user.is_authenticated and current_user.locale != code:
-        from certreg.auth.services import set_locale
-        from certreg.extensions import db
-
-        set_locale(current_user, code)
+    remember = current_app.extensions.get(REMEMBER_LANGUAGE)
+    if remember is not None and current_user.is_authenticated and current_user.locale != code:
+        remember(current_user, code)
         db.session.commit()
     return response
 
 
-def init_app(app: Flask) -> None:
-    from certreg.extensions import babel
+#: ``app.extensions`` key of the function that keeps a signed-in user's chosen language in their account
+#: (``(user, code) -> None``, flushing): the accounts feature gives it (``init_app(remember_language=...)``),
+#: so that this module, below every feature, does not import one.
+REMEMBER_LANGUAGE = "certreg.remember_language"
 
+
+def init_app(app: Flask, remember_language: Callable[[object, str], None] | None = None) -> None:
+    app.extensions[REMEMBER_LANGUAGE] = remember_language
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(translation_directories()))
     babel.init_app(app, locale_selector=lambda: _locale(select_locale()))
     # Flask-Babel installs Jinja's newstyle callables over its per-call lookup; the same

@@ -16,6 +16,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from flask import Response, stream_with_context
+
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv"
 XLSX_MAX_ROWS = 1_048_575  # plus the header row
@@ -36,7 +38,7 @@ def cell(value: Any) -> Any:
 
 def xlsx_chunks(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> Iterator[bytes]:
     """Write the sheets ``(title, header, rows)`` to a temporary XLSX file and yield its bytes."""
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # lazy: a heavy library, loaded by the first spreadsheet download only
 
     workbook = Workbook(write_only=True)
     fd, path = tempfile.mkstemp(prefix="certreg-", suffix=".xlsx")
@@ -71,7 +73,5 @@ def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]
 
 def xlsx_response(filename: str, sheets: Iterable[Sheet]):
     """A streamed XLSX download (built in a temporary file first, in constant memory)."""
-    from flask import Response, stream_with_context
-
     return Response(stream_with_context(xlsx_chunks(sheets)), mimetype=XLSX_MIMETYPE,
                     headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'})

@@ -142,6 +142,10 @@ class Config:
     # never change it (entries keep their MACs). Unset, it is derived from SECRET_KEY: set it on its own
     # in production, so that SECRET_KEY can be rotated without invalidating every entry's MAC.
     LOGBOOK_MAC_KEY = os.environ.get("LOGBOOK_MAC_KEY")
+    # Key sealing secret columns at rest (TOTP secrets; certreg/sealed.py): 32 random bytes, base64
+    # (`python -c "import os,base64;print(base64.urlsafe_b64encode(os.urandom(32)).decode())"`).
+    # Unset, it is derived from SECRET_KEY: set it on its own in production so SECRET_KEY can rotate.
+    DATA_ENCRYPTION_KEY = os.environ.get("DATA_ENCRYPTION_KEY")
     # Sign a checkpoint of a country's log once this many entries were added since the last one, or
     # this many seconds passed (with new entries). 0 turns either off; `flask logbook checkpoint` always works.
     LOGBOOK_CHECKPOINT_EVERY_ENTRIES = _env_int("LOGBOOK_CHECKPOINT_EVERY_ENTRIES", 1000)

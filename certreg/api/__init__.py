@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, g, request
 from flask_babel import gettext as _
 
+from certreg.auth.services import user_for_api_token
 from certreg.errors import Forbidden
 from certreg.extensions import csrf
 
@@ -18,8 +19,6 @@ csrf.exempt(bp)
 
 @bp.before_request
 def load_token_user() -> None:
-    from certreg.auth.services import user_for_api_token
-
     g.api_user = None
     header = request.headers.get("Authorization", "")
     scheme, _sep, credentials = header.partition(" ")

@@ -12,6 +12,7 @@ from certreg.countries import services as countries
 from certreg.errors import ValidationFailed
 from certreg.licences import services
 from certreg.licences.models import Licence
+from certreg.logbook.queries import licence_used_kg
 
 
 def licence_json(licence: Licence) -> dict[str, Any]:
@@ -19,7 +20,7 @@ def licence_json(licence: Licence) -> dict[str, Any]:
         "number": licence.number, "country": licence.country_code, "company_id": licence.company_id,
         "direction": licence.direction.value, "scope": list(licence.scope), "hs_codes": list(licence.hs_codes),
         "partner_countries": list(licence.partner_countries), "cap_kg": f"{licence.cap_kg:f}",
-        "used_kg": f"{services.used_kg(licence):f}",
+        "used_kg": f"{licence_used_kg(licence):f}",
         "cap_odp_t": f"{licence.cap_odp_t:f}" if licence.cap_odp_t is not None else None,
         "cap_co2e_t": f"{licence.cap_co2e_t:f}" if licence.cap_co2e_t is not None else None,
         "valid_from": licence.valid_from.isoformat(), "valid_until": licence.valid_until.isoformat(),

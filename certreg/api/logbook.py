@@ -9,6 +9,7 @@ from flask import request
 
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body, optional_actor, output_format, page_args, paginated
+from certreg.countries import logbook_settings
 from certreg.db import today
 from certreg.errors import FieldError, ValidationFailed
 from certreg.forms import form_from_json
@@ -21,7 +22,6 @@ from certreg.logbook import (
     queries,
     recording,
     refusals,
-    settings,
     transfers,
     verify,
 )
@@ -329,26 +329,26 @@ def verify_log():
 
 
 def _settings_json(country_code: str) -> dict[str, Any]:
-    current = settings.country_settings(country_code)
+    current = logbook_settings.country_settings(country_code)
     return {"country": country_code, "used_ods_sales": current.used_ods_sales.value,
-            "leak_rate_threshold": f"{settings.leak_rate_threshold(country_code):f}",
+            "leak_rate_threshold": f"{logbook_settings.leak_rate_threshold(country_code):f}",
             "leak_rate_threshold_is_default": current.leak_rate_threshold is None}
 
 
 @bp.get("/logbook/settings")
 def get_settings():
     actor = api_actor()
-    actor.require(settings.can_manage_settings(actor, actor.country_code))
+    actor.require(logbook_settings.can_manage_settings(actor, actor.country_code))
     return done(_settings_json(actor.country_code))
 
 
 @bp.put("/logbook/settings")
 def put_settings():
     actor = api_actor()
-    actor.require(settings.can_manage_settings(actor, actor.country_code))
+    actor.require(logbook_settings.can_manage_settings(actor, actor.country_code))
     form = form_from_json(SettingsForm, json_body())
-    settings.update_settings(actor, actor.country_code, used_ods_sales=form.used_ods_sales.data,
-                             leak_rate_threshold=form.leak_rate_threshold.data)
+    logbook_settings.update_settings(actor, actor.country_code, used_ods_sales=form.used_ods_sales.data,
+                                     leak_rate_threshold=form.leak_rate_threshold.data)
     return done(_settings_json(actor.country_code))
 
 

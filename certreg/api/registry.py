@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body, page_args, paginated
 from certreg.audit.access import log_access
-from certreg.database import writes
 from certreg.errors import Forbidden, ValidationFailed
 from certreg.forms import form_from_json
 from certreg.registry import services
 from certreg.registry.forms import (
+    AuthorityForm,
     CompanyContactForm,
     CompanyForm,
     EmploymentForm,
@@ -26,6 +26,8 @@ from certreg.registry.forms import (
 from certreg.registry.models import Company, Country, Employment, Technician
 from certreg.registry.search import public_search
 from certreg.registry.services import Access
+from certreg.transactions import writes
+from certreg.vocabulary import Role
 
 
 def country_json(country: Country) -> dict[str, Any]:
@@ -310,9 +312,6 @@ def me():
 @bp.post("/authorities")
 def add_authority():
     """Appoint an issuing authority in the token user's country (administrators)."""
-    from certreg.registry.forms import AuthorityForm
-    from certreg.vocabulary import Role
-
     actor = api_actor()
     actor.require(actor.has_role(Role.ADMIN))
     form = form_from_json(AuthorityForm, json_body())

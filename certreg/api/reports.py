@@ -9,14 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
+from flask_babel import gettext as _
 
 from certreg.api import bp
-from certreg.api.common import api_actor, done, output_format, page_args
+from certreg.api.common import api_actor, done, json_body, output_format, page_args
+from certreg.errors import NotFound, ValidationFailed
+from certreg.notify.outbox import send_soon
+from certreg.reports import assignments, exports, queries, services, texts
 from certreg.reports import entries as raw
-from certreg.reports import exports, queries, services, texts
 from certreg.reports.anomalies import Anomaly
 from certreg.reports.figures import Period
-from certreg.reports.forms import AnomalyFilterForm, EntriesForm, YearForm
+from certreg.reports.forms import AnomalyFilterForm, AnomalyForm, EntriesForm, YearForm
+from certreg.reports.models import AnomalyAssignment, AnomalyKind
 
 
 def _form(form_cls):
@@ -39,7 +43,14 @@ def report_article7():
     return done({"year": year, **exports.article7_json(report, texts.notes())})
 
 
-def anomaly_json(rank: int, a: Anomaly) -> dict[str, Any]:
+def assignment_json(row: AnomalyAssignment | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {"assignee_id": row.assignee_user_id, "assignee": row.assignee.display_name,
+            "assigned_at": row.assigned_at.isoformat(), "assigned_by": row.assigned_by_label, "note": row.note}
+
+
+def anomaly_json(rank: int, a: Anomaly, assigned: dict | None = None) -> dict[str, Any]:
     review = a.review
     return {
         "rank": rank,
@@ -55,6 +66,7 @@ def anomaly_json(rank: int, a: Anomaly) -> dict[str, Any]:
         "fingerprint": a.fingerprint,
         "review": None if review is None else {"reviewed_at": review.reviewed_at.isoformat(),
                                                "reviewed_by": review.reviewed_by_label, "note": review.note},
+        "assignment": assignment_json((assigned or {}).get(assignments.subject(a))),
         "evidence_url": exports.anomaly_link(a, external=True),
     }
 
@@ -66,13 +78,38 @@ def report_anomalies():
     fmt = output_format()
     country, period, kinds, state = queries.anomaly_filters(form, actor.country_code)
     found = services.anomalies(actor, country, period, kinds=kinds, state=state)
+    assigned = assignments.current_in(country)
     if fmt in ("csv", "xlsx"):
         name = queries.filename("anomalies", country, str(period))
         if fmt == "csv":
             return exports.csv_response(name, exports.ANOMALY_FIELDS, exports.anomaly_rows(found))
         return exports.xlsx_response(name, [("anomalies", exports.ANOMALY_FIELDS, exports.anomaly_rows(found))])
     return done({"country": country, "period": {"from": period.date_from.isoformat(), "to": period.date_to.isoformat()},
-                 "state": state.value, "items": [anomaly_json(i, a) for i, a in enumerate(found, 1)]})
+                 "state": state.value,
+                 "items": [anomaly_json(i, a, assigned) for i, a in enumerate(found, 1)]})
+
+
+@bp.post("/reports/anomalies/<kind>/<int:logbook_id>/assign")
+def assign_anomaly(kind: str, logbook_id: int):
+    actor = api_actor()
+    form = _form(AnomalyForm)
+    try:
+        anomaly_kind = AnomalyKind(kind)
+    except ValueError:
+        raise NotFound(code="no_such_anomaly") from None
+    found = services.anomaly(actor, queries.country(form, actor.country_code),
+                             queries.period(form, default=queries.this_year()), anomaly_kind, logbook_id,
+                             form.equipment.data)
+    body = json_body()
+    assignee, note = body.get("assignee_id"), body.get("note", "")
+    if not isinstance(assignee, int) or isinstance(assignee, bool):
+        raise ValidationFailed.for_field("assignee_id", _("Give the user's id, a whole number."), "invalid_type")
+    if not isinstance(note, str):
+        raise ValidationFailed.for_field("note", _("Enter text."), "invalid_type")
+    row, notice = assignments.assign(actor, found, assignee, note)
+    response = done(assignment_json(row), 201)
+    send_soon([notice], response)
+    return response
 
 
 def entry_json(names: list[str], row: dict[str, Any]) -> dict[str, Any]:

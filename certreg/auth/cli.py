@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from certreg.actors import Actor
 from certreg.auth import services, twofactor
 from certreg.auth.forms import NewUserForm
+from certreg.auth.models import User
 from certreg.commands import fail
 from certreg.errors import CertregError
 from certreg.extensions import db
@@ -87,8 +88,6 @@ def create_token(email, name, read_only):
 @click.option("--country", "country_code", help="Only this country")
 def list_users(country_code):
     """List accounts: e-mail, role, country, active."""
-    from certreg.auth.models import User
-
     query = sa.select(User).order_by(User.country_code, User.email)
     if country_code:
         query = query.where(User.country_code == country_code.upper())

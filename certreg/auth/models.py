@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certreg.db import Base, created_at, enum_type, intpk, str2, str64, str120, str255, timestamp
 from certreg.registry.models import Company, Country, Technician
+from certreg.sealed import SealedString
 from certreg.vocabulary import OFFICIAL_ROLES, Role
 
 
@@ -28,7 +29,8 @@ class User(Base):
     created_at: Mapped[created_at]
     last_login_at: Mapped[timestamp | None]
     totp_secret: Mapped[str | None] = mapped_column(
-        sa.String(64), comment="Base32 TOTP secret (RFC 6238); in use once totp_confirmed_at is set")
+        SealedString(64, "users.totp_secret"),  # sealed at rest: certreg/sealed.py
+        comment="Base32 TOTP secret (RFC 6238); in use once totp_confirmed_at is set")
     totp_confirmed_at: Mapped[timestamp | None]
     totp_last_step: Mapped[int | None] = mapped_column(
         sa.BigInteger, comment="Last accepted TOTP time step (Unix time // 30); codes of it or earlier are refused")

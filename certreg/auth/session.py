@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, flash, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 
+from certreg.auth import services, signin
 from certreg.errors import Unauthenticated, wants_json
 from certreg.extensions import login_manager
 
@@ -22,8 +23,6 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    from certreg.auth import services, signin
-
     app.session_interface = SessionInterface()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -42,7 +41,6 @@ def init_app(app: Flask) -> None:
     def unauthorized():
         if wants_json():
             raise Unauthenticated()
-        from flask import flash
 
         flash(str(login_manager.login_message), "info")
         return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))

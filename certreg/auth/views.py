@@ -11,6 +11,7 @@ from flask_login import current_user, login_required, logout_user
 from certreg.auth import services, signin
 from certreg.auth.blueprint import bp
 from certreg.auth.forms import EmptyForm, LoginForm, NewUserForm, PasswordForm, TokenForm, UserForm
+from certreg.auth.home import home_context
 from certreg.auth.passwords import min_length
 from certreg.errors import CertregError
 from certreg.extensions import db
@@ -24,7 +25,6 @@ def home():
     """The landing page: public search for visitors, the role's daily work for users."""
     if not current_user.is_authenticated:
         return render_template("auth/home_public.html")
-    from certreg.auth.home import home_context
 
     return render_template(f"auth/home_{current_user.role.value}.html", **home_context(actor()))
 

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certreg.certificates.categories import Scheme as CategoryScheme
+from certreg.certificates.category_names import translated
 from certreg.certificates.checking import Verdict
 from certreg.db import Base, created_at, enum_type, intpk, str2, str32, str64, str255, timestamp, utcnow
 from certreg.vocabulary import HolderKind
@@ -25,7 +26,6 @@ SCHEME_LABELS = {
 
 class CertificateStatus(enum.StrEnum):
     """The stored status. "Expired" and the end of a suspension are computed from dates."""
-
     ACTIVE = "active"
     SUSPENDED = "suspended"
     REVOKED = "revoked"  # final
@@ -34,7 +34,6 @@ class CertificateStatus(enum.StrEnum):
 
 class CertificateCategory(Base):
     """A certificate category: what work it allows and on which substance classes (data, see SOURCES.md)."""
-
     __tablename__ = "certificate_categories"
 
     id: Mapped[intpk]
@@ -60,8 +59,6 @@ class CertificateCategory(Base):
 
     def name(self, language: str | None) -> str:
         """The name in ``language``: the stored one, else the built-in name's translation, else English."""
-        from certreg.certificates.category_names import translated
-
         own = self.names.get(language or "en")
         if own:
             return own
@@ -83,7 +80,6 @@ class CertificateCategoryLink(Base):
 
 class Certificate(Base):
     """A certificate of a technician or company, with its signed QR token."""
-
     __tablename__ = "certificates"
 
     id: Mapped[intpk]
@@ -187,7 +183,6 @@ EVENT_LABELS = {
 
 class CertificateEvent(Base):
     """The history of a certificate as its page shows it; every row also has an audit entry."""
-
     __tablename__ = "certificate_events"
 
     id: Mapped[intpk]
@@ -204,7 +199,6 @@ class CertificateEvent(Base):
 
 class CertificateCounter(Base):
     """Sequences allocated with one atomic upsert: ``T-2026``, ``C-2026`` (numbers), ``status`` (list index)."""
-
     __tablename__ = "certificate_counters"
 
     country_code: Mapped[str2] = mapped_column(sa.ForeignKey("countries.code"), primary_key=True)
@@ -214,7 +208,6 @@ class CertificateCounter(Base):
 
 class CertificateScan(Base):
     """One verification (page, API or status look-up): what an inspector's "my checks" lists."""
-
     __tablename__ = "certificate_scans"
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
@@ -230,7 +223,6 @@ class CertificateScan(Base):
 
 class VerifyThrottle(Base):
     """Fixed-window request counter per client for the public verification endpoints (shared by workers)."""
-
     __tablename__ = "verify_throttle"
 
     client: Mapped[str64] = mapped_column(primary_key=True, comment="ip:<address> or user:<id>")

@@ -70,6 +70,7 @@ def check_purchase(certificate_text: str, substance_code: str, on_date: date) ->
     :raise ValidationFailed: ``substance_code`` is not in the substance catalogue
         (``unknown_substance``) — the caller's input, not the buyer's fault.
     """
+    # One piece on purpose: the refusals read top to bottom in the order a dealer meets them.
     try:
         classification = catdata.classify_code(substance_code or "")
     except KeyError:

@@ -43,7 +43,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
-from certreg import database
+from certreg import transactions
 from certreg.certificates.models import VerifyThrottle
 from certreg.extensions import db
 
@@ -134,7 +134,7 @@ class RateBudget:
 
     def _reserve(self, client: str, k: int, limit: int, now: datetime, window: timedelta) -> tuple[int, datetime]:
         """Reserve ``k`` hits in the shared row; returns (hits granted, the window's start)."""
-        with database.immediate(), db.engine.begin() as connection:
+        with transactions.immediate(), db.engine.begin() as connection:
             hits, started = throttle_upsert(connection, client, k, now, now - window)
         return max(0, min(k, limit - (hits - k))), started
 

@@ -8,10 +8,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, IntegerField, TextAreaField
 
 from certreg.countries import protocol
+from certreg.countries.models import USED_ODS_SALES_LABELS
 from certreg.countries.services import MAX_DAYS, MAX_PENALTIES, ban_key, penalties_key
-from certreg.forms import BaseForm, Length, NumberRange, Optional, choices
-from certreg.logbook.forms import CodeSelectField, KilogramsField
-from certreg.logbook.models import USED_ODS_SALES_LABELS
+from certreg.forms import BaseForm, CodeSelectField, KilogramsField, Length, NumberRange, Optional, choices
 
 
 @cache

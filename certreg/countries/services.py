@@ -21,14 +21,12 @@ from flask_babel import gettext as _
 from certreg.actors import Actor
 from certreg.audit import services as audit
 from certreg.countries import bans as ban_dates
-from certreg.countries import protocol
-from certreg.countries.models import CountryBanDate, CountryRulesText
+from certreg.countries import logbook_settings, protocol
+from certreg.countries.models import CountryBanDate, CountryRulesText, UsedOdsSales
 from certreg.db import today as utc_today
 from certreg.db import utcnow
 from certreg.errors import FieldError, NotFound, ValidationFailed
 from certreg.extensions import db
-from certreg.logbook import settings as logbook
-from certreg.logbook.models import UsedOdsSales
 from certreg.registry.models import Country
 
 logger = logging.getLogger(__name__)
@@ -139,7 +137,7 @@ def country(country_code: str | None) -> Country:
 
 
 def can_manage(actor: Actor, country_code: str) -> bool:
-    return logbook.can_manage_settings(actor, country_code)
+    return logbook_settings.can_manage_settings(actor, country_code)
 
 
 def country_rules(country_code: str) -> CountryRules:
@@ -147,7 +145,7 @@ def country_rules(country_code: str) -> CountryRules:
     group = protocol.party_group(country_code)
     defaults = protocol.default_bans(group)
     overrides = ban_dates.overrides(country_code)
-    current = logbook.country_settings(country_code)
+    current = logbook_settings.country_settings(country_code)
     texts = {row.language: row.penalties for row in db.session.scalars(
         sa.select(CountryRulesText).where(CountryRulesText.country_code == country_code))}
     return CountryRules(
@@ -254,6 +252,7 @@ def update_settings(actor: Actor, country_code: str, changes: Mapping[str, Any])
 
     :raise ValidationFailed: an unknown key (``unknown_setting``) or a bad value, on its key.
     """
+    # One piece on purpose: every change is parsed before anything is written (nothing half-written).
     actor.require(can_manage(actor, country_code))
     country(country_code)
     known = setting_keys()
@@ -305,11 +304,11 @@ def update_settings(actor: Actor, country_code: str, changes: Mapping[str, Any])
     if "used_ods_sales" in changes or "leak_rate_threshold" in changes:
         new_policy = policy or before_rules.used_ods_sales
         new_threshold = threshold if "leak_rate_threshold" in changes else before_rules.leak_rate_threshold
-        logbook.update_settings(actor, country_code, used_ods_sales=new_policy.value,
+        logbook_settings.update_settings(actor, country_code, used_ods_sales=new_policy.value,
                                 leak_rate_threshold=new_threshold)
         after["used_ods_sales"], after["leak_rate_threshold"] = new_policy.value, new_threshold
     if entry_rules:
-        logbook.update_entry_rules(country_code, **entry_rules)
+        logbook_settings.update_entry_rules(country_code, **entry_rules)
         after.update(entry_rules)
     for lang, text in texts.items():
         row = db.session.get(CountryRulesText, (country_code, lang))

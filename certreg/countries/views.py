@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from certreg.countries import protocol, services
 from certreg.countries.forms import settings_form
-from certreg.logbook.models import USED_ODS_SALES_LABELS
+from certreg.countries.models import USED_ODS_SALES_LABELS
 from certreg.registry import services as registry
 from certreg.web import actor, form_status, submit
 

@@ -25,9 +25,9 @@ from certreg.cylinders.models import (
     STATUS_LABELS,
     ContentCondition,
 )
-from certreg.database import writes
 from certreg.errors import NotFound
 from certreg.extensions import db
+from certreg.transactions import writes
 from certreg.vocabulary import Role
 from certreg.web import actor, args_str, form_status, page_arg, signed_in, submit
 

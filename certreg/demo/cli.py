@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import click
+import pyotp
 from flask.cli import AppGroup
 
+from certreg.demo import data
 from certreg.extensions import db
 
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -14,8 +16,6 @@ demo_cli = AppGroup("demo", help="Demo data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing if any account exists already")
 def load(if_empty: bool) -> None:
     """Fill demo data. Safe to run again: what exists is left as it is."""
-    from certreg.demo import data
-
     if if_empty and data.has_users():
         click.echo("database not empty: demo data not loaded")
         return
@@ -27,8 +27,6 @@ def load(if_empty: bool) -> None:
 @demo_cli.command("logins")
 def logins() -> None:
     """Print the demo accounts and their password."""
-    from certreg.demo import data
-
     click.echo(data.logins_text())
 
 
@@ -36,8 +34,4 @@ def logins() -> None:
 @click.argument("email")
 def code(email: str) -> None:
     """Print the current sign-in code of a demo official (their TOTP key is published)."""
-    import pyotp
-
-    from certreg.demo import data
-
     click.echo(pyotp.TOTP(data.demo_totp_secret(email.strip().lower())).now())

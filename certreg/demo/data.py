@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pyotp
 import sqlalchemy as sa
@@ -17,11 +18,32 @@ from certreg.actors import Actor
 from certreg.auth import services as auth
 from certreg.auth import twofactor
 from certreg.auth.models import User
+from certreg.certificates import catalogue, lifecycle, states
+from certreg.certificates import queries as certificate_queries
+from certreg.certificates.models import CertificateCategory
+from certreg.countries import logbook_settings
+from certreg.countries import services as countries
+from certreg.cylinders import custody, registration
+from certreg.cylinders.events import FillData
+from certreg.cylinders.models import Cylinder, CylinderKind
 from certreg.db import today as utc_today
+from certreg.errors import ValidationFailed
 from certreg.extensions import db
+from certreg.keys import services as keys
+from certreg.keys.services import active_key_row
+from certreg.keys.services import ensure as ensure_keys
+from certreg.logbook import checkpointing, drafts, recording, transfers
+from certreg.logbook import equipment as equipment_services
+from certreg.logbook import holders as logbook_holders
+from certreg.logbook import queries as logbook_queries
+from certreg.logbook.models import Entry, MerkleLog
+from certreg.quotas import services as quotas
+from certreg.quotas.models import QuotaBaseline
 from certreg.registry import services as registry
 from certreg.registry.models import Company, Technician
-from certreg.vocabulary import OFFICIAL_ROLES, Role
+from certreg.reports import services as reports
+from certreg.reports.models import LogCheck
+from certreg.vocabulary import OFFICIAL_ROLES, HolderKind, Role
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (the published demo password)
 ACTOR = Actor.system("demo")
@@ -167,12 +189,6 @@ def load_certificates() -> int:
     Needs signing keys (``flask keys ensure --country KG --country KZ --country UZ``); countries
     without a key are skipped.
     """
-    from datetime import timedelta
-
-    from certreg.certificates import catalogue, lifecycle, queries, states
-    from certreg.certificates.models import CertificateCategory
-    from certreg.keys.services import active_key_row
-
     created = 0
     for country, code, name_en, name_ru, activities, substances in NATIONAL_SCOPES:
         if db.session.scalar(sa.select(CertificateCategory.id).where(CertificateCategory.code == code)) is None:
@@ -183,7 +199,8 @@ def load_certificates() -> int:
     today = states.today()
     for country, kind, key, categories, valid_from, valid_until, then in CERTIFICATES:
         holder = _technician(country, key) if kind == "technician" else _company(country, key)
-        if holder is None or active_key_row(country) is None or queries.holder_certificates(kind, holder.id):
+        if holder is None or active_key_row(country) is None \
+                or certificate_queries.holder_certificates(kind, holder.id):
             continue
         if then == "expiring":
             valid_until = today + timedelta(days=25)
@@ -209,18 +226,7 @@ def load_logbook() -> int:
     suspended certificate, "recovered" gas never recovered, virgin CFC-12 after the ban.
     Checkpoints are signed where a key exists. Skipped if the importer's logbook has entries.
     """
-    from datetime import timedelta
-    from decimal import Decimal
-
-    from certreg.certificates import queries as certificate_queries
-    from certreg.errors import ValidationFailed
-    from certreg.keys.services import active_key_row
-    from certreg.logbook import checkpointing, drafts, queries, recording, settings, transfers
-    from certreg.logbook import equipment as equipment_services
-    from certreg.logbook import holders as logbook_holders
-    from certreg.logbook.models import Entry
-    from certreg.vocabulary import HolderKind
-
+    # One piece on purpose: the demo's story, told in the order it happens.
     importer, dealer = _company("UZ", "305123456"), _company("KZ", "120540012345")
     bishkek, almaty = _technician("KG", "21203199000123"), _technician("KZ", "850612300111")
     tashkent, suspended = _technician("UZ", "AB1234567"), _technician("KZ", "920101300222")
@@ -249,7 +255,7 @@ def load_logbook() -> int:
 
     def record(who: str, actor: Actor, **values) -> Entry:
         nonlocal created
-        late_after = settings.late_entry_limits(holders[who].country_code)[0]
+        late_after = logbook_settings.late_entry_limits(holders[who].country_code)[0]
         if (today - values["operation_date"]).days > late_after:  # history typed in from the paper logbook
             values.setdefault("reason", "Transcribed from the paper logbook")
         entry = recording.record_entry(actor, holders[who], drafts.EntryData(**values))
@@ -292,7 +298,7 @@ def load_logbook() -> int:
         sale = record("importer", uz_office, kind="sale", operation_date=day(40), substance="HCFC-22",
                       quantity=kg("27.2"), buyer_certificate=uz_cert, document_numbers="Invoice TSI-0917",
                       cylinders=["QEF-22-00004", "QEF-22-00005"])
-        transfers.confirm_transfer(ACTOR, queries.transfer_of(sale).id)
+        transfers.confirm_transfer(ACTOR, logbook_queries.transfer_of(sale).id)
     # Almaty: R-404A imported, sold only to certified buyers; an export lot awaits Tashkent's confirmation.
     record("dealer", kz_counter, kind="import", operation_date=day(100), substance="R-404A", quantity=kg("544"),
            import_licence="KZ-IMP-2026-0077", customs_declaration="50508/200826/0031177", origin_country="CN",
@@ -302,7 +308,7 @@ def load_logbook() -> int:
     if number:
         sale = record("dealer", kz_counter, kind="sale", operation_date=day(60), substance="R-404A",
                       quantity=kg("10.9"), buyer_certificate=number, document_numbers="Receipt AKT-60")
-        transfers.confirm_transfer(ACTOR, queries.transfer_of(sale).id)
+        transfers.confirm_transfer(ACTOR, logbook_queries.transfer_of(sale).id)
     # Bishkek's R-404A crossed a border: exported by Almaty under its licence to a Kyrgyz importer
     # (a sale to a buyer certified in another country is refused: sale_cross_border); Nurlan buys it in Bishkek.
     record("dealer", kz_counter, kind="export", operation_date=day(52), substance="R-404A", quantity=kg("13.6"),
@@ -343,7 +349,7 @@ def load_logbook() -> int:
         equipment_services.record_intervention(nurlan, holders["bishkek"], unit, equipment_services.InterventionData(
             kind=kind, performed_on=day(days), **extra))
         created += 1
-    settings.update_settings(ACTOR, "KZ", used_ods_sales="reclaimed_only", leak_rate_threshold=None)
+    logbook_settings.update_settings(ACTOR, "KZ", used_ods_sales="reclaimed_only", leak_rate_threshold=None)
     for country in ("KG", "KZ", "UZ"):
         if active_key_row(country) is not None:
             checkpointing.create_checkpoint(ACTOR, country)
@@ -352,10 +358,6 @@ def load_logbook() -> int:
 
 def load_reports() -> int:
     """A first tamper check of each country's log, so the anomaly list can say when the logs were checked."""
-    from certreg.logbook.models import MerkleLog
-    from certreg.reports import services as reports
-    from certreg.reports.models import LogCheck
-
     created = 0
     for country in db.session.scalars(sa.select(MerkleLog.country_code).order_by(MerkleLog.country_code)):
         if db.session.scalar(sa.select(LogCheck.id).where(LogCheck.country_code == country).limit(1)) is None:
@@ -377,13 +379,6 @@ SMUGGLED_STAMP = "DEMO-KZ-SMUGGLED"
 
 def load_cylinders() -> int:
     """A few cylinders per importing or dealing company, and the smuggling story in KZ."""
-    from decimal import Decimal
-
-    from certreg.cylinders import custody, registration
-    from certreg.cylinders.events import FillData
-    from certreg.cylinders.models import Cylinder, CylinderKind
-    from certreg.keys import services as keys
-
     def exists(stamp: str) -> bool:
         return db.session.scalar(sa.select(Cylinder.id).where(Cylinder.stamp_number == stamp)) is not None
 
@@ -415,14 +410,6 @@ def load_cylinders() -> int:
 def load_quotas() -> int:
     """National limits and quotas near their limit: HCFCs in KG, KZ and UZ, HFCs in KZ (the later schedule);
     Almaty's quota is almost used by its R-404A import, a quota moved to it, and a larger import refused."""
-    from decimal import Decimal
-
-    from certreg.errors import ValidationFailed
-    from certreg.logbook import drafts, holders, recording
-    from certreg.quotas import services as quotas
-    from certreg.quotas.models import QuotaBaseline
-    from certreg.vocabulary import HolderKind
-
     dealer = _company("KZ", "120540012345")
     if dealer is None or db.session.scalar(sa.select(QuotaBaseline.id).limit(1)) is not None:
         return 0
@@ -441,7 +428,7 @@ def load_quotas() -> int:
                         "Khorgos will not use it this year")
     try:  # 50 kg more R-404A would pass the licence (56 kg left) but not the quota: refused, and kept
         with db.session.begin_nested():
-            recording.record_entry(ACTOR, holders.holder(HolderKind.COMPANY, dealer.id), drafts.EntryData(
+            recording.record_entry(ACTOR, logbook_holders.holder(HolderKind.COMPANY, dealer.id), drafts.EntryData(
                 kind="import", operation_date=utc_today(), substance="R-404A", quantity=Decimal("50"),
                 import_licence="KZ-IMP-2026-0077", customs_declaration="50508/011226/0039012", origin_country="CN",
                 exporter_name="Shandong Example Chemical Co., Ltd."))
@@ -454,9 +441,6 @@ def load_quotas() -> int:
 def load_all() -> int:
     """Load every feature's demo data, in dependency order. The demo countries get their signing keys
     first: without them no certificate is issued, and a technician without one may not charge."""
-    from certreg.countries import services as countries
-    from certreg.keys.services import ensure as ensure_keys
-
     created = load_registry()
     demo_countries = sorted({country for _email, _name, _role, country, _reg, _nid in USERS})
     ensure_keys(ACTOR, demo_countries)

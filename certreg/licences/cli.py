@@ -11,12 +11,13 @@ from certreg.errors import CertregError
 from certreg.extensions import db
 from certreg.licences import services
 from certreg.licences.services import LicenceData
+from certreg.logbook.queries import licence_used_kg
 
 licences_cli = AppGroup("licences", help="Import and export licences: issue, list, suspend, revoke.")
 
 
 def _line(licence) -> str:
-    used = services.used_kg(licence)
+    used = licence_used_kg(licence)
     partners = ",".join(licence.partner_countries) or "any"
     return (f"{licence.number}\t{licence.direction.value}\t{licence.status.value}\t{','.join(licence.scope)}\t"
             f"{used:f}/{licence.cap_kg:f} kg\t{licence.valid_from.isoformat()}..{licence.valid_until.isoformat()}"

@@ -9,7 +9,7 @@ Services flush, never commit. Codes (stable): ``licence_unknown``, ``licence_not
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -173,28 +173,17 @@ def change_status(actor: Actor, licence: Licence, status: str, reason: str) -> L
     return licence
 
 
-def used_kg(licence: Licence) -> Decimal:
-    """Kilograms recorded against the licence: the holder's counted imports (or exports) naming its number."""
-    from certreg.logbook.models import EntryKind, Logbook
-    from certreg.reports.figures import ENTRIES, counted
-
-    e = ENTRIES.alias("e")
-    column = e.c.import_licence if licence.direction is LicenceDirection.IMPORT else e.c.export_licence
-    kind = EntryKind.IMPORT if licence.direction is LicenceDirection.IMPORT else EntryKind.EXPORT
-    logbooks = sa.select(Logbook.id).where(Logbook.company_id == licence.company_id)
-    total = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(e.c.quantity), 0)).where(
-        e.c.kind == kind.value, column == licence.number, e.c.logbook_id.in_(logbooks), counted(e)))
-    return Decimal(total or 0).quantize(Decimal("0.001"))
-
-
 def covers(licence: Licence, substance_code: str, groups: Iterable[str]) -> bool:
     scope = set(licence.scope)
     return substance_code in scope or bool(scope & set(groups))
 
 
 def check(licence: Licence | None, *, company_id: int, direction: LicenceDirection, substance_code: str,
-          groups: Iterable[str], on: date, partner_country: str | None, kg: Decimal) -> Licence:
+          groups: Iterable[str], on: date, partner_country: str | None, kg: Decimal,
+          used_kg: Callable[[Licence], Decimal]) -> Licence:
     """The licence allows this import (or export) by this company: every condition, each with its code.
+    ``used_kg`` answers the kilograms already recorded against the licence (the logbook knows them:
+    :func:`certreg.logbook.queries.licence_used_kg`); it is asked last, when every other condition holds.
 
     :raise ValidationFailed: on ``import_licence`` (or ``export_licence``).
     """

@@ -15,7 +15,8 @@ from certreg.audit import services as audit
 from certreg.db import utcnow
 from certreg.errors import NotFound
 from certreg.extensions import db
-from certreg.logbook import canonical, checkpoints, leaves, ledger
+from certreg.keys.services import active_key
+from certreg.logbook import canonical, checkpoint_format, leaves, ledger
 from certreg.logbook.merkle import StoredTree, inclusion_path, verify_inclusion
 from certreg.logbook.models import Checkpoint, Entry, LogNode, MerkleLog
 from certreg.logbook.queries import get_entry
@@ -55,14 +56,13 @@ def sign_head(head: ledger.Head, now: datetime) -> Checkpoint:
         Checkpoint.country_code == head.country_code, Checkpoint.tree_size == head.size))
     if existing is not None:
         return existing
-    from certreg.keys.services import active_key
 
     key = active_key(head.country_code)
-    body = checkpoints.CheckpointBody(
-        origin=checkpoints.origin_for(current_app.config["PUBLIC_BASE_URL"], head.country_code),
+    body = checkpoint_format.CheckpointBody(
+        origin=checkpoint_format.origin_for(current_app.config["PUBLIC_BASE_URL"], head.country_code),
         tree_size=head.size, root_hash=head.frontier.root(), signed_at=now.replace(microsecond=0),
     )
-    signed = checkpoints.sign(body, head.country_code, key.kid, key.private_key)
+    signed = checkpoint_format.sign(body, head.country_code, key.kid, key.private_key)
     checkpoint = Checkpoint(country_code=head.country_code, tree_size=head.size, root_hash=body.root_hash,
                             signed_at=body.signed_at, kid=key.kid, signature=signed.signature, text=signed.text())
     db.session.add(checkpoint)

@@ -22,10 +22,11 @@ from flask_babel import gettext as _
 
 from certreg.actors import Actor
 from certreg.audit import services as audit
+from certreg.countries.logbook_settings import leak_rate_threshold
 from certreg.db import today
 from certreg.errors import NotFound, ValidationFailed
 from certreg.extensions import db
-from certreg.logbook import drafts, holders, recording, rules, settings
+from certreg.logbook import drafts, holders, recording, rules
 from certreg.logbook.equipment_ids import format_code, normalize_code
 from certreg.logbook.models import (
     Channel,
@@ -285,7 +286,7 @@ def leak_rates(equipment: list[Equipment], *, until: date | None = None) -> dict
     thresholds: dict[str, Decimal] = {}
     result = {}
     for eq in equipment:
-        threshold = thresholds.setdefault(eq.country_code, settings.leak_rate_threshold(eq.country_code))
+        threshold = thresholds.setdefault(eq.country_code, leak_rate_threshold(eq.country_code))
         kg = added.get(eq.id, Decimal("0.000"))
         percent = (kg * 100 / eq.nominal_charge).quantize(Decimal("0.1"))
         result[eq.id] = LeakRate(kg, eq.nominal_charge, percent, threshold, percent > threshold)

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Response, stream_with_context
 
 from certreg import spreadsheets
 from certreg.extensions import db
@@ -78,8 +79,6 @@ def xlsx_rows(query: sa.Select) -> Iterator[list[Any]]:
 
 def response(query: sa.Select, fmt: str, filename: str):
     """The download of the web page and of the API: CSV streamed while it is read, or XLSX."""
-    from flask import Response, stream_with_context
-
     if fmt == "csv":
         return Response(stream_with_context(csv_chunks(query)), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})

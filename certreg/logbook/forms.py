@@ -6,18 +6,18 @@ The same forms read the pages' posts and the API's JSON (``form_from_json``).
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
-from wtforms import DateField, DecimalField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
 from certreg.countries.codes import CountryCode
+from certreg.countries.models import USED_ODS_SALES_LABELS
 from certreg.errors import FieldError
-from certreg.forms import BaseForm, InputRequired, Length, Optional, choices
+from certreg.forms import BaseForm, CodeSelectField, InputRequired, KilogramsField, Length, Optional, choices
 from certreg.logbook.drafts import FIELD_LIMITS
 from certreg.logbook.models import (
     CONDITION_LABELS,
@@ -26,43 +26,12 @@ from certreg.logbook.models import (
     EXEMPTED_USE_LABELS,
     INTERVENTION_KIND_LABELS,
     LEAK_CHECK_RESULT_LABELS,
-    USED_ODS_SALES_LABELS,
     EntryKind,
     OwnerKind,
 )
 from certreg.logbook.rules import RECORDABLE_KINDS
 
 _SPLIT = re.compile(r"[;,\n\r]+")
-
-
-class KilogramsField(DecimalField):
-    """Kilograms: accepts ``12.5`` and ``12,5`` (and JSON numbers); the service checks the range and grams."""
-
-    widget = TextInput()
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
-        super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist):
-        if not valuelist or valuelist[0] in ("", None):
-            self.data = None
-            return
-        text = str(valuelist[0]).strip().replace(",", ".")
-        try:
-            self.data = Decimal(text)
-        except InvalidOperation:
-            self.data = None
-            raise ValueError(FieldError(str(_l("Enter the quantity in kilograms, e.g. 12.5.")), "invalid_number")) \
-                from None
-        if not self.data.is_finite():
-            self.data = None
-            raise ValueError(FieldError(str(_l("Enter the quantity in kilograms, e.g. 12.5.")), "invalid_number"))
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return "" if self.data is None else f"{self.data:f}"
 
 
 class ListField(SelectMultipleField):
@@ -92,14 +61,6 @@ class ListField(SelectMultipleField):
     def __call__(self, **kwargs):
         kwargs.setdefault("value", self._value())
         return self.widget(self, **kwargs)
-
-
-class CodeSelectField(SelectField):
-    """A choice whose unknown values the service refuses with its own code (so the API gets one error)."""
-
-    def pre_validate(self, form):
-        if self.data is not None and not isinstance(self.data, str):
-            raise ValidationError(FieldError(str(_l("Not a valid choice.")), "invalid_choice"))
 
 
 def entry_kind_choices(kinds=RECORDABLE_KINDS):

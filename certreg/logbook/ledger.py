@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 
 from certreg.extensions import db
 from certreg.logbook import canonical
@@ -225,8 +226,6 @@ _INSERT_ENTRY = ENTRIES.insert()
 
 def as_entry(values: dict[str, Any]) -> Entry:
     """The just-inserted entry as a persistent ORM object, without reading it back."""
-    from sqlalchemy.orm import make_transient_to_detached
-
     entry = Entry(**{column: values[column] for column in ENTRY_COLUMNS})
     make_transient_to_detached(entry)
     return db.session.merge(entry, load=False)

@@ -21,7 +21,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from pymerkle import BaseMerkleTree, InclusionProof
+from pymerkle.core import _inclusion_path_layout
 from pymerkle.hasher import MerkleHasher
+from pymerkle.proof import InvalidProof
 
 HASHER = MerkleHasher("sha256")
 HASH_SIZE = 32
@@ -141,9 +143,6 @@ def inclusion_path(tree: StoredTree, leaf_index: int, tree_size: int) -> list[by
 
 def verify_inclusion(leaf: bytes, leaf_index: int, tree_size: int, path: Sequence[bytes], root: bytes) -> bool:
     """Check an RFC 9162 inclusion path with pymerkle's verifier."""
-    from pymerkle.core import _inclusion_path_layout
-    from pymerkle.proof import InvalidProof
-
     if not 0 <= leaf_index < tree_size:
         return False
     rule, _ranges = _inclusion_path_layout(leaf_index + 1, tree_size)

@@ -1,4 +1,5 @@
-"""Logbooks, their entries, stock balances, the Merkle log, counterparts, refusals and equipment.
+"""Logbooks, their entries, stock balances, the Merkle log, counterparts and refusals (equipment:
+:mod:`certreg.logbook.equipment_models`, re-exported here).
 
 Entries (``logbook_entries`` and their cylinders) and signed checkpoints are append-only:
 database triggers refuse UPDATE and DELETE on both databases (migration 0004). Every
@@ -17,7 +18,24 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from certreg.countries.models import (  # noqa: F401 - the country's settings, once here; importable here still
+    USED_ODS_SALES_LABELS,
+    CountrySettings,
+    UsedOdsSales,
+)
 from certreg.db import KILOGRAMS, Base, created_at, enum_type, intpk, str2, str64, str255, timestamp
+from certreg.logbook.equipment_models import (  # noqa: F401 - the equipment register's models, importable here too
+    EQUIPMENT_KIND_LABELS,
+    EQUIPMENT_MENU_LABEL,
+    INTERVENTION_KIND_LABELS,
+    LEAK_CHECK_RESULT_LABELS,
+    Equipment,
+    EquipmentKind,
+    Intervention,
+    InterventionKind,
+    LeakCheckResult,
+    OwnerKind,
+)
 from certreg.registry.models import Company, Technician
 from certreg.substances.models import Substance
 from certreg.vocabulary import HolderKind
@@ -320,7 +338,7 @@ class LogNode(Base):
 
 
 class Checkpoint(Base):
-    """A signed statement of a country's log: tree size and root hash (see :mod:`certreg.logbook.checkpoints`)."""
+    """A signed statement of a country's log: tree size and root hash (see :mod:`certreg.logbook.checkpoint_format`)."""
 
     __tablename__ = "logbook_checkpoints"
 
@@ -424,52 +442,6 @@ class Refusal(Base):
     __table_args__ = (sa.Index("ix_logbook_refusals_country_at", "country_code", "at"),)
 
 
-class UsedOdsSales(enum.StrEnum):
-    """After the virgin ban date, which used Annex A/B stock may still be sold."""
-
-    ALLOWED = "allowed"  # recovered, recycled and reclaimed
-    RECLAIMED_ONLY = "reclaimed_only"
-    NONE = "none"
-
-
-USED_ODS_SALES_LABELS = {
-    UsedOdsSales.ALLOWED: _l("Recovered, recycled and reclaimed may be sold"),
-    UsedOdsSales.RECLAIMED_ONLY: _l("Only reclaimed may be sold"),
-    UsedOdsSales.NONE: _l("None may be sold"),
-}
-
-
-class CountrySettings(Base):
-    """Per-country logbook rules set by the country's administrators."""
-
-    __tablename__ = "logbook_settings"
-
-    country_code: Mapped[str2] = mapped_column(sa.ForeignKey("countries.code"), primary_key=True)
-    used_ods_sales: Mapped[UsedOdsSales] = mapped_column(enum_type(UsedOdsSales, 16), default=UsedOdsSales.ALLOWED,
-                                                         server_default=UsedOdsSales.ALLOWED.value)
-    leak_rate_threshold: Mapped[Decimal | None] = mapped_column(
-        sa.Numeric(5, 2), comment="Percent of nominal charge a year; null: the LEAK_RATE_THRESHOLD_PERCENT setting"
-    )
-    company_certificate_required: Mapped[bool] = mapped_column(
-        default=False, server_default=sa.false(),
-        comment="Importing, exporting and selling need a valid company certificate on the entry's date")
-    licences_required: Mapped[bool] = mapped_column(
-        default=False, server_default=sa.false(),
-        comment="An import must name a licence of the licence register (else any licence text is taken)")
-    late_entry_days: Mapped[int | None] = mapped_column(
-        comment="Entries dated more than this many days before recording need a reason; "
-                "null: the LOGBOOK_LATE_ENTRY_DAYS setting")
-    approval_days: Mapped[int | None] = mapped_column(
-        comment="Entries dated more than this many days before recording need an officer's approval; "
-                "null: the LOGBOOK_APPROVAL_DAYS setting")
-    updated_at: Mapped[created_at]
-
-    __table_args__ = (
-        sa.CheckConstraint("late_entry_days IS NULL OR late_entry_days >= 0", name="late_entry_days_not_negative"),
-        sa.CheckConstraint("approval_days IS NULL OR approval_days >= 0", name="approval_days_not_negative"),
-    )
-
-
 class ImportBatch(Base):
     """One CSV file imported into a logbook (all its lines or none)."""
 
@@ -484,125 +456,3 @@ class ImportBatch(Base):
     created_by_label: Mapped[str255]
 
     __table_args__ = (sa.UniqueConstraint("logbook_id", "sha256"),)
-
-
-# --- equipment ------------------------------------------------------------------------
-
-
-class EquipmentKind(enum.StrEnum):
-    DOMESTIC = "domestic"
-    COMMERCIAL_REFRIGERATION = "commercial_refrigeration"
-    INDUSTRIAL = "industrial"
-    AIR_CONDITIONING = "air_conditioning"
-    HEAT_PUMP = "heat_pump"
-    MOBILE_AC = "mobile_ac"
-    FIRE_PROTECTION = "fire_protection"
-
-
-EQUIPMENT_KIND_LABELS = {
-    EquipmentKind.DOMESTIC: _l("Domestic refrigeration"),
-    EquipmentKind.COMMERCIAL_REFRIGERATION: _l("Commercial refrigeration"),
-    EquipmentKind.INDUSTRIAL: _l("Industrial refrigeration"),
-    EquipmentKind.AIR_CONDITIONING: _l("Air-conditioning"),
-    EquipmentKind.HEAT_PUMP: _l("Heat pump"),
-    EquipmentKind.MOBILE_AC: _l("Mobile air-conditioning"),
-    EquipmentKind.FIRE_PROTECTION: _l("Fire protection"),
-}
-
-
-#: The menu entry of the equipment register (see certreg.templating.NAVIGATION).
-EQUIPMENT_MENU_LABEL = _l("Equipment")
-
-
-class OwnerKind(enum.StrEnum):
-    COMPANY = "company"
-    PERSON = "person"
-
-
-class Equipment(Base):
-    """A refrigeration, air-conditioning or fire-protection unit, with a unique id on a QR label."""
-
-    __tablename__ = "equipment"
-
-    id: Mapped[intpk]
-    code: Mapped[str] = mapped_column(sa.String(24), unique=True, comment="CC-E-NNNNNN-D, printed in the QR label")
-    country_code: Mapped[str2] = mapped_column(sa.ForeignKey("countries.code"), index=True)
-    logbook_id: Mapped[int] = mapped_column(sa.ForeignKey("logbooks.id"), index=True,
-                                            comment="The holder who registered it and looks after it")
-    owner_kind: Mapped[OwnerKind] = mapped_column(enum_type(OwnerKind, 16))
-    owner_name: Mapped[str255]
-    site_address: Mapped[str255]
-    kind: Mapped[EquipmentKind] = mapped_column(enum_type(EquipmentKind))
-    substance_code: Mapped[str] = mapped_column(sa.String(32), sa.ForeignKey("substances.code"))
-    nominal_charge: Mapped[Decimal] = mapped_column(KILOGRAMS, comment="kg, from the name plate")
-    description: Mapped[str255 | None] = mapped_column(comment="Make, model, serial number")
-    decommissioned_on: Mapped[date | None]
-    created_at: Mapped[created_at]
-    search_key: Mapped[str] = mapped_column(sa.String(800), default="", server_default="")
-
-    logbook: Mapped[Logbook] = relationship()
-    substance: Mapped[Substance] = relationship()
-    interventions: Mapped[list[Intervention]] = relationship(
-        back_populates="equipment", order_by="Intervention.performed_on.desc(), Intervention.id.desc()"
-    )
-
-    __table_args__ = (sa.CheckConstraint("nominal_charge > 0", name="charge_positive"),)
-
-
-class InterventionKind(enum.StrEnum):
-    INSTALLATION = "installation"
-    LEAK_CHECK = "leak_check"
-    REPAIR = "repair"
-    CHARGE = "charge"
-    RECOVERY = "recovery"
-    DECOMMISSIONING = "decommissioning"
-
-
-INTERVENTION_KIND_LABELS = {
-    InterventionKind.INSTALLATION: _l("Installation"),
-    InterventionKind.LEAK_CHECK: _l("Leak check"),
-    InterventionKind.REPAIR: _l("Repair"),
-    InterventionKind.CHARGE: _l("Charge (top-up)"),
-    InterventionKind.RECOVERY: _l("Recovery"),
-    InterventionKind.DECOMMISSIONING: _l("Decommissioning"),
-}
-
-
-class LeakCheckResult(enum.StrEnum):
-    NO_LEAK = "no_leak"
-    LEAK_FOUND = "leak_found"
-    LEAK_REPAIRED = "leak_repaired"
-
-
-LEAK_CHECK_RESULT_LABELS = {
-    LeakCheckResult.NO_LEAK: _l("No leak found"),
-    LeakCheckResult.LEAK_FOUND: _l("Leak found"),
-    LeakCheckResult.LEAK_REPAIRED: _l("Leak found and repaired"),
-}
-
-
-class Intervention(Base):
-    """Work done on equipment; charges and recoveries it causes are logbook entries pointing here."""
-
-    __tablename__ = "equipment_interventions"
-
-    id: Mapped[intpk]
-    equipment_id: Mapped[int] = mapped_column(sa.ForeignKey("equipment.id"), index=True)
-    logbook_id: Mapped[int] = mapped_column(sa.ForeignKey("logbooks.id"), index=True, comment="Who did the work")
-    kind: Mapped[InterventionKind] = mapped_column(enum_type(InterventionKind))
-    performed_on: Mapped[date]
-    leak_check_result: Mapped[LeakCheckResult | None] = mapped_column(enum_type(LeakCheckResult, 16))
-    note: Mapped[str | None] = mapped_column(sa.Text)
-    recorded_at: Mapped[created_at]
-    recorded_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    recorded_by_label: Mapped[str255]
-
-    equipment: Mapped[Equipment] = relationship(back_populates="interventions")
-    logbook: Mapped[Logbook] = relationship()
-    entries: Mapped[list[Entry]] = relationship(foreign_keys="Entry.intervention_id", viewonly=True,
-                                                order_by="Entry.id")
-
-    __table_args__ = (
-        sa.CheckConstraint("(kind = 'leak_check') = (leak_check_result IS NOT NULL)", name="leak_check_has_result"),
-    )
-

@@ -1,4 +1,5 @@
-"""Reading logbooks: entries (filtered), their reversal and transfer, stock balances."""
+"""Reading logbooks: entries (filtered), their reversal and transfer, stock balances, the entries that count
+(:func:`counted`, for every report) and what was recorded against a licence."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ import sqlalchemy as sa
 from certreg.actors import Actor
 from certreg.errors import NotFound
 from certreg.extensions import db
+from certreg.licences.models import Licence, LicenceDirection
 from certreg.logbook.drafts import choice
 from certreg.logbook.holders import Holder, holder_of, logbook_for, require_read
-from certreg.logbook.models import Balance, Condition, Entry, EntryCylinder, EntryKind, Transfer
+from certreg.logbook.models import Balance, Condition, Entry, EntryCylinder, EntryKind, Logbook, Transfer
 from certreg.substances import services as substances
 from certreg.vocabulary import OFFICIAL_ROLES
 
@@ -113,3 +115,25 @@ def stock_of(who: Holder, substance_code: str, condition: Condition) -> Decimal:
         Balance.logbook_id == logbook.id, Balance.substance_code == substance_code, Balance.condition == condition))
     return Decimal(value) if value is not None else Decimal("0.000")
 
+
+# --- what counts --------------------------------------------------------------------------
+
+
+def counted(e: sa.Table | sa.Alias) -> sa.ColumnElement[bool]:
+    """The entry counts: it is not a reversal and was not reversed (uses the partial index on reverses_id)."""
+    r = Entry.__table__.alias("rev")
+    # "IS NOT NULL" lets PostgreSQL size the reversals from the partial index and hash them (anti-join)
+    # instead of sorting every entry of the period by id for a merge.
+    return sa.and_(e.c.kind != EntryKind.REVERSAL.value,
+                   ~sa.exists().where(r.c.reverses_id == e.c.id, r.c.reverses_id.is_not(None)))
+
+
+def licence_used_kg(licence: Licence) -> Decimal:
+    """Kilograms recorded against the licence: the holder's counted imports (or exports) naming its number."""
+    e = Entry.__table__.alias("e")
+    column = e.c.import_licence if licence.direction is LicenceDirection.IMPORT else e.c.export_licence
+    kind = EntryKind.IMPORT if licence.direction is LicenceDirection.IMPORT else EntryKind.EXPORT
+    logbooks = sa.select(Logbook.id).where(Logbook.company_id == licence.company_id)
+    total = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(e.c.quantity), 0)).where(
+        e.c.kind == kind.value, column == licence.number, e.c.logbook_id.in_(logbooks), counted(e)))
+    return Decimal(total or 0).quantize(Decimal("0.001"))

@@ -20,17 +20,23 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from certreg.actors import Actor
+from certreg.certificates import categories as catdata
+from certreg.certificates.purchase import check_purchase as certificates_check_purchase
+from certreg.certificates.queries import holder_certificates
+from certreg.certificates.states import State, state_on
 from certreg.db import utcnow
 from certreg.errors import ValidationFailed, keep_after_rollback
 from certreg.extensions import db
+from certreg.licences import services as licences
+from certreg.licences.models import Licence, LicenceDirection
 from certreg.logbook import checkpointing, ledger, rules
+from certreg.logbook import quotas as logbook_quotas
 from certreg.logbook.drafts import EntryData, blank, draft_from
 from certreg.logbook.holders import Holder, holder, holder_of, logbook_for, require_write
 from certreg.logbook.models import Channel, Condition, Entry, EntryKind, Logbook, Transfer, TransferKind, TransferStatus
-from certreg.logbook.queries import get_entry, reversal_of
+from certreg.logbook.queries import get_entry, licence_used_kg, reversal_of
 from certreg.logbook.refusals import RefusalNote
 from certreg.logbook.settings import rule_context
-from certreg.quotas import usage
 from certreg.registry.models import Company
 from certreg.vocabulary import HolderKind
 
@@ -42,8 +48,6 @@ logger = logging.getLogger(__name__)
 
 def check_purchase(certificate_text: str, substance_code: str, on_date: date):
     """The certificates feature's verdict: may this certificate's holder buy this substance on this date?"""
-    from certreg.certificates.purchase import check_purchase as certificates_check_purchase
-
     return certificates_check_purchase(certificate_text, substance_code, on_date)
 
 
@@ -154,10 +158,6 @@ def handler_facts(who: Holder, draft: rules.Draft, ctx: rules.Context, *,
 def _certificate_problem(who: Holder, draft: rules.Draft, work: frozenset[str] | None) -> str | None:
     """None if one of the holder's certificates is valid on the entry's date (and, with ``work``, has a
     category allowing that work on the substance); else the reason's code."""
-    from certreg.certificates import categories as catdata
-    from certreg.certificates.queries import holder_certificates
-    from certreg.certificates.states import State, state_on
-
     day = draft.operation_date
     problem = "no_certificate"
     for cert in holder_certificates(who.kind.value, who.id):
@@ -188,9 +188,6 @@ def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
     dates, substance, partner country: origin or destination, remaining cap); where the country sets
     ``licences_required``, a number that is not in the register is refused (``licence_unknown``). Runs under
     the country's log lock (the cap)."""
-    from certreg.licences import services as licences
-    from certreg.licences.models import Licence, LicenceDirection
-
     draft = prepared.draft
     importing = draft.kind is EntryKind.IMPORT
     number = ((draft.import_licence if importing else draft.export_licence) or "").strip()
@@ -202,25 +199,13 @@ def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
                    direction=LicenceDirection.IMPORT if importing else LicenceDirection.EXPORT,
                    substance_code=draft.substance.code, groups=draft.substance.groups, on=draft.operation_date,
                    partner_country=draft.origin_country if importing else draft.destination_country,
-                   kg=draft.quantity or Decimal(0))
+                   kg=draft.quantity or Decimal(0), used_kg=licence_used_kg)
 
 
-def check_quota(prepared: Prepared, ctx: rules.Context, quota: usage.QuotaBook | None = None) -> None:
+def check_quota(prepared: Prepared, ctx: rules.Context, quota: logbook_quotas.QuotaBook | None = None) -> None:
     """An import by a company is refused beyond its remaining quota for the year and group
-    (``quota_exceeded``; :mod:`certreg.quotas.usage`). Under the country's log lock; ``quota``: the
-    transaction's book (a CSV import keeps one for all its lines). Sets ``prepared.quota_uses``."""
-    draft = prepared.draft
-    book = quota if quota is not None else usage.QuotaBook(ctx.country_code)
-    prepared.quota_uses = book.check(prepared.holder_id, draft.operation_date, draft.substance.code,
-                                     draft.quantity or Decimal(0), draft.condition.value,
-                                     draft.exempted_use.value if draft.exempted_use else None)
-
-
-def record_quota_uses(prepared: Prepared, entry_id: int, country_code: str, now: datetime, actor: Actor) -> None:
-    """Write the quota ledger's use lines of an entry just appended (most entries have none)."""
-    if prepared.quota_uses:
-        usage.write_uses(usage.use_rows(country_code, prepared.quota_uses, entry_id, now, actor.label,
-                                        actor.user_id))
+    (``quota_exceeded``; :mod:`.quotas`), under the country's log lock. Sets ``prepared.quota_uses``."""
+    prepared.quota_uses = logbook_quotas.check(ctx.country_code, prepared.holder_id, prepared.draft, quota)
 
 
 # --- one preparation for every surface -----------------------------------------------------
@@ -229,7 +214,6 @@ def record_quota_uses(prepared: Prepared, entry_id: int, country_code: str, now:
 @dataclass(slots=True)
 class Prepared:
     """An entry on its way into a logbook: its draft, its counterparty, then its stock moves."""
-
     draft: rules.Draft
     buyer: Buyer | None = None
     receiver: Holder | None = None
@@ -281,7 +265,7 @@ def prepare_entry(who: Holder, data: EntryData, ctx: rules.Context, note: Refusa
 
 
 def check_entry(prepared: Prepared, ctx: rules.Context, stock: Callable[[str, Condition], Decimal], *,
-                quota: usage.QuotaBook | None = None) -> Prepared:
+                quota: logbook_quotas.QuotaBook | None = None) -> Prepared:
     """Step 2: every rule, with the holder's ``stock(substance_code, condition)``; sets the stock moves
     (and the quota uses: ``quota`` as in :func:`check_quota`).
 
@@ -383,7 +367,7 @@ def record_entry(actor: Actor, who: Holder, data: EntryData, *, channel: Channel
     stored = append_entry(head, stock, prepared.moves,
                           prepared.values(logbook, actor, channel, now, counterparty_logbook_id=to_logbook_id),
                           draft.cylinders, now)
-    record_quota_uses(prepared, stored["id"], who.country_code, now, actor)
+    logbook_quotas.write_uses(prepared.quota_uses, stored["id"], who.country_code, now, actor)
     if counterparty is not None:
         db.session.add(Transfer(kind=prepared.transfer_kind, origin_entry_id=stored["id"],
                                 from_logbook_id=logbook.id, to_logbook_id=to_logbook_id,
@@ -407,7 +391,6 @@ def append_entry(head: ledger.Head, stock: ledger.Stock, moves: list[rules.Effec
 @dataclass(frozen=True)
 class SaleVerdict:
     """What the point of sale shows before the sale is saved."""
-
     allowed: bool
     code: str
     message: str
@@ -495,7 +478,7 @@ def reverse_entry(actor: Actor, entry_id: int, reason: str, *, channel: Channel 
     cylinders = original.cylinders
     stored = append_entry(head, stock, moves, values, cylinders, now)
     if original.kind is EntryKind.IMPORT:  # give back the quota it used
-        usage.release(original.country_code, original.id, now, actor.label, actor.user_id)
+        logbook_quotas.release(original.country_code, original.id, now, actor)
     if transfer is not None and transfer.status in (TransferStatus.PENDING, TransferStatus.DISPUTED):
         transfer.status = TransferStatus.CANCELLED
         db.session.flush()

@@ -228,7 +228,17 @@ def prepare(draft: Draft, ctx: Context, *, book_quantity: Callable[[], Decimal] 
     if draft.operation_date > ctx.today:
         raise refuse("operation_date", _("The date of the operation cannot be in the future."), "date_in_future")
 
-    # conditions
+    draft = _settle_conditions(draft)
+    draft = _settle_quantities(draft, book_quantity)
+    _check_what_the_kind_needs(draft, ctx)
+    check_exemption(draft)
+    check_market(draft, ctx)
+    return draft
+
+
+def _settle_conditions(draft: Draft) -> Draft:
+    """The condition a recovery, recycling or reclamation gives its gas (the others keep theirs)."""
+    kind = draft.kind
     if kind is EntryKind.RECOVERY:
         if draft.condition not in (Condition.RECOVERED, Condition.VIRGIN):
             raise refuse("condition", _("Gas recovered from equipment is recorded as recovered."), "invalid_condition")
@@ -244,8 +254,12 @@ def prepare(draft: Draft, ctx: Context, *, book_quantity: Callable[[], Decimal] 
         draft = draft.replaced(from_condition=source, condition=Condition.RECLAIMED)
     elif draft.from_condition is not None:
         raise refuse("from_condition", _("Only recycling and reclamation change the condition."), "invalid_condition")
+    return draft
 
-    # quantities
+
+def _settle_quantities(draft: Draft, book_quantity: Callable[[], Decimal] | None) -> Draft:
+    """A stock count's delta against the books; any other entry's quantity in whole grams."""
+    kind = draft.kind
     if kind is EntryKind.STOCK_COUNT:
         if draft.counted_quantity is None:
             raise refuse("counted_quantity", _("Enter the quantity counted."), "required")
@@ -269,8 +283,13 @@ def prepare(draft: Draft, ctx: Context, *, book_quantity: Callable[[], Decimal] 
         parse_kilograms(draft.quantity)
         if draft.counted_quantity is not None or draft.direction is not None:
             raise refuse("counted_quantity", _("Only stock counts have a counted quantity."), "not_applicable")
+    return draft
 
-    # what each kind must say
+
+def _check_what_the_kind_needs(draft: Draft, ctx: Context) -> None:
+    """The equipment of a charge or recovery, the proof of origin of an import, an export's licence and
+    destination, a sale's buyer, a purchase's seller."""
+    kind = draft.kind
     if kind in EQUIPMENT_KINDS:
         equipment = draft.equipment
         if equipment is None:
@@ -308,10 +327,6 @@ def prepare(draft: Draft, ctx: Context, *, book_quantity: Callable[[], Decimal] 
                      "buyer_certificate_required")
     if kind is EntryKind.PURCHASE and not draft.counterparty_name:
         raise refuse("counterparty_name", _("Name the seller."), "counterparty_required")
-
-    check_exemption(draft)
-    check_market(draft, ctx)
-    return draft
 
 
 def check_late_entry(draft: Draft, ctx: Context) -> None:

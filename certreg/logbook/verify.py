@@ -30,7 +30,9 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from certreg.extensions import db
-from certreg.logbook import canonical, checkpoints, leaves, ledger, rules
+from certreg.keys.models import SigningKey
+from certreg.keys.services import key_path
+from certreg.logbook import canonical, checkpoint_format, leaves, ledger, rules
 from certreg.logbook.merkle import Frontier
 from certreg.logbook.models import (
     Balance,
@@ -43,6 +45,8 @@ from certreg.logbook.models import (
     LogNode,
     MerkleLog,
 )
+from certreg.tokens import encoding as token_text
+from certreg.tokens import keys as signing_keys
 
 logger = logging.getLogger(__name__)
 
@@ -108,10 +112,6 @@ def key_resolver(jwks: dict[str, Any] | None = None) -> KeyResolver:
     public half of the private key file (the database attacker cannot change it); else the
     public JWK kept in the database (a note says so).
     """
-    from certreg.keys.models import SigningKey
-    from certreg.keys.services import key_path
-    from certreg.tokens import encoding as token_text
-    from certreg.tokens import keys as signing_keys
 
     external = signing_keys.TrustList.from_jwks(jwks) if jwks is not None else None
 
@@ -141,8 +141,8 @@ def _signed_checkpoints(country_code: str, resolve: KeyResolver, report: Report)
         report.checkpoints += 1
         label = f"checkpoint #{checkpoint.id} (size {checkpoint.tree_size})"
         try:
-            signed = checkpoints.parse(checkpoint.text)
-        except checkpoints.CheckpointError as exc:
+            signed = checkpoint_format.parse(checkpoint.text)
+        except checkpoint_format.CheckpointError as exc:
             report.problems.append(Problem("checkpoint_malformed", f"{label}: {exc}"))
             continue
         if (signed.body.tree_size, signed.body.root_hash, signed.kid, signed.country_code) != (
@@ -155,8 +155,8 @@ def _signed_checkpoints(country_code: str, resolve: KeyResolver, report: Report)
             report.problems.append(Problem("checkpoint_unknown_key", f"{label}: key {signed.kid} is not in {source}"))
             continue
         try:
-            checkpoints.verify(signed, public_key)
-        except checkpoints.CheckpointError:
+            checkpoint_format.verify(signed, public_key)
+        except checkpoint_format.CheckpointError:
             report.problems.append(Problem("checkpoint_signature", f"{label}: the signature does not verify"))
             continue
         by_size[checkpoint.tree_size] = checkpoint
@@ -198,6 +198,21 @@ def _entry_leaves(country_code: str, chunk: int, report: Report) -> Iterator[lea
         yield leaves.Leaf(seq, entry_id, leaf, bytes(row["leaf_hash"]), bytes(row["mac"]), "")
 
 
+def _checked_leaf(item: leaves.Leaf, key: bytes, country_code: str, entry_id: int | None, report: Report) -> bytes:
+    """The recomputed leaf hash, after checking it against the recorded one and its MAC."""
+    what = f"{item.label}: " if item.label else ""
+    stored = item.stored
+    leaf = item.leaf if item.leaf is not None else stored
+    if leaf != stored:
+        report.problems.append(Problem("entry_changed", what + "its content no longer matches the hash recorded "
+                                                               "with it (edited after recording)", item.seq, entry_id))
+    elif not canonical.mac_matches(key, country_code, item.seq, stored, item.mac):
+        report.problems.append(Problem("entry_mac_invalid", what + "its hash was rewritten, or it was written "
+                                                                   "into the database by something other than "
+                                                                   "certreg (bad MAC)", item.seq, entry_id))
+    return leaf
+
+
 def verify_log(country_code: str, *, resolve: KeyResolver | None = None, chunk: int = 5000) -> Report:
     report = Report(country_code)
     key = ledger.mac_key()
@@ -213,7 +228,6 @@ def verify_log(country_code: str, *, resolve: KeyResolver | None = None, chunk: 
     for item in merged:
         seq = item.seq
         entry_id = None if item.label else item.record_id
-        what = f"{item.label}: " if item.label else ""
         if seq != expected:
             report.problems.append(Problem(
                 "entry_missing", f"entries at seq {expected}..{seq - 1} are missing (deleted); "
@@ -221,14 +235,7 @@ def verify_log(country_code: str, *, resolve: KeyResolver | None = None, chunk: 
         expected = seq + 1
         report.entries += 1
         stored = item.stored
-        leaf = item.leaf if item.leaf is not None else stored
-        if leaf != stored:
-            report.problems.append(Problem("entry_changed", what + "its content no longer matches the hash recorded "
-                                                                   "with it (edited after recording)", seq, entry_id))
-        elif not canonical.mac_matches(key, country_code, seq, stored, item.mac):
-            report.problems.append(Problem("entry_mac_invalid", what + "its hash was rewritten, or it was written "
-                                                                       "into the database by something other than "
-                                                                       "certreg (bad MAC)", seq, entry_id))
+        leaf = _checked_leaf(item, key, country_code, entry_id, report)
         frontier.append(leaf)
         recorded.append(stored)
         checkpoint = signed.get(frontier.size)
@@ -255,9 +262,8 @@ def verify_log(country_code: str, *, resolve: KeyResolver | None = None, chunk: 
         report.problems.append(Problem("head_missing", "entries exist but the log head is missing"))
     _check_nodes(country_code, recorded.completed, report)
     _check_balances(country_code, report)
-    for source in leaves.sources():
-        if source.check is not None:
-            report.problems.extend(Problem(code, message) for code, message in source.check(country_code))
+    report.problems.extend(Problem(code, message) for source in leaves.sources() if source.check is not None
+                           for code, message in source.check(country_code))
     return report
 
 

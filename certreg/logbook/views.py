@@ -1,9 +1,12 @@
-"""Logbook pages: the holder's logbook, quick entry, point of sale, stock, counterpart inbox,
-equipment with QR labels; for officials the country's entries, refused attempts, checkpoints,
-verification and settings."""
+"""Logbook pages: the holder's logbook, quick entry, point of sale, stock, counterpart inbox; for
+officials the country's entries, refused attempts, checkpoints, verification and settings. The equipment
+pages (on the same blueprint) are in :mod:`certreg.logbook.equipment_views`."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -18,22 +21,20 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from certreg.certificates.qr import render_svg
-from certreg.db import today
+from certreg.countries import logbook_settings
+from certreg.countries.models import USED_ODS_SALES_LABELS
+from certreg.db import today, utcnow
 from certreg.errors import Forbidden, NotFound, ValidationFailed, roll_back
 from certreg.extensions import db
 from certreg.logbook import checkpointing, drafts, exports, holders, queries, recording, transfers, verify
 from certreg.logbook import equipment as equipment_services
 from certreg.logbook import refusals as logbook_refusals
-from certreg.logbook import settings as logbook_settings
 from certreg.logbook.canonical import kilograms_text
 from certreg.logbook.forms import (
     ConfirmForm,
     DisputeForm,
     EntryForm,
-    EquipmentForm,
     FilterForm,
-    InterventionForm,
     QuickEntryForm,
     ReversalForm,
     SaleForm,
@@ -47,8 +48,9 @@ from certreg.logbook.models import (
     INTERVENTION_KIND_LABELS,
     LEAK_CHECK_RESULT_LABELS,
     TRANSFER_STATUS_LABELS,
-    USED_ODS_SALES_LABELS,
+    Entry,
     EntryKind,
+    Refusal,
 )
 from certreg.vocabulary import OFFICIAL_ROLES, Role
 from certreg.web import actor, args_str, form_status, page_arg, submit
@@ -313,91 +315,6 @@ def dispute(transfer_id: int):
     return _answer(transfer_id, form, lambda: transfers.dispute_transfer(actor(), transfer_id, form.reason.data))
 
 
-# --- equipment ----------------------------------------------------------------------------------
-
-
-@bp.get("/equipment")
-@login_required
-def equipment_list():
-    who = holders.acting_holder(actor())
-    if who is None:
-        actor().require(current_user.role in OFFICIAL_ROLES)
-    q = args_str("q")
-    pagination = equipment_services.search(actor(), current_user.country_code, q, who=who, limit=50, page=page_arg())
-    return render_template("logbook/equipment_list.html", pagination=pagination, q=q, who=who,
-                           rates=equipment_services.leak_rates(list(pagination.items)))
-
-
-@bp.route("/equipment/new", methods=["GET", "POST"])
-@login_required
-def new_equipment():
-    who = own_holder()
-    form = EquipmentForm(owner_kind="company")
-    done = submit(form, lambda: equipment_services.register(actor(), who, equipment_services.EquipmentData(
-        owner_kind=form.owner_kind.data, owner_name=form.owner_name.data, site_address=form.site_address.data,
-        kind=form.kind.data, substance=form.substance.data, nominal_charge=form.nominal_charge.data,
-        description=form.description.data)))
-    if done:
-        flash(_("Equipment %(code)s registered. Print its QR label and stick it on the unit.", code=done.result.code),
-              "success")
-        return redirect(url_for("logbook.equipment_detail", equipment_id=done.result.id))
-    return render_template("logbook/equipment_form.html", form=form), form_status(form)
-
-
-def _equipment_page(unit, form=None, status: int = 200):
-    who = holders.acting_holder(actor())
-    can_work = who is not None and who.country_code == unit.country_code and unit.decommissioned_on is None
-    if can_work and form is None:
-        form = InterventionForm(performed_on=today(), charge_condition="virgin")
-    return render_template("logbook/equipment.html", unit=unit, form=form if can_work else None,
-                           rate=equipment_services.leak_rates([unit])[unit.id],
-                           label_url=equipment_services.label_url(unit)), status
-
-
-@bp.get("/equipment/<int:equipment_id>")
-@login_required
-def equipment_detail(equipment_id: int):
-    return _equipment_page(equipment_services.get_equipment(actor(), equipment_id))
-
-
-@bp.post("/equipment/<int:equipment_id>/interventions")
-@login_required
-def add_intervention(equipment_id: int):
-    unit = equipment_services.get_equipment(actor(), equipment_id)
-    who = own_holder()
-    form = InterventionForm()
-    done = submit(form, lambda: equipment_services.record_intervention(
-        actor(), who, unit, equipment_services.InterventionData.from_form(form)))
-    if done:
-        flash(_("Work recorded."), "success")
-        return redirect(url_for("logbook.equipment_detail", equipment_id=unit.id))
-    return _equipment_page(equipment_services.get_equipment(actor(), equipment_id), form, form_status(form))
-
-
-@bp.get("/equipment/<int:equipment_id>/label")
-@login_required
-def equipment_label(equipment_id: int):
-    unit = equipment_services.get_equipment(actor(), equipment_id)
-    return render_template("logbook/label.html", unit=unit, label_url=equipment_services.label_url(unit))
-
-
-@bp.get("/equipment/<int:equipment_id>/qr.svg")
-@login_required
-def equipment_qr(equipment_id: int):
-    unit = equipment_services.get_equipment(actor(), equipment_id)
-    return Response(render_svg(equipment_services.label_qr(unit)), mimetype="image/svg+xml")
-
-
-@bp.get("/e/<code>")
-@login_required
-def scanned(code: str):
-    """Where an equipment label's QR code leads: the quick entry for those who service it, else its page."""
-    unit = equipment_services.get_by_code(actor(), code)
-    if current_user.role in (Role.TECHNICIAN, Role.COMPANY_USER):
-        return redirect(url_for("logbook.quick", equipment=unit.code))
-    return redirect(url_for("logbook.equipment_detail", equipment_id=unit.id))
-
-
 # --- officials ----------------------------------------------------------------------------------
 
 
@@ -477,13 +394,6 @@ def settings():
 
 def home_panel() -> dict | None:
     """What the home page's logbook panel shows: the holder's shortcuts, or the country's counts."""
-    from datetime import timedelta
-
-    import sqlalchemy as sa
-
-    from certreg.db import utcnow
-    from certreg.logbook.models import Entry, Refusal
-
     if not current_user.is_authenticated:
         return None
     who = holders.acting_holder(actor())

@@ -14,7 +14,8 @@ records and change none:
   their confirmation (created in the look-back window), to the receiving holder's accounts.
 * ``transfer_disputed:<transfer>:<user>``: disputed in the look-back window, to the seller's accounts.
 
-Not collected: anomalies (they have no assignee yet) and shipments (not built yet).
+The same notices go out right after the request that caused them (:mod:`certreg.notices.immediate`);
+the collectors catch whatever that missed (a command-line change, a failed send).
 """
 
 from __future__ import annotations
@@ -84,15 +85,15 @@ def expiring_certificates(today: date) -> list[int | None]:
     return queued
 
 
-def certificate_status_changes(since) -> list[int | None]:
+def certificate_status_changes(since=None, *, event_ids: set[int] | None = None) -> list[int | None]:
+    """Suspensions and revocations since ``since`` (or exactly the events ``event_ids``)."""
     queued = []
-    events = db.session.scalars(
-        sa.select(CertificateEvent)
-        .where(CertificateEvent.action.in_([EventAction.SUSPENDED, EventAction.REVOKED]),
-               CertificateEvent.at >= since)
-        .order_by(CertificateEvent.id)
-    )
-    for event in events:
+    query = (sa.select(CertificateEvent)
+             .where(CertificateEvent.action.in_([EventAction.SUSPENDED, EventAction.REVOKED]))
+             .order_by(CertificateEvent.id))
+    query = query.where(CertificateEvent.id.in_(event_ids)) if event_ids is not None else \
+        query.where(CertificateEvent.at >= since)
+    for event in db.session.scalars(query):
         for user in certificate_recipients(event.certificate):
             queued.append(enqueue(user, NoticeKind.CERTIFICATE_STATUS, f"certificate_status:{event.id}:{user.id}",
                                   {"certificate": event.certificate, "event": event,
@@ -100,17 +101,21 @@ def certificate_status_changes(since) -> list[int | None]:
     return queued
 
 
-def transfers(since) -> list[int | None]:
+def transfers(since=None, *, transfer_ids: set[int] | None = None) -> list[int | None]:
+    """Transfers awaiting the buyer and disputed ones, since ``since`` (or exactly ``transfer_ids``)."""
     queued = []
+    chosen = Transfer.id.in_(transfer_ids) if transfer_ids is not None else None
     pending = db.session.scalars(sa.select(Transfer).where(
-        Transfer.status == TransferStatus.PENDING, Transfer.created_at >= since).order_by(Transfer.id))
+        Transfer.status == TransferStatus.PENDING,
+        chosen if chosen is not None else Transfer.created_at >= since).order_by(Transfer.id))
     for transfer in pending:
         for user in logbook_recipients(transfer.to_logbook):
             queued.append(enqueue(user, NoticeKind.TRANSFER_PENDING, f"transfer_pending:{transfer.id}:{user.id}",
                                   {"transfer": transfer, "entry": transfer.origin_entry,
                                    "seller": transfer.from_logbook.display_name}))
     disputed = db.session.scalars(sa.select(Transfer).where(
-        Transfer.status == TransferStatus.DISPUTED, Transfer.responded_at >= since).order_by(Transfer.id))
+        Transfer.status == TransferStatus.DISPUTED,
+        chosen if chosen is not None else Transfer.responded_at >= since).order_by(Transfer.id))
     for transfer in disputed:
         for user in logbook_recipients(transfer.from_logbook):
             queued.append(enqueue(user, NoticeKind.TRANSFER_DISPUTED, f"transfer_disputed:{transfer.id}:{user.id}",

@@ -18,6 +18,7 @@ class NoticeKind(enum.StrEnum):
     TRANSFER_DISPUTED = "transfer_disputed"
     NEW_SIGN_IN = "new_sign_in"
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind of notice, not a secret)
+    ANOMALY_ASSIGNED = "anomaly_assigned"
 
 
 #: Notices each user can switch off (a password reset link always goes out: the user asked for it).
@@ -27,6 +28,7 @@ SWITCHABLE = {
     NoticeKind.TRANSFER_PENDING: _l("A sale or export to you awaits your confirmation"),
     NoticeKind.TRANSFER_DISPUTED: _l("Your sale or export was disputed by the buyer"),
     NoticeKind.NEW_SIGN_IN: _l("Your account was signed in from a new browser"),
+    NoticeKind.ANOMALY_ASSIGNED: _l("An anomaly was assigned to you for review"),
 }
 
 

@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from flask import after_this_request, current_app, has_app_context, has_request_context
+from flask import Response, after_this_request, current_app, has_app_context, has_request_context
 from flask_babel import force_locale
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -153,8 +153,11 @@ def _failed(row: OutboxMessage, error: str) -> None:
     row.claimed_until = None
 
 
-def send_soon(ids: list[int | None]) -> None:
+def send_soon(ids: list[int | None], response: Response | None = None) -> None:
     """Send these just-queued notices after the response went out (the caller commits first).
+
+    From a view, the current request's response is used; from an ``after_request`` function
+    (too late for :func:`flask.after_this_request`), pass the response.
 
     Sending after the response keeps the answer's timing the same whether or not a mail
     was queued; a failure leaves the notice for ``flask notify send``.
@@ -178,7 +181,9 @@ def send_soon(ids: list[int | None]) -> None:
         with app.app_context():
             send_now()
 
-    if has_request_context():
+    if response is not None:
+        response.call_on_close(send)
+    elif has_request_context():
         @after_this_request
         def later(response):
             response.call_on_close(send)

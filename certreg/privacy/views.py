@@ -7,9 +7,9 @@ import json
 from flask import Blueprint, Response, current_app, render_template
 from flask_login import login_required
 
-from certreg.database import writes
 from certreg.extensions import db
 from certreg.privacy import services
+from certreg.transactions import writes
 from certreg.web import actor
 
 bp = Blueprint("privacy", __name__)

@@ -12,7 +12,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from certreg.db import today
 from certreg.errors import FieldError
 from certreg.forms import BaseForm, Email, InputRequired, Length, Optional, choices
+from certreg.i18n import country_name
 from certreg.registry.models import ACTIVITY_LABELS, AUTHORITY_KIND_LABELS, Activity
+from certreg.registry.services import active_countries
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -33,9 +35,6 @@ def _plausible_birth_date(form, field) -> None:
 
 def country_choices(*, blank: str | None = None) -> list[SelectChoice]:
     """The active countries, named in the reader's language."""
-    from certreg.i18n import country_name
-    from certreg.registry.services import active_countries
-
     options = [SelectChoice("", blank)] if blank is not None else []
     return options + [SelectChoice(c.code, f"{country_name(c.code)} ({c.code})") for c in active_countries()]
 
@@ -71,7 +70,6 @@ class TechnicianForm(BaseForm):
 
 class TechnicianContactForm(BaseForm):
     """What technicians may change about themselves."""
-
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=255), Email()])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=64)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=255)])
@@ -107,7 +105,6 @@ class CompanyForm(BaseForm):
 
 class CompanyContactForm(BaseForm):
     """What a company's own users may change."""
-
     address = StringField(_l("Address"), validators=[InputRequired(), Length(max=255)])
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=255), Email()])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=64)])

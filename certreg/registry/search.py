@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from certreg.extensions import db
+from certreg.registry import status
 from certreg.registry.models import Company, Technician
 from certreg.registry.services import like_escape
 
@@ -31,8 +32,7 @@ def public_search(q: str, *, country_code: str | None = None, limit: int = 50) -
 
     Returns only public fields: never national ID, date of birth or contact details.
     """
-    from certreg.registry import status as cert_status
-
+    # One piece on purpose: one query per holder kind, then the public record of each (what anybody sees).
     q = (q or "").strip()
     if len(q) < 2:
         return []
@@ -41,7 +41,8 @@ def public_search(q: str, *, country_code: str | None = None, limit: int = 50) -
     companies_q = sa.select(Company).where(
         sa.or_(Company.search_key.like(needle, escape="\\"), Company.registration_number == q)
     )
-    holder_ids = cert_status.holders_by_certificate_number(q)
+    certification = status.source()
+    holder_ids = certification.holders_by_certificate_number(q)
     if holder_ids.technicians:
         technicians_q = sa.select(Technician).where(
             sa.or_(Technician.search_key.like(needle, escape="\\"), Technician.id.in_(holder_ids.technicians))
@@ -59,7 +60,7 @@ def public_search(q: str, *, country_code: str | None = None, limit: int = 50) -
         companies_q = companies_q.where(Company.country_code == country_code)
     technicians = db.session.scalars(technicians_q.order_by(Technician.full_name_latin).limit(limit)).all()
     companies = db.session.scalars(companies_q.order_by(Company.name_latin).limit(limit)).all()
-    summaries = cert_status.public_summaries(technicians, companies)
+    summaries = certification.public_summaries(technicians, companies)
     records = [
         PublicRecord(
             kind="technician",

@@ -18,6 +18,7 @@ from certreg.errors import NotFound, ValidationFailed
 from certreg.extensions import db
 from certreg.registry.models import (
     Activity,
+    AuthorityKind,
     Company,
     CompanyActivity,
     Country,
@@ -35,7 +36,6 @@ REGISTRY_MANAGERS = (Role.ADMIN, Role.CERTIFYING_OFFICER)
 
 class Access(enum.IntEnum):
     """How much of a record an actor may see."""
-
     PUBLIC = 1  # name, employer, country, certification status
     EMPLOYER = 2  # + contact details and training (a company seeing its own staff)
     FULL = 3  # + national ID and date of birth
@@ -67,8 +67,6 @@ def add_authority(actor: Actor, country_code: str, *, name: str, kind: str, addr
 
     Only the country's administrators (or the command line) appoint them.
     """
-    from certreg.registry.models import AuthorityKind
-    from certreg.vocabulary import Role
 
     country = get_country(country_code)
     actor.require(actor.is_system or actor.in_country(country.code, Role.ADMIN))
@@ -128,7 +126,6 @@ def can_edit_company_contact(actor: Actor, company: Company) -> bool:
 
 class EditScope(enum.StrEnum):
     """What an actor may change of a technician's or company's record (every surface asks this once)."""
-
     FULL = "full"  # officials of the country: every field
     CONTACT = "contact"  # the technician or the company's users: contact details (and a company's address)
 

@@ -1,14 +1,18 @@
-"""Certification status as the public registry shows it.
+"""Certification status as the public registry shows it: what the registry needs to know, not how.
 
-The registry asks the certificates feature through this one module, so the registry
-pages do not reach into certificate tables themselves.
+The certificates feature builds on the registry (a certificate belongs to a holder), so the registry
+does not import it: the app factory gives it the certificates' answer
+(:mod:`certreg.certificates.public_status`) with :func:`provide`, and the registry search asks through
+:func:`source`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
+
+from flask import Flask, current_app
 
 from certreg.registry.models import Company, Technician
 
@@ -24,37 +28,22 @@ class HolderIds(NamedTuple):
     companies: list[int]
 
 
-def holders_by_certificate_number(text: str) -> HolderIds:
-    """Holders whose certificate has the number ``text`` (empty lists if none)."""
-    from certreg.certificates.queries import find_by_number
+class CertificationStatus(Protocol):
+    def holders_by_certificate_number(self, text: str) -> HolderIds:
+        """Holders whose certificate has the number ``text`` (empty lists if none)."""
 
-    cert = find_by_number(text)
-    if cert is None:
-        return HolderIds([], [])
-    if cert.technician_id is not None:
-        return HolderIds([cert.technician_id], [])
-    return HolderIds([], [cert.company_id])
+    def public_summaries(self, technicians: Sequence[Technician],
+                         companies: Sequence[Company]) -> dict[tuple[str, int], Summary]:
+        """Each holder's status today, by ``(kind, id)``."""
 
 
-def public_summaries(
-    technicians: Sequence[Technician], companies: Sequence[Company]
-) -> dict[tuple[str, int], Summary]:
-    """Each holder's status today: that of the certificate that speaks for them (see
-    ``certificate_for_holder``), and the public facts of that certificate."""
-    from certreg.certificates import queries, states
+_KEY = "certreg.certification_status"
 
-    day = states.today()
-    result = {}
-    for kind, holders in (("technician", technicians), ("company", companies)):
-        for holder in holders:
-            cert = queries.certificate_for_holder(kind, holder.id, day)
-            if cert is None:
-                result[(kind, holder.id)] = Summary()
-                continue
-            state = states.state_on(cert, day).value
-            status = "valid" if state in ("valid", "not_yet_valid") else state
-            result[(kind, holder.id)] = Summary(status=status, certificates=({
-                "number": cert.number, "status": state, "valid_until": cert.valid_until.isoformat(),
-                "categories": cert.category_codes,
-            },))
-    return result
+
+def provide(app: Flask, answer: CertificationStatus) -> None:
+    app.extensions[_KEY] = answer
+
+
+def source() -> CertificationStatus:
+    """The certification status the app was given (:func:`provide`)."""
+    return current_app.extensions[_KEY]

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certreg.audit.access import log_access
-from certreg.database import writes
 from certreg.db import today
 from certreg.extensions import db
 from certreg.registry import services
@@ -26,6 +25,8 @@ from certreg.registry.forms import (
 from certreg.registry.models import ACTIVITY_LABELS
 from certreg.registry.search import public_search
 from certreg.registry.services import Access
+from certreg.transactions import writes
+from certreg.vocabulary import Role
 from certreg.web import actor, args_str, form_status, page_arg, submit
 
 bp = Blueprint("registry", __name__)
@@ -228,8 +229,6 @@ def end_employee(company_id: int, employment_id: int):
 @login_required
 def authorities():
     """The country's issuing authorities; its administrators appoint certification bodies here."""
-    from certreg.vocabulary import Role
-
     can_add = current_user.role is Role.ADMIN
     form = AuthorityForm()
     if request.method == "POST":

@@ -15,6 +15,7 @@ from certreg.commands import fail
 from certreg.db import today as utc_today
 from certreg.errors import CertregError
 from certreg.extensions import db
+from certreg.logbook.models import MerkleLog
 from certreg.reports import exports, services, texts
 from certreg.reports.figures import Period
 from certreg.reports.models import AnomalyKind, ReviewState
@@ -96,7 +97,6 @@ def check_logs(countries: tuple[str, ...]) -> None:
 
     Exits 1 if any log has a problem.
     """
-    from certreg.logbook.models import MerkleLog
 
     codes = [c.upper() for c in countries] or list(db.session.scalars(
         db.select(MerkleLog.country_code).order_by(MerkleLog.country_code)))

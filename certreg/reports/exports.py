@@ -25,6 +25,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from flask import Response, stream_with_context, url_for
+
 from certreg.reports import texts
 from certreg.reports.figures import COLUMNS, Amount, Article7Report, Total
 from certreg.reports.texts import plain
@@ -147,8 +149,6 @@ def article7_json(report: Article7Report, notes: Sequence[str]) -> dict[str, Any
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]):
     """A streamed CSV download (the rows are read while the response is sent)."""
-    from flask import Response, stream_with_context
-
     return Response(stream_with_context(csv_lines(header, rows)), mimetype=CSV_MIMETYPE,
                     headers={"Content-Disposition": f"attachment; filename={filename}.csv"})
 
@@ -177,8 +177,6 @@ ANOMALY_FIELDS = ["rank", "score", "kind", "holder_kind", "holder_id", "holder",
 
 def anomaly_link(a, *, external: bool = False) -> str:
     """The anomaly's page (its evidence and review form)."""
-    from flask import url_for
-
     return url_for("reports.anomaly", kind=a.kind.value, logbook_id=a.subject, country=a.country_code,
                    date_from=a.period.date_from.isoformat(), date_to=a.period.date_to.isoformat(),
                    equipment=a.equipment_id, _external=external)

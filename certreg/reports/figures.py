@@ -43,6 +43,7 @@ import sqlalchemy as sa
 
 from certreg.extensions import db
 from certreg.logbook.models import Condition, Entry, EntryKind, Logbook
+from certreg.logbook.queries import counted  # the entries that count: the logbook says which
 from certreg.reports.exact import kg_sum, share_sum
 from certreg.substances.models import Substance, SubstanceComponent
 from certreg.vocabulary import HolderKind
@@ -126,15 +127,6 @@ class Period:
 
 
 # --- SQL building blocks (shared with the entries and anomalies modules) ---------------------
-
-
-def counted(e: sa.Table | sa.Alias) -> sa.ColumnElement[bool]:
-    """The entry counts: it is not a reversal and was not reversed (uses the partial index on reverses_id)."""
-    r = ENTRIES.alias("rev")
-    # "IS NOT NULL" lets PostgreSQL size the reversals from the partial index and hash them (anti-join)
-    # instead of sorting every entry of the period by id for a merge.
-    return sa.and_(e.c.kind != EntryKind.REVERSAL.value,
-                   ~sa.exists().where(r.c.reverses_id == e.c.id, r.c.reverses_id.is_not(None)))
 
 
 def is_new(e: sa.Table | sa.Alias) -> sa.ColumnElement[bool]:

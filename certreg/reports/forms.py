@@ -80,5 +80,14 @@ class ReviewForm(BaseForm):
     equipment = HiddenField()
 
 
+class AssignForm(BaseForm):
+    assignee = SelectField(_l("Assign to"), coerce=int, validators=[DataRequired()],
+                           description=_l("They get an e-mail with a link to this anomaly."))
+    note = TextAreaField(_l("Note for them (optional)"), validators=[Optional(), Length(max=MAX_NOTE)])
+    date_from = HiddenField()
+    date_to = HiddenField()
+    equipment = HiddenField()
+
+
 class LogCheckForm(BaseForm):
     """Only the CSRF token: run the tamper check now."""

@@ -8,13 +8,16 @@ from __future__ import annotations
 import enum
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certreg.db import Base, created_at, enum_type, intpk, str2, str64, str255
+
+if TYPE_CHECKING:
+    from certreg.auth.models import User
 
 
 class AnomalyKind(enum.StrEnum):
@@ -106,3 +109,32 @@ REVIEW_STATE_LABELS = {
     ReviewState.REVIEWED: _l("Reviewed"),
     ReviewState.ALL: _l("All"),
 }
+
+
+class AnomalyAssignment(Base):
+    """Who is to look into an anomaly. Appended: the newest row for an anomaly is the current one.
+
+    An anomaly is named by its country, kind, logbook and equipment (its fingerprint changes with
+    new evidence; the assignment stays). ``kind`` holds an :class:`AnomalyKind` value without a
+    CHECK constraint, so adding a kind of anomaly does not rewrite this table.
+    """
+
+    __tablename__ = "anomaly_assignments"
+
+    id: Mapped[intpk]
+    country_code: Mapped[str2] = mapped_column(sa.ForeignKey("countries.code"))
+    kind: Mapped[str] = mapped_column(sa.String(32), comment="An AnomalyKind value")
+    logbook_id: Mapped[int | None] = mapped_column(sa.ForeignKey("logbooks.id"),
+                                                   comment="Null: the country's log as a whole")
+    equipment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("equipment.id"))
+    assignee_user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    assigned_at: Mapped[created_at]
+    assigned_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    assigned_by_label: Mapped[str255]
+
+    assignee: Mapped[User] = relationship(foreign_keys=[assignee_user_id], lazy="joined")
+
+    __table_args__ = (
+        sa.Index("ix_anomaly_assignments_subject", "country_code", "kind", "logbook_id", "equipment_id"),
+    )

@@ -21,13 +21,15 @@ from flask_babel import gettext as _
 
 from certreg.actors import Actor
 from certreg.audit import services as audit
+from certreg.certificates import queries as certificate_queries
 from certreg.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from certreg.extensions import db
+from certreg.logbook import verify
 from certreg.logbook.models import EntryKind, Refusal
 from certreg.reports import anomalies as detection
 from certreg.reports import entries as raw
 from certreg.reports import figures
-from certreg.reports.figures import Article7Report, Breakdown, Period
+from certreg.reports.figures import ENTRIES, Article7Report, Breakdown, Period
 from certreg.reports.models import AnomalyKind, AnomalyReview, LogCheck, ReviewState
 from certreg.vocabulary import Role
 
@@ -185,8 +187,6 @@ def run_log_check(actor: Actor, country_code: str) -> LogCheck:
     if not can_review(actor, country_code):
         require_read(actor, country_code)
         raise Forbidden()
-    from certreg.logbook import verify
-    from certreg.reports.figures import ENTRIES
 
     result = verify.verify_log(country_code).as_dict()
     named = {p["entry_id"] for p in result["problems"] if p.get("entry_id")}
@@ -236,14 +236,12 @@ def refused_count(country_code: str, period: Period, kind: EntryKind = EntryKind
 
 def certificate_counts(actor: Actor, country_code: str) -> tuple[dict[str, int], list[Any]]:
     """Certificates by state (through the certificates feature's own lists) and those expiring soon."""
-    from certreg.certificates import queries
-
     days = current_app.config["CERTIFICATE_EXPIRING_DAYS"]
     counts = {}
     for name in ("current", "expiring", "suspended", "revoked", "expired"):
-        counts[name] = queries.list_certificates(actor, country_code, list_filter=name, days=days,
+        counts[name] = certificate_queries.list_certificates(actor, country_code, list_filter=name, days=days,
                                                       per_page=1).total
-    return counts, queries.expiring(days, country_code)[:10]
+    return counts, certificate_queries.expiring(days, country_code)[:10]
 
 
 def dashboard(actor: Actor, country_code: str, year: int) -> Dashboard:

@@ -13,13 +13,15 @@ from flask_login import current_user, login_required
 
 from certreg.db import today
 from certreg.logbook.models import ENTRY_KIND_LABELS
-from certreg.reports import charts, exports, queries, services, texts
+from certreg.notify.outbox import send_soon
+from certreg.reports import assignments, charts, exports, queries, services, texts
 from certreg.reports import entries as raw
 from certreg.reports.anomalies import Anomaly, evidence_refusals, tamper_problems
 from certreg.reports.figures import ANNEX_ORDER, COLUMNS, Article7Report, Breakdown, Column, Period
 from certreg.reports.forms import (
     AnomalyFilterForm,
     AnomalyForm,
+    AssignForm,
     BreakdownForm,
     EntriesForm,
     LogCheckForm,
@@ -304,16 +306,29 @@ def anomaly(kind: str, logbook_id: int):
     return _anomaly_page(found)
 
 
-def _anomaly_page(found: Anomaly, review_form: ReviewForm | None = None):
+def _assign_form(found: Anomaly, form: AssignForm | None = None) -> AssignForm:
+    form = form or AssignForm(date_from=found.period.date_from.isoformat(),
+                              date_to=found.period.date_to.isoformat(), equipment=found.equipment_id or "")
+    form.assignee.choices = [(u.id, f"{u.display_name} ({u.email})")
+                             for u in assignments.assignees(actor(), found.country_code)]
+    return form
+
+
+def _anomaly_page(found: Anomaly, review_form: ReviewForm | None = None, assign_form: AssignForm | None = None):
     me = actor()
-    if review_form is None and services.can_review(me, found.country_code) and found.review is None:
+    may_review = services.can_review(me, found.country_code)
+    if review_form is None and may_review and found.review is None:
         review_form = ReviewForm(fingerprint=found.fingerprint, date_from=found.period.date_from.isoformat(),
                                  date_to=found.period.date_to.isoformat(), equipment=found.equipment_id or "")
+    if may_review and found.review is None:
+        assign_form = _assign_form(found, assign_form)
+    forms = [f for f in (review_form, assign_form) if f is not None]
     return render_template(
         "reports/anomaly.html", anomaly=found, evidence=services.evidence_page(me, found, page=page_arg()),
         refusals=evidence_refusals(found), problems=tamper_problems(found), review_form=review_form,
+        assign_form=assign_form, assignment=assignments.current(found),
         anomaly_link=exports.anomaly_link, **_page_context(),
-    ), form_status(*([review_form] if review_form else []))
+    ), form_status(*forms)
 
 
 @bp.get("/reports/anomalies/<kind>/<int:logbook_id>/evidence.<any(csv, xlsx):fmt>")
@@ -343,6 +358,22 @@ def review(kind: str, logbook_id: int):
         flash(_("Marked as reviewed."), "success")
         return redirect(exports.anomaly_link(found))
     return _anomaly_page(found, form)
+
+
+@bp.post("/reports/anomalies/<kind>/<int:logbook_id>/assign")
+@login_required
+def assign(kind: str, logbook_id: int):
+    query = _valid(AnomalyForm(request.form, meta={"csrf": False}))
+    found = _anomaly(kind, logbook_id, query)
+    if not services.can_review(actor(), found.country_code):
+        abort(403)
+    form = _assign_form(found, AssignForm())
+    done = submit(form, lambda: assignments.assign(actor(), found, form.assignee.data, form.note.data))
+    if done:
+        send_soon([done.result[1]])
+        flash(_("Assigned. They were sent an e-mail."), "success")
+        return redirect(exports.anomaly_link(found))
+    return _anomaly_page(found, assign_form=form)
 
 
 @bp.post("/reports/log-checks")

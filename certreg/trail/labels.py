@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from certreg.logbook.models import ENTRY_KIND_LABELS, EntryKind
+from certreg.trail.services import LOGBOOK_ACTION_PREFIX
+
 ACTION_LABELS = {
     "account_policy.update": _l("Account rules changed"),
     "anomaly.review": _l("Anomaly reviewed"),
+    "anomaly.assign": _l("Anomaly assigned for review"),
     "api_token.create": _l("API token created"),
     "api_token.revoke": _l("API token revoked"),
     "certificate.issue": _l("Certificate issued"),
@@ -63,11 +67,7 @@ ACTION_LABELS = {
 
 def action_label(action: str) -> str:
     """The action in words; logbook entries by their kind ("Logbook: Sale"); unknown codes as they are."""
-    from certreg.trail.services import LOGBOOK_ACTION_PREFIX
-
     if action.startswith(LOGBOOK_ACTION_PREFIX):
-        from certreg.logbook.models import ENTRY_KIND_LABELS, EntryKind
-
         try:
             kind = EntryKind(action.removeprefix(LOGBOOK_ACTION_PREFIX))
         except ValueError:

@@ -15,10 +15,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 
+from certreg import spreadsheets
 from certreg.actors import Actor
 from certreg.audit.models import AuditEntry
 from certreg.audit.services import Message
 from certreg.extensions import db
+from certreg.logbook.canonical import kilograms_text
+from certreg.logbook.models import CONDITION_LABELS, ENTRY_KIND_LABELS, Entry, EntryKind
+from certreg.vocabulary import Role
 
 # --- reading the trail -----------------------------------------------------------------
 
@@ -90,8 +94,6 @@ class TrailItem:
                 except (KeyError, ValueError, TypeError):  # a message changed since: the text as written
                     return self.summary
             return self.summary
-        from certreg.logbook.canonical import kilograms_text
-        from certreg.logbook.models import CONDITION_LABELS, ENTRY_KIND_LABELS
 
         return _("%(kind)s: %(quantity)s kg of %(substance)s · %(condition)s · entry %(id)s", kind=ENTRY_KIND_LABELS[
             self.kind], quantity=kilograms_text(self.quantity), substance=self.substance_code,
@@ -99,8 +101,6 @@ class TrailItem:
 
 
 def can_read_trail(actor: Actor, country_code: str | None) -> bool:
-    from certreg.vocabulary import Role
-
     return actor.is_system or actor.in_country(country_code, Role.ADMIN, Role.AUDITOR)
 
 
@@ -115,8 +115,6 @@ def _period(column: Any, filters: AuditFilter) -> list:
 
 def _query(actor: Actor, filters: AuditFilter) -> sa.Subquery:
     """Audit entries and logbook entries of the actor's country as one relation (``UNION ALL``)."""
-    from certreg.logbook.models import Entry, EntryKind
-
     actor.require(can_read_trail(actor, actor.country_code))
     audit = sa.select(
         sa.literal_column("'audit'", sa.String).label("source"), AuditEntry.id, AuditEntry.at,
@@ -214,7 +212,5 @@ def csv_lines(rows: Iterable[list]) -> Iterator[str]:
 
 def xlsx_response(rows: Iterator[list]):
     """The trail as a streamed XLSX download (``rows`` as from :func:`export_rows`: header first)."""
-    from certreg import spreadsheets
-
     header = next(rows)
     return spreadsheets.xlsx_response("audit-trail", [("audit trail", header, rows)])

@@ -5,7 +5,7 @@
 refuses UPDATE on both databases); allocations and transfers are leaves of the country's log.
 
 Revision ID: 0011d
-Revises: 0010b
+Revises: 0011i
 Create Date: 2026-12-06 10:41:10
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0011d'
-down_revision = '0010b'
+down_revision = '0011i'
 branch_labels = None
 depends_on = None
 

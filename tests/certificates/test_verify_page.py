@@ -66,3 +66,24 @@ def test_the_language_menu_of_a_kept_shell_leads_back_to_each_card_s_own_page(cl
         assert links and all(f"next=/v/{cert.token}" in link for link in links)
         other = second if cert is first else first
         assert other.token not in page
+
+
+def test_cards_of_the_same_kind_share_kept_facts_but_each_shows_its_own_values_escaped(app, client):
+    """The facts are kept per language and kind of card, with the card's values put in and escaped."""
+    from datetime import date
+
+    plain = make_certificate(make_technician(full_name_latin="Asanov Talant"),
+                             valid_from=date(2026, 1, 5), valid_until=date(2028, 1, 4))
+    tricky = make_certificate(make_technician(full_name_latin="O'Brien & Sons"),
+                              valid_from=date(2026, 2, 1), valid_until=date(2027, 7, 31))
+    db.session.commit()
+    app.extensions.pop("certreg_verify_facts", None)
+    first = _facts(client.get(f"/v/{plain.token}").get_data(as_text=True))
+    second = _facts(client.get(f"/v/{tricky.token}").get_data(as_text=True))
+    assert len(app.extensions["certreg_verify_facts"]) == 1  # one kept shell served both cards
+    assert "Asanov Talant" in first and plain.number in first and "Jan 5, 2026" in first and "Jan 4, 2028" in first
+    assert "O&#39;Brien &amp; Sons" in second and "& Sons" not in second
+    assert tricky.number in second and "Feb 1, 2026" in second and "Jul 31, 2027" in second
+    assert "Asanov" not in second and plain.number not in second and "2028" not in second
+    ru = _facts(client.get(f"/v/{plain.token}", headers={"Accept-Language": "ru"}).get_data(as_text=True))
+    assert "Владелец" in ru and "5 янв. 2026" in ru and "Asanov Talant" in ru

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from certreg.logbook import canonical, checkpoints
+from certreg.logbook import canonical, checkpoint_format
 from certreg.logbook.merkle import EMPTY_ROOT, Frontier, StoredTree, inclusion_path, verify_inclusion
 
 # RFC 6962 / certificate-transparency test vectors: leaves and the roots of the first n of them.
@@ -95,29 +95,29 @@ KEY = ec.derive_private_key(0xC0FFEE, ec.SECP256R1())
 
 
 def test_checkpoint_signs_the_exact_body_and_parses_back():
-    body = checkpoints.CheckpointBody("certreg.example.org/logbook/KG", 10250, bytes(range(32)),
+    body = checkpoint_format.CheckpointBody("certreg.example.org/logbook/KG", 10250, bytes(range(32)),
                                       datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
-    signed = checkpoints.sign(body, "KG", "a2lkOGJ5dGU", KEY)
+    signed = checkpoint_format.sign(body, "KG", "a2lkOGJ5dGU", KEY)
     text = signed.text()
     assert text.startswith("certreg.example.org/logbook/KG\n10250\n" + base64.b64encode(bytes(range(32))).decode()
                            + "\ntime 2026-11-26T10:00:00Z\n\n\u2014 certreg.example.org/logbook/KG KG a2lkOGJ5dGU ")
-    parsed = checkpoints.parse(text)
+    parsed = checkpoint_format.parse(text)
     assert parsed == signed
-    checkpoints.verify(parsed, KEY.public_key())
+    checkpoint_format.verify(parsed, KEY.public_key())
     # an independent check with nothing but the text and the public key
     body_bytes = (text.split("\n\n", 1)[0] + "\n").encode()
     sig = base64.urlsafe_b64decode(text.rstrip("\n").rsplit(" ", 1)[1] + "==")
     KEY.public_key().verify(encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")),
                             body_bytes, ec.ECDSA(hashes.SHA256()))
-    tampered = checkpoints.parse(text.replace("\n10250\n", "\n10251\n"))
-    with pytest.raises(checkpoints.CheckpointError):
-        checkpoints.verify(tampered, KEY.public_key())
+    tampered = checkpoint_format.parse(text.replace("\n10250\n", "\n10251\n"))
+    with pytest.raises(checkpoint_format.CheckpointError):
+        checkpoint_format.verify(tampered, KEY.public_key())
 
 
 @pytest.mark.parametrize("bad", ["", "x\n1\n", "origin\n01\nAAAA\ntime x\n\n— origin KG k s\n"])
 def test_checkpoint_parser_refuses_anything_else(bad):
-    with pytest.raises(checkpoints.CheckpointError):
-        checkpoints.parse(bad)
+    with pytest.raises(checkpoint_format.CheckpointError):
+        checkpoint_format.parse(bad)
 
 
 def test_canonical_form_is_deterministic_and_complete():

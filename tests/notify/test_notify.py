@@ -3,6 +3,7 @@ server, kept when the server is down, in each recipient's language."""
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from certreg.extensions import db
 from certreg.logbook import queries, recording, transfers
 from certreg.notices import collect
 from certreg.notify.models import NoticeKind, OutboxMessage
-from tests.factories import make_certificate, make_company, make_technician, make_user
+from tests.factories import make_certificate, make_company, make_technician, make_token, make_user
 from tests.live import free_port
 from tests.logbook.conftest import People, certify, entry_data
 from tests.mailserver import body, smtp_server
@@ -155,3 +156,55 @@ def test_privacy_purge_deletes_what_is_past_retention(app, client):
     result = app.test_cli_runner().invoke(args=["privacy", "purge"])
     assert result.exit_code == 0 and "sign_in_history: 1 deleted" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SignInEvent)) == 1
+
+
+def test_a_suspension_made_on_the_page_is_queued_and_mailed_right_after_the_request(app, client, monkeypatch,
+                                                                                  holder_and_employer):
+    from tests.conftest import login, post_form
+
+    technician, tech_user, office = holder_and_employer
+    cert = make_certificate(technician)
+    officer = make_user("certifying_officer", country_code="KG")
+    login(client, officer)
+    with smtp_server() as (port, inbox):
+        use_smtp(app, monkeypatch, port)
+        monkeypatch.setitem(app.config, "MAIL_SEND_AFTER_REQUEST", True)
+        response = post_form(client, f"/certificates/{cert.number}/suspend", {"reason": "Under investigation"})
+        assert response.status_code in (302, 303), response.data[:500]
+        notices = outbox(NoticeKind.CERTIFICATE_STATUS)  # queued by the request, no `flask notify send`
+        assert {n.to_address for n in notices} == {tech_user.email, office.email}
+        response.close()  # the mail goes out once the response is done
+        db.session.expire_all()
+        assert all(n.sent_at is not None for n in outbox(NoticeKind.CERTIFICATE_STATUS))
+        for _ in range(50):  # the aiosmtpd thread files what it received
+            if len(inbox.messages) == 2:
+                break
+            time.sleep(0.05)
+        assert sorted(m["To"] for m in inbox.messages) == sorted([tech_user.email, office.email])
+    assert collect.collect() == 0  # the next run finds them already told
+
+
+def test_a_refused_request_queues_nothing(client, holder_and_employer):
+    from tests.conftest import login, post_form
+
+    technician, _tech_user, _office = holder_and_employer
+    cert = make_certificate(technician)
+    login(client, make_user("certifying_officer", country_code="KG"))
+    assert post_form(client, f"/certificates/{cert.number}/suspend", {"reason": ""}).status_code == 422
+    assert outbox(NoticeKind.CERTIFICATE_STATUS) == []
+
+
+def test_a_sale_awaiting_confirmation_is_queued_by_the_request_that_records_it(api):
+    people = People()
+    recording.record_entry(people.dealer_actor, people.dealer, entry_data("import", substance="R-404A"))
+    cert = certify(people.kz_tech_record)
+    db.session.commit()
+    sale = recording.record_entry(people.dealer_actor, people.dealer, entry_data(
+        "sale", substance="R-404A", quantity=Decimal("2"), buyer_certificate=cert.number))
+    db.session.commit()
+    assert outbox(NoticeKind.TRANSFER_PENDING) == []  # outside a request: left for `flask notify send`
+    api.token = make_token(people.kz_tech_user)
+    response = api.post(f"/logbook/transfers/{queries.transfer_of(sale).id}/dispute", json={"reason": "Never came"})
+    assert response.status_code == 200, response.json
+    [disputed] = outbox(NoticeKind.TRANSFER_DISPUTED)
+    assert disputed.to_address == people.dealer_user.email

@@ -50,6 +50,11 @@ def review_data(w) -> dict:
             "country": "KG", "date_from": "2025-01-01", "date_to": "2025-12-31", "equipment": ""}
 
 
+def assign_data(w) -> dict:
+    return {"assignee": w.users["auditor"].id, "note": "Please look at the March import.", "country": "KG",
+            "date_from": "2025-01-01", "date_to": "2025-12-31", "equipment": ""}
+
+
 CASES = [
     Case("GET", lambda w: "/reports", READ, note="dashboard"),
     Case("GET", lambda w: "/reports?year=2025", READ, note="dashboard 2025"),
@@ -75,6 +80,8 @@ CASES = [
     Case("GET", lambda w: anomaly_path(w, "/evidence.xlsx"), READ_KG_ONLY, note="evidence xlsx"),
     Case("POST", lambda w: f"/reports/anomalies/mass_balance/{w.anomaly.logbook_id}/review", REVIEW,
          data=review_data, note="mark reviewed"),
+    Case("POST", lambda w: f"/reports/anomalies/mass_balance/{w.anomaly.logbook_id}/assign", REVIEW,
+         data=assign_data, note="assign for review"),
     Case("POST", lambda w: "/reports/log-checks", CHECK, note="run the tamper check"),
     Case("GET", lambda w: "/api/v1/reports/article7?year=2025", API_READ, api=True, note="api article 7"),
     Case("GET", lambda w: "/api/v1/reports/article7?year=2025&country=KG&format=xlsx", API_KG_ONLY, api=True,
@@ -82,4 +89,7 @@ CASES = [
     Case("GET", lambda w: "/api/v1/reports/anomalies?year=2025", API_READ, api=True, note="api anomalies"),
     Case("GET", lambda w: "/api/v1/reports/entries?year=2025&country=KG", API_KG_ONLY, api=True,
          note="api entries of KG"),
+    Case("POST", lambda w: f"/api/v1/reports/anomalies/mass_balance/{w.anomaly.logbook_id}/assign"
+         "?country=KG&date_from=2025-01-01&date_to=2025-12-31", expect(403, anonymous=401, admin=201),
+         api=True, data=lambda w: {"assignee_id": w.users["auditor"].id}, note="api assign for review"),
 ]
