@@ -98,9 +98,12 @@ def register_extensions(app: Flask) -> None:
     from certreg.registry import status as registry_status
 
     registry_status.provide(app, public_status)  # the registry search asks the certificates (no import circle)
+    from certreg.logbook import quotas as logbook_quotas
     from certreg.quotas import ledger as quota_ledger
+    from certreg.quotas import usage as quota_usage
 
-    quota_ledger.register()  # quota lines are leaves of the countries' logs (verify, proofs)
+    quota_ledger.register(app)  # quota lines are leaves of the countries' logs (verify, proofs)
+    logbook_quotas.provide(app, quota_usage)  # the logbook's rule path checks imports against quotas
 
 
 def register_blueprints(app: Flask) -> None:

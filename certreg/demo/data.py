@@ -33,7 +33,7 @@ from certreg.extensions import db
 from certreg.keys import services as keys
 from certreg.keys.services import active_key_row
 from certreg.keys.services import ensure as ensure_keys
-from certreg.logbook import checkpointing, drafts, holders, recording, transfers
+from certreg.logbook import checkpointing, drafts, recording, transfers
 from certreg.logbook import equipment as equipment_services
 from certreg.logbook import holders as logbook_holders
 from certreg.logbook import queries as logbook_queries
@@ -429,7 +429,7 @@ def load_quotas() -> int:
                         "Khorgos will not use it this year")
     try:  # 50 kg more R-404A would pass the licence (56 kg left) but not the quota: refused, and kept
         with db.session.begin_nested():
-            recording.record_entry(ACTOR, holders.holder(HolderKind.COMPANY, dealer.id), drafts.EntryData(
+            recording.record_entry(ACTOR, logbook_holders.holder(HolderKind.COMPANY, dealer.id), drafts.EntryData(
                 kind="import", operation_date=utc_today(), substance="R-404A", quantity=Decimal("50"),
                 import_licence="KZ-IMP-2026-0077", customs_declaration="50508/011226/0039012", origin_country="CN",
                 exporter_name="Shandong Example Chemical Co., Ltd."))

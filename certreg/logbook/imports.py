@@ -40,13 +40,13 @@ from certreg.errors import CertregError, ValidationFailed
 from certreg.extensions import db
 from certreg.inputs import date_in_range
 from certreg.logbook import bulk, checkpointing, ledger, links
+from certreg.logbook import quotas as logbook_quotas
 from certreg.logbook.drafts import EntryData
 from certreg.logbook.holders import Holder, logbook_for, require_write
 from certreg.logbook.models import Channel, EntryKind, ImportBatch, Logbook, TransferStatus
 from certreg.logbook.recording import Prepared, check_entry, prepare_entry
 from certreg.logbook.refusals import RefusalNote
 from certreg.logbook.settings import rule_context
-from certreg.quotas.usage import QuotaBook, use_rows, write_uses
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +206,8 @@ def import_csv(actor: Actor, who: Holder, data: bytes, filename: str, *,
     ctx = rule_context(who.country_code)
     head = ledger.lock_head(who.country_code)
     stock = ledger.Stock(logbook.id)
-    quota = QuotaBook(who.country_code)  # the lines' uses of the importer's quota, checked together
+    quotas = logbook_quotas.source()  # the lines' uses of the importer's quota, checked together
+    quota = quotas.book(who.country_code) if quotas is not None else None
     result = ImportResult(batch_id=batch.id)
     now = utcnow()
     appender = bulk.BulkAppender(head, {
@@ -255,7 +256,8 @@ def import_csv(actor: Actor, who: Holder, data: bytes, filename: str, *,
         result.entries = appender.finish()
     finally:
         appender.close()
-    write_uses(write.quota_uses)  # after their entries exist
+    if write.quota_uses:  # after their entries exist
+        quotas.write_uses(write.quota_uses)
     links.record(actor, head, write.linked, now)  # the cylinders' events, after the file's entries
     _save_stock(stock, now)
     checkpointing.maybe_checkpoint(head, now)
@@ -308,8 +310,8 @@ class _Writer:
             entry_id = self.appender.add(prepared.values(self.logbook, self.actor, self.channel, self.now,
                                                          import_id=self.batch_id), prepared.draft.cylinders)
             if prepared.quota_uses:
-                self.quota_uses += use_rows(self.logbook.country_code, prepared.quota_uses, entry_id, self.now,
-                                            self.actor.label, self.actor.user_id)
+                self.quota_uses += logbook_quotas.use_rows(prepared.quota_uses, entry_id, self.logbook.country_code,
+                                                           self.now, self.actor)
             if prepared.plans:
                 self.linked.append((prepared.plans, {"id": entry_id}))
             return

@@ -4,7 +4,7 @@ Another feature may append records of its own to a country's log: under the log 
 (:func:`certreg.logbook.ledger.lock_head`) it takes ``seq = head.size``, seals the record's
 canonical form as entries are sealed (leaf hash ``SHA-256(0x00 || form)``, MAC over country,
 seq and leaf hash), appends the leaf to the head's frontier and saves the head. It registers a
-:class:`LeafSource` at start-up so that ``flask logbook verify`` and inclusion proofs see its
+:class:`LeafSource` with the app (the app factory) so that ``flask logbook verify`` and inclusion proofs see its
 leaves between the entries. Its canonical form must be a JSON object with a ``"type"`` member
 (entries have none), so that no record can pass for an entry.
 """
@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from flask import Flask, current_app
 
 
 class Leaf(NamedTuple):  # a tuple: verify builds one per entry
@@ -36,13 +38,13 @@ class LeafSource:
     check: Callable[[str], list[tuple[str, str]]] | None = None
 
 
-_SOURCES: dict[str, LeafSource] = {}
+_KEY = "certreg.log_leaf_sources"
 
 
-def register(source: LeafSource) -> None:
-    """Add (or replace) a source of leaves (idempotent: one per name)."""
-    _SOURCES[source.name] = source
+def register(app: Flask, source: LeafSource) -> None:
+    """Add (or replace) a source of leaves to the app (one per name)."""
+    app.extensions.setdefault(_KEY, {})[source.name] = source
 
 
 def sources() -> list[LeafSource]:
-    return list(_SOURCES.values())
+    return list(current_app.extensions.get(_KEY, {}).values())

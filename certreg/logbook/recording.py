@@ -30,13 +30,13 @@ from certreg.extensions import db
 from certreg.licences import services as licences
 from certreg.licences.models import Licence, LicenceDirection
 from certreg.logbook import checkpointing, ledger, links, rules
+from certreg.logbook import quotas as logbook_quotas
 from certreg.logbook.drafts import EntryData, blank, draft_from
 from certreg.logbook.holders import Holder, holder, holder_of, logbook_for, require_write
 from certreg.logbook.models import Channel, Condition, Entry, EntryKind, Logbook, Transfer, TransferKind, TransferStatus
 from certreg.logbook.queries import get_entry, licence_used_kg, reversal_of
 from certreg.logbook.refusals import RefusalNote
 from certreg.logbook.settings import rule_context
-from certreg.quotas import usage
 from certreg.registry.models import Company
 from certreg.vocabulary import HolderKind
 
@@ -202,22 +202,10 @@ def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
                    kg=draft.quantity or Decimal(0), used_kg=licence_used_kg)
 
 
-def check_quota(prepared: Prepared, ctx: rules.Context, quota: usage.QuotaBook | None = None) -> None:
+def check_quota(prepared: Prepared, ctx: rules.Context, quota: logbook_quotas.QuotaBook | None = None) -> None:
     """An import by a company is refused beyond its remaining quota for the year and group
-    (``quota_exceeded``; :mod:`certreg.quotas.usage`). Under the country's log lock; ``quota``: the
-    transaction's book (a CSV import keeps one for all its lines). Sets ``prepared.quota_uses``."""
-    draft = prepared.draft
-    book = quota if quota is not None else usage.QuotaBook(ctx.country_code)
-    prepared.quota_uses = book.check(prepared.holder_id, draft.operation_date, draft.substance.code,
-                                     draft.quantity or Decimal(0), draft.condition.value,
-                                     draft.exempted_use.value if draft.exempted_use else None)
-
-
-def record_quota_uses(prepared: Prepared, entry_id: int, country_code: str, now: datetime, actor: Actor) -> None:
-    """Write the quota ledger's use lines of an entry just appended (most entries have none)."""
-    if prepared.quota_uses:
-        usage.write_uses(usage.use_rows(country_code, prepared.quota_uses, entry_id, now, actor.label,
-                                        actor.user_id))
+    (``quota_exceeded``; :mod:`.quotas`), under the country's log lock. Sets ``prepared.quota_uses``."""
+    prepared.quota_uses = logbook_quotas.check(ctx.country_code, prepared.holder_id, prepared.draft, quota)
 
 
 # --- one preparation for every surface -----------------------------------------------------
@@ -281,7 +269,7 @@ def prepare_entry(who: Holder, data: EntryData, ctx: rules.Context, note: Refusa
 
 
 def check_entry(prepared: Prepared, ctx: rules.Context, stock: Callable[[str, Condition], Decimal], *,
-                quota: usage.QuotaBook | None = None) -> Prepared:
+                quota: logbook_quotas.QuotaBook | None = None) -> Prepared:
     """Step 2: every rule, with the holder's ``stock(substance_code, condition)``; sets the stock moves
     (and the quota uses: ``quota`` as in :func:`check_quota`).
 
@@ -385,7 +373,7 @@ def record_entry(actor: Actor, who: Holder, data: EntryData, *, channel: Channel
     stored = append_entry(head, stock, prepared.moves,
                           prepared.values(logbook, actor, channel, now, counterparty_logbook_id=to_logbook_id),
                           draft.cylinders, now, actor=actor, plans=prepared.plans)
-    record_quota_uses(prepared, stored["id"], who.country_code, now, actor)
+    logbook_quotas.write_uses(prepared.quota_uses, stored["id"], who.country_code, now, actor)
     if counterparty is not None:
         db.session.add(Transfer(kind=prepared.transfer_kind, origin_entry_id=stored["id"],
                                 from_logbook_id=logbook.id, to_logbook_id=to_logbook_id,
@@ -501,7 +489,7 @@ def reverse_entry(actor: Actor, entry_id: int, reason: str, *, channel: Channel 
     cylinders = original.cylinders
     stored = append_entry(head, stock, moves, values, cylinders, now, actor=actor, plans=plans)
     if original.kind is EntryKind.IMPORT:  # give back the quota it used
-        usage.release(original.country_code, original.id, now, actor.label, actor.user_id)
+        logbook_quotas.release(original.country_code, original.id, now, actor)
     if transfer is not None and transfer.status in (TransferStatus.PENDING, TransferStatus.DISPUTED):
         transfer.status = TransferStatus.CANCELLED
         db.session.flush()

@@ -15,10 +15,11 @@ from certreg.db import utcnow
 from certreg.errors import InvalidState, NotFound, ValidationFailed
 from certreg.extensions import db
 from certreg.logbook import ledger
+from certreg.logbook import quotas as logbook_quotas
 from certreg.logbook.drafts import EntryData, blank
 from certreg.logbook.holders import Holder, can_read, can_write, holder_of, logbook_for, require_read
 from certreg.logbook.models import Channel, Entry, EntryKind, Transfer, TransferKind, TransferStatus
-from certreg.logbook.recording import append_entry, check_entry, prepare_entry, record_quota_uses
+from certreg.logbook.recording import append_entry, check_entry, prepare_entry
 from certreg.logbook.refusals import RefusalNote
 from certreg.logbook.settings import rule_context
 
@@ -107,7 +108,7 @@ def confirm_transfer(actor: Actor, transfer_id: int, *, import_licence: str | No
                              counterpart_of_id=origin.id)
     stored = append_entry(head, stock, prepared.moves, values, prepared.draft.cylinders, now, actor=actor,
                           plans=prepared.plans)
-    record_quota_uses(prepared, stored["id"], receiver.country_code, now, actor)
+    logbook_quotas.write_uses(prepared.quota_uses, stored["id"], receiver.country_code, now, actor)
     before = transfer.status.value
     transfer.status = TransferStatus.CONFIRMED
     transfer.counterpart_entry_id = stored["id"]

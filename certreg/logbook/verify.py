@@ -221,6 +221,21 @@ def _other_leaves(source: leaves.LeafSource, country_code: str):
         yield item.seq, item.leaf or b"", item.stored, item.mac, None, item.label
 
 
+def _checked_leaf(item: leaves.Leaf, key: bytes, country_code: str, entry_id: int | None, report: Report) -> bytes:
+    """The recomputed leaf hash, after checking it against the recorded one and its MAC."""
+    what = f"{item.label}: " if item.label else ""
+    stored = item.stored
+    leaf = item.leaf if item.leaf is not None else stored
+    if leaf != stored:
+        report.problems.append(Problem("entry_changed", what + "its content no longer matches the hash recorded "
+                                                               "with it (edited after recording)", item.seq, entry_id))
+    elif not canonical.mac_matches(key, country_code, item.seq, stored, item.mac):
+        report.problems.append(Problem("entry_mac_invalid", what + "its hash was rewritten, or it was written "
+                                                                   "into the database by something other than "
+                                                                   "certreg (bad MAC)", item.seq, entry_id))
+    return leaf
+
+
 def verify_log(country_code: str, *, resolve: KeyResolver | None = None, chunk: int = 5000) -> Report:
     """Check the country's log: every leaf, the stored subtrees, the signed checkpoints, the balances."""
     # One piece: one pass over the log in seq order, each leaf checked, hashed into both frontiers and
@@ -282,9 +297,8 @@ def verify_log(country_code: str, *, resolve: KeyResolver | None = None, chunk: 
         report.problems.append(Problem("head_missing", "entries exist but the log head is missing"))
     _check_nodes(country_code, recorded.completed, report)
     _check_balances(country_code, report)
-    for source in leaves.sources():
-        if source.check is not None:
-            report.problems.extend(Problem(code, message) for code, message in source.check(country_code))
+    report.problems.extend(Problem(code, message) for source in leaves.sources() if source.check is not None
+                           for code, message in source.check(country_code))
     return report
 
 

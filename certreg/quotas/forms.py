@@ -6,8 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField, TextAreaField
 
 from certreg.countries.protocol import CONTROL_GROUP_LABELS
-from certreg.forms import BaseForm, InputRequired, Length, Optional, choices
-from certreg.logbook.forms import CodeSelectField
+from certreg.forms import BaseForm, CodeSelectField, InputRequired, Length, Optional, choices
 from certreg.quotas.schedules import HFC_GROUP, QUOTA_GROUPS
 
 GROUP_LABELS = {**CONTROL_GROUP_LABELS, HFC_GROUP: _l("Annex F (HFCs)")}

@@ -41,6 +41,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Flask
 
 from certreg.extensions import db
 from certreg.logbook import canonical, checkpointing, leaves, ledger
@@ -188,7 +189,7 @@ def count_earlier_uses(country_code: str, year: int, group: str, now: datetime, 
     return len(lines)
 
 
-def register() -> None:
+def register(app: Flask) -> None:
     """Make ``flask logbook verify`` and inclusion proofs see the quota lines (called by the app factory)."""
-    leaves.register(leaves.LeafSource("quotas", _leaves, _stored_hashes, check_uses))
+    leaves.register(app, leaves.LeafSource("quotas", _leaves, _stored_hashes, check_uses))
 

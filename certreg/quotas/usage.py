@@ -123,6 +123,11 @@ class QuotaBook:
         return uses
 
 
+def book(country_code: str) -> QuotaBook:
+    """A fresh book of the country's quotas (what :mod:`certreg.logbook.quotas` asks for)."""
+    return QuotaBook(country_code)
+
+
 def unit_label(unit: str) -> str:
     return _("CO2-eq t") if unit == schedules.CO2E_TONNES else _("ODP t")
 
