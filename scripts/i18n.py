@@ -41,7 +41,8 @@ PUBLIC_SOURCES = {
     "certreg/certificates/category_names.py",  # the verify page names the certificate's categories
     "templates/auth/login.html", "templates/auth/home_public.html",
     "templates/registry/search.html", "templates/registry/_certification_status.html",
-    "templates/licences/check.html", "certreg/licences/check_views.py",  # the licence check /l/ (issue #13)
+    "templates/licences/check.html", "templates/licences/_check_facts.html",  # the licence check /l/
+    "certreg/licences/check_views.py",
 }
 PUBLIC_MESSAGES = {
     "E-mail", "Password", "Country", "All countries", "This field is required.", "Wrong e-mail or password.",

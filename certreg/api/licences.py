@@ -140,5 +140,5 @@ def check_licence(token: str):
         "partner_countries": list(claims.partner_countries), "valid_from": claims.valid_from.isoformat(),
         "valid_until": claims.valid_until.isoformat()},
         "register": None if licence is None else {
-            "holder_name": licence.company.name_latin, "hs_codes": list(licence.hs_codes),
+            "holder_name": licence.holder_name, "hs_codes": list(licence.hs_codes),
             "status": licence.status.value}})

@@ -4,11 +4,16 @@ page shell the service worker shows for ``/l/...`` without a network (it checks 
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from urllib.parse import quote_plus
+
+from flask import Blueprint, current_app, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
-from certreg.certificates import scanlog
+from certreg.certificates import pagecache, scanlog
+from certreg.certificates.states import today
 from certreg.extensions import db
 from certreg.i18n import country_name
 from certreg.licences import checking
@@ -83,22 +88,59 @@ def _client() -> str:
 @bp.get("/l/<token>")
 @writes(when=lambda: not scanlog.buffered())
 def check(token: str):
-    """The verdict first and large, then the licence's terms as signed; counted like certificate checks."""
+    """The verdict first and large, then the licence's terms; counted like certificate checks.
+
+    The page is the kept shell (:func:`_page`) with the licence's facts put in; the whole page, a pure
+    function of the key below (the verdict is read live on every request), is also kept briefly
+    (:mod:`certreg.certificates.pagecache`), as the certificate check page is.
+    """
     result = checking.check(token, client=_client())
-    body = render_template("licences/check.html", mode="online", result=result, texts=verdict_texts(),
-                           colour=COLOURS[result.verdict], urls=_urls(), labels=labels(),
-                           page_data={"synced": _("Ready to check licences offline.")}, stale_days=_stale_days())
-    db.session.commit()
+    held, language = result.licence, str(get_locale() or "en")
+    key = ("licence", token.upper(), language, result.verdict, result.reason, today(),
+           held.id if held else None, held.updated_at if held else None)
+    body = pagecache.get_or_render(key, lambda: _page(
+        "online", language, result.verdict, current_app.jinja_env.get_or_select_template(
+            "licences/_check_facts.html").render(c=result.claims, held=held, labels=labels()),
+        result.claims is not None))
+    if not scanlog.buffered():
+        db.session.commit()  # the rate limit's count (otherwise written behind)
     return body
 
 
-def _stale_days() -> int:
-    return current_app.config["VERIFY_OFFLINE_STALE_DAYS"]
+#: Where the licence's facts go in a kept shell (a NUL never comes from a template or a translation).
+_SLOT = "\x00certreg-licence-slot\x00"
+#: Where the page's own address goes in a kept shell (the language menu's way back): URL-safe.
+_HERE = "certreg-licence-here-5a1c3d"
+
+
+def _page(mode: str, language: str, verdict: str | None, facts: str, has_claims: bool = False) -> str:
+    """The check page: the shell (``licences/check.html``, rendered once per mode, language and verdict and
+    kept in the app: it never sees the licence) with the facts and the page's address put in."""
+    app = current_app._get_current_object()
+    shell_key = (request.script_root, mode, language, verdict, has_claims)
+    shells = app.extensions.setdefault("certreg_licence_shells", {})
+    parts = shells.get(shell_key)
+    if parts is None:
+        page_data = page_texts() if mode == "offline" else {"synced": _("Ready to check licences offline.")}
+        shell = app.jinja_env.get_or_select_template("licences/check.html").render(
+            mode=mode, language=language, verdict=verdict, colour=COLOURS[verdict] if verdict else "warn",
+            has_claims=has_claims, texts=verdict_texts(), urls=_urls(), page_data=page_data,
+            stale_days=current_app.config["VERIFY_OFFLINE_STALE_DAYS"], facts=Markup(_SLOT),  # noqa: S704
+            here=_HERE)
+        parts = shell.split(_SLOT)
+        if len(parts) != 2:
+            raise RuntimeError("licences/check.html must show {{ facts }} once")
+        if mode == "online" and not app.jinja_env.auto_reload:
+            if len(shells) >= 512:
+                shells.clear()
+            shells[shell_key] = parts
+    here = quote_plus(request.full_path if request.query_string else request.path, safe="!$'()*,/:;?@")
+    return "".join((parts[0].replace(_HERE, here), facts, parts[1]))
 
 
 @bp.get("/licence-check/offline")
 def offline_shell():
     """The page the service worker shows for ``/l/...`` without a network: it checks in the browser."""
-    return render_template("licences/check.html", mode="offline", result=None, texts=verdict_texts(),
-                           colour="warn", urls=_urls(), labels=labels(), page_data=page_texts(),
-                           stale_days=_stale_days())
+    language = str(get_locale() or "en")
+    facts = current_app.jinja_env.get_or_select_template("licences/_check_facts.html").render(c=None)
+    return _page("offline", language, None, facts)

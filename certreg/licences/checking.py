@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
 import sqlalchemy as sa
+from flask import current_app
 
 from certreg.certificates import trust
 from certreg.certificates.states import today
@@ -21,9 +24,10 @@ from certreg.certificates.verification import count_verification
 from certreg.extensions import db
 from certreg.licences.models import Licence, LicenceStatus
 from certreg.licences.token import LICENCE_TOKEN, STATUS_VALID, STATUS_VERDICTS, LicenceClaims
+from certreg.registry.models import Company
 from certreg.tokens import format as tokens
 from certreg.tokens.encoding import BadSignature, MalformedToken, UnknownKey, UnsupportedVersion, WrongIssuer
-from certreg.tokens.keys import KeyResolver
+from certreg.tokens.keys import KeyResolver, TrustList
 from certreg.tokens.status_list import StatusList
 
 VERDICTS: Final = ("VALID", "INVALID_SIGNATURE", "REVOKED", "SUSPENDED", "EXPIRED", "NOT_YET_VALID", "SUPERSEDED",
@@ -35,14 +39,54 @@ _STATUS_VERDICTS: Final = {LicenceStatus.REVOKED: "REVOKED", LicenceStatus.SUSPE
 
 
 @dataclass(frozen=True, slots=True)
+class Register:
+    """What the register says now about a checked licence (what the token does not sign)."""
+
+    id: int
+    status: LicenceStatus
+    holder_name: str
+    hs_codes: tuple[str, ...]
+    updated_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class LicenceCheck:
-    """``claims`` only when the signature verified; ``licence`` (online) the register's row, if found."""
+    """``claims`` only when the signature verified; ``licence`` (online) what the register says, if found."""
 
     verdict: str
     reason: str | None = None
     claims: LicenceClaims | None = None
     status_as_of: dt.datetime | None = None
-    licence: Licence | None = None
+    licence: Register | None = None
+
+
+#: One indexed row per check: the live status and what the page shows beside the claims.
+_REGISTER_QUERY = (sa.select(Licence.id, Licence.status, Licence.token, Licence.hs_codes, Licence.updated_at,
+                             Company.name_latin)
+                   .join(Company, Company.id == Licence.company_id)
+                   .where(Licence.country_code == sa.bindparam("country"), Licence.number == sa.bindparam("number")))
+_verified: OrderedDict[str, tuple[TrustList, LicenceCheck | LicenceClaims]] = OrderedDict()
+_verified_lock = threading.Lock()
+
+
+def _verified_signature(text: str, trusted: TrustList) -> LicenceCheck | LicenceClaims:
+    """:func:`_signature` under the trust list, remembered per token (the same licence is checked again and
+    again at a border post); ``VERIFY_PAGE_CACHE_SIZE`` entries at most, as for certificates."""
+    size = current_app.config["VERIFY_PAGE_CACHE_SIZE"]
+    if size <= 0:
+        return _signature(text, trusted)
+    key = text.upper()
+    with _verified_lock:
+        hit = _verified.get(key)
+        if hit is not None and hit[0] is trusted:
+            _verified.move_to_end(key)
+            return hit[1]
+    outcome = _signature(text, trusted)
+    with _verified_lock:
+        _verified[key] = (trusted, outcome)
+        while len(_verified) > size:
+            _verified.popitem(last=False)
+    return outcome
 
 
 def token_from_scan(text: str) -> str:
@@ -105,20 +149,20 @@ def check_online(text: str, day: dt.date | None = None) -> LicenceCheck:
     """
     day = day or today()
     text = token_from_scan(text)
-    claims = _signature(text, trust.trust_list())
+    claims = _verified_signature(text, trust.trust_list())
     if isinstance(claims, LicenceCheck):
         if claims.reason == "unknown-key":
             return LicenceCheck("INVALID_SIGNATURE", "unknown-key")
         return claims
-    licence = db.session.scalar(sa.select(Licence).where(Licence.country_code == claims.country,
-                                                         Licence.number == claims.number))
-    if licence is None or licence.id != claims.status_index:
+    row = db.session.execute(_REGISTER_QUERY, {"country": claims.country, "number": claims.number}).first()
+    if row is None or row.id != claims.status_index:
         return LicenceCheck("UNKNOWN", "not-in-registry", claims)
-    if licence.status in _STATUS_VERDICTS:
-        return LicenceCheck(_STATUS_VERDICTS[licence.status], None, claims, licence=licence)
-    if licence.token is None or licence.token != text.upper():
-        return LicenceCheck("SUPERSEDED", "terms-changed", claims, licence=licence)
-    return _dates(claims, day, licence=licence)
+    register = Register(row.id, row.status, row.name_latin, tuple(row.hs_codes), row.updated_at)
+    if row.status in _STATUS_VERDICTS:
+        return LicenceCheck(_STATUS_VERDICTS[row.status], None, claims, licence=register)
+    if row.token is None or row.token != text.upper():
+        return LicenceCheck("SUPERSEDED", "terms-changed", claims, licence=register)
+    return _dates(claims, day, licence=register)
 
 
 def check(text: str, *, client: str) -> LicenceCheck:

@@ -189,12 +189,16 @@ def update(actor: Actor, licence: Licence, data: LicenceData, reason: str) -> Li
     """Change a licence's terms (not its number), with the reason (audited). A printed document of the old
     terms is replaced: the next print is signed anew, and the online check calls the old one replaced.
 
-    :raise ValidationFailed: on the field at fault; ``reason_required``; ``licence_revoked``.
+    :raise ValidationFailed: on the field at fault; ``licence_holder_fixed``; ``reason_required``;
+        ``licence_revoked``.
     """
     actor.require(can_manage(actor, licence.country_code))
     if licence.status is LicenceStatus.REVOKED:
         raise _bad("reason", _("A revoked licence cannot be changed."), "licence_revoked")
     _company, terms = _terms(licence.country_code, data)
+    if terms["company_id"] != licence.company_id:
+        raise _bad("company_registration", _("A licence stays with its holder: issue a new licence to another "
+                                             "company."), "licence_holder_fixed")
     reason = (reason or "").strip()
     if not reason:
         raise _bad("reason", _("Give the reason."), "reason_required")

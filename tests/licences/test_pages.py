@@ -108,6 +108,10 @@ def test_the_api_gives_the_token_the_document_and_the_check(api):
     changed = api.open("PUT", "/countries/KZ/licences/KZ-IMP-7", json={**body, "cap_kg": "100", "reason": "Cut"})
     assert changed.status_code == 200 and Decimal(changed.get_json()["cap_kg"]) == 100
     assert api.get("/licences/check/" + token.get_json()["token"], token=None).get_json()["verdict"] == "SUPERSEDED"
+    other = factories.make_company(country_code="KZ", activities=["importer"])
+    moved = api.open("PUT", "/countries/KZ/licences/KZ-IMP-7",
+                     json={**body, "company_registration": other.registration_number, "reason": "Sold"})
+    assert moved.status_code == 422 and moved.get_json()["error"]["code"] == "licence_holder_fixed"
     no_reason = api.open("PUT", "/countries/KZ/licences/KZ-IMP-7", json={**body, "cap_kg": "90"})
     assert no_reason.status_code == 422 and no_reason.get_json()["error"]["code"] == "reason_required"
     lists = api.get("/licences/status-list", token=None).get_json()["status_lists"]
