@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 
-from certreg.forms import BaseForm, DataRequired, Length, Optional
+from certreg.forms import BaseForm, DataRequired, Length, Optional, choices
 
 QUESTION_LABELS = {
     "certificate-status": _l("Certificate status by number"),
@@ -25,7 +25,7 @@ class PeerForm(BaseForm):
 
 
 class AskForm(BaseForm):
-    kind = SelectField(_l("Question"), choices=[(k, v) for k, v in QUESTION_LABELS.items()],
+    kind = SelectField(_l("Question"), choices=choices(QUESTION_LABELS.items()),
                        validators=[DataRequired()])
     query = StringField(_l("Certificate number or cylinder serial"), validators=[Optional(), Length(max=64)])
 

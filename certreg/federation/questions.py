@@ -150,6 +150,10 @@ class FederationRefusal(CertregError):
     code = "federation_refused"
 
 
+class MalformedQuestion(FederationRefusal):
+    status = 400
+
+
 def _pin(sender: str) -> str | None:
     peer = db.session.scalar(sa.select(Peer).where(Peer.base_url == sender, Peer.status == PeerStatus.ACTIVE))
     return peer.fingerprint if peer is not None else None
@@ -166,7 +170,8 @@ def answer(raw: bytes) -> bytes:
         question = wire.read_message(raw, _pin)
     except wire.Refused as exc:
         logger.warning("federation: refused a question: %s", exc)
-        raise FederationRefusal(_("Question refused (%(code)s).", code=exc.code), code=exc.code) from None
+        refusal = MalformedQuestion if exc.code == "malformed" else FederationRefusal
+        raise refusal(_("Question refused (%(code)s).", code=exc.code), code=exc.code) from None
     peer = db.session.scalar(sa.select(Peer).where(Peer.base_url == question.sender))
     now = utcnow()
 

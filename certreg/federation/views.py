@@ -10,6 +10,7 @@ from flask_login import login_required
 from certreg.database import writes
 from certreg.errors import CertregError, RateLimited
 from certreg.extensions import csrf, db
+from certreg.forms import choices
 from certreg.federation import identity, peers, publishing, questions, syncing, wire
 from certreg.federation.forms import QUESTION_LABELS, AskPageForm, EmptyForm, PeerForm
 from certreg.federation.services import ask_body, json_error
@@ -142,7 +143,7 @@ def ask():
     me = actor()
     me.require(peers.can_ask(me))
     form = AskPageForm()
-    form.peer_id.choices = [(p.id, p.name) for p in peers.list_peers(me)]
+    form.peer_id.choices = choices((p.id, p.name) for p in peers.list_peers(me))
     done = submit(form, lambda: questions.ask(me, form.peer_id.data, form.kind.data,
                                               ask_body(form.kind.data, form.query.data)))
     return render_template("federation/ask.html", form=form, asked=done.result if done else None,
