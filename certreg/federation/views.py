@@ -10,10 +10,10 @@ from flask_login import login_required
 from certreg.database import writes
 from certreg.errors import CertregError, RateLimited
 from certreg.extensions import csrf, db
-from certreg.forms import choices
 from certreg.federation import identity, peers, publishing, questions, syncing, wire
 from certreg.federation.forms import QUESTION_LABELS, AskPageForm, EmptyForm, PeerForm
 from certreg.federation.services import ask_body, json_error
+from certreg.forms import choices
 from certreg.web import actor, form_status, submit
 
 bp = Blueprint("federation", __name__)
