@@ -44,11 +44,8 @@ class PeerSync:
         return all(r in ("new", "unchanged") for r in self.results.values())
 
 
-def _stored(peer: Peer, kind: str) -> PeerDocument | None:
-    return db.session.scalar(sa.select(PeerDocument).where(PeerDocument.peer_id == peer.id, PeerDocument.kind == kind))
-
-
-def _check_content(peer: Peer, doc_kind: publishing.DocumentKind, body: object) -> None:
+def _check_content(peer: Peer, doc_kind: publishing.DocumentKind, body: object,
+                   stored: dict[str, PeerDocument]) -> None:
     """Refuse content that does not hold together (raises :class:`wire.Refused`)."""
     if doc_kind.name == publishing.TRUST_LIST:
         try:
@@ -60,7 +57,7 @@ def _check_content(peer: Peer, doc_kind: publishing.DocumentKind, body: object) 
         return
     if doc_kind.status_typ is None:
         return
-    trust_doc = _stored(peer, publishing.TRUST_LIST)
+    trust_doc = stored.get(publishing.TRUST_LIST)
     if trust_doc is None:
         raise wire.Refused("malformed", "status lists before the trust list")
     trusted = TrustList.from_jwks(trust_doc.body)
@@ -79,9 +76,11 @@ def _check_content(peer: Peer, doc_kind: publishing.DocumentKind, body: object) 
             raise wire.Refused("malformed", f"status list of {status_list.country} filed under {country}")
 
 
-def _apply(peer: Peer, doc_kind: publishing.DocumentKind, reply: transport.Reply) -> str:
+def _apply(peer: Peer, doc_kind: publishing.DocumentKind, reply: transport.Reply,
+           copies: dict[str, PeerDocument]) -> str:
+    """Check a reply and keep it as the new copy; every refusal is raised before anything changes."""
     now = utcnow()
-    stored = _stored(peer, doc_kind.name)
+    stored = copies.get(doc_kind.name)
     if reply.status == 304:
         if stored is None:
             raise wire.Refused("malformed", "304 for a document never received")
@@ -101,12 +100,13 @@ def _apply(peer: Peer, doc_kind: publishing.DocumentKind, reply: transport.Reply
                 raise wire.Refused("rolled-back", f"sequence {document.sequence} reused for other content")
             stored.checked_at, stored.etag = now, reply.etag
             return "unchanged"
-    _check_content(peer, doc_kind, document.body)
+    _check_content(peer, doc_kind, document.body, copies)
     issued = datetime.fromtimestamp(document.issued_at, UTC)
     if stored is None:
         stored = PeerDocument(peer_id=peer.id, kind=doc_kind.name, sequence=document.sequence, issued_at=issued,
                               etag=reply.etag, body=document.body, fetched_at=now, checked_at=now)
         db.session.add(stored)
+        copies[doc_kind.name] = stored
     else:
         stored.sequence, stored.issued_at, stored.body = document.sequence, issued, document.body
         stored.etag = reply.etag
@@ -119,8 +119,10 @@ def sync_peer(actor: Actor, peer: Peer) -> PeerSync:
     outcome = PeerSync(peer.name)
     peer.last_attempt_at = utcnow()
     errors = []
+    copies = {doc.kind: doc
+              for doc in db.session.scalars(sa.select(PeerDocument).where(PeerDocument.peer_id == peer.id))}
     for doc_kind in publishing.kinds():
-        stored = _stored(peer, doc_kind.name)
+        stored = copies.get(doc_kind.name)
         try:
             reply = transport.get_document(peer.base_url, doc_kind.name, stored.etag if stored else None)
         except transport.NoAnswer as exc:
@@ -131,8 +133,7 @@ def sync_peer(actor: Actor, peer: Peer) -> PeerSync:
             errors.append(f"{doc_kind.name}: no answer ({exc})")
             continue
         try:
-            with db.session.begin_nested():
-                outcome.results[doc_kind.name] = _apply(peer, doc_kind, reply)
+            outcome.results[doc_kind.name] = _apply(peer, doc_kind, reply, copies)
         except wire.Refused as exc:
             outcome.results[doc_kind.name] = f"refused: {exc.code}"
             errors.append(f"{doc_kind.name}: refused ({exc.code}: {exc.detail})")
