@@ -416,11 +416,13 @@ def load_all() -> int:
     """Load every feature's demo data, in dependency order. The demo countries get their signing keys
     first: without them no certificate is issued, and a technician without one may not charge."""
     from certreg.countries import services as countries
+    from certreg.federation.identity import ensure_key as ensure_federation_key
     from certreg.keys.services import ensure as ensure_keys
 
     created = load_registry()
     demo_countries = sorted({country for _email, _name, _role, country, _reg, _nid in USERS})
     ensure_keys(ACTOR, demo_countries)
+    ensure_federation_key(ACTOR)  # the fingerprint on /federation/peers, to give a neighbour's installation
     for code in demo_countries:
         # The demo writes a year and more of history at once: as a ministry would for a paper logbook
         # brought in, it lets those entries be recorded late (the settings page shows it).

@@ -61,12 +61,13 @@ def register_document(kind: DocumentKind) -> None:
 
 def _status_content(typ: str) -> Callable[[Any], Any]:
     def content(body: dict) -> Any:
-        """Country -> the list's bits and bytes: the same statuses re-signed later are no change."""
+        """Country -> the signing key, the list's bits and bytes: the same statuses re-signed later by the
+        same key are no change (a new key is: the old one may leave the trust list)."""
         found = {}
         for country, token in body["status_lists"].items():
-            claims = cbor_strict_loads(parse_sign1(b64url_decode(token), typ=typ).payload, max_depth=2)
-            status = claims[SL_CLAIM_STATUS_LIST]
-            found[country] = [status["bits"], status["lst"].hex()]
+            signed = parse_sign1(b64url_decode(token), typ=typ)
+            status = cbor_strict_loads(signed.payload, max_depth=2)[SL_CLAIM_STATUS_LIST]
+            found[country] = [signed.kid.hex(), status["bits"], status["lst"].hex()]
         return found
     return content
 

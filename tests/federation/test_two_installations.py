@@ -25,7 +25,9 @@ from certreg.certificates import lifecycle
 from certreg.extensions import db
 from certreg.federation import identity, publishing, questions, syncing, wire
 from certreg.federation.models import Direction, FederationMessage, Outcome, Peer, PeerDocument
+from certreg.keys import services as keys
 from certreg.tokens import keys as signing_keys
+from tests.factories import make_certificate, make_technician
 from tests.federation.installations import Installation
 
 pytestmark = [pytest.mark.live]
@@ -116,6 +118,27 @@ def test_4_a_revocation_at_kg_shows_in_kz_after_the_next_sync(world):
     after, _ = _stored(kz, STATUS)
     assert after == before + 1
     status, body = _get(f"{kz.url}/v/{world['doomed']}")
+    assert 'data-verdict="REVOKED"' in body
+
+
+def test_4b_a_key_rotation_at_kg_is_picked_up_at_the_next_sync(world):
+    kg, kz = world["kg"], world["kz"]
+    with kg.ctx():
+        new_key = keys.rotate(SYSTEM, "KG")
+        db.session.commit()
+        new_kid = new_key.kid
+    result = _sync(kz)
+    assert result.results["trust-list"] == "new" and result.results[STATUS] == "new", result
+    _, jwks = _stored(kz, "trust-list")
+    assert {k["kid"]: k["status"] for k in jwks["keys"]}[new_kid] == "active" and len(jwks["keys"]) == 2
+    with kg.ctx():
+        fresh = make_certificate(make_technician(full_name_latin="Toktogulov Aibek"))
+        db.session.commit()
+        token = fresh.token
+    assert _sync(kz).ok
+    status, body = _get(f"{kz.url}/v/{token}")
+    assert 'data-verdict="VALID"' in body
+    status, body = _get(f"{kz.url}/v/{world['doomed']}")  # signed by the retired key: still red
     assert 'data-verdict="REVOKED"' in body
 
 
