@@ -20,6 +20,7 @@ from certreg.keys import services as keys
 from certreg.tokens import keys as signing_keys
 from certreg.vocabulary import Role
 from tests.conftest import login, post_form
+from tests.cylinders.builders import make_cylinder
 from tests.factories import ensure_keys, make_certificate, make_user
 
 SYSTEM = Actor.system("test")
@@ -153,6 +154,10 @@ def test_the_questions_answered_here(app):
     with pytest.raises(handlers.QuestionRefused):
         handlers.certificate_status(peer, {"number": 12})
     assert handlers.cylinder(peer, {"serial": "KG-C-000000-0"}) == {"found": False}
+    cylinder = make_cylinder()
+    found = handlers.cylinder(peer, {"serial": cylinder.serial})
+    assert found["found"] and found["serial"] == cylinder.serial and found["status"] == cylinder.status.value
+    assert "owner" not in str(found)  # public fields only
 
 
 def test_the_administrators_page_adds_and_suspends_a_peer(app, client):

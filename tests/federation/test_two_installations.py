@@ -248,6 +248,29 @@ def test_9_a_question_from_a_stranger_is_refused(world):
     assert refused.value.code == 403 and b"not-a-peer" in refused.value.read()
 
 
+def test_9b_questions_out_of_the_time_window_or_beyond_the_rate_are_refused(world):
+    kg, kz = world["kg"], world["kz"]
+    with kz.ctx():
+        stale = wire.Message(wire.QUESTION, "ping", os.urandom(16), int(time.time()) - 3600, kz.public_url,
+                             kg.public_url, {})
+        raw = wire.sign_message(identity.private_key(), stale)
+    request = urllib.request.Request(f"{kg.url}/.well-known/certreg/ask", data=raw, method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)  # noqa: S310
+    assert refused.value.code == 403 and b"out-of-window" in refused.value.read()
+    kg.app.config["FEDERATION_RATE_LIMIT"] = 0
+    try:
+        with kz.ctx():
+            asked = questions.ask(SYSTEM, world["kg_peer_id"], "ping", {})
+            db.session.commit()
+    finally:
+        kg.app.config["FEDERATION_RATE_LIMIT"] = 60
+    assert not asked.answered and asked.message.startswith("No answer from Kyrgyzstan since ")
+    with kz.ctx():
+        last = db.session.scalar(sa.select(FederationMessage).order_by(FederationMessage.id.desc()).limit(1))
+        assert last.outcome is Outcome.NO_ANSWER and last.error.startswith("HTTP 429")
+
+
 def test_z_with_the_peer_down_verification_uses_the_last_copy_and_questions_fail_cleanly(world):
     kz, proxy = world["kz"], world["proxy"]
     proxy.stop()
