@@ -17,6 +17,8 @@ from certreg.forms import choices
 from certreg.web import actor, form_status, submit
 
 bp = Blueprint("federation", __name__)
+#: A question is a few hundred bytes; anything much larger is refused unread.
+MAX_QUESTION_BYTES = 64 * 1024
 wellknown = Blueprint("federation_wellknown", __name__)
 csrf.exempt(wellknown)
 
@@ -56,6 +58,9 @@ def federation_key():
 @wellknown.post("/.well-known/certreg/ask")
 def ask_endpoint():
     """A peer's signed question; the answer is signed (``application/certreg-message+cwt``)."""
+    if (request.content_length or 0) > MAX_QUESTION_BYTES:
+        return json_error(questions.MalformedQuestion(_("Question refused (%(code)s).", code="too-large"),
+                                                      code="too-large"))
     raw = request.get_data(cache=False)
     try:
         signed = questions.answer(raw)

@@ -194,3 +194,20 @@ def test_the_command_line(app):
     assert result.exit_code == 0 and "suspended" in result.output
     result = runner.invoke(args=["federation", "peer", "add", "--url", "gopher://x", "--fingerprint", PIN])
     assert result.exit_code == 1 and "bad_base_url" in result.output
+
+
+def test_an_inspector_asks_a_peer_that_does_not_answer_and_gets_a_clear_message(app, client):
+    identity.ensure_key(SYSTEM)
+    peer = peers.add_peer(SYSTEM, name="Nowhere", base_url="http://127.0.0.1:9", fingerprint=PIN)
+    login(client, make_user(Role.INSPECTOR, "KG"))
+    page = post_form(client, "/federation/ask", {"peer_id": str(peer.id), "kind": "certificate-status",
+                                                 "query": "KZ-T-2026-000001-1"})
+    assert page.status_code == 200
+    assert "No answer from Nowhere (it has never answered)." in page.get_data(as_text=True)
+    refused = post_form(client, "/federation/ask", {"peer_id": str(peer.id), "kind": "cylinder", "query": ""})
+    assert refused.status_code == 422 and "Type the certificate number or cylinder serial." in refused.text
+
+
+def test_a_question_too_large_is_refused_unread(app, client):
+    response = client.post("/.well-known/certreg/ask", data=b"x" * (70 * 1024))
+    assert response.status_code == 400 and response.json["error"]["code"] == "too-large"
