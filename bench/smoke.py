@@ -18,6 +18,7 @@ BENCHES = [
     ("bench/logbook.py", ["--smoke"]),
     ("bench/reports.py", ["--smoke"]),
     ("bench/licences.py", ["--seconds", "1", "--licences", "5", "--smoke"]),
+    ("bench/federation.py", ["--smoke"]),
 ]
 
 

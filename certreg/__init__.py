@@ -104,6 +104,12 @@ def register_extensions(app: Flask) -> None:
 
     quota_ledger.register(app)  # quota lines are leaves of the countries' logs (verify, proofs)
     logbook_quotas.provide(app, quota_usage)  # the logbook's rule path checks imports against quotas
+    from certreg.federation import handlers as federation_handlers
+    from certreg.federation.verifiers import SyncedPeers
+    from certreg.tokens import peers
+
+    peers.register("federation", SyncedPeers())  # the peers' keys and status lists for the verifiers
+    federation_handlers.register()  # the questions this installation answers
 
 
 def register_blueprints(app: Flask) -> None:
@@ -150,6 +156,11 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(licences_bp)
     app.register_blueprint(licence_check_bp)
+    from certreg.federation.views import bp as federation_bp
+    from certreg.federation.views import wellknown as federation_wellknown_bp
+
+    app.register_blueprint(federation_bp)
+    app.register_blueprint(federation_wellknown_bp)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -166,6 +177,7 @@ def register_commands(app: Flask) -> None:
     from certreg.countries.cli import countries_cli
     from certreg.cylinders.cli import cylinders_cli
     from certreg.demo.cli import demo_cli
+    from certreg.federation.cli import federation_cli
     from certreg.keys.cli import keys_cli
     from certreg.licences.cli import licences_cli
     from certreg.logbook.cli import logbook_cli
@@ -190,6 +202,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(reports_cli)
     app.cli.add_command(notify_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(federation_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -34,6 +34,8 @@ NAVIGATION = [
     ("auth.users", _l("Users"), {Role.ADMIN}),
     ("countries.settings", _l("Country settings"), {Role.ADMIN}),
     ("registry.authorities", _l("Issuing authorities"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.AUDITOR}),
+    ("federation.peer_list", _l("Peer installations"), {Role.ADMIN}),
+    ("federation.ask", _l("Ask a peer"), {Role.CERTIFYING_OFFICER, Role.INSPECTOR}),
     ("auth.account", _l("Account"), None),
 ]
 

@@ -120,6 +120,16 @@ class Config:
     STATUS_LIST_TTL_SECONDS = _env_int("STATUS_LIST_TTL_SECONDS", 24 * 3600)
     # Offline verification shows the status in amber when the last sync is older than this many days.
     VERIFY_OFFLINE_STALE_DAYS = _env_int("VERIFY_OFFLINE_STALE_DAYS", 7)
+    # Federation (certreg.federation, README "Federation"): this installation's address as its peers
+    # know it (default: PUBLIC_BASE_URL), how long to wait for a peer, the time window and the rate
+    # of questions accepted from each peer, and how often an unchanged status document is re-signed
+    # (so a peer's "as of" stays recent). Plain http:// peers only where FEDERATION_ALLOW_HTTP.
+    FEDERATION_BASE_URL = os.environ.get("FEDERATION_BASE_URL", "").rstrip("/") or None
+    FEDERATION_TIMEOUT_SECONDS = float(os.environ.get("FEDERATION_TIMEOUT_SECONDS", "10"))
+    FEDERATION_CLOCK_SKEW_SECONDS = _env_int("FEDERATION_CLOCK_SKEW_SECONDS", 300)
+    FEDERATION_RATE_LIMIT = _env_int("FEDERATION_RATE_LIMIT", 60)  # questions per peer per minute
+    FEDERATION_REPUBLISH_SECONDS = _env_int("FEDERATION_REPUBLISH_SECONDS", 6 * 3600)
+    FEDERATION_ALLOW_HTTP = _env_bool("FEDERATION_ALLOW_HTTP", True)
     # Public verification (/v/<token>, POST /api/v1/verify, certificate status): requests per client
     # (IP address, or user when signed in) per fixed window, counted in the database (all workers).
     VERIFY_RATE_LIMIT = _env_int("VERIFY_RATE_LIMIT", 120)
@@ -205,6 +215,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     SESSION_COOKIE_NAME = os.environ.get("SESSION_COOKIE_NAME", "__Host-certreg")
     HSTS = _env_bool("HSTS", True)
+    FEDERATION_ALLOW_HTTP = _env_bool("FEDERATION_ALLOW_HTTP", False)
 
     @classmethod
     def check(cls, app_config: dict) -> None:

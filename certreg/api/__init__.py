@@ -39,6 +39,7 @@ from certreg.api import (  # noqa: E402,F401  (routes register on import)
     countries,
     cylinders,
     docs,
+    federation,
     licences,
     logbook,
     quotas,

@@ -17,10 +17,15 @@ from certreg.db import utcnow
 from certreg.extensions import db
 from certreg.keys import services as keys
 from certreg.keys.models import KeyStatus, SigningKey
+from certreg.tokens import peers
 from certreg.tokens import status_list as statuslist
+from certreg.tokens.encoding import MalformedToken
 from certreg.tokens.keys import TrustList
 
 T = TypeVar("T")
+
+#: The kind of status list certificates publish (:mod:`certreg.tokens.peers`, the federation's documents).
+STATUS_KIND = "certificates"
 
 #: The per-country counter that gives each certificate its index in the status list.
 STATUS_COUNTER = "status"
@@ -84,9 +89,27 @@ def _build_status_lists() -> dict[str, str]:
     return tokens
 
 
-def status_list_document() -> dict:
+def own_status_list_document() -> dict:
     """``{"status_lists": {CC: token}}`` for every country with an active key (signed, cached briefly)."""
     return cached("status", "STATUS_LIST_CACHE_SECONDS", lambda: statuslist.status_list_document(_build_status_lists()))
+
+
+def status_list_document() -> dict:
+    """What this installation's verifiers use: its own lists, then its federation peers' (with ``origins``)."""
+    own = own_status_list_document()
+    return peers.merge_status_document(own, STATUS_KIND, set(own["status_lists"]))
+
+
+def peer_status_list(country: str) -> statuslist.StatusList | None:
+    """The verified status list of a peer installation's ``country`` (its last synced copy), if any."""
+    own = own_status_list_document()
+    entry = peers.peer_status_lists(STATUS_KIND, set(own["status_lists"])).get(country)
+    if entry is None:
+        return None
+    try:
+        return statuslist.verify_status_list_token(entry.token, trust_list())
+    except (ValueError, MalformedToken):
+        return None
 
 
 def last_valid_day(kid: str) -> date | None:

@@ -140,6 +140,11 @@ def verify_online(token: str, day: date | None = None) -> Verification:
         return Verification(assessment.verdict, assessment.reason, None, None, None)
     cert = _read_status(claims.number)
     if cert is None:
+        peer_list = trust.peer_status_list(claims.country)
+        if peer_list is not None:
+            # A federation peer's certificate: its status from the peer's last synced list.
+            peer = assess_token(token, trust.trust_list(), {claims.country: peer_list}, day)
+            return Verification(peer.verdict, "peer", claims, None, None)
         return Verification(Verdict.UNKNOWN, "not-in-registry", claims, None, None)
     if cert.token != token.upper():
         return Verification(Verdict.INVALID_SIGNATURE, "not-issued-here", claims, None, None)

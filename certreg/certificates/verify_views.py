@@ -84,6 +84,8 @@ def page_texts() -> dict:
                          "to refresh it before relying on the status.", days="{days}"),
         "statusUnchecked": _("The status (suspended or revoked) could not be checked offline: open this page "
                              "once with a connection."),
+        "peerOrigin": _("Issued in a partner installation (%(origin)s); its keys and statuses on this phone are as "
+                        "of %(time)s.", origin="{origin}", time="{time}"),
         "checking": _("Checking…"),
         "offlineNoData": _("This phone has no trust list yet. Open any certificate page once with an internet "
                            "connection, then scanning works offline."),

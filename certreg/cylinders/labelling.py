@@ -21,6 +21,7 @@ from certreg.extensions import db
 from certreg.keys import services as keys
 from certreg.keys.models import KeyStatus, SigningKey
 from certreg.tokens import format as tokens
+from certreg.tokens import peers
 from certreg.tokens import status_list as statuslist
 
 #: Status list values of a label.
@@ -79,10 +80,20 @@ def _build_status_lists() -> dict[str, str]:
     return result
 
 
-def status_list_document() -> dict:
+#: The kind of status list labels publish (:mod:`certreg.tokens.peers`, the federation's documents).
+STATUS_KIND = "cylinder-labels"
+
+
+def own_status_list_document() -> dict:
     """``{"status_lists": {CC: token}}``: the signed label status list of every country with a key."""
     return cached("cylinder-status", "STATUS_LIST_CACHE_SECONDS",
                   lambda: statuslist.status_list_document(_build_status_lists()))
+
+
+def status_list_document() -> dict:
+    """What this installation's verifiers use: its own label lists, then its federation peers'."""
+    own = own_status_list_document()
+    return peers.merge_status_document(own, STATUS_KIND, set(own["status_lists"]))
 
 
 def grams(kg: Decimal) -> int:

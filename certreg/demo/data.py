@@ -30,6 +30,7 @@ from certreg.db import today as utc_today
 from certreg.demo import licence_documents
 from certreg.errors import ValidationFailed
 from certreg.extensions import db
+from certreg.federation.identity import ensure_key as ensure_federation_key
 from certreg.keys import services as keys
 from certreg.keys.services import active_key_row
 from certreg.keys.services import ensure as ensure_keys
@@ -445,6 +446,7 @@ def load_all() -> int:
     created = load_registry()
     demo_countries = sorted({country for _email, _name, _role, country, _reg, _nid in USERS})
     ensure_keys(ACTOR, demo_countries)
+    ensure_federation_key(ACTOR)  # the fingerprint on /federation/peers, to give a neighbour's installation
     for code in demo_countries:
         # The demo writes a year and more of history at once: as a ministry would for a paper logbook
         # brought in, it lets those entries be recorded late (the settings page shows it).

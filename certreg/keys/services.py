@@ -23,6 +23,7 @@ from certreg.keys.models import KeyStatus, SigningKey
 from certreg.registry.services import get_country
 from certreg.tokens import encoding as token_text
 from certreg.tokens import keys as signing_keys
+from certreg.tokens import peers
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +160,21 @@ def published_keys(now: datetime | None = None) -> list[SigningKey]:
 
 
 def jwks_document(now: datetime | None = None) -> dict:
+    """The trust list this installation's verifiers use: its own published keys, then the keys of
+    its federation peers' countries (:mod:`certreg.tokens.peers`, each marked with its origin)."""
+    own = published_keys(now)
+    local = {key.country_code for key in own}
+    return signing_keys.jwks([*(key.public_jwk for key in own), *peers.peer_keys(local)])
+
+
+def own_jwks_document(now: datetime | None = None) -> dict:
+    """The keys of this installation's own countries only (what it publishes to its peers)."""
     return signing_keys.jwks(key.public_jwk for key in published_keys(now))
+
+
+def local_countries() -> set[str]:
+    """The countries this installation signs for (an active key)."""
+    return set(db.session.scalars(sa.select(SigningKey.country_code).where(SigningKey.status == KeyStatus.ACTIVE)))
 
 
 def trust_list(now: datetime | None = None) -> signing_keys.TrustList:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from certreg.auth.models import User
 from certreg.extensions import db
+from certreg.federation.models import FederationKey
 from certreg.registry.models import Company, Technician
 from certreg.vocabulary import Role
 from tests.factories import make_company, make_technician
@@ -81,5 +82,6 @@ def test_demo_load_is_idempotent_and_covers_three_countries(app, monkeypatch):
     assert [db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (User, Company, Technician)] == counts
     countries = set(db.session.scalars(sa.select(User.country_code).distinct()))
     assert {"KG", "KZ", "UZ"} <= countries
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FederationKey)) == 1  # its fingerprint to share
     logins = runner.invoke(args=["demo", "logins"]).output
     assert "admin@kg.example.org" in logins and "demo-password-2026" in logins

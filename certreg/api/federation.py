@@ -1,0 +1,80 @@
+"""``/api/v1/federation``: the peers (administrators) and questions to peers (officials)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from certreg.api import bp
+from certreg.api.common import api_actor, done, json_body
+from certreg.federation import identity, peers, questions, syncing
+from certreg.federation.forms import AskForm, PeerForm
+from certreg.federation.models import Peer
+from certreg.federation.services import ask_body
+from certreg.forms import form_from_json
+
+
+def peer_json(peer: Peer) -> dict[str, Any]:
+    return {
+        "id": peer.id, "name": peer.name, "base_url": peer.base_url, "fingerprint": peer.fingerprint,
+        "status": peer.status.value,
+        "last_success_at": peer.last_success_at.isoformat() if peer.last_success_at else None,
+        "last_error": peer.last_error,
+    }
+
+
+@bp.get("/federation/peers")
+def federation_peers():
+    actor = api_actor()
+    actor.require(peers.can_manage(actor))
+    return done({"fingerprint": identity.fingerprint(), "base_url": identity.own_base_url(),
+                 "peers": [peer_json(p) for p in peers.list_peers(actor)]})
+
+
+@bp.post("/federation/peers")
+def federation_add_peer():
+    actor = api_actor()
+    actor.require(peers.can_manage(actor))
+    form = form_from_json(PeerForm, json_body())
+    peer = peers.add_peer(actor, name=form.name.data or "", base_url=form.base_url.data,
+                          fingerprint=form.fingerprint.data)
+    return done(peer_json(peer), 201)
+
+
+@bp.post("/federation/peers/<int:peer_id>/suspend")
+def federation_suspend_peer(peer_id: int):
+    actor = api_actor()
+    actor.require(peers.can_manage(actor))
+    return done(peer_json(peers.suspend_peer(actor, peer_id)))
+
+
+@bp.post("/federation/peers/<int:peer_id>/resume")
+def federation_resume_peer(peer_id: int):
+    actor = api_actor()
+    actor.require(peers.can_manage(actor))
+    return done(peer_json(peers.resume_peer(actor, peer_id)))
+
+
+@bp.delete("/federation/peers/<int:peer_id>")
+def federation_remove_peer(peer_id: int):
+    actor = api_actor()
+    actor.require(peers.can_manage(actor))
+    return done(peer_json(peers.remove_peer(actor, peer_id)))
+
+
+@bp.post("/federation/peers/<int:peer_id>/sync")
+def federation_sync_peer(peer_id: int):
+    actor = api_actor()
+    actor.require(peers.can_manage(actor))
+    result = syncing.sync_all(actor, peers.get_peer(peer_id))[0]
+    return done({"peer": result.peer, "ok": result.ok, "results": result.results})
+
+
+@bp.post("/federation/peers/<int:peer_id>/ask")
+def federation_ask(peer_id: int):
+    """A signed question to a peer; ``answered: false`` with a message when the peer does not answer."""
+    actor = api_actor()
+    actor.require(peers.can_ask(actor))
+    form = form_from_json(AskForm, json_body())
+    asked = questions.ask(actor, peer_id, form.kind.data, ask_body(form.kind.data, form.query.data))
+    return done({"peer": asked.peer, "kind": asked.kind, "answered": asked.answered, "answer": asked.answer,
+                 "message": asked.message})
