@@ -11,4 +11,5 @@ from certreg.logbook import models as logbook_models  # noqa: F401
 from certreg.notify import models as notify_models  # noqa: F401
 from certreg.registry import models as registry_models  # noqa: F401
 from certreg.reports import models as reports_models  # noqa: F401
+from certreg.shipments import models as shipments_models  # noqa: F401
 from certreg.substances import models as substances_models  # noqa: F401
