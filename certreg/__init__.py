@@ -145,6 +145,7 @@ def register_commands(app: Flask) -> None:
     from certreg.privacy.cli import privacy_cli
     from certreg.registry.cli import registry_cli
     from certreg.reports.cli import reports_cli
+    from certreg.shipments.cli import shipments_cli
     from certreg.substances.cli import substances_cli
 
     app.cli.add_command(users_cli)
@@ -154,6 +155,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(countries_cli)
     app.cli.add_command(cylinders_cli)
     app.cli.add_command(licences_cli)
+    app.cli.add_command(shipments_cli)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(substances_cli)
     app.cli.add_command(logbook_cli)

@@ -44,5 +44,6 @@ from certreg.api import (  # noqa: E402,F401  (routes register on import)
     logbook,
     registry,
     reports,
+    shipments,
     substances,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from certreg.actors import Actor
+from certreg.extensions import db
 from certreg.licences import services as licences
 from certreg.shipments import expected
 from tests import factories
@@ -20,6 +21,7 @@ def importer_with_licence(number: str = "KZ-IMP-1", *, cap_kg: str = "100", part
         number=number, company_registration=company.registration_number, direction="import", scope=["HCFC-22"],
         cap_kg=cap_kg, valid_from=TODAY - timedelta(days=30), valid_until=TODAY + timedelta(days=300),
         issuing_authority="Ministry of Ecology", partner_countries=list(partners)))
+    db.session.commit()
     return company, licence
 
 
