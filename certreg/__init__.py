@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from certreg.cylinders.views import scan_bp as cylinder_scan_bp
     from certreg.registry.views import bp as registry_bp
     from certreg.reports.views import bp as reports_bp
+    from certreg.shipments.views import bp as shipments_bp
     from certreg.trail.views import bp as audit_bp
 
     app.register_blueprint(auth_bp)
@@ -112,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(countries_bp)
     app.register_blueprint(cylinders_bp)
     app.register_blueprint(cylinder_scan_bp)
+    app.register_blueprint(shipments_bp)
     from certreg.logbook.import_views import bp as logbook_import_bp
     from certreg.logbook.views import bp as logbook_bp
     from certreg.substances.views import bp as substances_bp

@@ -23,6 +23,8 @@ NAVIGATION = [
                                       Role.INSPECTOR, Role.AUDITOR}),
     ("logbook.equipment_list", EQUIPMENT_MENU_LABEL, {Role.COMPANY_USER, Role.TECHNICIAN}),
     ("cylinders.index", CYLINDERS_MENU_LABEL, {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR}),
+    ("shipments.index", _l("Shipments"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR,
+                                          Role.COMPANY_USER}),
     ("reports.dashboard", _l("Dashboard"), {Role.ADMIN, Role.AUDITOR}),
     ("audit.index", _l("Audit trail"), {Role.ADMIN, Role.AUDITOR}),
     ("registry.search", _l("Public search"), None),
