@@ -26,7 +26,7 @@ def build(world) -> None:
     from certreg.actors import Actor
     from certreg.extensions import db
     from certreg.licences import services as licences
-    from certreg.shipments import expected, ipic
+    from certreg.shipments import border, expected, ipic
     from tests.factories import ensure_keys
     from tests.shipments.builders import TODAY
 
@@ -35,12 +35,16 @@ def build(world) -> None:
     licences.issue(system, "KG", licences.LicenceData(
         number="KG-IMP-SHIP-1", company_registration=world.company_own.registration_number, direction="import",
         scope=["HCFC-22"], cap_kg="100", valid_from=TODAY, valid_until=TODAY, issuing_authority="Ministry"))
-    world.extra["shipment"] = expected.record(system, "KG", expected.ShipmentData(
-        declaration_number="DT-ACCESS-1", importer_registration=world.company_own.registration_number,
-        goods="substance", hs_code="2903.71", substance="HCFC-22", kg="10", import_licence="KG-IMP-SHIP-1",
-        exporter_name="Exporter", exporting_country="KZ", origin_country="CN", transport_mode="road",
-        border_post="Ak-Zhol", expected_on=TODAY))
-    world.extra["question"] = ipic.ask(system, "KZ", "KG", world.company_own.registration_number, "HCFC-22", "5")
+    def shipment(number: str, kg: str):
+        return expected.record(system, "KG", expected.ShipmentData(
+            declaration_number=number, importer_registration=world.company_own.registration_number,
+            goods="substance", hs_code="2903.71", substance="HCFC-22", kg=kg, import_licence="KG-IMP-SHIP-1",
+            exporter_name="Exporter", exporting_country="KZ", origin_country="CN", transport_mode="road",
+            border_post="Ak-Zhol", expected_on=TODAY))
+
+    world.extra["question"] = ipic.ask(system, "KZ", "KG", world.company_own.registration_number, "HCFC-22", "50")
+    world.extra["shipment"] = shipment("DT-ACCESS-1", "60")  # more than KZ confirmed: held, awaiting a decision
+    world.extra["released"] = border.decide(system, shipment("DT-ACCESS-2", "10"), "released")  # receipt pending
     db.session.commit()
 
 
@@ -54,7 +58,8 @@ CASES = [
     Case("POST", lambda w: "/shipments/new", RECORD_POST, note="announce, empty"),
     Case("GET", ship, VIEW, note="shipment and border check"),
     Case("POST", lambda w: ship(w) + "/decision", DECIDE, note="decision, empty"),
-    Case("POST", lambda w: ship(w) + "/receipt", RECEIPT, note="receipt, empty"),
+    Case("GET", lambda w: f"/shipments/{w.released.id}", VIEW, note="released shipment"),
+    Case("POST", lambda w: f"/shipments/{w.released.id}/receipt", RECEIPT, note="receipt, empty"),
     Case("GET", lambda w: "/ipic", IPIC_LIST, note="iPIC questions"),
     Case("POST", lambda w: "/ipic", IPIC_ASK, note="iPIC ask, empty"),
     Case("GET", lambda w: f"/ipic/{w.question.id}", IPIC_VIEW, note="iPIC question"),
@@ -64,7 +69,8 @@ CASES = [
     Case("GET", lambda w: "/api/v1" + ship(w), _api(VIEW), api=True, note="API shipment"),
     Case("GET", lambda w: "/api/v1" + ship(w) + "/check", _api(VIEW), api=True, note="API border check"),
     Case("POST", lambda w: "/api/v1" + ship(w) + "/decision", _api(DECIDE), api=True, note="API decision, empty"),
-    Case("POST", lambda w: "/api/v1" + ship(w) + "/receipt", _api(RECEIPT), api=True, note="API receipt, empty"),
+    Case("POST", lambda w: f"/api/v1/shipments/{w.released.id}/receipt", _api(RECEIPT), api=True,
+         note="API receipt, empty"),
     Case("GET", lambda w: "/api/v1/ipic/questions", _api(IPIC_LIST), api=True, note="API iPIC questions"),
     Case("POST", lambda w: "/api/v1/ipic/questions", _api(IPIC_ASK), api=True, note="API iPIC ask, empty"),
     Case("GET", lambda w: f"/api/v1/ipic/questions/{w.question.id}", _api(IPIC_VIEW), api=True,
