@@ -12,7 +12,8 @@ origin is the shipment. Pre-charged equipment and extinguishers are released wit
 substance inside a manufactured product is not a controlled substance: Montreal Protocol Article 1(4)). The
 importer then confirms receipt, or disputes it, as a counterpart answers a sale. Services flush, never commit.
 Codes (stable): ``border_check_failed``, ``shipment_decided``, ``reason_required``, ``invalid_choice``,
-``receipt_closed``; and the rules' own codes (``licence_*``, the quota's, ``hs_code_*``, ``ipic_not_confirmed``).
+``receipt_closed``; and the rules' own codes (``licence_*``, the quota's, ``hs_code_*`` with
+``hs_code_not_licensed`` when the licence lists HS codes, ``ipic_not_confirmed``).
 """
 
 from __future__ import annotations
@@ -142,9 +143,14 @@ def border_check(actor: Actor, shipment: Shipment, on: date | None = None) -> Bo
     except ValidationFailed as exc:
         results[Rule.HS_CODE] = RuleResult(Rule.HS_CODE, False, exc.code, exc.message)
     try:
-        licences.get(actor, shipment.country_code, shipment.import_licence)
+        licence = licences.get(actor, shipment.country_code, shipment.import_licence)
     except NotFound as exc:
         results[Rule.LICENCE] = RuleResult(Rule.LICENCE, False, "licence_unknown", exc.message)
+    else:
+        listed = {hscodes.digits(code)[:6] for code in licence.hs_codes}
+        if listed and results[Rule.HS_CODE].ok and hscodes.digits(shipment.hs_code)[:6] not in listed:
+            results[Rule.HS_CODE] = RuleResult(Rule.HS_CODE, False, "hs_code_not_licensed", _(
+                "The licence covers the HS codes %(codes)s only.", codes=", ".join(licence.hs_codes)))
     refused = _logbook_rules(shipment, on)
     if refused is not None:
         message = "; ".join(str(error) for errors in refused.fields.values() for error in errors) or refused.message

@@ -18,7 +18,7 @@ from certreg.shipments.border import Rule
 from certreg.shipments.models import Receipt, ShipmentStatus
 from certreg.vocabulary import Role
 from tests import factories
-from tests.shipments.builders import SYSTEM, expect, importer_with_licence
+from tests.shipments.builders import SYSTEM, TODAY, expect, importer_with_licence
 
 
 def _confirm_by_cn(company, kg="100"):
@@ -50,6 +50,17 @@ def test_hs_code_rule(company):
     outcome = _outcome(shipment)
     assert outcome[Rule.HS_CODE] == (False, "hs_code_mismatch")
     assert border.border_check(SYSTEM, shipment).suggestion is ShipmentStatus.REFUSED
+
+
+def test_hs_code_rule_follows_the_codes_the_licence_lists():
+    company, _ = importer_with_licence("KZ-IMP-HS", partners=("CN",))
+    licences.issue(SYSTEM, "KZ", licences.LicenceData(
+        number="KZ-IMP-1", company_registration=company.registration_number, direction="import",
+        scope=["HCFC-22"], cap_kg="100", valid_from=TODAY, valid_until=TODAY, issuing_authority="Ministry",
+        hs_codes=["2903.71.000.0"]))
+    assert _outcome(expect(company))[Rule.HS_CODE] == (True, "ok")
+    licences.get(SYSTEM, "KZ", "KZ-IMP-1").hs_codes = ["2903.72"]
+    assert _outcome(expect(company, declaration_number="DT-HS-2"))[Rule.HS_CODE] == (False, "hs_code_not_licensed")
 
 
 @pytest.mark.parametrize(("change", "code"), [
