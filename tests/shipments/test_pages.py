@@ -86,3 +86,10 @@ def test_a_refusal_at_the_border_needs_its_reason(app):
                      page=path).status_code == 302
     db.session.expire_all()
     assert db.session.get(Shipment, shipment.id).status is ShipmentStatus.REFUSED
+
+
+def test_the_home_page_of_border_officials_leads_to_the_shipments(app):
+    home = _as(app, factories.make_user(Role.INSPECTOR, "KZ")).get("/").get_data(as_text=True)
+    assert "Shipments at the border" in home and 'href="/ipic"' in home
+    other = _as(app, factories.make_user(Role.CERTIFYING_OFFICER, "KZ")).get("/").get_data(as_text=True)
+    assert "Shipments at the border" not in other
