@@ -55,12 +55,14 @@ def shipment_data(form: ShipmentForm) -> ShipmentData:
 
 
 class DecisionForm(BaseForm):
-    decision = SelectField(_l("Decision"), choices=choices(DECISION_LABELS.items()), validators=[InputRequired()])
+    decision = SelectField(_l("Decision"), choices=choices([("", ""), *DECISION_LABELS.items()]),
+                           validators=[InputRequired()])
     reason = TextAreaField(_l("Reason (needed to hold, refuse or seize)"), validators=[Optional(), Length(max=2000)])
 
 
 class ReceiptForm(BaseForm):
-    answer = SelectField(_l("Answer"), choices=choices(RECEIPT_ANSWERS.items()), validators=[InputRequired()])
+    answer = SelectField(_l("Answer"), choices=choices([("", ""), *RECEIPT_ANSWERS.items()]),
+                         validators=[InputRequired()])
     note = TextAreaField(_l("What is wrong (for a dispute)"), validators=[Optional(), Length(max=2000)])
 
 

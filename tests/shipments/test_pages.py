@@ -43,7 +43,8 @@ def test_the_importer_announces_and_confirms_customs_checks_and_releases(app):
     client = _as(app, inspector)
     page = client.get(f"/shipments/{shipment.id}")
     text = page.get_data(as_text=True)
-    assert page.status_code == 200 and "ipic_not_confirmed" in text and "verdict-warn" in text
+    assert page.status_code == 200 and "ipic_not_confirmed" in text and "verdict-bad" in text
+    assert '<option selected value="held">' in text  # the suggested decision: hold until the exporting country confirms
     path = f"/shipments/{shipment.id}"
     release = post_form(client, f"{path}/decision", {"decision": "released"}, page=path)
     assert release.status_code == 422 and "ipic_not_confirmed" in release.get_data(as_text=True)
