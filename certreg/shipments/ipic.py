@@ -153,12 +153,11 @@ def ask(actor: Actor, asking_country: str, answering_country: str, importer_regi
     db.session.flush()
     details = {"importer": registration, "substance": code, "kg": f"{quantity:f}", "year": year_,
                "answer": found.answer.value, "licence": row.licence_number}
-    for country, action in ((asking_country, "ipic.ask"), (answering, "ipic.answer")):
-        audit.record(actor if action == "ipic.ask" else SYSTEM, action, row, country_code=country,
-                     summary=audit.msg("iPIC %(asking)s → %(answering)s: %(importer)s, %(kg)s kg of %(substance)s: "
-                                       "%(answer)s", asking=asking_country, answering=answering,
-                                       importer=registration, kg=f"{quantity:f}", substance=code,
-                                       answer=found.answer.value), after=details)
+    summary = audit.msg("iPIC %(asking)s → %(answering)s: %(importer)s, %(kg)s kg of %(substance)s: %(answer)s",
+                        asking=asking_country, answering=answering, importer=registration, kg=f"{quantity:f}",
+                        substance=code, answer=found.answer.value)
+    audit.record(actor, "ipic.ask", row, country_code=asking_country, summary=summary, after=details)
+    audit.record(SYSTEM, "ipic.answer", row, country_code=answering, summary=summary, after=details)
     logger.info("iPIC %s asked %s about %s: %s", asking_country, answering, registration, found.answer.value)
     return row
 
