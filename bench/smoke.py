@@ -19,6 +19,7 @@ BENCHES = [
     ("bench/reports.py", ["--smoke"]),
     ("bench/licences.py", ["--seconds", "1", "--licences", "5", "--smoke"]),
     ("bench/federation.py", ["--smoke"]),
+    ("bench/border.py", ["--shipments", "5", "--smoke"]),
 ]
 
 

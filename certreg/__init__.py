@@ -124,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from certreg.cylinders.views import scan_bp as cylinder_scan_bp
     from certreg.registry.views import bp as registry_bp
     from certreg.reports.views import bp as reports_bp
+    from certreg.shipments.views import bp as shipments_bp
     from certreg.trail.views import bp as audit_bp
 
     app.register_blueprint(auth_bp)
@@ -138,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
     link_cylinders_to_the_logbook()  # the logbook's entries move the cylinders they name (certreg.logbook.links)
     app.register_blueprint(cylinder_scan_bp)
     from certreg.logbook import equipment_views  # noqa: F401  (routes of logbook_bp)
+    app.register_blueprint(shipments_bp)
     from certreg.logbook.import_views import bp as logbook_import_bp
     from certreg.logbook.views import bp as logbook_bp
     from certreg.substances.views import bp as substances_bp
@@ -186,6 +188,7 @@ def register_commands(app: Flask) -> None:
     from certreg.quotas.cli import quotas_cli
     from certreg.registry.cli import registry_cli
     from certreg.reports.cli import reports_cli
+    from certreg.shipments.cli import shipments_cli
     from certreg.substances.cli import substances_cli
 
     app.cli.add_command(users_cli)
@@ -196,6 +199,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(cylinders_cli)
     app.cli.add_command(licences_cli)
     app.cli.add_command(quotas_cli)
+    app.cli.add_command(shipments_cli)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(substances_cli)
     app.cli.add_command(logbook_cli)

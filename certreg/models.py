@@ -13,4 +13,5 @@ from certreg.notify import models as notify_models  # noqa: F401
 from certreg.quotas import models as quotas_models  # noqa: F401
 from certreg.registry import models as registry_models  # noqa: F401
 from certreg.reports import models as reports_models  # noqa: F401
+from certreg.shipments import models as shipments_models  # noqa: F401
 from certreg.substances import models as substances_models  # noqa: F401

@@ -27,6 +27,8 @@ NAVIGATION = [
     ("quotas.dashboard", _l("Quotas"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR,
                                         Role.COMPANY_USER}),
     ("cylinders.index", CYLINDERS_MENU_LABEL, {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR}),
+    ("shipments.index", _l("Shipments"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR,
+                                          Role.COMPANY_USER}),
     ("reports.dashboard", _l("Dashboard"), {Role.ADMIN, Role.AUDITOR}),
     ("audit.index", _l("Audit trail"), {Role.ADMIN, Role.AUDITOR}),
     ("registry.search", _l("Public search"), None),

@@ -45,5 +45,6 @@ from certreg.api import (  # noqa: E402,F401  (routes register on import)
     quotas,
     registry,
     reports,
+    shipments,
     substances,
 )

@@ -28,6 +28,7 @@ from certreg.cylinders.events import FillData
 from certreg.cylinders.models import Cylinder, CylinderKind
 from certreg.db import today as utc_today
 from certreg.demo import licence_documents
+from certreg.demo import shipments as demo_shipments
 from certreg.errors import ValidationFailed
 from certreg.extensions import db
 from certreg.federation.identity import ensure_key as ensure_federation_key
@@ -453,7 +454,7 @@ def load_all() -> int:
         countries.update_settings(ACTOR, code, {"late_entry_days": DEMO_HISTORY_DAYS,
                                                 "approval_days": DEMO_HISTORY_DAYS})
     return (created + load_certificates() + load_logbook() + load_quotas() + load_cylinders()
-            + load_reports() + licence_documents.load())
+            + demo_shipments.load() + load_reports() + licence_documents.load())
 
 
 def logins_text() -> str:

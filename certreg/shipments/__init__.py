@@ -1,0 +1,1 @@
+"""Shipments of controlled substances (and products containing them), the border check, and iPIC."""
