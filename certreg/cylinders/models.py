@@ -88,6 +88,8 @@ class EventKind(enum.StrEnum):
     RETURN = "return"  # back to the dealer
     RECLAIM = "reclaim"
     DESTROY = "destroy"
+    SEIZE = "seize"  # seized at an inspection (certreg.inspections)
+    SUSPECT = "suspect"  # an inspection found the contents differ from the label
 
 
 EVENT_LABELS = {
@@ -99,6 +101,8 @@ EVENT_LABELS = {
     EventKind.RETURN: _l("Returned"),
     EventKind.RECLAIM: _l("Reclaimed"),
     EventKind.DESTROY: _l("Destroyed"),
+    EventKind.SEIZE: _l("Seized"),
+    EventKind.SUSPECT: _l("Marked suspect by an inspection"),
 }
 
 
@@ -135,6 +139,8 @@ class Cylinder(Base):
     batch: Mapped[str64 | None]
     origin_country: Mapped[str2 | None] = mapped_column(comment="ISO 3166-1 alpha-2 of the gas's origin")
     fills: Mapped[int] = mapped_column(default=0, server_default="0", comment="How many times it was filled")
+    suspect: Mapped[bool] = mapped_column(default=False, server_default=sa.false(),
+                                          comment="An inspection found contents that differ from the label")
     status_index: Mapped[int] = mapped_column(comment="Index in the country's label status list")
     kid: Mapped[str] = mapped_column(sa.String(16), comment="Key that signed the label token")
     token: Mapped[str] = mapped_column(sa.Text, comment="The signed label token (base32); public")
