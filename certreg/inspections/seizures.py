@@ -84,6 +84,8 @@ class DecisionData:
 def decide(actor: Actor, inspection: Inspection, data: DecisionData) -> Inspection:
     """Record (or change, until a seizure) the inspection's decision."""
     actor.require(access.can_write(actor, inspection.country_code))
+    if inspection.decision is Decision.SEIZURE and data.decision == Decision.SEIZURE.value:
+        return inspection  # the same seizure sent again (a repeated sync): recorded once
     if inspection.decision is Decision.SEIZURE:
         raise Conflict(_("A seizure is final: record what follows in its case."), code="decision_final")
     try:

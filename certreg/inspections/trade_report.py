@@ -9,6 +9,8 @@ alpha-2 codes; quantity in kilograms as recorded.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -60,3 +62,11 @@ def rows(actor: Actor, country_code: str) -> Iterator[list[Any]]:
         yield [inspection.country_code, seizure.seized_on.isoformat(), goods.substance_code, goods.kg,
                inspection.country_code, inspection.foreign_country or "", _details(inspection), action,
                _remarks(events)]
+
+
+def csv_text(actor: Actor, country_code: str) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(rows(actor, country_code))
+    return out.getvalue()

@@ -1,0 +1,56 @@
+"""Access cases for inspections and focal points (issue 14 acceptance 3): the country's inspectors write,
+its administrators and auditors read, other countries' inspectors see focal points but not inspections."""
+
+from __future__ import annotations
+
+from tests.access import Case, expect
+
+CID = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f0"
+NEW = "11111111-2222-4333-8444-555555555555"
+
+
+def build(world) -> None:
+    from certreg.actors import Actor
+    from certreg.extensions import db
+    from certreg.focalpoints import services as focalpoints
+    from certreg.inspections import records
+
+    focalpoints.save(Actor.system("tests"), "KG", focalpoints.FocalPointData(
+        kind="border_post", code="TOROGART", name="Torugart", neighbour_country="CN"))
+    records.start(Actor.of(world.users["inspector"]), "KG", records.InspectionData(
+        client_id=CID, started_at="2026-12-01T09:00:00", place_kind="shop", place="Shop 1", officers="Officer",
+        subject_kind="company", company_registration=world.company_own.registration_number))
+    db.session.commit()
+
+
+# the list is of the user's own country: KZ's officials see KZ's (none of KG's)
+READ = expect(403, anonymous=401, admin=200, inspector=200, auditor=200, kz_admin=200, kz_inspector=200)
+WRITE_EMPTY = expect(403, anonymous=401, inspector=422, kz_inspector=422)
+ITEM_EMPTY = expect(404, anonymous=401, admin=403, auditor=403, inspector=422)
+
+CASES = [
+    Case("GET", lambda w: "/api/v1/inspections", READ, api=True, note="api inspections of the country"),
+    Case("GET", lambda w: f"/api/v1/inspections/{CID}", expect(404, anonymous=401, admin=200, inspector=200,
+                                                              auditor=200), api=True, note="api one inspection"),
+    Case("PUT", lambda w: f"/api/v1/inspections/{NEW}", WRITE_EMPTY, api=True, data=lambda w: {},
+         note="api put inspection, nothing sent"),
+    Case("PUT", lambda w: f"/api/v1/inspections/{CID}/certificates/{NEW}", ITEM_EMPTY, api=True,
+         data=lambda w: {}, note="api certificate check, nothing sent"),
+    Case("PUT", lambda w: f"/api/v1/inspections/{CID}/cylinders/{NEW}", ITEM_EMPTY, api=True, data=lambda w: {},
+         note="api cylinder check, nothing sent"),
+    Case("PUT", lambda w: f"/api/v1/inspections/{CID}/photos/{NEW}", ITEM_EMPTY, api=True,
+         headers={"Content-Type": "image/png"}, note="api photo, empty"),
+    Case("PUT", lambda w: f"/api/v1/inspections/{CID}/decision", ITEM_EMPTY, api=True, data=lambda w: {},
+         note="api decision, nothing sent"),
+    Case("PUT", lambda w: f"/api/v1/inspections/{CID}/custody/{NEW}",
+         expect(404, anonymous=401, admin=403, auditor=403, inspector=409), api=True, data=lambda w: {},
+         note="api custody on an inspection without seizure"),
+    Case("PUT", lambda w: f"/api/v1/inspections/{CID}/case/{NEW}",
+         expect(404, anonymous=401, admin=403, auditor=403, inspector=409), api=True, data=lambda w: {},
+         note="api case on an inspection without seizure"),
+    Case("GET", lambda w: "/api/v1/countries/KG/illegal-trade", expect(403, anonymous=401, admin=200, auditor=200),
+         api=True, note="api illegal trade report"),
+    Case("GET", lambda w: "/api/v1/focal-points", expect(200, anonymous=401, company_user=403, technician=403),
+         api=True, note="api focal point directory"),
+    Case("GET", lambda w: "/api/v1/focal-points/KG", expect(200), api=True, note="api signed focal points"),
+]
