@@ -17,6 +17,8 @@ def build(world) -> None:
 
     focalpoints.save(Actor.system("tests"), "KG", focalpoints.FocalPointData(
         kind="border_post", code="TOROGART", name="Torugart", neighbour_country="CN"))
+    world.extra["focal_kz_id"] = focalpoints.save(Actor.system("tests"), "KZ", focalpoints.FocalPointData(
+        kind="customs", code="KZ-CUSTOMS", name="State Revenue Committee")).id
     records.start(Actor.of(world.users["inspector"]), "KG", records.InspectionData(
         client_id=CID, started_at="2026-12-01T09:00:00", place_kind="shop", place="Shop 1", officers="Officer",
         subject_kind="company", company_registration=world.company_own.registration_number))
@@ -54,3 +56,63 @@ CASES = [
          api=True, note="api focal point directory"),
     Case("GET", lambda w: "/api/v1/focal-points/KG", expect(200), api=True, note="api signed focal points"),
 ]
+
+
+def inspection_id(w):
+    import sqlalchemy as sa
+
+    from certreg.extensions import db
+    from certreg.inspections.models import Inspection
+
+    return db.session.scalar(sa.select(Inspection.id).where(Inspection.client_id == CID))
+
+
+def _action_path(action: str):
+    return lambda w: f"/inspections/{inspection_id(w)}/{action}"
+
+
+def _page_cases() -> list[Case]:
+    ins = "/inspections/{}"
+
+    def focal_id(w, code):
+        import sqlalchemy as sa
+
+        from certreg.extensions import db
+        from certreg.focalpoints.models import FocalPoint
+
+        return db.session.scalar(sa.select(FocalPoint.id).where(FocalPoint.code == code))
+
+    readers = expect(403, anonymous=302, admin=200, inspector=200, auditor=200, kz_admin=200, kz_inspector=200)
+    detail = expect(404, anonymous=302, admin=200, inspector=200, auditor=200)
+    post_empty = expect(404, anonymous=302, admin=403, auditor=403, inspector=422)
+    officials = expect(200, anonymous=302, company_user=403, technician=403)
+    return [
+        Case("GET", lambda w: "/inspections", readers, note="inspections of the country"),
+        Case("GET", lambda w: "/inspections/new", expect(403, anonymous=302, inspector=200, kz_inspector=200),
+             note="start an inspection"),
+        Case("POST", lambda w: "/inspections/new", expect(403, anonymous=302, inspector=422, kz_inspector=422),
+             note="start an inspection, nothing sent"),
+        Case("GET", lambda w: ins.format(inspection_id(w)), detail, note="an inspection"),
+        *[Case("POST", _action_path(action), post_empty, note=f"inspection {action}, nothing sent")
+          for action in ("cylinders", "certificates", "photos", "decision", "custody", "case")],
+        Case("GET", lambda w: "/inspections/photos/999999", expect(404, anonymous=302), note="a photo"),
+        Case("GET", lambda w: "/inspections/outcomes", expect(403, anonymous=302, company_user=200, technician=200),
+             note="a holder's inspection outcomes"),
+        Case("GET", lambda w: "/inspections/illegal-trade.csv",
+             expect(403, anonymous=302, admin=200, auditor=200, kz_admin=200), note="illegal trade csv"),
+        Case("GET", lambda w: "/focal-points", officials, note="focal point directory"),
+        Case("GET", lambda w: "/focal-points/new", expect(403, anonymous=302, admin=200, kz_admin=200),
+             note="add a focal point"),
+        Case("POST", lambda w: "/focal-points/new", expect(403, anonymous=302, admin=422, kz_admin=422),
+             note="add a focal point, nothing sent"),
+        Case("GET", lambda w: f"/focal-points/{focal_id(w, 'TOROGART')}/edit",
+             expect(403, anonymous=302, admin=200, company_user=403, technician=403), note="change a focal point"),
+        Case("POST", lambda w: f"/focal-points/{focal_id(w, 'TOROGART')}/edit",
+             expect(403, anonymous=302, admin=422), note="change a focal point, nothing sent"),
+        # KZ's own entry: only KZ's administrator removes it (the last roles run after its removal see 404)
+        Case("POST", lambda w: f"/focal-points/{w.focal_kz_id}/delete",
+             expect(403, anonymous=302, kz_admin=302, kz_inspector=404), note="remove a focal point"),
+    ]
+
+
+CASES += _page_cases()
