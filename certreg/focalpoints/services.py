@@ -193,9 +193,9 @@ def import_csv(actor: Actor, text: str) -> int:
                 save(actor, country, data, existing)
             saved += 1
         except ValidationFailed as exc:
-            errors[f"line {line}"] = [FieldError(exc.code, f"{name}: {e.message}" if name != "__all__" else e.message)
-                                      for name, errs in (exc.fields or {"__all__": [FieldError(exc.code, exc.message)]}
-                                                         ).items() for e in errs]
+            problems = exc.fields or {"": [FieldError(exc.message, exc.code)]}
+            errors[f"line {line}"] = [FieldError(f"{name}: {e}" if name else str(e), getattr(e, "code", exc.code))
+                                      for name, errs in problems.items() for e in errs]
     if errors:
         raise ValidationFailed(_("Nothing was imported: %(n)s lines were refused.", n=len(errors)),
                                code="import_refused", fields=errors)
