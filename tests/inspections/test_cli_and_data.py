@@ -12,6 +12,7 @@ from certreg.focalpoints.models import FocalPoint
 from certreg.inspections import readings
 from certreg.inspections.models import ReadingVerdict
 
+
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
