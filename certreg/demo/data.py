@@ -426,7 +426,9 @@ def load_all() -> int:
         # brought in, it lets those entries be recorded late (the settings page shows it).
         countries.update_settings(ACTOR, code, {"late_entry_days": DEMO_HISTORY_DAYS,
                                                 "approval_days": DEMO_HISTORY_DAYS})
-    return created + load_certificates() + load_logbook() + load_cylinders() + load_reports()
+    from certreg.demo.inspections import load_inspections
+
+    return created + load_certificates() + load_logbook() + load_cylinders() + load_inspections() + load_reports()
 
 
 def logins_text() -> str:
