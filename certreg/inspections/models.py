@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from certreg.cylinders.models import Cylinder
 from certreg.db import (
     KILOGRAMS,
     Base,
@@ -29,6 +30,8 @@ from certreg.db import (
     str120,
     str255,
 )
+from certreg.focalpoints.models import FocalPoint
+from certreg.registry.models import Company, Technician
 
 BIGINT = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 PERCENT = sa.Numeric(5, 2, asdecimal=True)
@@ -154,9 +157,9 @@ class Inspection(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[created_at]
 
-    border_post = relationship("FocalPoint")
-    company = relationship("Company")
-    technician = relationship("Technician")
+    border_post: Mapped[FocalPoint | None] = relationship()
+    company: Mapped[Company | None] = relationship()
+    technician: Mapped[Technician | None] = relationship()
     certificates: Mapped[list[CertificateCheck]] = relationship(order_by="CertificateCheck.id", viewonly=True)
     cylinders: Mapped[list[CylinderCheck]] = relationship(order_by="CylinderCheck.id", viewonly=True)
     photos: Mapped[list[Photo]] = relationship(order_by="Photo.id", viewonly=True)
@@ -216,7 +219,7 @@ class CylinderCheck(Base):
     net_kg: Mapped[Decimal | None] = mapped_column(KILOGRAMS, comment="Contents weighed or as labelled, kg")
     created_at: Mapped[created_at]
 
-    cylinder = relationship("Cylinder")
+    cylinder: Mapped[Cylinder | None] = relationship()
 
     __table_args__ = (
         sa.CheckConstraint("(verdict IS NULL) = (instrument_model IS NULL)", name="reading_has_instrument"),

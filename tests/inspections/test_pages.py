@@ -102,3 +102,21 @@ def test_admin_edits_the_directory_other_countries_read_it(client, app):
     login(client, make_user(Role.INSPECTOR, "KZ"))
     page = client.get("/focal-points")
     assert "Ozone Centre of Kyrgyzstan" in page.text and f"/focal-points/{entry.id}/edit" not in page.text
+
+
+def test_the_ministry_opens_the_inspection_anomaly(client):
+    from datetime import date, timedelta
+
+    from certreg.logbook.models import Logbook
+    from tests.inspections.builders import inspector, mismatch, start
+
+    company = make_company(country_code="KG", activities=["importer", "dealer"])
+    actor = inspector()
+    mismatch(actor, start(actor, company=company))
+    logbook = db.session.scalar(sa.select(Logbook.id).where(Logbook.company_id == company.id))
+    login(client, make_user(Role.ADMIN, "KG"))
+    today = date.today()
+    page = client.get(f"/reports/anomalies/inspection_finding/{logbook}?date_from={today - timedelta(days=7)}"
+                      f"&date_to={today}")
+    assert page.status_code == 200, page.text
+    assert "1 cylinder(s) whose contents do not match the label" in page.text
