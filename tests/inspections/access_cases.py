@@ -96,6 +96,12 @@ def _page_cases() -> list[Case]:
         *[Case("POST", _action_path(action), post_empty, note=f"inspection {action}, nothing sent")
           for action in ("cylinders", "certificates", "photos", "decision", "custody", "case")],
         Case("GET", lambda w: "/inspections/photos/999999", expect(404, anonymous=302), note="a photo"),
+        Case("GET", lambda w: "/inspections/offline", expect(403, anonymous=302, inspector=200, kz_inspector=200),
+             note="the offline inspection form and queue"),
+        Case("GET", lambda w: "/inspections/sync/token", expect(403, anonymous=302, inspector=200, kz_inspector=200),
+             note="a token for the queue's sync"),
+        Case("PUT", lambda w: f"/inspections/sync/{NEW}", expect(403, anonymous=302, inspector=422, kz_inspector=422),
+             note="sync a queued inspection, nothing sent"),
         Case("GET", lambda w: "/inspections/outcomes", expect(403, anonymous=302, company_user=200, technician=200),
              note="a holder's inspection outcomes"),
         Case("GET", lambda w: "/inspections/illegal-trade.csv",
