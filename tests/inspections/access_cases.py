@@ -7,13 +7,14 @@ from tests.access import Case, expect
 
 CID = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f0"
 NEW = "11111111-2222-4333-8444-555555555555"
+SEIZED = "22222222-3333-4444-8555-666666666666"  # an inspection that seized goods: its custody and case forms
 
 
 def build(world) -> None:
     from certreg.actors import Actor
     from certreg.extensions import db
     from certreg.focalpoints import services as focalpoints
-    from certreg.inspections import records
+    from certreg.inspections import records, seizures
 
     focalpoints.save(Actor.system("tests"), "KG", focalpoints.FocalPointData(
         kind="border_post", code="TOROGART", name="Torugart", neighbour_country="CN"))
@@ -22,6 +23,11 @@ def build(world) -> None:
     records.start(Actor.of(world.users["inspector"]), "KG", records.InspectionData(
         client_id=CID, started_at="2026-12-01T09:00:00", place_kind="shop", place="Shop 1", officers="Officer",
         subject_kind="company", company_registration=world.company_own.registration_number))
+    seized, _ = records.start(Actor.of(world.users["inspector"]), "KG", records.InspectionData(
+        client_id=SEIZED, started_at="2026-12-01T10:00:00", place_kind="shop", place="Shop 2", officers="Officer",
+        subject_kind="unknown_person", person_details="Seller"))
+    seizures.decide(Actor.of(world.users["inspector"]), seized, seizures.DecisionData(
+        decision="seizure", storage_place="Store", goods=[seizures.GoodsData("CFC-12", "5")]))
     db.session.commit()
 
 
@@ -58,17 +64,18 @@ CASES = [
 ]
 
 
-def inspection_id(w):
+def inspection_id(w, client_id: str = CID):
     import sqlalchemy as sa
 
     from certreg.extensions import db
     from certreg.inspections.models import Inspection
 
-    return db.session.scalar(sa.select(Inspection.id).where(Inspection.client_id == CID))
+    return db.session.scalar(sa.select(Inspection.id).where(Inspection.client_id == client_id))
 
 
 def _action_path(action: str):
-    return lambda w: f"/inspections/{inspection_id(w)}/{action}"
+    client_id = SEIZED if action in ("custody", "case") else CID
+    return lambda w: f"/inspections/{inspection_id(w, client_id)}/{action}"
 
 
 def _page_cases() -> list[Case]:
@@ -93,6 +100,7 @@ def _page_cases() -> list[Case]:
         Case("POST", lambda w: "/inspections/new", expect(403, anonymous=302, inspector=422, kz_inspector=422),
              note="start an inspection, nothing sent"),
         Case("GET", lambda w: ins.format(inspection_id(w)), detail, note="an inspection"),
+        Case("GET", lambda w: ins.format(inspection_id(w, SEIZED)), detail, note="an inspection that seized goods"),
         *[Case("POST", _action_path(action), post_empty, note=f"inspection {action}, nothing sent")
           for action in ("cylinders", "certificates", "photos", "decision", "custody", "case")],
         Case("GET", lambda w: "/inspections/photos/999999", expect(404, anonymous=302), note="a photo"),
