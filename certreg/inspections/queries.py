@@ -11,7 +11,7 @@ from certreg.extensions import db
 from certreg.focalpoints import services as focalpoints
 from certreg.focalpoints.models import FocalPoint
 from certreg.inspections import access
-from certreg.inspections.models import Decision, Inspection, ReadingVerdict
+from certreg.inspections.models import CylinderCheck, Decision, Inspection, ReadingVerdict, Seizure
 from certreg.vocabulary import Role
 
 
@@ -50,12 +50,12 @@ def outcomes(actor: Actor) -> list[Outcome]:
 def counterparts(inspection: Inspection) -> dict[str, list[FocalPoint]]:
     """For a mismatch or seizure involving a foreign exporter or cylinder: each foreign country's ozone unit
     and customs focal points (the inspector's counterparts), by country code."""
-    flagged = inspection.seizure is not None or any(c.verdict is ReadingVerdict.MISMATCH
-                                                    for c in inspection.cylinders)
-    if not flagged:
+    checks = list(db.session.scalars(sa.select(CylinderCheck).where(CylinderCheck.inspection_id == inspection.id)))
+    seized = db.session.scalar(sa.select(Seizure.id).where(Seizure.inspection_id == inspection.id)) is not None
+    if not seized and not any(c.verdict is ReadingVerdict.MISMATCH for c in checks):
         return {}
     countries = {inspection.foreign_country}
-    for check in inspection.cylinders:
+    for check in checks:
         countries.add(check.origin_country)
         if check.cylinder is not None:
             countries.add(check.cylinder.country_code)

@@ -137,3 +137,18 @@ def test_readings_that_add_up_to_more_than_100_are_refused():
         mismatch(actor, start(actor), instrument_model="")
     assert caught.value.code == "instrument_required"
     assert records.client_id("A3F1C2D4-0000-4000-8000-000000000001") == "a3f1c2d4-0000-4000-8000-000000000001"
+
+
+def test_a_mismatch_with_a_foreign_exporter_shows_the_counterpart_focal_points():
+    from certreg.actors import Actor
+    from certreg.focalpoints import services as focalpoints
+    from certreg.inspections import queries
+
+    focalpoints.save(Actor.system("test"), "KG", focalpoints.FocalPointData(
+        kind="ozone_unit", code="NOU", name="Ozone Centre of Kyrgyzstan", phone="+996 312 000000"))
+    actor = inspector("KZ")
+    quiet = start(actor, foreign_country="KG")
+    assert queries.counterparts(quiet) == {}  # nothing found: nobody to call
+    mismatch(actor, quiet)
+    found = queries.counterparts(quiet)
+    assert list(found) == ["KG"] and [f.code for f in found["KG"]] == ["NOU"]
