@@ -101,21 +101,24 @@ def save(actor: Actor, country_code: str, data: FocalPointData, focal_point: Foc
                                                              FocalPoint.code == values["code"]))
     if taken is not None and (focal_point is None or taken != focal_point.id):
         raise _bad("code", _("Another entry of this country has this code."), "focal_point_code_taken")
+    added = focal_point is None
     if focal_point is None:
         focal_point = FocalPoint(country_code=country_code, **values)
         db.session.add(focal_point)
-        action = "focalpoint.add"
     else:
         if focal_point.country_code != country_code:
             raise NotFound()
         for name, value in values.items():
             setattr(focal_point, name, value)
         focal_point.updated_at = utcnow()
-        action = "focalpoint.change"
     db.session.flush()
-    audit.record(actor, action, focal_point, country_code=country_code,
-                 summary=audit.msg("Focal point %(code)s: %(name)s", code=focal_point.code, name=focal_point.name),
-                 after={k: (v.value if isinstance(v, FocalKind) else v) for k, v in values.items()})
+    summary = audit.msg("Focal point %(code)s: %(name)s", code=focal_point.code, name=focal_point.name)
+    after = {k: (v.value if isinstance(v, FocalKind) else v) for k, v in values.items()}
+    if added:
+        audit.record(actor, "focalpoint.add", focal_point, country_code=country_code, summary=summary, after=after)
+    else:
+        audit.record(actor, "focalpoint.change", focal_point, country_code=country_code, summary=summary,
+                     after=after)
     return focal_point
 
 
