@@ -122,6 +122,8 @@ def register_blueprints(app: Flask) -> None:
     from certreg.cylinders.logbook_link import install as link_cylinders_to_the_logbook
     from certreg.cylinders.views import bp as cylinders_bp
     from certreg.cylinders.views import scan_bp as cylinder_scan_bp
+    from certreg.focalpoints.views import bp as focalpoints_bp
+    from certreg.inspections.views import bp as inspections_bp
     from certreg.registry.views import bp as registry_bp
     from certreg.reports.views import bp as reports_bp
     from certreg.shipments.views import bp as shipments_bp
@@ -140,6 +142,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cylinder_scan_bp)
     from certreg.logbook import equipment_views  # noqa: F401  (routes of logbook_bp)
     app.register_blueprint(shipments_bp)
+    app.register_blueprint(inspections_bp)
+    app.register_blueprint(focalpoints_bp)
     from certreg.logbook.import_views import bp as logbook_import_bp
     from certreg.logbook.views import bp as logbook_bp
     from certreg.substances.views import bp as substances_bp
@@ -180,6 +184,7 @@ def register_commands(app: Flask) -> None:
     from certreg.cylinders.cli import cylinders_cli
     from certreg.demo.cli import demo_cli
     from certreg.federation.cli import federation_cli
+    from certreg.focalpoints.cli import focalpoints_cli
     from certreg.keys.cli import keys_cli
     from certreg.licences.cli import licences_cli
     from certreg.logbook.cli import logbook_cli
@@ -200,6 +205,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(licences_cli)
     app.cli.add_command(quotas_cli)
     app.cli.add_command(shipments_cli)
+    app.cli.add_command(focalpoints_cli)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(substances_cli)
     app.cli.add_command(logbook_cli)

@@ -6,6 +6,8 @@ from certreg.certificates import models as certificates_models  # noqa: F401
 from certreg.countries import models as countries_models  # noqa: F401
 from certreg.cylinders import models as cylinders_models  # noqa: F401
 from certreg.federation import models as federation_models  # noqa: F401
+from certreg.focalpoints import models as focalpoints_models  # noqa: F401
+from certreg.inspections import models as inspections_models  # noqa: F401
 from certreg.keys import models as keys_models  # noqa: F401
 from certreg.licences import models as licences_models  # noqa: F401
 from certreg.logbook import models as logbook_models  # noqa: F401

@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from certreg.cylinders.models import MENU_LABEL as CYLINDERS_MENU_LABEL
+from certreg.focalpoints.models import MENU_LABEL as FOCAL_POINTS_MENU_LABEL
+from certreg.inspections.models import MENU_LABEL as INSPECTIONS_MENU_LABEL
 from certreg.logbook.models import EQUIPMENT_MENU_LABEL
 from certreg.registry.models import ACTIVITY_LABELS, AUTHORITY_KIND_LABELS
 from certreg.substances.models import MENU_LABEL as SUBSTANCES_MENU_LABEL
@@ -29,6 +31,9 @@ NAVIGATION = [
     ("cylinders.index", CYLINDERS_MENU_LABEL, {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR}),
     ("shipments.index", _l("Shipments"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR,
                                           Role.COMPANY_USER}),
+    ("inspections.index", INSPECTIONS_MENU_LABEL, {Role.ADMIN, Role.INSPECTOR, Role.AUDITOR}),
+    ("inspections.outcomes", INSPECTIONS_MENU_LABEL, {Role.COMPANY_USER, Role.TECHNICIAN}),
+    ("focalpoints.index", FOCAL_POINTS_MENU_LABEL, {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR, Role.AUDITOR}),
     ("reports.dashboard", _l("Dashboard"), {Role.ADMIN, Role.AUDITOR}),
     ("audit.index", _l("Audit trail"), {Role.ADMIN, Role.AUDITOR}),
     ("registry.search", _l("Public search"), None),

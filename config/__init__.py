@@ -57,6 +57,10 @@ class Config:
     WTF_I18N_ENABLED = True
 
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    # Inspection photos (docs/inspections.md): files outside the database, size and pixel limits.
+    INSPECTION_PHOTOS_DIR = os.environ.get("INSPECTION_PHOTOS_DIR", str(INSTANCE / "inspection-photos"))
+    INSPECTION_PHOTO_MAX_BYTES = _env_int("INSPECTION_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+    INSPECTION_PHOTO_MAX_PIXELS = _env_int("INSPECTION_PHOTO_MAX_PIXELS", 40_000_000)
     SESSION_COOKIE_NAME = os.environ.get("SESSION_COOKIE_NAME", "certreg_session")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -24,6 +24,7 @@ CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 def make_test_app(database_url: str, **config):
     config.setdefault("SIGNING_KEYS_DIR", str(dbutil._TMP / "keys"))  # never the developer's instance/keys
+    config.setdefault("INSPECTION_PHOTOS_DIR", str(dbutil._TMP / "inspection-photos"))
     app = create_app({"CONFIG": "testing", "SQLALCHEMY_DATABASE_URI": database_url, **config})
 
     def fresh_globals(sender, **extra):

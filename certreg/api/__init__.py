@@ -40,6 +40,7 @@ from certreg.api import (  # noqa: E402,F401  (routes register on import)
     cylinders,
     docs,
     federation,
+    inspections,
     licences,
     logbook,
     quotas,

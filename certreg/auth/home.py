@@ -24,6 +24,8 @@ def home_context(actor: Actor) -> dict[str, Any]:
         context["panels"].append("quotas/_home_panel.html")
     if user.role in (Role.ADMIN, Role.INSPECTOR):
         context["panels"].append("shipments/_home_panel.html")
+    if user.role in (Role.INSPECTOR, Role.ADMIN, Role.AUDITOR, Role.COMPANY_USER, Role.TECHNICIAN):
+        context["panels"].append("inspections/_home_panel.html")
     if user.role in (Role.ADMIN, Role.CERTIFYING_OFFICER, Role.AUDITOR, Role.INSPECTOR):
         context["technician_count"] = db.session.scalar(
             sa.select(sa.func.count()).select_from(Technician).where(Technician.country_code == user.country_code)

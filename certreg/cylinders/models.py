@@ -90,6 +90,8 @@ class EventKind(enum.StrEnum):
     DESTROY = "destroy"
     LOST = "lost"  # reported lost or stolen
     REVERSAL = "reversal"  # the logbook entry that caused an event was reversed: its kilograms are undone
+    SEIZE = "seize"  # seized at an inspection (certreg.inspections)
+    SUSPECT = "suspect"  # an inspection found the contents differ from the label
 
 
 EVENT_LABELS = {
@@ -103,6 +105,8 @@ EVENT_LABELS = {
     EventKind.DESTROY: _l("Destroyed"),
     EventKind.LOST: _l("Reported lost or stolen"),
     EventKind.REVERSAL: _l("Entry reversed"),
+    EventKind.SEIZE: _l("Seized"),
+    EventKind.SUSPECT: _l("Marked suspect by an inspection"),
 }
 
 
@@ -147,6 +151,8 @@ class Cylinder(Base):
     needs_registration: Mapped[bool] = mapped_column(
         default=False, server_default=sa.false(), index=True,
         comment="Known only as a serial typed on logbook entries (stamp_number): to be registered")
+    suspect: Mapped[bool] = mapped_column(default=False, server_default=sa.false(),
+                                          comment="An inspection found contents that differ from the label")
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow,
                                                  server_default=sa.func.current_timestamp())

@@ -55,8 +55,12 @@ def warnings(claims: LabelClaims, cylinder: Cylinder) -> list[str]:
         found.append(_("The register says this cylinder was destroyed: it should not be in circulation."))
     elif cylinder.status is CylinderStatus.EMPTY:
         found.append(_("The register says this cylinder is empty: if it holds gas, the gas is not accounted for."))
-    if cylinder.status in (CylinderStatus.LOST, CylinderStatus.SEIZED):
+    if cylinder.status is CylinderStatus.LOST:
         found.append(_("The register says this cylinder was reported lost or stolen, or seized."))
+    if cylinder.status is CylinderStatus.SEIZED:
+        found.append(_("Seized: this cylinder was seized at an inspection and must not be sold or used."))
+    if cylinder.suspect:
+        found.append(_("Suspect: an inspection found that the contents do not match the label."))
     if claims.substance and cylinder.substance_code and claims.substance != cylinder.substance_code:
         found.append(_("The label says %(label)s but the register says %(register)s.", label=claims.substance,
                        register=cylinder.substance_code))

@@ -29,6 +29,7 @@ from certreg.cylinders.models import Cylinder, CylinderKind
 from certreg.db import today as utc_today
 from certreg.demo import licence_documents
 from certreg.demo import shipments as demo_shipments
+from certreg.demo.inspections import load_inspections
 from certreg.errors import ValidationFailed
 from certreg.extensions import db
 from certreg.federation.identity import ensure_key as ensure_federation_key
@@ -454,7 +455,7 @@ def load_all() -> int:
         countries.update_settings(ACTOR, code, {"late_entry_days": DEMO_HISTORY_DAYS,
                                                 "approval_days": DEMO_HISTORY_DAYS})
     return (created + load_certificates() + load_logbook() + load_quotas() + load_cylinders()
-            + demo_shipments.load() + load_reports() + licence_documents.load())
+            + demo_shipments.load() + load_inspections() + load_reports() + licence_documents.load())
 
 
 def logins_text() -> str:

@@ -30,6 +30,7 @@ from certreg.logbook.models import (
     TransferStatus,
 )
 from certreg.logbook.settings import late_entry_limits
+from certreg.reports import inspection_findings as findings
 from certreg.reports import scores
 from certreg.reports.anomaly_types import (
     REFUSED_KINDS,
@@ -416,8 +417,15 @@ def tampered_logbooks(country: str, period: Period, settings: Settings,
     return found
 
 
+def inspection_findings(country: str, period: Period, settings: Settings,
+                        logbook_id: int | None = None) -> list[Anomaly]:
+    """Mismatches and seizures found by inspections (certreg.reports.inspection_findings)."""
+    return [Anomaly(**fields) for fields in findings.anomaly_fields(country, period, logbook_id)]
+
+
 DETECTORS = {
     AnomalyKind.TAMPER: tampered_logbooks,
+    AnomalyKind.INSPECTION_FINDING: inspection_findings,
     AnomalyKind.IMPORT_WITHOUT_PROOF: imports_without_proof,
     AnomalyKind.USED_WITHOUT_SOURCE: used_without_source,
     AnomalyKind.MASS_BALANCE: mass_balance,

@@ -30,6 +30,7 @@ class AnomalyKind(enum.StrEnum):
     UNCONFIRMED_TRANSFER = "unconfirmed_transfer"
     CHRONIC_LEAKER = "chronic_leaker"
     LATE_ENTRY = "late_entry"
+    INSPECTION_FINDING = "inspection_finding"  # certreg.reports.inspection_findings
 
 
 ANOMALY_KIND_LABELS = {
@@ -42,6 +43,7 @@ ANOMALY_KIND_LABELS = {
     AnomalyKind.REFUSED_ATTEMPTS: _l("Refused sale, import or export attempts"),
     AnomalyKind.UNCONFIRMED_TRANSFER: _l("Sale or export never confirmed, or disputed"),
     AnomalyKind.CHRONIC_LEAKER: _l("Chronic leaker (equipment topped up too often)"),
+    AnomalyKind.INSPECTION_FINDING: _l("Inspection found mislabelled gas or seized goods"),
 }
 
 

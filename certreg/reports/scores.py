@@ -33,6 +33,7 @@ from certreg.reports.models import AnomalyKind
 
 BASE = {
     AnomalyKind.TAMPER: 100,
+    AnomalyKind.INSPECTION_FINDING: 60,
     AnomalyKind.IMPORT_WITHOUT_PROOF: 40,
     AnomalyKind.USED_WITHOUT_SOURCE: 40,
     AnomalyKind.MASS_BALANCE: 30,

@@ -107,6 +107,10 @@ def describe(anomaly: Anomaly) -> str:
                  "%(nominal)s kg charge (threshold %(threshold)s%%).", code=f["equipment"], substance=f["substance"],
                  added=_kg(f["added_kg"]), percent=f["percent"], nominal=_kg(f["nominal_charge_kg"]),
                  threshold=f["threshold_percent"])
+    if kind is AnomalyKind.INSPECTION_FINDING:
+        return _("Inspections %(ids)s: %(mismatches)s cylinder(s) whose contents do not match the label, "
+                 "%(seizures)s seizure(s), %(kg)s kg seized.", ids=", ".join(map(str, f["inspections"])),
+                 mismatches=f["mismatches"], seizures=f["seizures"], kg=_kg(f["seized_kg"]))
     if kind is AnomalyKind.TAMPER:
         if f.get("first_bad_seq") is not None:
             return _("The tamper check of %(date)s found %(n)s problem(s) (%(codes)s); the first bad entry is at "

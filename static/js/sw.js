@@ -11,6 +11,8 @@ const LICENCE_SHELL = '/licence-check/offline'
 const DATA = ['/.well-known/jwks.json', '/api/v1/status-list', '/api/v1/licences/status-list']
 const SHELLS = [['/v/', SHELL], ['/l/', LICENCE_SHELL]]
 const ASSETS = /* ASSETS */ []
+// The inspector's offline form and its queue script (issue 14), kept once the inspector opened it online.
+const QUEUE_PAGES = ['/inspections/offline', '/static/js/inspection-queue.js']
 
 async function store (cache, url) {
   const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store' })
@@ -41,7 +43,7 @@ async function networkFirst (request, cacheKey) {
   const cache = await caches.open(CACHE)
   try {
     const response = await fetch(request)
-    if (response.ok && cacheKey) await cache.put(cacheKey, response.clone())
+    if (response.ok && !response.redirected && cacheKey) await cache.put(cacheKey, response.clone())
     return response
   } catch (error) {
     const cached = await cache.match(cacheKey || request, { ignoreSearch: true })
@@ -69,6 +71,10 @@ self.addEventListener('fetch', (event) => {
     })())
     return
   }
+  if (QUEUE_PAGES.includes(url.pathname)) {
+    event.respondWith(networkFirst(event.request, url.pathname))
+    return
+  }
   if (DATA.includes(url.pathname)) {
     event.respondWith(networkFirst(event.request, url.pathname))
     return
@@ -79,6 +85,11 @@ self.addEventListener('fetch', (event) => {
 })
 
 self.addEventListener('message', (event) => {
+  if (event.data === 'keep-inspection-queue') {
+    const port = event.ports && event.ports[0]
+    event.waitUntil(refresh(['/static/css/app.css', ...QUEUE_PAGES]).then((ok) => port && port.postMessage({ ok })))
+    return
+  }
   if (event.data !== 'sync') return
   const port = event.ports && event.ports[0]
   event.waitUntil(refresh([SHELL, LICENCE_SHELL, ...ASSETS, ...DATA]).then((ok) => port && port.postMessage({ ok })))

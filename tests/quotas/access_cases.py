@@ -21,6 +21,8 @@ def build(world) -> None:
     system = Actor.system("tests")
     services.set_baseline(system, "KG", "C/I", "10", "Ozone Secretariat")
     services.allocate(system, "KG", today().year, "C/I", world.company_other.registration_number, "1")
+    # the shared world's own importer imports HCFC-22 in other features' cases (shipments): it needs a quota too
+    services.allocate(system, "KG", today().year, "C/I", world.company_own.registration_number, "1")
     db.session.commit()
 
 

@@ -18,10 +18,15 @@ def test_demo_anomalies_and_tamper_checks(app):
     assert {c.country_code for c in db.session.scalars(db.select(LogCheck))} == {"KG", "KZ", "UZ"}
     assert all(c.ok for c in db.session.scalars(db.select(LogCheck)))
     year = Period(date.today() - timedelta(days=365), date.today())
+    # the demo inspections (a mismatch at a Bishkek market, a seizure at Khorgos) rank first where they happened
     kg = anomalies.detect("KG", year)
+    assert kg[0].kind is AnomalyKind.INSPECTION_FINDING and kg[0].facts["mismatches"] == 1
+    kg = [a for a in kg if a.kind is not AnomalyKind.INSPECTION_FINDING]
     assert kg[0].kind is AnomalyKind.CHRONIC_LEAKER and kg[0].facts["percent"] == "28.9"
     uz = anomalies.detect("UZ", year)
     assert uz[0].kind is AnomalyKind.REFUSED_ATTEMPTS and uz[0].facts["codes"] == {"virgin_ods_banned": 1}
     kz = anomalies.detect("KZ", year)
+    assert kz[0].kind is AnomalyKind.INSPECTION_FINDING and kz[0].facts["seizures"] == 1
+    kz = [a for a in kz if a.kind is not AnomalyKind.INSPECTION_FINDING]
     assert kz[0].kind is AnomalyKind.REFUSED_ATTEMPTS
     assert kz[0].facts["codes"] == {"certificate_suspended": 1, "condition_not_in_stock": 1, "quota_exceeded": 1}

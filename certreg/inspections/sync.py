@@ -1,0 +1,77 @@
+"""One queued inspection from a phone's offline queue, recorded at once: the inspection, its cylinder
+checks with their readings, and its photos, through the same services as the pages and the API.
+
+The phone sends the whole queued inspection when the network returns (``PUT /inspections/sync/<id>``,
+the inspector's session); every record carries the client id the phone made, so a sync repeated or
+interrupted records everything exactly once. The request is one transaction: a refusal (e.g. an
+unknown border post, a photo too large) writes nothing of it and is answered with its code and field,
+which the phone shows next to the queued inspection.
+
+Body (JSON)::
+
+    {"inspection": {<the fields of records.InspectionData but client_id>},
+     "cylinders": [{"client_id": UUID, <the fields of records.CylinderCheckData>}, ...],   # at most 50
+     "photos": [{"client_id": UUID, "caption": str, "data": base64 of the image}, ...]}     # at most 10
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import fields
+from typing import Any
+
+from flask_babel import gettext as _
+
+from certreg.actors import Actor
+from certreg.errors import ValidationFailed
+from certreg.inspections import photos, records
+from certreg.inspections.models import Inspection
+
+MAX_CYLINDERS, MAX_PHOTOS = 50, 10
+
+
+def _items(payload: dict[str, Any], name: str, limit: int) -> list[dict[str, Any]]:
+    items = payload.get(name) or []
+    if not isinstance(items, list) or len(items) > limit or not all(isinstance(i, dict) for i in items):
+        raise ValidationFailed.for_field(name, _("Give a list of at most %(n)s items.", n=limit), "invalid_type")
+    return items
+
+
+def _text_values(values: dict[str, Any], names: list[str]) -> dict[str, str]:
+    out = {}
+    for name in names:
+        value = values.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int, float))):
+            raise ValidationFailed.for_field(name, _("Enter text."), "invalid_type")
+        out[name] = "" if value is None else str(value)
+    return out
+
+
+def sync_inspection(actor: Actor, country_code: str, client_id: str, payload: Any) -> tuple[Inspection, bool]:
+    """Record a queued inspection and everything it holds (each part once). :return: (inspection, created)."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("inspection"), dict):
+        raise ValidationFailed(_("The request body must be a JSON object."), code="invalid_json")
+    names = [f.name for f in fields(records.InspectionData) if f.name != "client_id"]
+    inspection, created = records.start(actor, country_code, records.InspectionData(
+        client_id=client_id, **_text_values(payload["inspection"], names)))
+    check_names = [f.name for f in fields(records.CylinderCheckData)]
+    for item in _items(payload, "cylinders", MAX_CYLINDERS):
+        records.check_cylinder(actor, inspection, records.CylinderCheckData(**_text_values(item, check_names)))
+    written: list[str] = []
+    try:
+        for item in _items(payload, "photos", MAX_PHOTOS):
+            values = _text_values(item, ["client_id", "caption", "data"])
+            try:
+                data = base64.b64decode(values["data"], validate=True)
+            except (binascii.Error, ValueError):
+                raise ValidationFailed.for_field("photo", _("The photo could not be read."),
+                                                 "photo_unreadable") from None
+            photo, new = photos.add_photo(actor, inspection, values["client_id"], data, values["caption"])
+            if new:
+                written.append(photo.stored_name)
+    except Exception:
+        for name in written:  # the transaction rolls back: so do the files this request wrote
+            (photos.folder() / name).unlink(missing_ok=True)
+        raise
+    return inspection, created

@@ -1,0 +1,141 @@
+"""The inspector's offline queue in headless Chromium at a phone's viewport (issue 14 acceptance 1):
+one online visit, then with the network off an inspection with two cylinder readings and a photo is
+kept on the phone; when the network returns it syncs exactly once (also when the sync is repeated);
+a refused inspection (unknown border post) is shown to the inspector and nothing of it is written."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+from werkzeug.serving import make_server
+
+from certreg.actors import Actor
+from certreg.extensions import db
+from certreg.focalpoints import services as focalpoints
+from certreg.inspections.models import CylinderCheck, Inspection, Photo
+from certreg.vocabulary import Role
+from tests import dbutil
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, second_step
+from tests.conftest import make_test_app
+from tests.factories import PASSWORD, make_user
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+pytestmark = [pytest.mark.live, pytest.mark.browser]
+PHONE = {"viewport": {"width": 412, "height": 915}, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[dict]:
+    url = dbutil.fresh_database("inspections_offline")
+    app = make_test_app(url, INSPECTION_PHOTOS_DIR=str(tmp_path_factory.mktemp("photos")))
+    dbutil.upgrade(app)
+    with app.app_context():
+        focalpoints.save(Actor.system("test"), "KZ", focalpoints.FocalPointData(
+            kind="border_post", code="KHORGOS", name="Khorgos", neighbour_country="CN"))
+        inspector = make_user(Role.INSPECTOR, "KZ")
+        data = {"email": inspector.email, "totp": inspector.totp_secret}
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    data["base"], data["app"] = f"http://127.0.0.1:{server.server_port}", app
+    try:
+        yield data
+    finally:
+        server.shutdown()
+        thread.join(10)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        dbutil.drop_database(url)
+
+
+def _count(app, model, **where) -> int:
+    with app.app_context():
+        query = sa.select(sa.func.count()).select_from(model)
+        for name, value in where.items():
+            query = query.where(getattr(model, name) == value)
+        return db.session.scalar(query)
+
+
+def _fill(page, border_post: str, photo: str | None) -> None:
+    page.fill("#q-officers", "S. Abenov; A. Nurlanova")
+    page.select_option("#q-place_kind", "border_post")
+    page.fill("#q-border_post", border_post)
+    page.select_option("#q-subject_kind", "shipment")
+    page.fill("#q-shipment_ref", "TIR CN-KZ 0815")
+    for n, (r12, r134a) in enumerate((("98.9", "0.6"), ("0.2", "99.5")), start=1):
+        page.fill(f"#c{n}-label_substance", "R-134a")
+        page.fill(f"#c{n}-instrument_model", "Ultima ID")
+        page.fill(f"#c{n}-instrument_serial", "U-7")
+        page.fill(f"#c{n}-calibration_date", "2026-10-01")
+        page.fill(f"#c{n}-r12_percent", r12)
+        page.fill(f"#c{n}-r134a_percent", r134a)
+        page.fill(f"#c{n}-air_percent", "1.0")
+    if photo:
+        page.set_input_files("#q-photo", photo)
+    page.click("#offline-inspection button[type=submit]")
+
+
+def test_offline_inspection_syncs_exactly_once(served, tmp_path):
+    photo = tmp_path / "label.jpg"
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "blue").save(out, "JPEG")
+    photo.write_bytes(out.getvalue())
+    base, app = served["base"], served["app"]
+    with playwright_sync.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="en-GB", **PHONE)
+        try:
+            page = context.new_page()
+            page.goto(f"{base}/login")
+            page.fill("#email", served["email"])
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            second_step(page, served["totp"])
+            page.wait_for_url(f"{base}/")
+            page.goto(f"{base}/inspections/offline")
+            page.wait_for_selector('#offline-inspection[data-kept="yes"]', timeout=20_000)
+
+            context.set_offline(True)
+            page.goto(f"{base}/inspections/offline")  # from the service worker's copy
+            page.wait_for_selector('#offline-inspection[data-ready="yes"]', timeout=20_000)
+            _fill(page, "KHORGOS", str(photo))
+            page.wait_for_selector("#queue li.queue-pending", timeout=10_000)
+            _fill(page, "NOWHERE", None)
+            page.locator("#queue li.queue-pending").nth(1).wait_for(timeout=10_000)
+            assert _count(app, Inspection) == 0
+
+            context.set_offline(False)
+            page.click("#sync-now")
+            page.wait_for_selector("#queue li.queue-synced", timeout=20_000)
+            page.wait_for_selector("#queue li.queue-refused", timeout=20_000)
+            refused = page.inner_text("#queue li.queue-refused")
+            assert "No border post with this code" in refused
+            assert _count(app, Inspection) == 1
+            assert _count(app, CylinderCheck) == 2 and _count(app, Photo) == 1
+
+            # the same queued inspection sent again (a repeated or interrupted sync): recorded once
+            client_id = page.get_attribute("#queue li.queue-synced", "data-client-id")
+            again = page.evaluate("""async (id) => {
+                const token = (await (await fetch('/inspections/sync/token')).json()).csrf_token
+                const db = await new Promise((ok) => { const r = indexedDB.open('certreg-inspections', 1);
+                                                       r.onsuccess = () => ok(r.result) })
+                const item = await new Promise((ok) => { const r = db.transaction('queue').objectStore('queue')
+                                                          .get(id); r.onsuccess = () => ok(r.result) })
+                const answer = await fetch('/inspections/sync/' + id, {method: 'PUT', body: JSON.stringify(item.body),
+                    headers: {'Content-Type': 'application/json', 'X-CSRFToken': token}})
+                return answer.status }""", client_id)
+            assert again == 200
+            assert _count(app, Inspection) == 1 and _count(app, CylinderCheck) == 2 and _count(app, Photo) == 1
+            with app.app_context():
+                verdicts = sorted(c.verdict.value for c in db.session.scalars(sa.select(CylinderCheck)))
+            assert verdicts == ["matches_label", "mismatch"]
+        finally:
+            context.close()
+            browser.close()
