@@ -41,7 +41,8 @@ def translation_directories() -> list[str]:
 # Pages that also speak the verifier set (config PUBLIC_LANGUAGES): an inspector anywhere in the region
 # reads the verdict in their language. Other pages use the complete languages only.
 PUBLIC_ENDPOINTS = frozenset({"verify.verify", "verify.offline_shell", "verify.manifest", "registry.search",
-                              "auth.login", "auth.home", "i18n.switch"})
+                              "auth.login", "auth.home", "i18n.switch",
+                              "cylinder_scan.scan", "cylinder_scan.offline_shell"})
 
 
 def served_languages() -> tuple[str, ...]:
@@ -50,7 +51,7 @@ def served_languages() -> tuple[str, ...]:
     if has_request_context() and request.endpoint in PUBLIC_ENDPOINTS:
         from certreg.web import signed_in
 
-        if request.endpoint.startswith("verify.") or not signed_in():
+        if request.endpoint.startswith(("verify.", "cylinder_scan.")) or not signed_in():
             return languages + tuple(current_app.config.get("PUBLIC_LANGUAGES", ()))
     return languages
 

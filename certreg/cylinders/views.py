@@ -4,11 +4,10 @@ label PDFs; and the public label scan ``/c/<token>``."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certreg.actors import Actor
-from certreg.cylinders import access, custody, labels, queries, registration, scanning
+from certreg.cylinders import access, custody, labels, queries, registration, scan_texts, scanning
 from certreg.cylinders.forms import (
     ChargeForm,
     DestroyForm,
@@ -163,19 +162,15 @@ def scan(token: str):
     """The verdict first, then what the register says now, then the warnings; complete without JavaScript."""
     inspector = Actor.of(current_user._get_current_object()) if signed_in() else None
     result = scanning.scan(token, client=_client(), inspector=inspector)
-    body = render_template("cylinders/scan.html", result=result, texts=verdict_texts(), **LABELS)
+    body = render_template("cylinders/scan.html", mode="online", result=result, texts=scan_texts.verdict_texts(),
+                           page_data=scan_texts.online_texts(), **LABELS)
     db.session.commit()
     return body
 
 
-def verdict_texts() -> dict[str, dict[str, str]]:
-    return {
-        scanning.GENUINE: {"word": _("GENUINE LABEL"), "colour": "ok",
-                           "detail": _("The label was signed by the registry and the cylinder is registered.")},
-        scanning.UNKNOWN: {"word": _("UNKNOWN"), "colour": "warn",
-                           "detail": _("The label could not be matched to a registered cylinder (unknown key or "
-                                       "serial). Check it online or call the national ozone unit.")},
-        scanning.FORGED: {"word": _("FORGED"), "colour": "bad",
-                          "detail": _("This is not a genuine label: the signature does not verify. Treat the "
-                                      "cylinder as suspect.")},
-    }
+@scan_bp.get("/verify/cylinder-offline")
+def offline_shell():
+    """The page the service worker shows for ``/c/...`` without a network: it checks the label in the
+    browser against the cached trust list and label status lists (``static/js/label-page.js``)."""
+    return render_template("cylinders/scan.html", mode="offline", result=None, texts=scan_texts.verdict_texts(),
+                           page_data=scan_texts.offline_texts(), **LABELS)

@@ -1,13 +1,16 @@
-// certreg service worker: keeps the certificate check page, the trust list (JWKS) and the
-// signed status lists, so that /v/<token> links opened without a network are verified in the
-// browser (static/js/verify-page.js + verify-core.js). Served at /sw.js (scope /), as a module.
+// certreg service worker: keeps the certificate and cylinder label check pages, the trust list
+// (JWKS) and the signed status lists (certificates' and labels'), so that /v/<token> and
+// /c/<token> links opened without a network are verified in the browser (static/js/verify-page.js
+// + verify-core.js; label-page.js + label-core.js). Served at /sw.js (scope /), as a module.
 // The server fills in ASSETS and VERSION; no user-facing text lives here.
 
 const VERSION = /* VERSION */ 'dev'
 const CACHE = `certreg-verify-${VERSION}`
 const SHELL = '/verify/offline'
-const DATA = ['/.well-known/jwks.json', '/api/v1/status-list']
-const ASSETS = /* ASSETS */ []
+const LABEL_SHELL = '/verify/cylinder-offline'
+const SHELLS = [SHELL, LABEL_SHELL]
+const DATA = ['/.well-known/jwks.json', '/api/v1/status-list', '/api/v1/cylinders/status-list']
+const ASSETS = [.../* ASSETS */ [], LABEL_SHELL, '/static/js/label-page.js', '/static/js/label-core.js']
 
 async function store (cache, url) {
   const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store' })
@@ -50,15 +53,16 @@ async function networkFirst (request, cacheKey) {
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url)
   if (url.origin !== self.location.origin || event.request.method !== 'GET') return
-  if (event.request.mode === 'navigate' && url.pathname.startsWith('/v/')) {
+  const shellFor = url.pathname.startsWith('/v/') ? SHELL : (url.pathname.startsWith('/c/') ? LABEL_SHELL : null)
+  if (event.request.mode === 'navigate' && shellFor) {
     event.respondWith((async () => {
       try {
         const response = await fetch(event.request)
-        event.waitUntil(refresh([SHELL, ...DATA]))  // online: keep the offline copy current
+        event.waitUntil(refresh([...SHELLS, ...DATA]))  // online: keep the offline copies current
         return response
       } catch (error) {
         const cache = await caches.open(CACHE)
-        const shell = await cache.match(SHELL)
+        const shell = await cache.match(shellFor)
         if (shell) return shell
         throw error
       }
@@ -77,5 +81,5 @@ self.addEventListener('fetch', (event) => {
 self.addEventListener('message', (event) => {
   if (event.data !== 'sync') return
   const port = event.ports && event.ports[0]
-  event.waitUntil(refresh([SHELL, ...ASSETS, ...DATA]).then((ok) => port && port.postMessage({ ok })))
+  event.waitUntil(refresh([...SHELLS, ...ASSETS, ...DATA]).then((ok) => port && port.postMessage({ ok })))
 })

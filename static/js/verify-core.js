@@ -9,7 +9,9 @@
 //   decodeToken(text)                        -> parsed, unverified token (throws TokenError)
 //   verifyToken(text, jwks, statusLists, now) -> Promise<{verdict, reason, claims,
 //                                                statusAsOf, statusStale, statusError, kid}>
-//   verifyStatusList(token, jwks)            -> Promise<verified status list> (throws)
+//   verifyStatusList(token, jwks, typ)       -> Promise<verified status list> (throws)
+//   parseSign1, strictCbor, trustIndex, verifySign1, statusListCandidates: the building blocks,
+//   shared with label-core.js (cylinder labels, the same family of tokens)
 //
 // verdict is one of VALID, INVALID_SIGNATURE, REVOKED, SUSPENDED, SUPERSEDED,
 // EXPIRED, NOT_YET_VALID, UNKNOWN; precedence: signature, then status, then
@@ -136,7 +138,7 @@ const DECODE_OPTIONS = Object.freeze({
 })
 
 /** Decode CBOR that must be in deterministic encoding with nothing trailing. */
-function strictCbor (bytes) {
+export function strictCbor (bytes) {
   let value
   let same
   try {
@@ -160,7 +162,7 @@ function sameKeys (map, keys) {
   return true
 }
 
-function parseSign1 (raw, typ) {
+export function parseSign1 (raw, typ) {
   const obj = strictCbor(raw)
   if (!(obj instanceof Tagged) || obj.tag !== COSE_SIGN1_TAG) throw malformed('not a tagged COSE_Sign1')
   const parts = obj.value
@@ -277,7 +279,7 @@ async function indexJwks (jwks) {
   return index
 }
 
-function trustIndex (jwks) {
+export function trustIndex (jwks) {
   if (jwks === null || typeof jwks !== 'object') return Promise.resolve(new Map())
   let entry = trustCache.get(jwks)
   if (!entry) {
@@ -287,7 +289,7 @@ function trustIndex (jwks) {
   return entry
 }
 
-async function verifySign1 (sign1, trust) {
+export async function verifySign1 (sign1, trust) {
   const entry = trust.get(sign1.kidB64)
   if (!entry) throw new TokenError('unknown-key', `unknown key ${sign1.kidB64}`)
   const ok = await crypto.subtle.verify(
@@ -333,10 +335,10 @@ async function inflate (bytes) {
 const statusListCache = new Map() // token string -> Promise<list>; small, bounded
 const STATUS_LIST_CACHE_MAX = 64
 
-async function verifyStatusListUncached (token, trust) {
+async function verifyStatusListUncached (token, trust, typ) {
   const raw = typeof token === 'string' ? base64urlDecode(token) : token
   if (!isBytes(raw)) throw malformed('status list token must be base64url text or bytes')
-  const sign1 = parseSign1(raw, STATUS_LIST_TYP)
+  const sign1 = parseSign1(raw, typ)
   const claims = strictCbor(sign1.payload)
   if (!isMap(claims) || !sameKeys(claims, [SL_IAT, SL_STATUS_LIST, SL_TTL, SL_COUNTRY])) {
     throw malformed('bad status list claims')
@@ -372,16 +374,17 @@ async function verifyStatusListUncached (token, trust) {
 }
 
 /**
- * Verify a status list token (base64url string or COSE bytes) against a JWKS.
+ * Verify a status list token (base64url string or COSE bytes) against a JWKS; `typ` is the
+ * protected header's typ (the certificates' by default, 'certreg-label-statuslist+cwt' for labels).
  * Resolves to {country, bits, iat, ttl, issuedAt, size, status(index) -> int|null}.
  */
-export async function verifyStatusList (token, jwks) {
+export async function verifyStatusList (token, jwks, typ = STATUS_LIST_TYP) {
   const trust = await trustIndex(jwks)
-  if (typeof token !== 'string') return verifyStatusListUncached(token, trust)
-  const cacheKey = token
+  if (typeof token !== 'string') return verifyStatusListUncached(token, trust, typ)
+  const cacheKey = `${typ} ${token}`
   let entry = statusListCache.get(cacheKey)
   if (entry && entry.trust === trust) return entry.promise
-  const promise = verifyStatusListUncached(token, trust)
+  const promise = verifyStatusListUncached(token, trust, typ)
   entry = { trust, promise }
   statusListCache.set(cacheKey, entry)
   if (statusListCache.size > STATUS_LIST_CACHE_MAX) {
@@ -392,7 +395,7 @@ export async function verifyStatusList (token, jwks) {
 }
 
 /** Candidate status list tokens for `country` from the accepted input shapes. */
-function statusListCandidates (statusLists, country) {
+export function statusListCandidates (statusLists, country) {
   if (statusLists == null) return []
   if (Array.isArray(statusLists)) return statusLists
   const lists = (typeof statusLists === 'object' && !(statusLists instanceof Map) &&
