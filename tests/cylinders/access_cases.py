@@ -46,6 +46,7 @@ CASES = [
     Case("GET", lambda w: f"/cylinders/labels.pdf?serial={w.cylinder_own.serial}", VIEW, note="label sheet"),
     Case("GET", lambda w: f"/c/{w.cylinder_own.token}", PUBLIC, note="label scan"),
     Case("GET", lambda w: "/c/FORGED", PUBLIC, note="label scan, garbage"),
+    Case("GET", lambda w: "/verify/cylinder-offline", PUBLIC, note="offline label check shell"),
     # API
     Case("GET", lambda w: "/api/v1/cylinders", API_LIST, api=True, note="API list"),
     Case("POST", lambda w: "/api/v1/cylinders", API_REGISTER, api=True, note="API register, empty"),
