@@ -7,7 +7,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from flask_login import current_user, login_required
 
 from certreg.actors import Actor
-from certreg.cylinders import access, custody, labels, queries, registration, scan_texts, scanning
+from certreg.cylinders import access, custody, labels, lookup, queries, registration, scan_texts, scanning
 from certreg.cylinders.forms import (
     ChargeForm,
     DestroyForm,
@@ -43,6 +43,17 @@ def index():
     pagination = queries.list_cylinders(actor(), current_user.country_code, q=q, page=page_arg())
     return render_template("cylinders/index.html", pagination=pagination, q=q, **LABELS,
                            can_register=access.can_register(actor(), current_user.country_code, None))
+
+
+@bp.get("/lookup")
+@login_required
+def find_anywhere():
+    """Any serial looked up in every country's register: public fields, and the custody history where the
+    user may see the cylinder in full."""
+    actor().require(lookup.can_lookup(actor()))
+    q = args_str("q")
+    matches = lookup.lookup(actor(), q) if q else None
+    return render_template("cylinders/lookup.html", q=q, matches=matches, **LABELS)
 
 
 @bp.route("/new", methods=["GET", "POST"])
