@@ -17,6 +17,7 @@ BENCHES = [
     ("bench/verify.py", ["--seconds", "1", "--certificates", "5", "--smoke"]),
     ("bench/logbook.py", ["--smoke"]),
     ("bench/reports.py", ["--smoke"]),
+    ("bench/cylinders.py", ["--smoke"]),
 ]
 
 
