@@ -26,8 +26,8 @@ SYSTEM = Actor.system("test")
 CYLINDER_KINDS = [AnomalyKind.CLOSED_CYLINDER_SCANNED, AnomalyKind.NON_REFILLABLE_REFILL, AnomalyKind.CYLINDER_IDLE]
 
 
-def ranked(**kwargs):
-    return services.anomalies(SYSTEM, "KZ", Period.year(today().year), state=ReviewState.ALL, **kwargs)
+def ranked(state: ReviewState = ReviewState.ALL):
+    return services.anomalies(SYSTEM, "KZ", Period.year(today().year), state=state)
 
 
 @pytest.fixture
