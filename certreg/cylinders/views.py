@@ -3,8 +3,12 @@ label PDFs; and the public label scan ``/c/<token>``."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from urllib.parse import quote_plus
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from certreg.actors import Actor
 from certreg.cylinders import access, custody, labels, lookup, queries, registration, scan_texts, scanning
@@ -167,15 +171,40 @@ def _client() -> str:
     return f"ip:{request.remote_addr or 'unknown'}"
 
 
+#: Where the page's own address goes in the kept language menu (URL-safe: ``url_for`` leaves it as it is).
+_HERE = "certreg-scan-here-5c1d2a"
+
+
+def _language_menu(language: str) -> str:
+    """The language menu of the scan page, rendered once per language and script root (about a third of
+    the page's rendering otherwise: one ``url_for`` per language), its way back put in per request."""
+    app = current_app._get_current_object()
+    menus = app.extensions.setdefault("certreg_scan_menus", {})
+    key = (request.script_root, language)
+    menu = menus.get(key)
+    if menu is None:
+        menu = app.jinja_env.get_or_select_template("_language_menu.html").render(here=_HERE)
+        if not app.jinja_env.auto_reload:
+            menus[key] = menu
+    return menu.replace(_HERE, quote_plus(request.path, safe="!$'()*,/:;?@"))
+
+
 @scan_bp.get("/c/<token>")
-@writes
+@writes(when=scanning.logged_in_request)
 def scan(token: str):
-    """The verdict first, then what the register says now, then the warnings; complete without JavaScript."""
+    """The verdict first, then what the register says now, then the warnings; complete without JavaScript.
+
+    Rendered by Jinja directly, not ``render_template``: the page is public and uses no context
+    processor (current user, navigation), which would load the user and build a menu for nothing.
+    """
     inspector = Actor.of(current_user._get_current_object()) if signed_in() else None
     result = scanning.scan(token, client=_client(), inspector=inspector)
-    body = render_template("cylinders/scan.html", mode="online", result=result, texts=scan_texts.verdict_texts(),
-                           page_data=scan_texts.online_texts(), **LABELS)
-    db.session.commit()
+    language = str(get_locale() or "en")
+    body = current_app.jinja_env.get_or_select_template("cylinders/scan.html").render(
+        mode="online", result=result, texts=scan_texts.verdict_texts(), page_data=scan_texts.online_texts(),
+        language_menu_html=Markup(_language_menu(language)), **LABELS)  # noqa: S704 - rendered by Jinja above
+    if scanning.logged_in_request():
+        db.session.commit()
     return body
 
 
