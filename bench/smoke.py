@@ -20,6 +20,7 @@ BENCHES = [
     ("bench/licences.py", ["--seconds", "1", "--licences", "5", "--smoke"]),
     ("bench/federation.py", ["--smoke"]),
     ("bench/border.py", ["--shipments", "5", "--smoke"]),
+    ("bench/cylinders.py", ["--smoke"]),
 ]
 
 

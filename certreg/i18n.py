@@ -48,14 +48,14 @@ def translation_directories() -> list[str]:
 # reads the verdict in their language. Other pages use the complete languages only.
 PUBLIC_ENDPOINTS = frozenset({"verify.verify", "verify.offline_shell", "verify.manifest", "registry.search",
                               "auth.login", "auth.home", "i18n.switch", "licence_check.check",
-                              "licence_check.offline_shell"})
+                              "licence_check.offline_shell", "cylinder_scan.scan", "cylinder_scan.offline_shell"})
 
 
 def served_languages() -> tuple[str, ...]:
     """The languages this request may be served in."""
     languages = tuple(current_app.config["LANGUAGES"])
     if has_request_context() and request.endpoint in PUBLIC_ENDPOINTS and (
-            request.endpoint.startswith(("verify.", "licence_check.")) or not signed_in()):
+            request.endpoint.startswith(("verify.", "licence_check.", "cylinder_scan.")) or not signed_in()):
         return languages + tuple(current_app.config.get("PUBLIC_LANGUAGES", ()))
     return languages
 

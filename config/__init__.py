@@ -188,6 +188,9 @@ class Config:
     REPORTS_IMPORT_SURGE_FACTOR = _env_int("REPORTS_IMPORT_SURGE_FACTOR", 3)
     REPORTS_IMPORT_HISTORY_YEARS = _env_int("REPORTS_IMPORT_HISTORY_YEARS", 3)
     REPORTS_IMPORT_SURGE_MIN_KG = _env_int("REPORTS_IMPORT_SURGE_MIN_KG", 100)
+    # A cylinder sold or handed over and then never charged from, returned or scanned for this many months
+    # is an anomaly (certreg.reports.cylinder_anomalies).
+    REPORTS_CYLINDER_IDLE_MONTHS = _env_int("REPORTS_CYLINDER_IDLE_MONTHS", 6)
     # Chronic leakers use the logbook's leak-rate threshold (LEAK_RATE_THRESHOLD_PERCENT or the country's own).
 
 

@@ -43,6 +43,9 @@ PUBLIC_SOURCES = {
     "templates/registry/search.html", "templates/registry/_certification_status.html",
     "templates/licences/check.html", "templates/licences/_check_facts.html",  # the licence check /l/
     "certreg/licences/check_views.py",
+    # the cylinder label check /c/ (online and offline), its warnings, and the printed label
+    "templates/cylinders/scan.html", "certreg/cylinders/scan_texts.py", "certreg/cylinders/scanning.py",
+    "certreg/cylinders/labels.py",
 }
 PUBLIC_MESSAGES = {
     "E-mail", "Password", "Country", "All countries", "This field is required.", "Wrong e-mail or password.",
@@ -50,6 +53,10 @@ PUBLIC_MESSAGES = {
     "Please sign in to see this page.", "You have signed out.", "Not found", "Not found.", "Too many requests",
     "Too many requests. Try again later.", "Too many checks from this device. Try again in %(seconds)s seconds.",
     "Issued", "Issued as a renewal", "Replaced by a renewal", "Suspended", "Reinstated", "Revoked",
+    # cylinder kinds, statuses and conditions (certreg.cylinders.models), shown on /c/ and printed on labels
+    "Refillable cylinder", "Non-refillable (disposable) cylinder", "Recovery cylinder", "Drum or ISO tank",
+    "In stock", "With a technician", "Empty", "Returned", "Destroyed", "Reported lost or stolen", "Seized",
+    "Virgin (new)", "Recovered", "Recycled", "Reclaimed", "For destruction",
 }
 # ``msg``: certreg.audit.services.msg, an audit summary shown in the reader's language.
 # ``N_``: a no-op marker for data that is shown translated (built-in category names, substance words).

@@ -10,7 +10,7 @@ from flask import Response, request
 
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body, optional_actor, page_args, paginated
-from certreg.cylinders import access, custody, labelling, labels, queries, registration, scanning
+from certreg.cylinders import access, custody, labelling, labels, lookup, queries, registration, scanning
 from certreg.cylinders.forms import (
     ChargeForm,
     DestroyForm,
@@ -90,6 +90,19 @@ def list_cylinders():
     pagination = queries.list_cylinders(actor, actor.country_code, q=request.args.get("q") or "", page=page,
                                         per_page=per_page)
     return done(paginated(pagination, lambda c: cylinder_json(c, full=False)))
+
+
+@bp.get("/cylinders/lookup")
+def lookup_cylinders():
+    """Any serial in every country's register: public fields; in full, with the custody history, where the
+    caller may see the cylinder (certreg.cylinders.lookup)."""
+    matches = lookup.lookup(api_actor(), request.args.get("q") or "")
+    return done({"items": [{**cylinder_json(m.cylinder, full=m.full), "full": m.full,
+                            "owner": m.cylinder.owner.display_name,
+                            "history": [{"at": h.at.isoformat(), "kind": h.kind.value, "kg": _kg(h.kg),
+                                         "net_kg_after": _kg(h.net_kg_after), "substance": h.substance_code,
+                                         "to": h.to_holder, "actor": h.actor_label} for h in m.history]}
+                           for m in matches]})
 
 
 @bp.post("/cylinders")

@@ -41,7 +41,7 @@ def qr_svg(cert: Certificate) -> str:
     return qr.render_svg(qr_code(cert))
 
 
-class _PDF(FPDF):
+class FallbackPDF(FPDF):
     """An FPDF that adds the CJK fallback font on the first character DejaVu lacks: parsing the 4 MB font
     costs about a second, which a card in Latin or Cyrillic should not pay."""
 
@@ -64,7 +64,7 @@ class _PDF(FPDF):
 
 def new_pdf(orientation: str, size) -> FPDF:
     """A page with DejaVu Sans (regular, bold) and the CJK fallback loaded when the text needs it."""
-    pdf = _PDF(orientation=orientation, unit="mm", format=size)
+    pdf = FallbackPDF(orientation=orientation, unit="mm", format=size)
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     pdf.set_auto_page_break(False)

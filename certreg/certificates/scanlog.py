@@ -34,8 +34,9 @@ logger = logging.getLogger(__name__)
 class ScanLog:
     """Per-process write-behind buffer of scans (see the module docstring)."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, table: sa.Table | None = None) -> None:
         self.app = app
+        self.table = CertificateScan.__table__ if table is None else table
         self.lock = threading.Lock()
         self.scans: list[dict[str, Any]] = []
         self.thread: threading.Thread | None = None
@@ -74,7 +75,7 @@ class ScanLog:
             return 0
         try:
             with self.app.app_context(), db.engine.begin() as connection:
-                connection.execute(sa.insert(CertificateScan.__table__), scans)
+                connection.execute(sa.insert(self.table), scans)
         except Exception:
             with self.lock:  # put them back, in order, for the next attempt
                 self.scans[:0] = scans
@@ -82,12 +83,14 @@ class ScanLog:
         return len(scans)
 
 
-def scan_log() -> ScanLog:
-    """This process's buffer for the current app."""
+def scan_log(table: sa.Table | None = None) -> ScanLog:
+    """This process's buffer for the current app: of certificate scans, or of the scans kept in
+    ``table`` (cylinder label scans, certreg.cylinders.scanning)."""
     app = current_app._get_current_object()
-    log = app.extensions.get("certreg_scanlog")
+    key = "certreg_scanlog" if table is None else f"certreg_scanlog_{table.name}"
+    log = app.extensions.get(key)
     if log is None:
-        log = app.extensions["certreg_scanlog"] = ScanLog(app)
+        log = app.extensions[key] = ScanLog(app, table)
     return log
 
 

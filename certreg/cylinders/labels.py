@@ -5,33 +5,49 @@ and the UNEP OzonAction labelling brief: the substance and its ASHRAE number, ne
 contents' t CO2-eq and ODP t, "Contains fluorinated greenhouse gases" / "Contains
 ozone-depleting substances" as applies, the condition statement, the registered owner, and
 the signed QR code (``{PUBLIC_BASE_URL}/c/{TOKEN}``, see :mod:`certreg.cylinders.token`).
-Each statement is printed in the country's language and in English (DejaVu Sans, so any
-script prints).
+Each statement is printed in the country's language(s) (``data/label_languages.csv``) and in
+English (DejaVu Sans with the CJK fallback font of the certificate PDFs, so any script prints);
+the statements' font shrinks until they fit the label.
 """
 
 from __future__ import annotations
 
+import csv
+import functools
 import io
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from fpdf import FPDF
+from fpdf.enums import MethodReturnValue
 
 from certreg.certificates import qr
-from certreg.certificates.outputs import FONTS
+from certreg.certificates.outputs import FONTS, FallbackPDF
 from certreg.cylinders.models import KIND_LABELS, ContentCondition, Cylinder
 from certreg.substances.models import Substance
 from certreg.substances.services import get as get_substance
 
 LABEL_MM = (100.0, 70.0)
 QR_MM = 40.0
-#: The language a country's labels are printed in besides English (a catalogue must exist for it).
-COUNTRY_LANGUAGES = {"KG": "ru", "KZ": "ru", "TJ": "ru", "TM": "ru", "UZ": "ru", "RU": "ru", "BY": "ru",
-                     "AM": "ru", "AZ": "ru", "GE": "ru", "MD": "ru"}
+LANGUAGES_FILE = Path(__file__).resolve().parent / "data" / "label_languages.csv"
+#: Statement font sizes (pt), tried largest first until the statements fit.
+FONT_SIZES = (6.5, 6.0, 5.5, 5.0, 4.5, 4.0)
 _TONNE = Decimal("0.001")
+
+
+@functools.cache
+def country_languages() -> dict[str, tuple[str, ...]]:
+    """The languages each country's labels are printed in besides English (``data/label_languages.csv``)."""
+    with LANGUAGES_FILE.open(encoding="utf-8", newline="") as fh:
+        return {row["country"]: tuple(row["languages"].split()) for row in csv.DictReader(fh)}
+
+
+def label_languages(country_code: str) -> tuple[str, ...]:
+    return country_languages().get(country_code, ())
 
 
 def label_prefix() -> str:
@@ -42,13 +58,15 @@ def qr_code(cylinder: Cylinder):
     return qr.qr_for_url(label_prefix(), cylinder.token)
 
 
-def _both(language: str, text: Callable[[], str]) -> str:
-    """``text()`` in the country's language, then in English if different."""
-    with force_locale(language):
-        local = text()
-    with force_locale("en"):
-        english = text()
-    return local if local == english else f"{local} / {english}"
+def _both(languages: tuple[str, ...], text: Callable[[], str]) -> str:
+    """``text()`` in each of the country's languages, then in English (each different text once)."""
+    texts: list[str] = []
+    for language in (*languages, "en"):
+        with force_locale(language):
+            local = text()
+        if local not in texts:
+            texts.append(local)
+    return " / ".join(texts)
 
 
 def _condition_statement(condition: ContentCondition | None) -> Callable[[], str] | None:
@@ -62,7 +80,7 @@ def _condition_statement(condition: ContentCondition | None) -> Callable[[], str
 
 def label_lines(cylinder: Cylinder) -> tuple[str, list[str]]:
     """The headline (substance) and the label's statements, as printed."""
-    language = COUNTRY_LANGUAGES.get(cylinder.country_code, "en")
+    language = label_languages(cylinder.country_code)
     substance: Substance | None = get_substance(cylinder.substance_code) if cylinder.substance_code else None
     headline = _both(language, lambda: _("Empty")) if substance is None else substance.label
     lines = [cylinder.serial + " · " + _both(language, lambda: str(KIND_LABELS[cylinder.kind]))]
@@ -86,7 +104,7 @@ def label_lines(cylinder: Cylinder) -> tuple[str, list[str]]:
 
 
 def _new_pdf(size) -> FPDF:
-    pdf = FPDF(orientation="P", unit="mm", format=size)
+    pdf = FallbackPDF(orientation="P", unit="mm", format=size)
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     pdf.set_auto_page_break(False)
@@ -103,13 +121,20 @@ def _draw(pdf: FPDF, cylinder: Cylinder, x: float, y: float) -> None:
     text_w = width - QR_MM - 6
     pdf.set_xy(x + 3, y + 3)
     pdf.set_font("DejaVu", "B", 13)
-    pdf.multi_cell(text_w, 6, headline, new_x="LEFT", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 6.5)
-    for line in lines:
-        if pdf.get_y() > y + height - 4:
+    pdf.multi_cell(text_w, 6, headline, align="L", new_x="LEFT", new_y="NEXT")
+    room = y + height - 2 - pdf.get_y()
+    for size in FONT_SIZES:
+        pdf.set_font("DejaVu", "", size)
+        line_h = size * 0.46
+        needed = sum(pdf.multi_cell(text_w, line_h, line, align="L", dry_run=True, output=MethodReturnValue.HEIGHT)
+                     + line_h / 4 for line in lines)
+        if needed <= room:
             break
-        pdf.multi_cell(text_w, 3, line, new_x="LEFT", new_y="NEXT")
-        pdf.set_y(pdf.get_y() + 0.8)
+    for line in lines:
+        if pdf.get_y() + line_h > y + height - 1:
+            break
+        pdf.multi_cell(text_w, line_h, line, align="L", new_x="LEFT", new_y="NEXT")
+        pdf.set_xy(x + 3, pdf.get_y() + line_h / 4)
     png = io.BytesIO(qr.render_png(qr_code(cylinder), box_size=8))
     pdf.image(png, x=x + width - QR_MM - 2, y=y + (height - QR_MM) / 2, w=QR_MM, h=QR_MM)
 

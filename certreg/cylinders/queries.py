@@ -18,11 +18,11 @@ def list_cylinders(actor: Actor, country_code: str, *, q: str = "", page: int = 
     actor.require(can_list(actor, country_code))
     query = sa.select(Cylinder).where(Cylinder.country_code == country_code)
     if q:
-        query = query.where(_any_serial(q))
+        query = query.where(any_serial(q))
     return db.paginate(query.order_by(Cylinder.id.desc()), page=page, per_page=per_page, error_out=False)
 
 
-def _any_serial(text: str) -> sa.ColumnElement[bool]:
+def any_serial(text: str) -> sa.ColumnElement[bool]:
     text = text.strip()
     options = [Cylinder.stamp_number == text, Cylinder.grai == text]
     with contextlib.suppress(ValueError):
@@ -37,7 +37,7 @@ def find(actor: Actor, serial: str) -> Cylinder:
 
     :raise NotFound: none, or not visible to ``actor`` (the same answer, so existence does not leak).
     """
-    cylinder = db.session.scalars(sa.select(Cylinder).where(_any_serial(serial)).limit(1)).first()
+    cylinder = db.session.scalars(sa.select(Cylinder).where(any_serial(serial)).limit(1)).first()
     if cylinder is None or not can_view(actor, cylinder):
         raise NotFound()
     return cylinder

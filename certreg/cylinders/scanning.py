@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from certreg.actors import Actor
-from certreg.certificates import trust
+from certreg.certificates import scanlog, trust
 from certreg.certificates.verification import count_verification
 from certreg.cylinders.models import Cylinder, CylinderKind, CylinderScan, CylinderStatus
 from certreg.cylinders.token import LABEL_TOKEN, LabelClaims
+from certreg.db import utcnow
 from certreg.extensions import db
 from certreg.tokens import format as tokens
 from certreg.tokens.encoding import BadSignature, MalformedToken, UnknownKey, UnsupportedVersion
@@ -43,7 +45,9 @@ def assess(token: str) -> Scan:
         return Scan(UNKNOWN)
     except (MalformedToken, BadSignature):
         return Scan(FORGED)
-    cylinder = db.session.scalar(sa.select(Cylinder).where(Cylinder.serial == claims.serial))
+    cylinder = db.session.scalar(sa.select(Cylinder).where(Cylinder.serial == claims.serial).options(
+        joinedload(Cylinder.owner), joinedload(Cylinder.custodian_company),
+        joinedload(Cylinder.custodian_technician)))
     if cylinder is None:
         return Scan(UNKNOWN, claims)
     return Scan(GENUINE, claims, cylinder, warnings(claims, cylinder))
@@ -74,12 +78,24 @@ def warnings(claims: LabelClaims, cylinder: Cylinder) -> list[str]:
 def scan(token: str, *, client: str, inspector: Actor | None) -> Scan:
     """Assess ``token`` and log the scan (with the inspector if one is signed in).
 
+    The scan record is written behind the request like the certificates' (one multi-row insert every
+    ``VERIFY_LOG_FLUSH_SECONDS``, :mod:`certreg.certificates.scanlog`), or in the request's own
+    transaction when that setting is 0 (then the caller commits).
+
     :raise RateLimited: beyond the client's verification rate limit (shared with certificates).
     """
     count_verification(client)
     result = assess(token)
-    db.session.add(CylinderScan(
-        cylinder_id=result.cylinder.id if result.cylinder else None,
-        serial=result.claims.serial if result.claims else None, verdict=result.verdict,
-        inspector_user_id=inspector.user_id if inspector and inspector.has_role(Role.INSPECTOR) else None))
+    row = {"at": utcnow(), "cylinder_id": result.cylinder.id if result.cylinder else None,
+           "serial": result.claims.serial if result.claims else None, "verdict": result.verdict,
+           "inspector_user_id": inspector.user_id if inspector and inspector.has_role(Role.INSPECTOR) else None}
+    if scanlog.buffered():
+        scanlog.scan_log(CylinderScan.__table__).record(row)
+    else:
+        db.session.add(CylinderScan(**row))
     return result
+
+
+def logged_in_request() -> bool:
+    """Whether :func:`scan` writes in the request's transaction (else behind it)."""
+    return not scanlog.buffered()

@@ -3,12 +3,15 @@ label PDFs; and the public label scan ``/c/<token>``."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from urllib.parse import quote_plus
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from certreg.actors import Actor
-from certreg.cylinders import access, custody, labels, queries, registration, scanning
+from certreg.cylinders import access, custody, labels, lookup, queries, registration, scan_texts, scanning
 from certreg.cylinders.forms import (
     ChargeForm,
     DestroyForm,
@@ -44,6 +47,17 @@ def index():
     pagination = queries.list_cylinders(actor(), current_user.country_code, q=q, page=page_arg())
     return render_template("cylinders/index.html", pagination=pagination, q=q, **LABELS,
                            can_register=access.can_register(actor(), current_user.country_code, None))
+
+
+@bp.get("/lookup")
+@login_required
+def find_anywhere():
+    """Any serial looked up in every country's register: public fields, and the custody history where the
+    user may see the cylinder in full."""
+    actor().require(lookup.can_lookup(actor()))
+    q = args_str("q")
+    matches = lookup.lookup(actor(), q) if q else None
+    return render_template("cylinders/lookup.html", q=q, matches=matches, **LABELS)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -167,25 +181,47 @@ def _client() -> str:
     return f"ip:{request.remote_addr or 'unknown'}"
 
 
+#: Where the page's own address goes in the kept language menu (URL-safe: ``url_for`` leaves it as it is).
+_HERE = "certreg-scan-here-5c1d2a"
+
+
+def _language_menu(language: str) -> str:
+    """The language menu of the scan page, rendered once per language and script root (about a third of
+    the page's rendering otherwise: one ``url_for`` per language), its way back put in per request."""
+    app = current_app._get_current_object()
+    menus = app.extensions.setdefault("certreg_scan_menus", {})
+    key = (request.script_root, language)
+    menu = menus.get(key)
+    if menu is None:
+        menu = app.jinja_env.get_or_select_template("_language_menu.html").render(here=_HERE)
+        if not app.jinja_env.auto_reload:
+            menus[key] = menu
+    return menu.replace(_HERE, quote_plus(request.path, safe="!$'()*,/:;?@"))
+
+
 @scan_bp.get("/c/<token>")
-@writes
+@writes(when=scanning.logged_in_request)
 def scan(token: str):
-    """The verdict first, then what the register says now, then the warnings; complete without JavaScript."""
+    """The verdict first, then what the register says now, then the warnings; complete without JavaScript.
+
+    Rendered by Jinja directly, not ``render_template``: the page is public and uses no context
+    processor (current user, navigation), which would load the user and build a menu for nothing.
+    """
     inspector = Actor.of(current_user._get_current_object()) if signed_in() else None
     result = scanning.scan(token, client=_client(), inspector=inspector)
-    body = render_template("cylinders/scan.html", result=result, texts=verdict_texts(), **LABELS)
-    db.session.commit()
+    language = str(get_locale() or "en")
+    body = current_app.jinja_env.get_or_select_template("cylinders/scan.html").render(
+        mode="online", result=result, texts=scan_texts.verdict_texts(), page_data=scan_texts.online_texts(),
+        record_inspection=inspector is not None and inspector.has_role(Role.INSPECTOR),
+        language_menu_html=Markup(_language_menu(language)), **LABELS)  # noqa: S704 - rendered by Jinja above
+    if scanning.logged_in_request():
+        db.session.commit()
     return body
 
 
-def verdict_texts() -> dict[str, dict[str, str]]:
-    return {
-        scanning.GENUINE: {"word": _("GENUINE LABEL"), "colour": "ok",
-                           "detail": _("The label was signed by the registry and the cylinder is registered.")},
-        scanning.UNKNOWN: {"word": _("UNKNOWN"), "colour": "warn",
-                           "detail": _("The label could not be matched to a registered cylinder (unknown key or "
-                                       "serial). Check it online or call the national ozone unit.")},
-        scanning.FORGED: {"word": _("FORGED"), "colour": "bad",
-                          "detail": _("This is not a genuine label: the signature does not verify. Treat the "
-                                      "cylinder as suspect.")},
-    }
+@scan_bp.get("/verify/cylinder-offline")
+def offline_shell():
+    """The page the service worker shows for ``/c/...`` without a network: it checks the label in the
+    browser against the cached trust list and label status lists (``static/js/label-page.js``)."""
+    return render_template("cylinders/scan.html", mode="offline", result=None, texts=scan_texts.verdict_texts(),
+                           page_data=scan_texts.offline_texts(), record_inspection=False, **LABELS)

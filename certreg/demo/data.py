@@ -23,9 +23,9 @@ from certreg.certificates import queries as certificate_queries
 from certreg.certificates.models import CertificateCategory
 from certreg.countries import logbook_settings
 from certreg.countries import services as countries
-from certreg.cylinders import custody, registration
+from certreg.cylinders import custody, registration, scanning
 from certreg.cylinders.events import FillData
-from certreg.cylinders.models import Cylinder, CylinderKind
+from certreg.cylinders.models import ContentCondition, Cylinder, CylinderKind
 from certreg.db import today as utc_today
 from certreg.demo import licence_documents
 from certreg.demo import shipments as demo_shipments
@@ -376,9 +376,12 @@ CYLINDER_FLEET = [
     ("R134A-1", "non_refillable", "13.6", "HFC-134a", "13.6"),
     ("REC-1", "recovery", "26.8", None, "0"),
 ]
-#: The smuggling story: a disposable HFC-134a cylinder the register says was emptied, whose
-#: still-valid label turns up on a full cylinder at a market (the scan page warns).
+#: The smuggling story: a disposable HFC-134a cylinder imported at Khorgos, sold to an Almaty dealer
+#: and emptied; the dealer then tries to have it refilled (refused: non-refillable), and its
+#: still-valid label turns up on a full cylinder at a market, where the customs inspector scans it
+#: (the scan page warns). The ministry's anomaly list ranks both (certreg.reports.cylinder_anomalies).
 SMUGGLED_STAMP = "DEMO-KZ-SMUGGLED"
+MARKET_INSPECTOR = "inspector@kz.example.org"
 
 
 def load_cylinders() -> int:
@@ -403,9 +406,12 @@ def load_cylinders() -> int:
                 add(owner, stamp, kind, litres, substance, kg)
                 created += 1
     kz_dealer = next((_company(c[0], c[3]) for c in COMPANIES if c[0] == "KZ" and "dealer" in c[5]), None)
+    kz_importer = _company("KZ", "150240098765") or kz_dealer
     if kz_dealer is not None and keys.active_key_row("KZ") is not None and not exists(SMUGGLED_STAMP):
-        cylinder = add(kz_dealer, SMUGGLED_STAMP, "non_refillable", "13.6", "HFC-134a", "13.6")
+        cylinder = add(kz_importer, SMUGGLED_STAMP, "non_refillable", "13.6", "HFC-134a", "13.6")
+        custody.transfer(ACTOR, cylinder, kz_dealer)
         custody.charge(ACTOR, cylinder, Decimal("13.6"), note="Demo: emptied; its label reappears at a market")
+        _smuggled_refill_and_market_scan(cylinder)
         created += 1
     db.session.flush()
     return created
@@ -440,6 +446,20 @@ def load_quotas() -> int:
         for action in exc.after_rollback:
             action()
     return 10
+
+
+def _smuggled_refill_and_market_scan(cylinder) -> None:
+    """The refill the rules refuse (kept as a refused attempt, as a request would keep it after its
+    rollback: the refusal is checked before anything changes) and the inspector's scan at a market."""
+    try:
+        custody.fill(ACTOR, cylinder, FillData("HFC-134a", Decimal("13.6"), ContentCondition.VIRGIN,
+                                               origin_country="CN", batch="NO-PAPERS"))
+    except ValidationFailed as refused:
+        for keep in refused.after_rollback:
+            keep()
+    inspector = db.session.scalar(sa.select(User).where(User.email == MARKET_INSPECTOR))
+    scanning.scan(cylinder.token, client="demo:barakholka-market",
+                  inspector=Actor.of(inspector) if inspector is not None else None)
 
 
 def load_all() -> int:

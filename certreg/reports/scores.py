@@ -10,7 +10,9 @@ term                    points
 ======================  ==================================================================
 ``base``                by kind: tamper 100, import without proof 40, used gas without
                         source 40, mass-balance gap 30, import surge 25, refused attempts
-                        20, unconfirmed transfer 15, chronic leaker 15
+                        20, unconfirmed transfer 15, chronic leaker 15, late entry 15; cylinders:
+                        label of an empty or destroyed cylinder scanned 50, non-refillable
+                        refill attempts 30, cylinders sold and idle 10
 ``quantity``            10 × log10(1 + kg), at most 40 (the kilograms at stake)
 ``count``               5 per occurrence after the first, at most 30
 ``ratio``               10 × log2(ratio), at most 30 (how far above history or threshold)
@@ -42,6 +44,9 @@ BASE = {
     AnomalyKind.UNCONFIRMED_TRANSFER: 15,
     AnomalyKind.CHRONIC_LEAKER: 15,
     AnomalyKind.LATE_ENTRY: 15,
+    AnomalyKind.CLOSED_CYLINDER_SCANNED: 50,
+    AnomalyKind.NON_REFILLABLE_REFILL: 30,
+    AnomalyKind.CYLINDER_IDLE: 10,
 }
 QUANTITY_MAX = 40
 COUNT_EACH, COUNT_MAX = 5, 30

@@ -27,8 +27,11 @@ from certreg.extensions import db
 from certreg.logbook import verify
 from certreg.logbook.models import EntryKind, Refusal
 from certreg.reports import anomalies as detection
+from certreg.reports import (
+    cylinder_anomalies,  # noqa: F401 - adds the cylinder kinds to the detectors
+    figures,
+)
 from certreg.reports import entries as raw
-from certreg.reports import figures
 from certreg.reports.figures import ENTRIES, Article7Report, Breakdown, Period
 from certreg.reports.models import AnomalyKind, AnomalyReview, LogCheck, ReviewState
 from certreg.vocabulary import Role

@@ -7,6 +7,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from certreg.reports import cylinder_anomalies
 from certreg.reports.anomalies import Anomaly
 from certreg.reports.figures import Breakdown, Column
 from certreg.reports.models import ANOMALY_KIND_LABELS, AnomalyKind
@@ -118,6 +119,8 @@ def describe(anomaly: Anomaly) -> str:
                      codes=_codes(f["codes"]), seq=f["first_bad_seq"])
         return _("The tamper check of %(date)s found %(n)s problem(s) (%(codes)s).", date=f["checked_at"][:10],
                  n=f["problems"], codes=_codes(f["codes"]))
+    if kind in cylinder_anomalies.DETECTORS:
+        return cylinder_anomalies.describe(anomaly)
     return kind_label(kind)
 
 

@@ -1,16 +1,19 @@
-// certreg service worker: keeps the certificate and licence check pages, the trust list (JWKS) and
-// the signed status lists, so that /v/<token> (certificates) and /l/<token> (licences) links opened
-// without a network are verified in the browser (static/js/verify-page.js + verify-core.js,
-// licence-page.js + licence-core.js). Served at /sw.js (scope /), as a module.
+// certreg service worker: keeps the certificate, licence and cylinder label check pages, the trust
+// list (JWKS) and the signed status lists (certificates', licences' and labels'), so that /v/<token>,
+// /l/<token> and /c/<token> links opened without a network are verified in the browser
+// (static/js/verify-page.js + verify-core.js, licence-page.js + licence-core.js, label-page.js +
+// label-core.js). Served at /sw.js (scope /), as a module.
 // The server fills in ASSETS and VERSION; no user-facing text lives here.
 
 const VERSION = /* VERSION */ 'dev'
 const CACHE = `certreg-verify-${VERSION}`
 const SHELL = '/verify/offline'
 const LICENCE_SHELL = '/licence-check/offline'
-const DATA = ['/.well-known/jwks.json', '/api/v1/status-list', '/api/v1/licences/status-list']
-const SHELLS = [['/v/', SHELL], ['/l/', LICENCE_SHELL]]
-const ASSETS = /* ASSETS */ []
+const LABEL_SHELL = '/verify/cylinder-offline'
+const DATA = ['/.well-known/jwks.json', '/api/v1/status-list', '/api/v1/licences/status-list',
+  '/api/v1/cylinders/status-list']
+const SHELLS = [['/v/', SHELL], ['/l/', LICENCE_SHELL], ['/c/', LABEL_SHELL]]
+const ASSETS = [.../* ASSETS */ [], LABEL_SHELL, '/static/js/label-page.js', '/static/js/label-core.js']
 // The inspector's offline form and its queue script (issue 14), kept once the inspector opened it online.
 const QUEUE_PAGES = ['/inspections/offline', '/static/js/inspection-queue.js']
 
@@ -92,5 +95,5 @@ self.addEventListener('message', (event) => {
   }
   if (event.data !== 'sync') return
   const port = event.ports && event.ports[0]
-  event.waitUntil(refresh([SHELL, LICENCE_SHELL, ...ASSETS, ...DATA]).then((ok) => port && port.postMessage({ ok })))
+  event.waitUntil(refresh([SHELL, LICENCE_SHELL, LABEL_SHELL, ...ASSETS, ...DATA]).then((ok) => port && port.postMessage({ ok })))
 })

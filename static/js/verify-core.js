@@ -12,6 +12,8 @@
 //   verifyToken(text, jwks, statusLists, now) -> Promise<{verdict, reason, claims,
 //                                                statusAsOf, statusStale, statusError, kid}>
 //   verifyStatusList(token, jwks, typ?)      -> Promise<verified status list> (throws)
+//   parseSign1, strictCbor, trustIndex, verifySign1, statusListCandidates: the building blocks,
+//   shared with label-core.js (cylinder labels, the same family of tokens)
 //
 // verdict is one of VALID, INVALID_SIGNATURE, REVOKED, SUSPENDED, SUPERSEDED,
 // EXPIRED, NOT_YET_VALID, UNKNOWN; precedence: signature, then status, then
@@ -374,7 +376,8 @@ async function verifyStatusListUncached (token, trust, typ) {
 }
 
 /**
- * Verify a status list token (base64url string or COSE bytes) against a JWKS.
+ * Verify a status list token (base64url string or COSE bytes) against a JWKS; `typ` is the
+ * protected header's typ (the certificates' by default, 'certreg-label-statuslist+cwt' for labels).
  * Resolves to {country, bits, iat, ttl, issuedAt, size, status(index) -> int|null}.
  * `typ`: the list's COSE typ (another document type's list, e.g. licences, has its own).
  */

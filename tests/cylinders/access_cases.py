@@ -36,6 +36,7 @@ def api_cyl(w):
 CASES = [
     Case("GET", lambda w: "/cylinders", LIST, note="cylinder register"),
     Case("GET", lambda w: "/cylinders/new", REGISTER_GET, note="register form"),
+    Case("GET", lambda w: f"/cylinders/lookup?q={w.cylinder_own.serial}", LIST, note="lookup in every country"),
     Case("POST", lambda w: "/cylinders/new", REGISTER_POST, note="register, empty"),
     Case("GET", cyl, VIEW, note="cylinder page"),
     Case("POST", lambda w: cyl(w) + "/fill", ACT, note="fill, empty"),
@@ -46,8 +47,11 @@ CASES = [
     Case("GET", lambda w: f"/cylinders/labels.pdf?serial={w.cylinder_own.serial}", VIEW, note="label sheet"),
     Case("GET", lambda w: f"/c/{w.cylinder_own.token}", PUBLIC, note="label scan"),
     Case("GET", lambda w: "/c/FORGED", PUBLIC, note="label scan, garbage"),
+    Case("GET", lambda w: "/verify/cylinder-offline", PUBLIC, note="offline label check shell"),
     # API
     Case("GET", lambda w: "/api/v1/cylinders", API_LIST, api=True, note="API list"),
+    Case("GET", lambda w: f"/api/v1/cylinders/lookup?q={w.cylinder_own.serial}", API_LIST, api=True,
+         note="API lookup in every country"),
     Case("POST", lambda w: "/api/v1/cylinders", API_REGISTER, api=True, note="API register, empty"),
     Case("GET", api_cyl, API_VIEW, api=True, note="API cylinder"),
     Case("POST", lambda w: api_cyl(w) + "/fill", API_ACT, api=True, note="API fill, empty"),

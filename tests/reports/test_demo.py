@@ -27,6 +27,13 @@ def test_demo_anomalies_and_tamper_checks(app):
     assert uz[0].kind is AnomalyKind.REFUSED_ATTEMPTS and uz[0].facts["codes"] == {"virgin_ods_banned": 1}
     kz = anomalies.detect("KZ", year)
     assert kz[0].kind is AnomalyKind.INSPECTION_FINDING and kz[0].facts["seizures"] == 1
+    # then the smuggling story of the cylinder register (its label scanned at a market after it was emptied),
+    # its refused refill too; then the logbook's
     kz = [a for a in kz if a.kind is not AnomalyKind.INSPECTION_FINDING]
-    assert kz[0].kind is AnomalyKind.REFUSED_ATTEMPTS
-    assert kz[0].facts["codes"] == {"certificate_suspended": 1, "condition_not_in_stock": 1, "quota_exceeded": 1}
+    assert kz[0].kind is AnomalyKind.CLOSED_CYLINDER_SCANNED and kz[0].holder.name == "ТОО «АлматыХладоТорг»"
+    assert AnomalyKind.NON_REFILLABLE_REFILL in {a.kind for a in kz}
+    logbook_kinds = [a for a in kz if a.kind not in (AnomalyKind.CLOSED_CYLINDER_SCANNED,
+                                                     AnomalyKind.NON_REFILLABLE_REFILL, AnomalyKind.CYLINDER_IDLE)]
+    assert logbook_kinds[0].kind is AnomalyKind.REFUSED_ATTEMPTS
+    assert logbook_kinds[0].facts["codes"] == {"certificate_suspended": 1, "condition_not_in_stock": 1,
+                                               "quota_exceeded": 1}
