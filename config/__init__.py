@@ -210,6 +210,8 @@ class TestingConfig(Config):
     VERIFY_LOG_FLUSH_SECONDS = float(os.environ.get("VERIFY_LOG_FLUSH_SECONDS", "0"))
     VERIFY_PAGE_CACHE_SIZE = 0
     LOGBOOK_MAC_KEY = "testing-only-logbook-mac-key"  # the same in every test process
+    # the same in every test process too: a live server started by a test opens the secrets the test sealed
+    DATA_ENCRYPTION_KEY = "dGVzdGluZy1vbmx5LWRhdGEtZW5jcnlwdGlvbi1rZXk="  # noqa: S105 - testing only
     LOGBOOK_CHECKPOINT_EVERY_ENTRIES = 0  # tests sign checkpoints when they want one
     LOGBOOK_CHECKPOINT_EVERY_SECONDS = 0
     MAIL_SEND_AFTER_REQUEST = _env_bool("MAIL_SEND_AFTER_REQUEST", False)  # tests that want it turn it on
