@@ -200,3 +200,14 @@ def test_api_breakdown_by_partner_country_and_month(api, trader):
                                            .get_data(as_text=True).lstrip("\ufeff"))))
     assert {r["partner_country"] for r in rows} == {"CN", "KZ", "RU"}
     assert api.get("/reports/breakdown?year=2025&by=country").status_code == 422
+
+
+def test_entries_page_by_partner_country(kg_auditor, trader):
+    page = kg_auditor.get("/reports/entries?year=2025&substance=HCFC-22&kind=import&partner_country=ru")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'name="partner_country"' in text and 'value="RU"' in text
+    rows = list(csv.DictReader(io.StringIO(kg_auditor.get(
+        "/reports/entries.csv?year=2025&substance=HCFC-22&kind=import&partner_country=RU")
+        .get_data(as_text=True).lstrip("\ufeff"))))
+    assert [(r["origin_country"], r["quantity_kg"]) for r in rows] == [("RU", "50")]
