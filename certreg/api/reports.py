@@ -18,8 +18,8 @@ from certreg.notify.outbox import send_soon
 from certreg.reports import assignments, exports, queries, services, texts
 from certreg.reports import entries as raw
 from certreg.reports.anomalies import Anomaly
-from certreg.reports.figures import Period
-from certreg.reports.forms import AnomalyFilterForm, AnomalyForm, EntriesForm, YearForm
+from certreg.reports.figures import Breakdown, Period
+from certreg.reports.forms import AnomalyFilterForm, AnomalyForm, BreakdownForm, EntriesForm, YearForm
 from certreg.reports.models import AnomalyAssignment, AnomalyKind
 
 
@@ -38,9 +38,42 @@ def report_article7():
     name = queries.filename("article7", country, year)
     if fmt == "csv":
         return exports.csv_response(name, exports.article7_header(), exports.article7_rows(report))
+    partners = services.by_partner_country(actor, country, report.period)
     if fmt == "xlsx":
-        return exports.xlsx_response(name, exports.article7_sheets(report, texts.notes()))
-    return done({"year": year, **exports.article7_json(report, texts.notes())})
+        return exports.xlsx_response(name, exports.article7_sheets(report, texts.notes(), partners))
+    return done({"year": year, **exports.article7_json(report, texts.notes(), partners)})
+
+
+@bp.get("/reports/breakdown")
+def report_breakdown():
+    """The Article 7 figures per month, per holder kind, per partner country (imports by exporting country,
+    exports by country of destination) of a year, or per year over the ten years up to it."""
+    actor = api_actor()
+    form = _form(BreakdownForm)
+    fmt = output_format()
+    country = queries.country(form, actor.country_code)
+    year = form.year.data or queries.last_year()
+    by = Breakdown(form.by.data or Breakdown.MONTH.value)
+    if by is Breakdown.YEAR:
+        first, last = services.trend_years(year)
+        period, reports = Period.years(first, last), services.trends(actor, country, first, last)
+    else:
+        period = Period.year(year)
+        reports = services.breakdown(actor, country, period, by)
+    name = queries.filename("article7", country, str(period), by.value)
+    if fmt == "csv":
+        return exports.csv_response(name, exports.breakdown_header(by.value), exports.breakdown_rows(reports))
+    if fmt == "xlsx":
+        return exports.xlsx_response(name, [(by.value, exports.breakdown_header(by.value),
+                                             exports.breakdown_rows(reports))])
+    items = []
+    for key in sorted(reports):
+        document = exports.article7_json(reports[key], ())
+        items.append({"key": key if isinstance(key, int) else exports.json_value(key),
+                      "rows": document["rows"], "total": document["total"]})
+    return done({"country": country, "by": by.value,
+                 "period": {"from": period.date_from.isoformat(), "to": period.date_to.isoformat()},
+                 "items": items})
 
 
 def assignment_json(row: AnomalyAssignment | None) -> dict[str, Any] | None:

@@ -47,14 +47,15 @@ def article7(country: str, year: int, fmt: str, output: Path | None) -> None:
         raise click.UsageError("an XLSX file is binary: give --output FILE (or redirect stdout)")
     try:
         report = services.article7(Actor.system(), country.upper(), Period.year(year))
+        partners = services.by_partner_country(Actor.system(), country.upper(), report.period)
     except CertregError as exc:
         fail(exc)
     if fmt == "csv":
         _write(exports.csv_lines(exports.article7_header(), exports.article7_rows(report)), output, binary=False)
     elif fmt == "xlsx":
-        _write(exports.xlsx_chunks(exports.article7_sheets(report, texts.notes())), output, binary=True)
+        _write(exports.xlsx_chunks(exports.article7_sheets(report, texts.notes(), partners)), output, binary=True)
     else:
-        document = {"year": year, **exports.article7_json(report, texts.notes())}
+        document = {"year": year, **exports.article7_json(report, texts.notes(), partners)}
         _write([json.dumps(document, ensure_ascii=False, indent=2), "\n"], output, binary=False)
     if output is not None:
         click.echo(f"wrote {output} ({len(report.rows)} substances)", err=True)

@@ -37,6 +37,7 @@ from certreg.reports.figures import (
     column_of,
     counted,
     in_period,
+    partner_country,
 )
 from certreg.vocabulary import HolderKind
 
@@ -55,17 +56,20 @@ class Selection:
     holder_kind: HolderKind | None = None
     logbook_id: int | None = None
     kind: EntryKind | None = None
+    partner_country: str | None = None  # imports from / exports to this country (figures only)
     among: sa.Select | None = field(default=None, compare=False)  # only these entry ids (an anomaly's evidence)
 
     @property
     def is_figure(self) -> bool:
-        return any(v is not None for v in (self.column, self.substance, self.annex, self.group))
+        return any(v is not None for v in (self.column, self.substance, self.annex, self.group,
+                                                 self.partner_country))
 
     def query_args(self) -> dict[str, str]:
         """The selection as URL query arguments (what the page links and export links carry)."""
         args = {"country": self.country_code, "date_from": self.period.date_from.isoformat(),
                 "date_to": self.period.date_to.isoformat()}
-        for name in ("column", "substance", "annex", "group", "month", "holder_kind", "logbook_id", "kind"):
+        for name in ("column", "substance", "annex", "group", "month", "holder_kind", "logbook_id", "kind",
+                     "partner_country"):
             value = getattr(self, name)
             if value is not None:
                 args[name] = str(value.value if hasattr(value, "value") else value)
@@ -128,6 +132,8 @@ def _query(selection: Selection) -> tuple[sa.Select, sa.Alias]:
             where.append(s.c.annex == selection.annex)
         if selection.group:
             where.append(s.c.group == selection.group)
+        if selection.partner_country:
+            where.append(partner_country(e) == selection.partner_country)
     if selection.kind is not None:
         where.append(e.c.kind == selection.kind.value)
     if selection.month is not None:

@@ -13,6 +13,10 @@ The Article 7 table (one layout for CSV, XLSX and the API) has one row per contr
 substance, then the totals per annex group, per annex and overall (``row`` says which), and
 for each Article 7 column three figures: ``<column>_metric_tonnes``, ``<column>_odp_tonnes``,
 ``<column>_co2e_tonnes``.
+
+Imports by exporting country and exports by country of destination (data forms 2 and 3) are
+the XLSX sheet "By partner country" and the JSON member ``by_partner_country``; the Article 7
+CSV stays the one table per substance (the breakdown ``partner_country`` downloads them as CSV).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Any
 from flask import Response, stream_with_context, url_for
 
 from certreg.reports import texts
-from certreg.reports.figures import COLUMNS, Amount, Article7Report, Total
+from certreg.reports.figures import COLUMNS, Amount, Article7Report, Column, PartnerRow, Total
 from certreg.reports.texts import plain
 from certreg.spreadsheets import (  # noqa: F401  (the reports' files are built with these)
     CHUNK,
@@ -111,8 +115,24 @@ def article7_about(report: Article7Report, notes: Sequence[str]) -> list[list[An
             ["period_to", report.period.date_to], *(["note", note] for note in notes)]
 
 
-def article7_sheets(report: Article7Report, notes: Sequence[str]):
+PARTNER_HEADER = ["direction", "partner_country", "annex", "group", "substance", "name", "kg", "metric_tonnes",
+                  "odp_tonnes", "co2e_tonnes", "new_kg", "exempted_kg", "recovered_kg"]
+
+
+def partner_rows(partners: Iterable[PartnerRow]) -> Iterator[list[Any]]:
+    """Imports by exporting country, exports by country of destination: one row per direction, substance and
+    country; ``new_kg`` for all uses, ``exempted_kg`` (imports only) the part of it for exempted uses."""
+    for p in partners:
+        info, amount, (new, *rest) = p.substance, p.amount(), p.columns
+        exempted = p.row.kg(Column.IMPORTS_EXEMPTED) if Column.IMPORTS_EXEMPTED in rest else None
+        yield [p.direction.value, p.country, info.annex, info.group or "", info.code, info.name, p.kg(),
+               amount.metric_tonnes, amount.odp_tonnes, amount.co2e_tonnes, p.row.kg(new), exempted,
+               p.row.kg(rest[-1])]
+
+
+def article7_sheets(report: Article7Report, notes: Sequence[str], partners: Iterable[PartnerRow] = ()):
     return [("Article 7", article7_header(), article7_rows(report)),
+            ("By partner country", PARTNER_HEADER, partner_rows(partners)),
             ("About", ["field", "value"], article7_about(report, notes))]
 
 
@@ -125,7 +145,14 @@ def columns_json(get) -> dict[str, dict[str, str]]:
     return {column.value: amount_json(get(column)) for column in COLUMNS}
 
 
-def article7_json(report: Article7Report, notes: Sequence[str]) -> dict[str, Any]:
+def partner_json(p: PartnerRow) -> dict[str, Any]:
+    return {"direction": p.direction.value, "country": p.country, "substance": p.substance.code,
+            "name": p.substance.name, "annex": p.substance.annex, "group": p.substance.group, "kg": plain(p.kg()),
+            "total": amount_json(p.amount()), "columns": {c.value: amount_json(p.row.amount(c)) for c in p.columns}}
+
+
+def article7_json(report: Article7Report, notes: Sequence[str], partners: Iterable[PartnerRow] = ()
+                  ) -> dict[str, Any]:
     def total_json(total: Total) -> dict[str, Any]:
         return {"annex": total.annex, "group": total.group, "columns": columns_json(total.amount)}
 
@@ -140,6 +167,7 @@ def article7_json(report: Article7Report, notes: Sequence[str]) -> dict[str, Any
         "group_totals": [total_json(t) for t in report.totals_by_group()],
         "annex_totals": [total_json(t) for t in report.totals_by_annex()],
         "total": columns_json(report.grand_total().amount),
+        "by_partner_country": [partner_json(p) for p in partners],
         "notes": list(notes),
     }
 

@@ -23,10 +23,14 @@ What counts (``docs/reports.md`` says it for people):
   analytical, essential, critical, quarantine and pre-shipment) are reported apart in
   ``imports_exempted``, as the data forms do; ``imports_new`` is the total of new imports
   for all uses (exempted ones included);
-* production and feedstock production are not recorded by logbooks: reported as 0;
-* consumption = production + new imports − new exports (Article 1(6); imports and exports
-  of recovered or reclaimed substances do not count, decision IV/24), imports for exempted
-  uses left out.
+* production and feedstock use are not recorded by logbooks: reported as 0;
+* calculated production = production − destruction − feedstock use (Article 1(5));
+* consumption = calculated production + new imports − new exports (Article 1(6); imports and
+  exports of recovered or reclaimed substances do not count, decision IV/24), imports for
+  exempted uses left out; it may be negative (more destroyed or exported than imported);
+* the partner-country breakdown (data forms 2 and 3): imports by exporting country
+  (``coalesce(counterparty_country, origin_country)``), exports by country of destination
+  (``coalesce(destination_country, counterparty_country)``); destruction has no partner.
 """
 
 from __future__ import annotations
@@ -88,12 +92,19 @@ RECORDED: dict[Column, tuple[EntryKind, bool | None]] = {
 #: Not recorded by any logbook entry kind (yet): always 0.
 NOT_RECORDED = frozenset({Column.PRODUCTION, Column.FEEDSTOCK})
 ARTICLE7_KINDS = frozenset(kind for kind, _new in RECORDED.values())
+#: The kinds with a partner country (destruction has none).
+PARTNER_KINDS = frozenset({EntryKind.IMPORT, EntryKind.EXPORT})
 
 
 class Breakdown(enum.StrEnum):
     MONTH = "month"
     YEAR = "year"
     HOLDER_KIND = "holder_kind"
+    PARTNER_COUNTRY = "partner_country"  # imports by exporting country, exports by country of destination
+
+
+#: The key of an import or export whose partner country was not stated (old data).
+NO_PARTNER = ""
 
 
 @dataclass(frozen=True)
@@ -150,11 +161,26 @@ def column_of(e: sa.Table | sa.Alias) -> sa.Case:
     )
 
 
+def partner_country(e: sa.Table | sa.Alias) -> sa.ColumnElement[Any]:
+    """The partner country of an import (the exporting country) or export (the country of destination);
+    :data:`NO_PARTNER` when not stated, NULL for other kinds (destruction has no partner)."""
+    return sa.case(
+        (e.c.kind == EntryKind.IMPORT.value,
+         sa.func.coalesce(e.c.counterparty_country, e.c.origin_country, NO_PARTNER)),
+        (e.c.kind == EntryKind.EXPORT.value,
+         sa.func.coalesce(e.c.destination_country, e.c.counterparty_country, NO_PARTNER)),
+        else_=sa.null(),
+    )
+
+
 def column_filter(e: sa.Table | sa.Alias, column: Column) -> sa.ColumnElement[bool]:
-    """Entries behind one recorded column (:data:`RECORDED`); consumption = new imports and new exports."""
+    """Entries behind one recorded column (:data:`RECORDED`); consumption = new imports (not for exempted
+    uses), new exports and destruction (Article 1(5): destruction lowers calculated production)."""
     if column is Column.CONSUMPTION:
-        return sa.and_(e.c.kind.in_([EntryKind.IMPORT.value, EntryKind.EXPORT.value]), is_new(e),
-                       sa.or_(e.c.kind != EntryKind.IMPORT.value, ~is_exempted(e)))
+        return sa.or_(
+            sa.and_(e.c.kind.in_([EntryKind.IMPORT.value, EntryKind.EXPORT.value]), is_new(e),
+                    sa.or_(e.c.kind != EntryKind.IMPORT.value, ~is_exempted(e))),
+            e.c.kind == EntryKind.DESTROYED.value)
     if column in NOT_RECORDED:
         return sa.false()
     kind, new = RECORDED[column]
@@ -179,6 +205,8 @@ def _breakdown_key(e: sa.Alias, by: Breakdown | None) -> sa.ColumnElement[Any] |
         return sa.extract("year", e.c.operation_date)
     if by is Breakdown.HOLDER_KIND:
         return LOGBOOKS.c.holder_kind
+    if by is Breakdown.PARTNER_COUNTRY:
+        return partner_country(e)
     return None
 
 
@@ -191,11 +219,12 @@ def component_sums(country_code: str, period: Period, by: Breakdown | None = Non
     columns = [e.c.substance_code.label("substance"), fig_column]
     if key is not None:
         columns.append(key.label("fig_key"))
+    kinds = ARTICLE7_KINDS if by is not Breakdown.PARTNER_COUNTRY else PARTNER_KINDS
     per_substance = (
         sa.select(*columns, kg_sum(e.c.quantity).label("kg"))
         .select_from(e.join(LOGBOOKS, LOGBOOKS.c.id == e.c.logbook_id) if by is Breakdown.HOLDER_KIND else e)
         .where(e.c.country_code == country_code, in_period(e, period),
-               e.c.kind.in_([k.value for k in ARTICLE7_KINDS]), counted(e))
+               e.c.kind.in_(sorted(k.value for k in kinds)), counted(e))
         .group_by(*(c for c in columns))
         .subquery("per_substance")
     )
@@ -222,6 +251,8 @@ def _normal_key(value: Any, by: Breakdown | None) -> Any:
         return int(value)
     if by is Breakdown.HOLDER_KIND:
         return HolderKind(value)
+    if by is Breakdown.PARTNER_COUNTRY:
+        return value or NO_PARTNER
     return value
 
 
@@ -274,14 +305,22 @@ class SubstanceRow:
 
     def kg(self, column: Column) -> Decimal:
         if column is Column.CONSUMPTION:  # exempted-use imports are outside consumption
-            return (self.kg(Column.PRODUCTION) + self.kilograms.get(Column.IMPORTS_NEW, ZERO)
-                    - self.kg(Column.EXPORTS_NEW))
+            return self.calculated_production_kg() + self.kilograms.get(Column.IMPORTS_NEW, ZERO) \
+                - self.kg(Column.EXPORTS_NEW)
         if column is Column.IMPORTS_NEW:  # for all uses
             return self.kilograms.get(Column.IMPORTS_NEW, ZERO) + self.kilograms.get(Column.IMPORTS_EXEMPTED, ZERO)
         return self.kilograms.get(column, ZERO)
 
+    def calculated_production_kg(self) -> Decimal:
+        """Article 1(5): production − destruction − feedstock use (may be negative)."""
+        return self.kg(Column.PRODUCTION) - self.kg(Column.DESTRUCTION) - self.kg(Column.FEEDSTOCK)
+
     def amount(self, column: Column) -> Amount:
-        tonnes = self.kg(column) / KG_PER_TONNE
+        return self.amount_of(self.kg(column))
+
+    def amount_of(self, kg: Decimal) -> Amount:
+        """``kg`` of this substance in the three units."""
+        tonnes = kg / KG_PER_TONNE
         odp = tonnes * self.substance.odp if self.substance.annex in ODP_ANNEXES else ZERO
         co2e = tonnes * self.substance.annex_f_gwp if self.substance.annex in CO2E_ANNEXES else ZERO
         return Amount(tonnes, odp, co2e)
@@ -367,5 +406,67 @@ def article7(country_code: str, period: Period) -> Article7Report:
 
 
 def breakdown(country_code: str, period: Period, by: Breakdown) -> dict[Any, Article7Report]:
-    """The same figures per month, per year or per holder kind (only keys with figures are present)."""
+    """The same figures per month, per year, per holder kind or per partner country (only keys with figures
+    are present)."""
     return _reports(country_code, period, by)
+
+
+# --- imports by exporting country, exports by country of destination (data forms 2 and 3) ---------
+
+
+class Direction(enum.StrEnum):
+    IMPORTS = "imports"
+    EXPORTS = "exports"
+
+
+#: The columns of each direction (imports: new for all uses, of which exempted, recovered).
+DIRECTION_COLUMNS: dict[Direction, tuple[Column, ...]] = {
+    Direction.IMPORTS: (Column.IMPORTS_NEW, Column.IMPORTS_EXEMPTED, Column.IMPORTS_RECOVERED),
+    Direction.EXPORTS: (Column.EXPORTS_NEW, Column.EXPORTS_RECOVERED),
+}
+#: The columns that add up to a direction's total (new for all uses + recovered).
+_TOTAL_COLUMNS = {
+    Direction.IMPORTS: (Column.IMPORTS_NEW, Column.IMPORTS_RECOVERED),
+    Direction.EXPORTS: (Column.EXPORTS_NEW, Column.EXPORTS_RECOVERED),
+}
+
+
+@dataclass(frozen=True)
+class PartnerRow:
+    """One substance imported from (or exported to) one country: its columns and total."""
+
+    direction: Direction
+    country: str  # ISO code; NO_PARTNER when the entries did not state it
+    row: SubstanceRow
+
+    @property
+    def substance(self) -> SubstanceInfo:
+        return self.row.substance
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        return DIRECTION_COLUMNS[self.direction]
+
+    def kg(self) -> Decimal:
+        return sum((self.row.kg(c) for c in _TOTAL_COLUMNS[self.direction]), ZERO)
+
+    def amount(self) -> Amount:
+        return self.row.amount_of(self.kg())
+
+
+def partner_rows(reports: dict[Any, Article7Report]) -> list[PartnerRow]:
+    """The partner-country breakdown as rows: imports, then exports, each by substance, then country."""
+    rows = []
+    for country, report in reports.items():
+        for row in report.rows:
+            for direction in Direction:
+                partner = PartnerRow(direction, country, row)
+                if any(row.kg(c) for c in _TOTAL_COLUMNS[direction]):
+                    rows.append(partner)
+    order = list(Direction)
+    return sorted(rows, key=lambda p: (order.index(p.direction), p.substance.sort_key, p.country))
+
+
+def by_partner_country(country_code: str, period: Period) -> list[PartnerRow]:
+    """Imports by exporting country and exports by country of destination (one grouped query)."""
+    return partner_rows(_reports(country_code, period, Breakdown.PARTNER_COUNTRY))

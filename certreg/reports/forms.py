@@ -56,6 +56,8 @@ class EntriesForm(PeriodForm):
                               choices=_optional_choices(_l("Any"), ((k.value, HOLDER_KIND_LABELS[k])
                                                                     for k in HolderKind)))
     logbook_id = IntegerField(_l("Logbook"), validators=[Optional(), NumberRange(1)])
+    partner_country = StringField(_l("Partner country"), validators=[Optional(), Regexp("^[A-Za-z]{2}$")],
+                                  filters=[lambda v: v.upper() if v else v])
     kind = SelectField(_l("Kind of entry"), validators=[Optional()],
                        choices=_optional_choices(_l("Any"), ((k.value, v) for k, v in ENTRY_KIND_LABELS.items())))
 

@@ -56,6 +56,7 @@ def selection(form, default_country: str | None) -> raw.Selection:
         substance=form.substance.data or None, annex=form.annex.data or None, group=form.group.data or None,
         month=form.month.data, holder_kind=HolderKind(form.holder_kind.data) if form.holder_kind.data else None,
         logbook_id=form.logbook_id.data, kind=EntryKind(form.kind.data) if form.kind.data else None,
+        partner_country=form.partner_country.data or None,
     )
 
 

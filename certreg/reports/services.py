@@ -75,6 +75,12 @@ def breakdown(actor: Actor, country_code: str, period: Period, by: Breakdown) ->
     return figures.breakdown(country_code, period, by)
 
 
+def by_partner_country(actor: Actor, country_code: str, period: Period) -> list[figures.PartnerRow]:
+    """Imports by exporting country and exports by country of destination (Article 7 data forms 2 and 3)."""
+    require_read(actor, country_code)
+    return figures.by_partner_country(country_code, period)
+
+
 def trend_years(year: int) -> tuple[int, int]:
     return year - TREND_YEARS + 1, year
 

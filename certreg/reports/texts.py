@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from certreg.reports import cylinder_anomalies
 from certreg.reports.anomalies import Anomaly
-from certreg.reports.figures import Breakdown, Column
+from certreg.reports.figures import Breakdown, Column, Direction
 from certreg.reports.models import ANOMALY_KIND_LABELS, AnomalyKind
 from certreg.reports.scores import Term
 from certreg.vocabulary import HolderKind
@@ -31,6 +31,12 @@ BREAKDOWN_LABELS = {
     Breakdown.MONTH: _l("Per month"),
     Breakdown.HOLDER_KIND: _l("Per holder kind"),
     Breakdown.YEAR: _l("Trends across years"),
+    Breakdown.PARTNER_COUNTRY: _l("Imports by exporting country, exports by country of destination"),
+}
+
+DIRECTION_LABELS = {
+    Direction.IMPORTS: _l("Imports"),
+    Direction.EXPORTS: _l("Exports"),
 }
 
 HOLDER_KIND_LABELS = {
@@ -51,8 +57,13 @@ def notes() -> list[str]:
           "controlled components count."),
         _("ODP tonnes for Annexes A, B, C and E; CO2-equivalent tonnes for Annex F (Annex F GWPs)."),
         _("Production and feedstock are not recorded in logbooks: reported as 0."),
-        _("Consumption = production + new imports − new exports; recovered and reclaimed substances do not "
-          "count (decision IV/24)."),
+        _("Calculated production = production − destruction − feedstock (Article 1(5)); consumption = "
+          "calculated production + new imports − new exports (Article 1(6)), so destruction lowers consumption, "
+          "which may be negative; recovered and reclaimed substances do not count (decision IV/24); imports for "
+          "exempted uses are left out."),
+        _("Imports are also given by exporting country and exports by country of destination (data forms 2 and "
+          "3): in the XLSX sheet \"By partner country\" and the JSON member by_partner_country; the CSV holds "
+          "the table per substance only."),
         _("A reversed entry and its reversal are left out of every figure."),
     ]
 

@@ -169,8 +169,9 @@ def article7():
     form = _valid(YearForm(request.args))
     year = _year(form, queries.last_year())
     report = services.article7(actor(), _country(form), Period.year(year))
+    partners = services.by_partner_country(actor(), report.country_code, report.period)
     return render_template("reports/article7.html", report=report, year=year, form=form, notes=texts.notes(),
-                           **_page_context())
+                           partners=partners, direction_labels=texts.DIRECTION_LABELS, **_page_context())
 
 
 @bp.get("/reports/article7.<any(csv, xlsx):fmt>")
@@ -183,7 +184,8 @@ def article7_export(fmt: str):
     name = queries.filename("article7", country, year)
     if fmt == "csv":
         return exports.csv_response(name, exports.article7_header(), exports.article7_rows(report))
-    return exports.xlsx_response(name, exports.article7_sheets(report, texts.notes()))
+    partners = services.by_partner_country(actor(), country, report.period)
+    return exports.xlsx_response(name, exports.article7_sheets(report, texts.notes(), partners))
 
 
 # --- breakdowns and trends -------------------------------------------------------------------------

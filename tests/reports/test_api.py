@@ -51,7 +51,7 @@ def test_article7_csv_and_xlsx_by_format_or_accept(auditor_api, market):
         "Accept": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
     assert by_accept.status_code == 200
     book = load_workbook(io.BytesIO(by_accept.get_data()), read_only=True)
-    assert book.sheetnames == ["Article 7", "About"]
+    assert book.sheetnames == ["Article 7", "By partner country", "About"]
     assert auditor_api.get("/reports/article7?year=2025&format=pdf").status_code == 422
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from certreg.extensions import db
-from certreg.reports import anomalies
+from certreg.reports import anomalies, figures
 from certreg.reports.figures import Period
 from certreg.reports.models import AnomalyKind, LogCheck
 from tests.factories import ensure_keys
@@ -37,3 +37,9 @@ def test_demo_anomalies_and_tamper_checks(app):
     assert logbook_kinds[0].kind is AnomalyKind.REFUSED_ATTEMPTS
     assert logbook_kinds[0].facts["codes"] == {"certificate_suspended": 1, "condition_not_in_stock": 1,
                                                "quota_exceeded": 1}
+    # imports by exporting country (data form 2): Tashkent's HCFC-22 from China and India
+    partners = {(p.direction.value, p.substance.code, p.country): p.kg()
+                for p in figures.by_partner_country("UZ", year)}
+    assert partners[("imports", "HCFC-22", "IN")] == 600 and partners[("imports", "HCFC-22", "CN")] >= 1200
+    assert ("exports", "HFC-125", "KG") in {(p.direction.value, p.substance.code, p.country)
+                                             for p in figures.by_partner_country("KZ", year)}
