@@ -13,6 +13,8 @@ records and change none:
 * ``transfer_pending:<transfer>:<user>``: a sale or export to a registered holder awaiting
   their confirmation (created in the look-back window), to the receiving holder's accounts.
 * ``transfer_disputed:<transfer>:<user>``: disputed in the look-back window, to the seller's accounts.
+* ``shipment_awaiting:<shipment>:<user>``: a shipment announced in the look-back window and not yet released,
+  refused or seized, to the importing country's inspectors (who decide at the border).
 
 The same notices go out right after the request that caused them (:mod:`certreg.notices.immediate`);
 the collectors catch whatever that missed (a command-line change, a failed send).
@@ -34,7 +36,8 @@ from certreg.logbook.models import Logbook, Transfer, TransferStatus
 from certreg.notify.models import NoticeKind
 from certreg.notify.outbox import enqueue
 from certreg.registry.models import Employment
-from certreg.vocabulary import HolderKind
+from certreg.shipments.models import Shipment, ShipmentStatus
+from certreg.vocabulary import HolderKind, Role
 
 EXPIRY_THRESHOLDS = (7, 30, 60)  # days, nearest first
 
@@ -124,9 +127,26 @@ def transfers(since=None, *, transfer_ids: set[int] | None = None) -> list[int |
     return queued
 
 
+def shipments_awaiting(since=None, *, shipment_ids: set[int] | None = None) -> list[int | None]:
+    """Shipments announced to customs and not yet decided (or held), to the country's active inspectors."""
+    queued = []
+    query = sa.select(Shipment).where(Shipment.status.in_([ShipmentStatus.EXPECTED, ShipmentStatus.HELD]))
+    query = query.where(Shipment.id.in_(shipment_ids)) if shipment_ids is not None else \
+        query.where(Shipment.created_at >= since)
+    for shipment in db.session.scalars(query.order_by(Shipment.id)):
+        inspectors = db.session.scalars(sa.select(User).where(
+            User.country_code == shipment.country_code, User.role == Role.INSPECTOR, User.is_active.is_(True))
+            .order_by(User.id))
+        for user in inspectors:
+            queued.append(enqueue(user, NoticeKind.SHIPMENT_AWAITING, f"shipment_awaiting:{shipment.id}:{user.id}",
+                                  {"shipment": shipment, "importer": shipment.importer.display_name}))
+    return queued
+
+
 def collect(today: date | None = None) -> int:
     """Queue every notice due now; returns how many were queued (already queued ones are not counted)."""
     today = today or utc_today()
     since = utcnow() - timedelta(days=current_app.config["NOTIFY_LOOKBACK_DAYS"])
-    queued = expiring_certificates(today) + certificate_status_changes(since) + transfers(since)
+    queued = (expiring_certificates(today) + certificate_status_changes(since) + transfers(since)
+              + shipments_awaiting(since))
     return sum(1 for q in queued if q is not None)

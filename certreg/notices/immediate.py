@@ -1,6 +1,7 @@
 """Notices sent right after the request whose commit causes them, not at the next ``flask notify send``.
 
-A suspension or revocation, a sale awaiting the buyer's confirmation and a disputed sale are news
+A suspension or revocation, a sale awaiting the buyer's confirmation, a disputed sale and a shipment
+announced to customs are news
 their recipients should get at once. The session's flushes note the new certificate events and the
 new or disputed transfers (``session.info``); once a commit makes them real, the request remembers
 them; after the view answered successfully, the same collectors as ``flask notify send`` queue
@@ -22,6 +23,7 @@ from certreg.extensions import db
 from certreg.logbook.models import Transfer, TransferStatus
 from certreg.notices import collect
 from certreg.notify.outbox import send_soon
+from certreg.shipments.models import Shipment
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +32,14 @@ PENDING_KEY = "certreg_notice_subjects"
 
 
 def _after_flush(session: Session, _context) -> None:
-    found = session.info.setdefault(PENDING_KEY, {"events": set(), "transfers": set()})
+    found = session.info.setdefault(PENDING_KEY, {"events": set(), "transfers": set(), "shipments": set()})
     for obj in session.new:
         if isinstance(obj, CertificateEvent) and obj.action in NEWS:
             found["events"].add(obj.id)
         elif isinstance(obj, Transfer):
             found["transfers"].add(obj.id)
+        elif isinstance(obj, Shipment):
+            found["shipments"].add(obj.id)
     for obj in session.dirty:
         if isinstance(obj, Transfer) and obj.status is TransferStatus.DISPUTED:
             found["transfers"].add(obj.id)
@@ -43,11 +47,11 @@ def _after_flush(session: Session, _context) -> None:
 
 def _after_commit(session: Session) -> None:
     found = session.info.pop(PENDING_KEY, None)
-    if not found or not (found["events"] or found["transfers"]) or not has_request_context():
+    if not found or not any(found.values()) or not has_request_context():
         return
-    mine = g.setdefault("notice_subjects", {"events": set(), "transfers": set()})
-    mine["events"] |= found["events"]
-    mine["transfers"] |= found["transfers"]
+    mine = g.setdefault("notice_subjects", {"events": set(), "transfers": set(), "shipments": set()})
+    for subject, ids in found.items():
+        mine[subject] |= ids
 
 
 def _after_rollback(session: Session) -> None:
@@ -60,7 +64,8 @@ def _queue_and_send(response: Response) -> Response:
         return response
     try:
         ids = (collect.certificate_status_changes(event_ids=subjects["events"])
-               + collect.transfers(transfer_ids=subjects["transfers"]))
+               + collect.transfers(transfer_ids=subjects["transfers"])
+               + collect.shipments_awaiting(shipment_ids=subjects["shipments"]))
         db.session.commit()
     except Exception:  # never fail a request that already succeeded: `flask notify send` catches up
         db.session.rollback()

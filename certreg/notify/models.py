@@ -19,6 +19,7 @@ class NoticeKind(enum.StrEnum):
     NEW_SIGN_IN = "new_sign_in"
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind of notice, not a secret)
     ANOMALY_ASSIGNED = "anomaly_assigned"
+    SHIPMENT_AWAITING = "shipment_awaiting"  # a shipment announced to customs awaits the border decision
 
 
 #: Notices each user can switch off (a password reset link always goes out: the user asked for it).
@@ -29,6 +30,7 @@ SWITCHABLE = {
     NoticeKind.TRANSFER_DISPUTED: _l("Your sale or export was disputed by the buyer"),
     NoticeKind.NEW_SIGN_IN: _l("Your account was signed in from a new browser"),
     NoticeKind.ANOMALY_ASSIGNED: _l("An anomaly was assigned to you for review"),
+    NoticeKind.SHIPMENT_AWAITING: _l("A shipment awaits a border decision (inspectors)"),
 }
 
 

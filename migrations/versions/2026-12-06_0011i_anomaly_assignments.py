@@ -1,7 +1,7 @@
 """anomaly assignments, and the ``anomaly_assigned`` notice
 
 ``anomaly_assignments``: who is to look into an anomaly (appended; the newest row is current).
-The outbox and the notice choices learn the ``anomaly_assigned`` kind.
+The outbox and the notice choices learn the ``anomaly_assigned`` and ``shipment_awaiting`` kinds.
 
 Revision ID: 0011i
 Revises: 0011h
@@ -19,7 +19,7 @@ depends_on = None
 
 OLD_KINDS = ('certificate_expiring', 'certificate_status', 'transfer_pending', 'transfer_disputed', 'new_sign_in',
              'password_reset')
-NEW_KINDS = (*OLD_KINDS, 'anomaly_assigned')
+NEW_KINDS = (*OLD_KINDS, 'anomaly_assigned', 'shipment_awaiting')
 
 
 def _kinds(kinds):
@@ -62,8 +62,8 @@ def upgrade():
 
 
 def downgrade():
-    op.execute("DELETE FROM outbox WHERE kind = 'anomaly_assigned'")
-    op.execute("DELETE FROM notice_opt_outs WHERE kind = 'anomaly_assigned'")
+    op.execute("DELETE FROM outbox WHERE kind IN ('anomaly_assigned', 'shipment_awaiting')")
+    op.execute("DELETE FROM notice_opt_outs WHERE kind IN ('anomaly_assigned', 'shipment_awaiting')")
     _kinds(OLD_KINDS)
     with op.batch_alter_table('anomaly_assignments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_anomaly_assignments_assignee_user_id'))

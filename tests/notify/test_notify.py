@@ -208,3 +208,30 @@ def test_a_sale_awaiting_confirmation_is_queued_by_the_request_that_records_it(a
     assert response.status_code == 200, response.json
     [disputed] = outbox(NoticeKind.TRANSFER_DISPUTED)
     assert disputed.to_address == people.dealer_user.email
+
+
+def test_a_shipment_announced_on_the_page_is_told_to_the_countrys_inspectors_once(app):
+    """A shipment awaiting the border decision: queued by the request that announced it, to the importing
+    country's inspectors only; `flask notify send` finds nothing more to queue."""
+    from tests.conftest import login, post_form
+    from tests.shipments.builders import TODAY, importer_with_licence
+
+    company = importer_with_licence()[0]
+    importer = make_user("company_user", "KZ", company=company)
+    kz_inspector, kg_inspector = make_user("inspector", "KZ"), make_user("inspector", "KG")
+    kz_inspector.locale = "ru"
+    db.session.commit()
+    client = app.test_client()
+    login(client, importer)
+    made = post_form(client, "/shipments/new", {
+        "declaration_number": "DT-NOTICE-1", "importer_registration": company.registration_number,
+        "goods": "substance", "hs_code": "2903.71", "substance": "HCFC-22", "kg": "40", "import_licence": "KZ-IMP-1",
+        "exporter_name": "Zhejiang Chem Co", "exporting_country": "CN", "origin_country": "CN",
+        "transport_mode": "road", "border_post": "Khorgos", "expected_on": TODAY.isoformat(),
+        "cylinder_count": "0", "cylinder_serials": ""}, page="/shipments/new")
+    assert made.status_code == 302, made.get_data(as_text=True)[:400]
+    [notice] = outbox(NoticeKind.SHIPMENT_AWAITING)
+    assert notice.to_address == kz_inspector.email != kg_inspector.email
+    assert "DT-NOTICE-1" in notice.subject and "Khorgos" in notice.subject and notice.locale == "ru"
+    assert "/shipments/" in notice.body
+    assert collect.collect() == 0
