@@ -89,7 +89,8 @@ def find_peer(text: str) -> Peer:
     return peer
 
 
-def _set_status(actor: Actor, peer_id: int, status: PeerStatus, action: str, summary) -> Peer:
+def _set_status(actor: Actor, peer_id: int, status: PeerStatus) -> tuple[Peer, str]:
+    """Change the peer's status; returns it and the status it had (the caller records the audit entry)."""
     actor.require(can_manage(actor))
     peer = get_peer(peer_id)
     if peer.status is status:
@@ -97,26 +98,32 @@ def _set_status(actor: Actor, peer_id: int, status: PeerStatus, action: str, sum
     before = peer.status.value
     peer.status = status
     db.session.flush()
-    audit.record(actor, action, peer, object_id=peer.id, before={"status": before}, after={"status": status.value},
-                 summary=summary(peer))
-    return peer
+    return peer, before
 
 
 def suspend_peer(actor: Actor, peer_id: int) -> Peer:
     """Stop syncing with and answering the peer; its copies leave this installation's verifiers."""
-    return _set_status(actor, peer_id, PeerStatus.SUSPENDED, "federation_peer.suspend",
-                       lambda p: audit.msg("Peer installation %(name)s suspended", name=p.name))
+    peer, before = _set_status(actor, peer_id, PeerStatus.SUSPENDED)
+    audit.record(actor, "federation_peer.suspend", peer, object_id=peer.id, before={"status": before},
+                 after={"status": peer.status.value},
+                 summary=audit.msg("Peer installation %(name)s suspended", name=peer.name))
+    return peer
 
 
 def resume_peer(actor: Actor, peer_id: int) -> Peer:
-    return _set_status(actor, peer_id, PeerStatus.ACTIVE, "federation_peer.resume",
-                       lambda p: audit.msg("Peer installation %(name)s resumed", name=p.name))
+    peer, before = _set_status(actor, peer_id, PeerStatus.ACTIVE)
+    audit.record(actor, "federation_peer.resume", peer, object_id=peer.id, before={"status": before},
+                 after={"status": peer.status.value},
+                 summary=audit.msg("Peer installation %(name)s resumed", name=peer.name))
+    return peer
 
 
 def remove_peer(actor: Actor, peer_id: int) -> Peer:
     """Forget the peer: its copies are deleted; the record of its questions stays."""
-    peer = _set_status(actor, peer_id, PeerStatus.REMOVED, "federation_peer.remove",
-                       lambda p: audit.msg("Peer installation %(name)s removed", name=p.name))
+    peer, before = _set_status(actor, peer_id, PeerStatus.REMOVED)
+    audit.record(actor, "federation_peer.remove", peer, object_id=peer.id, before={"status": before},
+                 after={"status": peer.status.value},
+                 summary=audit.msg("Peer installation %(name)s removed", name=peer.name))
     for document in list(peer_documents(peer)):
         db.session.delete(document)
     db.session.flush()

@@ -34,6 +34,7 @@ from certreg.errors import FieldError, InvalidState, NotFound, ValidationFailed
 from certreg.extensions import db
 from certreg.licences import services as licences
 from certreg.logbook import ledger
+from certreg.logbook import quotas as logbook_quotas
 from certreg.logbook.drafts import EntryData
 from certreg.logbook.holders import holder, logbook_for
 from certreg.logbook.models import Channel
@@ -185,7 +186,8 @@ def _record_import(actor: Actor, shipment: Shipment, on: date, channel: Channel)
     check_entry(prepared, ctx, stock.get)
     now = utcnow()
     stored = append_entry(head, stock, prepared.moves, prepared.values(logbook, actor, channel, now),
-                          prepared.draft.cylinders, now)
+                          prepared.draft.cylinders, now, actor=actor, plans=prepared.plans)  # the cylinders it names
+    logbook_quotas.write_uses(prepared.quota_uses, stored["id"], shipment.country_code, now, actor)  # quota used
     return stored["id"]
 
 

@@ -43,7 +43,8 @@ def test_every_logbook_api_route_is_documented(app):
     routes = {(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", r.rule[len("/api/v1"):]), m.lower())
               for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/")
               for m in r.methods - {"HEAD", "OPTIONS"}}
-    documented = {(p, m) for p, item in spec["paths"].items() for m in item if m in ("get", "post", "put", "patch")}
+    documented = {(p, m) for p, item in spec["paths"].items()
+                  for m in item if m in ("get", "post", "put", "patch", "delete")}
     assert routes == documented
 
 

@@ -131,6 +131,16 @@ def test_release_records_the_import_entry_which_the_importer_confirms(company):
         shipment.declaration_number, "KZ-IMP-1", "CN")
     assert shipment.status is ShipmentStatus.RELEASED and shipment.receipt is Receipt.PENDING
     assert licence_used_kg(licences.get(SYSTEM, "KZ", "KZ-IMP-1")) == Decimal("40")  # counts against the cap
+    # the entry is in the country's log, with what it used of a quota: the tamper check finds nothing wrong
+    from certreg.logbook.verify import verify_log
+    from certreg.quotas import services as quotas
+
+    assert verify_log("KZ").ok
+    quotas.set_baseline(SYSTEM, "KZ", "C/I", "80", "test")
+    quotas.allocate(SYSTEM, "KZ", TODAY.year, "C/I", company.registration_number, "0.1", "test")
+    second = expect(company, declaration_number="DT-QUOTA-2", kg="10")
+    border.decide(SYSTEM, second, "released")  # this one uses the importer's quota: its use line joins the log
+    assert second.status is ShipmentStatus.RELEASED and verify_log("KZ").ok
     with pytest.raises(InvalidState) as again:
         border.decide(SYSTEM, shipment, "seized", "second thoughts")
     assert again.value.code == "shipment_decided"
