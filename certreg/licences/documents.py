@@ -37,6 +37,7 @@ from certreg.licences.token import (
 )
 from certreg.registry.models import Company
 from certreg.tokens import format as tokens
+from certreg.tokens import peers
 from certreg.tokens import status_list as statuslist
 
 #: The licence status list value of each status that is not "valid".
@@ -110,10 +111,21 @@ def _build_status_lists() -> dict[str, str]:
     return result
 
 
-def status_list_document() -> dict:
+#: The kind of status list licences publish (:mod:`certreg.tokens.peers`, the federation's documents).
+STATUS_KIND = "licences"
+
+
+def own_status_list_document() -> dict:
     """``{"status_lists": {CC: token}}``: the signed licence status list of every country with a key."""
     return cached("licence-status", "STATUS_LIST_CACHE_SECONDS",
                   lambda: statuslist.status_list_document(_build_status_lists()))
+
+
+def status_list_document() -> dict:
+    """What this installation's verifiers use: its own licence status lists, then its federation
+    peers' (with ``origins``, :func:`certreg.tokens.peers.merge_status_document`)."""
+    own = own_status_list_document()
+    return peers.merge_status_document(own, STATUS_KIND, set(own["status_lists"]))
 
 
 def _kg(value: Decimal | None) -> str:
