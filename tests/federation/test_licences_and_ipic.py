@@ -80,6 +80,8 @@ def test_a_peer_licence_verifies_offline_and_a_revocation_turns_red_after_the_ne
     check, served = _offline_check(kz, token)
     assert served["origins"]["KG"]["origin"] == "Kyrgyzstan" and "KZ" in served["status_lists"]
     assert check.verdict == "VALID" and check.status_as_of is not None, check
+    with urllib.request.urlopen(f"{kz.url}/l/{token}", timeout=10) as response:  # noqa: S310 - the online page
+        assert 'data-verdict="VALID"' in response.read().decode()
     with kg.ctx():
         licence = db.session.query(Licence).filter_by(number="KG-IMP-7").one()
         licences.change_status(SYSTEM, licence, "revoked", "Licence obtained with a forged contract")
@@ -87,6 +89,8 @@ def test_a_peer_licence_verifies_offline_and_a_revocation_turns_red_after_the_ne
     assert _offline_check(kz, token)[0].verdict == "VALID"  # not synced yet: KZ still has the old list
     assert _sync(kz).results["status/licences"] == "new"
     assert _offline_check(kz, token)[0].verdict == "REVOKED"
+    with urllib.request.urlopen(f"{kz.url}/l/{token}", timeout=10) as response:  # noqa: S310
+        assert 'data-verdict="REVOKED"' in response.read().decode()
 
 
 def _sync_kg(kg: Installation) -> None:
