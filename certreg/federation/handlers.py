@@ -5,19 +5,29 @@
 and today's status of the certificate (as the public status page shows them).
 ``cylinder``: ``{"serial": "..."}`` (national serial, GRAI or stamp number) -> ``{"found": false}`` or
 the cylinder's public fields and status.
+``ipic``: ``{"question": "<signed iPIC question>"}`` (:mod:`certreg.shipments.documents`, signed by one of
+the peer's countries) -> ``{"answer": "<the signed answer of this installation's register>"}``.
+
+:class:`FederatedIpic` is the other half: it carries this installation's iPIC questions about a
+peer's country to that peer (:func:`certreg.shipments.ipic.register_remote`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 from certreg.actors import Actor
 from certreg.certificates.queries import find_by_number
 from certreg.certificates.states import STATE_VERDICTS, state_on, today
 from certreg.cylinders import queries as cylinders
-from certreg.errors import NotFound
+from certreg.errors import InvalidState, NotFound, ValidationFailed
+from certreg.federation import publishing, questions
 from certreg.federation.models import Peer
 from certreg.federation.questions import QuestionRefused, register_handler
+from certreg.federation.syncing import active_documents
+from certreg.shipments import ipic
 
 
 def _text(body: Any, name: str, limit: int = 64) -> str:
@@ -52,7 +62,47 @@ def cylinder(peer: Peer, body: Any) -> dict:
             "manufacturer": found.manufacturer}
 
 
+def _peer_countries() -> dict[str, Peer]:
+    """Country -> the active peer whose synced trust list signs for it."""
+    found: dict[str, Peer] = {}
+    for peer, document in active_documents(publishing.TRUST_LIST):
+        for jwk in document.body.get("keys", []):
+            if isinstance(jwk.get("country"), str):
+                found.setdefault(jwk["country"], peer)
+    return found
+
+
+def ipic_question(peer: Peer, body: Any) -> dict:
+    countries = [country for country, owner in _peer_countries().items() if owner.id == peer.id]
+    try:
+        return {"answer": ipic.answer_for_peer(_text(body, "question", limit=4000), f"federation:{peer.name}",
+                                               countries)}
+    except ValidationFailed as exc:
+        raise QuestionRefused(exc.code.replace("_", "-")) from None
+
+
+class FederatedIpic:
+    """iPIC questions about a country an active peer serves go to that peer (:mod:`certreg.shipments.ipic`)."""
+
+    def serves(self, country_code: str) -> bool:
+        return country_code in _peer_countries()
+
+    def ask(self, actor: Actor, country_code: str, question_text: str) -> str:
+        peer = _peer_countries()[country_code]
+        asked = questions.ask(actor, peer.id, "ipic", {"question": question_text})
+        if not asked.answered:
+            raise InvalidState(asked.message, code="no_answer")
+        answer = asked.answer.get("answer") if isinstance(asked.answer, dict) else None
+        if not isinstance(answer, str):
+            code = asked.answer.get("error") if isinstance(asked.answer, dict) else None
+            raise InvalidState(_("%(peer)s did not answer the iPIC question (%(code)s).", peer=peer.name,
+                                 code=code or "?"), code="no_answer")
+        return answer
+
+
 def register() -> None:
     register_handler("ping", ping)
     register_handler("certificate-status", certificate_status)
     register_handler("cylinder", cylinder)
+    register_handler("ipic", ipic_question)
+    ipic.register_remote("federation", FederatedIpic())

@@ -7,8 +7,8 @@ changes (not when only its signatures' times do), and an unchanged status docume
 after ``FEDERATION_REPUBLISH_SECONDS`` so that the peers' "as of" stays recent. Its ETag is
 ``"<kind>.<sequence>"``: a peer that has it gets ``304 Not Modified``.
 
-More kinds plug in with :func:`register_status_list` (licences: ``register_status_list("licences",
-licences_status_document, LICENCE_STATUS_LIST_TYP)``) or :func:`register_document`.
+More kinds plug in with :func:`register_status_list` (as the licences' status lists do) or
+:func:`register_document`.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ from certreg.federation import wire
 from certreg.federation.identity import own_base_url, private_key
 from certreg.federation.models import Publication
 from certreg.keys import services as keys
+from certreg.licences import documents as licence_documents
+from certreg.licences.token import LICENCE_STATUS_LIST_TYP
 from certreg.tokens.cose import parse_sign1
 from certreg.tokens.encoding import b64url_decode, cbor_strict_loads
 from certreg.tokens.status_list import SL_CLAIM_STATUS_LIST, STATUS_LIST_TYP
@@ -81,6 +83,8 @@ def register_status_list(kind: str, own_document: Callable[[], dict], typ: str) 
 register_document(DocumentKind(TRUST_LIST, lambda: keys.own_jwks_document(), lambda body: body))
 register_status_list(certificate_trust.STATUS_KIND, certificate_trust.own_status_list_document, STATUS_LIST_TYP)
 register_status_list(labelling.STATUS_KIND, labelling.own_status_list_document, LABEL_STATUS_LIST_TYP)
+register_status_list(licence_documents.STATUS_KIND, licence_documents.own_status_list_document,
+                     LICENCE_STATUS_LIST_TYP)
 
 
 def kinds() -> list[DocumentKind]:

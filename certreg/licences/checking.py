@@ -22,6 +22,7 @@ from certreg.certificates import trust
 from certreg.certificates.states import today
 from certreg.certificates.verification import count_verification
 from certreg.extensions import db
+from certreg.licences import documents
 from certreg.licences.models import Licence, LicenceStatus
 from certreg.licences.token import LICENCE_TOKEN, STATUS_VALID, STATUS_VERDICTS, LicenceClaims
 from certreg.registry.models import Company
@@ -145,7 +146,8 @@ def check_online(text: str, day: dt.date | None = None) -> LicenceCheck:
 
     A token no key of the trust list signed is not genuine here (``INVALID_SIGNATURE``, as for
     certificates); a genuine token that is not the licence's current document (its terms changed
-    since) is ``SUPERSEDED``.
+    since) is ``SUPERSEDED``. A licence of a federation peer's country is checked against that peer's
+    last synced licence status list (as the offline check does).
     """
     day = day or today()
     text = token_from_scan(text)
@@ -155,6 +157,10 @@ def check_online(text: str, day: dt.date | None = None) -> LicenceCheck:
             return LicenceCheck("INVALID_SIGNATURE", "unknown-key")
         return claims
     row = db.session.execute(_REGISTER_QUERY, {"country": claims.country, "number": claims.number}).first()
+    if row is None:
+        peer_list = documents.peer_status_list(claims.country)
+        if peer_list is not None:  # a federation peer's licence: its last synced status list, as offline
+            return assess(text, trust.trust_list(), {claims.country: peer_list}, day)
     if row is None or row.id != claims.status_index:
         return LicenceCheck("UNKNOWN", "not-in-registry", claims)
     register = Register(row.id, row.status, row.name_latin, tuple(row.hs_codes), row.updated_at)

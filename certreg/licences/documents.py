@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from certreg.actors import Actor
 from certreg.certificates import outputs, qr
-from certreg.certificates.trust import cached
+from certreg.certificates.trust import cached, trust_list
 from certreg.db import utcnow
 from certreg.errors import InvalidState, NotFound
 from certreg.extensions import db
@@ -37,7 +37,9 @@ from certreg.licences.token import (
 )
 from certreg.registry.models import Company
 from certreg.tokens import format as tokens
+from certreg.tokens import peers
 from certreg.tokens import status_list as statuslist
+from certreg.tokens.encoding import MalformedToken
 
 #: The licence status list value of each status that is not "valid".
 LIST_VALUES = {LicenceStatus.REVOKED: STATUS_REVOKED, LicenceStatus.SUSPENDED: STATUS_SUSPENDED,
@@ -110,10 +112,33 @@ def _build_status_lists() -> dict[str, str]:
     return result
 
 
-def status_list_document() -> dict:
+#: The kind of status list licences publish (:mod:`certreg.tokens.peers`, the federation's documents).
+STATUS_KIND = "licences"
+
+
+def own_status_list_document() -> dict:
     """``{"status_lists": {CC: token}}``: the signed licence status list of every country with a key."""
     return cached("licence-status", "STATUS_LIST_CACHE_SECONDS",
                   lambda: statuslist.status_list_document(_build_status_lists()))
+
+
+def peer_status_list(country: str) -> statuslist.StatusList | None:
+    """The verified licence status list of a federation peer's ``country`` (its last synced copy), if any."""
+    own = own_status_list_document()
+    entry = peers.peer_status_lists(STATUS_KIND, set(own["status_lists"])).get(country)
+    if entry is None:
+        return None
+    try:
+        return statuslist.verify_status_list_token(entry.token, trust_list(), typ=LICENCE_STATUS_LIST_TYP)
+    except (ValueError, MalformedToken):
+        return None
+
+
+def status_list_document() -> dict:
+    """What this installation's verifiers use: its own licence status lists, then its federation
+    peers' (with ``origins``, :func:`certreg.tokens.peers.merge_status_document`)."""
+    own = own_status_list_document()
+    return peers.merge_status_document(own, STATUS_KIND, set(own["status_lists"]))
 
 
 def _kg(value: Decimal | None) -> str:

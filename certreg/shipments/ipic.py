@@ -3,18 +3,27 @@
 The question is signed with the asking country's key and the answer with the answering country's
 (:mod:`certreg.shipments.documents`); the answer is computed from the answering country's licence
 register by :func:`answer_question`, which takes nothing but the question's text, so that a peer
-installation can later be asked the same way. Services flush, never commit. Codes (stable):
+installation can be asked the same way. Services flush, never commit. Codes (stable):
 ``required``, ``invalid_number``, ``invalid_year``, ``unknown_country``, ``same_country``,
-``unknown_substance``, ``no_signing_key``, ``bad_question``.
+``unknown_substance``, ``no_signing_key``, ``bad_question``, ``no_answer``, ``bad_answer``.
+
+**Across installations.** When the importing country is not served here (no signing key of its own in
+this installation) but a :class:`Remote` registered by :func:`register_remote` serves it (the federation
+does, for the countries of its active peers: :mod:`certreg.federation.handlers`), :func:`ask` sends
+the signed question there and checks the signed answer it brings back against the trust list (the
+peer's keys, synced); the answering installation answers with :func:`answer_for_peer`, which records
+the question and its answer on its side too.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -22,7 +31,7 @@ from flask_babel import gettext as _
 from certreg.actors import Actor
 from certreg.audit import services as audit
 from certreg.db import today, utcnow
-from certreg.errors import NotFound, ValidationFailed
+from certreg.errors import InvalidState, NotFound, ValidationFailed
 from certreg.extensions import db
 from certreg.keys import services as keys
 from certreg.licences import services as licences
@@ -122,9 +131,93 @@ def answer_question(question_text: str) -> tuple[documents.Question, str, Verdic
     return question, tokens.encode(documents.ANSWER, answer, _key(question.answering_country).private_key), found
 
 
+class Remote(Protocol):
+    """Who answers for countries served by another installation."""
+
+    def serves(self, country_code: str) -> bool: ...
+
+    def ask(self, actor: Actor, country_code: str, question_text: str) -> str:
+        """The signed answer (text) of the installation serving ``country_code``.
+
+        :raise InvalidState: ``no_answer`` (down, slow, refused), with a message for the user.
+        """
+        ...
+
+
+_remotes: dict[str, Remote] = {}
+
+
+def register_remote(name: str, remote: Remote) -> None:
+    """Add (or replace) a way to ask another installation (idempotent per name)."""
+    _remotes[name] = remote
+
+
+def _served_here(country_code: str) -> bool:
+    """This installation signs for the country (it has an active key of its own)."""
+    return keys.active_key_row(country_code) is not None
+
+
+def _remote_for(country_code: str) -> Remote | None:
+    if _served_here(country_code):
+        return None
+    return next((remote for remote in _remotes.values() if remote.serves(country_code)), None)
+
+
+def _remote_answer(actor: Actor, remote: Remote, question: documents.Question,
+                   question_text: str) -> tuple[str, IpicAnswer, str | None, Decimal | None]:
+    """Ask the other installation; its answer must be signed by the answering country's key (as this
+    installation's trust list has it) and bound to this question."""
+    answer_text = remote.ask(actor, question.answering_country, question_text)
+    try:
+        claims = verify_answer(answer_text)
+        remaining = Decimal(claims.remaining_kg) if claims.remaining_kg else None
+        verdict_ = IpicAnswer(claims.answer)
+    except (TokenError, ValueError, InvalidOperation) as exc:
+        raise InvalidState(_("The answer from the other installation is not a valid signed iPIC answer."),
+                           code="bad_answer") from exc
+    if (claims.answering_country != question.answering_country or claims.asking_country != question.asking_country
+            or claims.question_digest != documents.digest(b32_decode(question_text))):
+        raise InvalidState(_("The answer from the other installation is not the answer to this question."),
+                           code="bad_answer")
+    return answer_text, verdict_, claims.licence_number or None, remaining
+
+
+def answer_for_peer(question_text: str, peer_label: str, peer_countries: Iterable[str]) -> str:
+    """Answer a question another installation brought (its countries ``peer_countries``): the signed
+    answer, recorded here with the question and audited in the answering country.
+
+    :raise ValidationFailed: ``bad_question`` (not a valid question, not asked by one of the peer's
+        countries, or not about a country served here).
+    """
+    question, answer_text, found = answer_question(question_text)
+    if question.asking_country not in set(peer_countries) or not _served_here(question.answering_country):
+        raise ValidationFailed(_("This is not a valid iPIC question."), code="bad_question")
+    row = IpicQuestion(asking_country=question.asking_country, answering_country=question.answering_country,
+                       importer_registration=question.importer, substance_code=question.substance,
+                       kg=Decimal(question.kg), year=question.year, question_token=question_text,
+                       answer=found.answer, licence_number=found.licence.number if found.licence else None,
+                       remaining_kg=found.remaining_kg, answer_token=answer_text, asked_by_label=peer_label[:255])
+    db.session.add(row)
+    db.session.flush()
+    summary = audit.msg("iPIC %(asking)s → %(answering)s: %(importer)s, %(kg)s kg of %(substance)s: %(answer)s",
+                        asking=question.asking_country, answering=question.answering_country,
+                        importer=question.importer, kg=question.kg, substance=question.substance,
+                        answer=found.answer.value)
+    audit.record(SYSTEM, "ipic.answer", row, country_code=question.answering_country, summary=summary,
+                 after={"importer": question.importer, "substance": question.substance, "kg": question.kg,
+                        "year": question.year, "answer": found.answer.value, "licence": row.licence_number,
+                        "asked_by": peer_label})
+    return answer_text
+
+
 def ask(actor: Actor, asking_country: str, answering_country: str, importer_registration: str, substance: str,
         kg: str | Decimal, year: str | int | None = None) -> IpicQuestion:
-    """Ask the importing country's register and record the signed question and answer (audited in both)."""
+    """Ask the importing country's register and record the signed question and answer (audited in both).
+
+    The register of another installation when the importing country is served there (see the module).
+
+    :raise InvalidState: ``no_answer`` / ``bad_answer`` from another installation.
+    """
     actor.require(can_ask(actor, asking_country))
     answering = get_country((answering_country or "").strip(), field="answering_country").code
     if answering == asking_country:
@@ -144,22 +237,28 @@ def ask(actor: Actor, asking_country: str, answering_country: str, importer_regi
                                 importer=registration, substance=code, kg=f"{quantity:f}", year=year_,
                                 asked_at=utcnow(), nonce=secrets.token_bytes(16))
     question_text = tokens.encode(documents.QUESTION, claims, _key(asking_country).private_key)
-    answer_text, found = answer_question(question_text)[1:]
+    remote = _remote_for(answering)
+    if remote is not None:
+        answer_text, result, licence_number, left = _remote_answer(actor, remote, claims, question_text)
+    else:
+        answer_text, found = answer_question(question_text)[1:]
+        result, left = found.answer, found.remaining_kg
+        licence_number = found.licence.number if found.licence else None
     row = IpicQuestion(asking_country=asking_country, answering_country=answering,
                        importer_registration=registration, substance_code=code, kg=quantity, year=year_,
-                       question_token=question_text, answer=found.answer,
-                       licence_number=found.licence.number if found.licence else None,
-                       remaining_kg=found.remaining_kg, answer_token=answer_text, asked_by_label=actor.label)
+                       question_token=question_text, answer=result, licence_number=licence_number,
+                       remaining_kg=left, answer_token=answer_text, asked_by_label=actor.label)
     db.session.add(row)
     db.session.flush()
     details = {"importer": registration, "substance": code, "kg": f"{quantity:f}", "year": year_,
-               "answer": found.answer.value, "licence": row.licence_number}
+               "answer": result.value, "licence": row.licence_number}
     summary = audit.msg("iPIC %(asking)s → %(answering)s: %(importer)s, %(kg)s kg of %(substance)s: %(answer)s",
                         asking=asking_country, answering=answering, importer=registration, kg=f"{quantity:f}",
-                        substance=code, answer=found.answer.value)
+                        substance=code, answer=result.value)
     audit.record(actor, "ipic.ask", row, country_code=asking_country, summary=summary, after=details)
-    audit.record(SYSTEM, "ipic.answer", row, country_code=answering, summary=summary, after=details)
-    logger.info("iPIC %s asked %s about %s: %s", asking_country, answering, registration, found.answer.value)
+    if remote is None:  # the other installation audits its own answer
+        audit.record(SYSTEM, "ipic.answer", row, country_code=answering, summary=summary, after=details)
+    logger.info("iPIC %s asked %s about %s: %s", asking_country, answering, registration, result.value)
     return row
 
 

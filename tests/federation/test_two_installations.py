@@ -59,7 +59,8 @@ def _get(url: str):
 def test_1_sync_brings_the_peers_keys_and_status_lists_and_a_second_sync_is_conditional(world):
     kz = world["kz"]
     first = _sync(kz)
-    assert first.results == {"trust-list": "new", STATUS: "new", "status/cylinder-labels": "new"}, first
+    assert first.results == {"trust-list": "new", STATUS: "new", "status/cylinder-labels": "new",
+                             "status/licences": "new"}, first
     again = _sync(kz)
     assert set(again.results.values()) == {"unchanged"}, again
     with kz.ctx():
