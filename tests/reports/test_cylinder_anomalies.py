@@ -174,3 +174,18 @@ def test_cylinders_registered_after_the_count_or_empty_are_no_gap(app, holders):
                        .values(created_at=entry.recorded_at + timedelta(minutes=5)))
     db.session.commit()
     assert [a for a in ranked() if a.kind is AnomalyKind.CUSTODY_GAP] == []
+
+
+def test_a_custody_gap_on_the_anomaly_pages(app, client, holders):
+    from tests.conftest import login
+
+    importer, _stall = holders
+    missing = make_cylinder(importer, kg="10")
+    db.session.commit()
+    _stock_count(importer, "1", [])
+    [gap] = [a for a in ranked() if a.kind is AnomalyKind.CUSTODY_GAP]
+    login(client, make_user(Role.ADMIN, "KZ"))
+    html = client.get("/reports/anomalies?state=all").get_data(as_text=True)
+    assert "Custody gap (a stock count misses cylinders the holder has)" in html
+    page = client.get(f"/reports/anomalies/custody_gap/{gap.subject}")
+    assert page.status_code == 200 and missing.serial in page.get_data(as_text=True)
