@@ -17,11 +17,12 @@ from flask_babel import gettext as _
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body, output_format
 from certreg.countries import services as countries
+from certreg.db import today
 from certreg.errors import CertregError, NotFound, ValidationFailed
 from certreg.extensions import db
 from certreg.focalpoints import publication
 from certreg.focalpoints import services as focalpoints
-from certreg.inspections import access, photos, records, seizures, trade_report
+from certreg.inspections import access, dashboard, photos, records, seizures, trade_report
 from certreg.inspections.models import CylinderCheck, Inspection
 from certreg.spreadsheets import XLSX_MIMETYPE, xlsx_bytes
 
@@ -231,6 +232,17 @@ def illegal_trade(code: str):
     return done({"columns": trade_report.COLUMNS,
                  "rows": [[_str(v) if not isinstance(v, str) else v for v in row]
                           for row in trade_report.rows(actor, country.code)]})
+
+
+@bp.get("/countries/<code>/inspection-figures")
+def inspection_figures(code: str):
+    """The country's inspections and seizures by border post, substance and month (the dashboard's figures)."""
+    actor = api_actor()
+    country = countries.country(code)
+    actor.require(access.can_read(actor, country.code))
+    start, end = dashboard.period(request.args.get("date_from"), request.args.get("date_to"),
+                                  default_year=today().year)
+    return done(dashboard.figures(actor, country.code, start, end).as_dict())
 
 
 @bp.get("/focal-points")

@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from certreg.db import utcnow
+from certreg.db import today, utcnow
 from certreg.errors import CertregError, NotFound, ValidationFailed, roll_back
 from certreg.extensions import db
 from certreg.focalpoints import services as focalpoints
 from certreg.forms import choices
-from certreg.inspections import access, photos, queries, records, seizures, sync, trade_report
+from certreg.inspections import access, dashboard, photos, queries, records, seizures, sync, trade_report
 from certreg.inspections.forms import (
     CaseForm,
     CertificateCheckForm,
@@ -184,6 +184,23 @@ def case_event(inspection_id: int):
     form = CaseForm(prefix="case")
     return _act(inspection_id, "case_form", form, lambda i: seizures.record_case_event(actor(), i, seizures.CaseData(
         **{name: form[name].data or "" for name in seizures.CaseData.__dataclass_fields__})))
+
+
+@bp.get("/dashboard")
+@login_required
+def figures():
+    """Inspections and seizures by border post, substance and month, for the country and a period."""
+    country = current_user.country_code
+    actor().require(access.can_read(actor(), country))
+    date_from, date_to = request.args.get("date_from"), request.args.get("date_to")
+    try:
+        start, end = dashboard.period(date_from, date_to, default_year=today().year)
+    except ValidationFailed as exc:
+        return render_template("inspections/dashboard.html", figures=None, error=exc, date_from=date_from,
+                               date_to=date_to), 422
+    found = dashboard.figures(actor(), country, start, end)
+    return render_template("inspections/dashboard.html", figures=found, error=None, date_from=start.isoformat(),
+                           date_to=end.isoformat())
 
 
 @bp.get("/outcomes")

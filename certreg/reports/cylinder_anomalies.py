@@ -9,6 +9,18 @@
 * ``cylinder_idle``: cylinders sold or handed over (custody moved) and, for at least
   ``REPORTS_CYLINDER_IDLE_MONTHS`` months since, never charged from, returned, recovered into,
   reclaimed, destroyed, moved on or scanned, while the register says they still hold gas.
+* ``custody_gap``: a holder's stock count misses cylinders it holds. The count is the holder's
+  latest (not reversed) logbook ``stock_count`` entry of a substance in the period. Stock counts
+  may name the cylinders counted (``logbook_entry_cylinders``, as every entry may), so:
+
+  - a count that names cylinders: the register's cylinders of that substance in the holder's
+    custody with gas in them (in stock or with the technician, net kg > 0) that the count does not
+    name (by national serial, GRAI or stamp number) are missing from it;
+  - a count that names none: every such cylinder is missing when their kilograms together
+    exceed the kilograms counted (the count cannot hold what the cylinders hold).
+
+  Only cylinders registered before the count and not handed over since are compared (the
+  register's custody now is then its custody at the count).
 
 Each is grouped by the cylinder's custodian (the holder whose logbook the anomaly is filed
 under; none when the holder has no logbook yet), one aggregate query each. The evidence is in
@@ -17,6 +29,7 @@ the facts (the serials, at most :data:`MAX_SERIALS`).
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
@@ -26,6 +39,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from certreg.cylinders import numbers
 from certreg.cylinders.models import (
     Cylinder,
     CylinderEvent,
@@ -35,7 +49,7 @@ from certreg.cylinders.models import (
     EventKind,
 )
 from certreg.extensions import db
-from certreg.logbook.models import Logbook
+from certreg.logbook.models import Entry, EntryCylinder, EntryKind, Logbook
 from certreg.reports import anomalies, scores
 from certreg.reports.anomaly_types import Anomaly, Settings, annex_level, day_start
 from certreg.reports.figures import SUBSTANCES, Period
@@ -173,10 +187,74 @@ def idle_cylinders(country: str, period: Period, settings: Settings, logbook_id:
     return _group(rows, kind, country, period, logbook_id, facts, terms)
 
 
+def _latest_counts(country: str, period: Period, end) -> list:
+    """The latest stock count (not reversed) of each holder and substance in the period."""
+    en, lb = Entry.__table__, Logbook.__table__
+    reversal = en.alias("reversal")
+    rows = db.session.execute(
+        sa.select(en.c.id, en.c.logbook_id, en.c.substance_code, en.c.counted_quantity, en.c.recorded_at,
+                  lb.c.company_id, lb.c.technician_id)
+        .select_from(en.join(lb, lb.c.id == en.c.logbook_id))
+        .where(en.c.country_code == country, en.c.kind == EntryKind.STOCK_COUNT.value,
+               en.c.operation_date >= period.date_from, en.c.operation_date <= period.date_to,
+               en.c.recorded_at < end, ~sa.exists().where(reversal.c.reverses_id == en.c.id))
+        .order_by(en.c.id)).all()
+    latest = {(r.logbook_id, r.substance_code): r for r in rows}
+    return list(latest.values())
+
+
+def _keys(text: str) -> set[str]:
+    keys = {text.strip()}
+    with contextlib.suppress(ValueError):
+        keys.add(numbers.parse_serial(text))
+    return keys
+
+
+def custody_gaps(country: str, period: Period, settings: Settings, logbook_id: int | None = None) -> list[Anomaly]:
+    c, e, ec = Cylinder.__table__, CylinderEvent.__table__, EntryCylinder.__table__
+    _start, end = _period_bounds(period, settings)
+    kind = AnomalyKind.CUSTODY_GAP
+    found = []
+    for count in _latest_counts(country, period, end):
+        if logbook_id is not None and count.logbook_id != logbook_id:
+            continue
+        custodian = (c.c.custodian_company_id == count.company_id if count.company_id
+                     else c.c.custodian_technician_id == count.technician_id)
+        handed_over_since = sa.exists().where(e.c.cylinder_id == c.c.id, e.c.kind == EventKind.TRANSFER.value,
+                                              e.c.at > count.recorded_at)
+        held = db.session.execute(
+            sa.select(c.c.serial, c.c.grai, c.c.stamp_number, c.c.net_kg)
+            .where(c.c.country_code == country, custodian, c.c.substance_code == count.substance_code,
+                   c.c.net_kg > 0, c.c.needs_registration.is_(False), c.c.created_at <= count.recorded_at,
+                   c.c.status.in_([CylinderStatus.IN_STOCK.value, CylinderStatus.WITH_TECHNICIAN.value]),
+                   ~handed_over_since).order_by(c.c.id)).all()
+        named: set[str] = set()
+        for (text,) in db.session.execute(sa.select(ec.c.serial).where(ec.c.entry_id == count.id)):
+            named |= _keys(text)
+        held_kg = sum((Decimal(h.net_kg) for h in held), Decimal("0"))
+        counted = Decimal(count.counted_quantity or 0)
+        if named:
+            missing = [h for h in held if not ({h.serial, h.grai, h.stamp_number} & named)]
+        else:
+            missing = list(held) if held_kg > counted else []
+        if not missing:
+            continue
+        kg = sum((Decimal(h.net_kg) for h in missing), Decimal("0"))
+        serials = sorted(h.serial or h.grai or h.stamp_number or "?" for h in missing)[:MAX_SERIALS]
+        facts = {"cylinders": len(missing), "serials": serials, "kg": str(kg), "substance": count.substance_code,
+                 "counted_kg": str(counted), "held_kg": str(held_kg), "named": bool(named),
+                 "count_entry_id": count.id}
+        terms = scores.terms(scores.base(kind), scores.count(len(missing)), scores.quantity(kg))
+        digest = ":".join([str(count.id), str(len(missing)), *serials[:1]])
+        found.append(Anomaly(kind, country, period, count.logbook_id, facts, terms, digest))
+    return found
+
+
 DETECTORS = {
     AnomalyKind.CLOSED_CYLINDER_SCANNED: closed_cylinders_scanned,
     AnomalyKind.NON_REFILLABLE_REFILL: non_refillable_refills,
     AnomalyKind.CYLINDER_IDLE: idle_cylinders,
+    AnomalyKind.CUSTODY_GAP: custody_gaps,
 }
 anomalies.MORE_DETECTORS.update(DETECTORS)
 
@@ -191,6 +269,14 @@ def describe(anomaly: Anomaly) -> str:
     if anomaly.kind is AnomalyKind.NON_REFILLABLE_REFILL:
         return _("%(n)s refused attempt(s) to refill %(cylinders)s non-refillable cylinder(s), %(kg)s kg: "
                  "%(serials)s.", n=f["attempts"], cylinders=f["cylinders"], kg=_plain(f["kg"]), serials=serials)
+    if anomaly.kind is AnomalyKind.CUSTODY_GAP:
+        if f["named"]:
+            return _("The stock count of %(substance)s does not list %(n)s cylinder(s) holding %(kg)s kg that the "
+                     "register says the holder has: %(serials)s.", substance=f["substance"], n=f["cylinders"],
+                     kg=_plain(f["kg"]), serials=serials)
+        return _("The stock count of %(substance)s found %(counted)s kg, but the holder's %(n)s registered "
+                 "cylinder(s) hold %(kg)s kg: %(serials)s.", substance=f["substance"], counted=_plain(f["counted_kg"]),
+                 n=f["cylinders"], kg=_plain(f["kg"]), serials=serials)
     return _("%(n)s cylinder(s) holding %(kg)s kg sold or handed over more than %(months)s months ago (the first "
              "on %(date)s) and never charged from, returned or scanned since: %(serials)s.", n=f["cylinders"],
              kg=_plain(f["kg"]), months=f["months"], date=f["oldest"], serials=serials)

@@ -35,6 +35,7 @@ class AnomalyKind(enum.StrEnum):
     CLOSED_CYLINDER_SCANNED = "closed_cylinder_scanned"
     NON_REFILLABLE_REFILL = "non_refillable_refill"
     CYLINDER_IDLE = "cylinder_idle"
+    CUSTODY_GAP = "custody_gap"
 
 
 ANOMALY_KIND_LABELS = {
@@ -51,6 +52,7 @@ ANOMALY_KIND_LABELS = {
     AnomalyKind.CLOSED_CYLINDER_SCANNED: _l("Label of an empty or destroyed cylinder scanned in circulation"),
     AnomalyKind.NON_REFILLABLE_REFILL: _l("Attempts to refill a non-refillable cylinder"),
     AnomalyKind.CYLINDER_IDLE: _l("Cylinders sold and never charged, returned or scanned"),
+    AnomalyKind.CUSTODY_GAP: _l("Custody gap (a stock count misses cylinders the holder has)"),
 }
 
 

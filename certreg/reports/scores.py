@@ -12,7 +12,8 @@ term                    points
                         source 40, mass-balance gap 30, import surge 25, refused attempts
                         20, unconfirmed transfer 15, chronic leaker 15, late entry 15; cylinders:
                         label of an empty or destroyed cylinder scanned 50, non-refillable
-                        refill attempts 30, cylinders sold and idle 10
+                        refill attempts 30, custody gap (stock count misses cylinders) 25,
+                        cylinders sold and idle 10
 ``quantity``            10 × log10(1 + kg), at most 40 (the kilograms at stake)
 ``count``               5 per occurrence after the first, at most 30
 ``ratio``               10 × log2(ratio), at most 30 (how far above history or threshold)
@@ -47,6 +48,7 @@ BASE = {
     AnomalyKind.CLOSED_CYLINDER_SCANNED: 50,
     AnomalyKind.NON_REFILLABLE_REFILL: 30,
     AnomalyKind.CYLINDER_IDLE: 10,
+    AnomalyKind.CUSTODY_GAP: 25,
 }
 QUANTITY_MAX = 40
 COUNT_EACH, COUNT_MAX = 5, 30

@@ -4,9 +4,11 @@ and idle for longer than the setting is listed; an honest fleet raises none."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from certreg.actors import Actor
 from certreg.cylinders import custody, scanning
@@ -23,7 +25,8 @@ from tests.cylinders.builders import make_cylinder
 from tests.factories import ensure_keys, make_company, make_user
 
 SYSTEM = Actor.system("test")
-CYLINDER_KINDS = [AnomalyKind.CLOSED_CYLINDER_SCANNED, AnomalyKind.NON_REFILLABLE_REFILL, AnomalyKind.CYLINDER_IDLE]
+CYLINDER_KINDS = [AnomalyKind.CLOSED_CYLINDER_SCANNED, AnomalyKind.NON_REFILLABLE_REFILL, AnomalyKind.CYLINDER_IDLE,
+                  AnomalyKind.CUSTODY_GAP]
 
 
 def ranked(state: ReviewState = ReviewState.ALL):
@@ -109,3 +112,80 @@ def test_the_list_the_anomaly_page_and_a_review(app, client, holders):
                                                "date_to": year.date_to.isoformat()}, page=url)
     assert done.status_code in (302, 303), done.get_data(as_text=True)[:500]
     assert [a for a in ranked(state=ReviewState.OPEN) if a.kind is AnomalyKind.CLOSED_CYLINDER_SCANNED] == []
+
+
+def _stock_count(company, counted: str, cylinders: list[str], substance: str = "HFC-134a"):
+    from certreg.logbook import holders, recording
+    from certreg.logbook.drafts import EntryData
+    from certreg.vocabulary import HolderKind
+
+    who = holders.holder(HolderKind.COMPANY, company.id)
+    entry = recording.record_entry(SYSTEM, who, EntryData(
+        kind="stock_count", operation_date=today(), substance=substance, condition="virgin",
+        counted_quantity=Decimal(counted), cylinders=cylinders, reason="Annual inventory"))
+    db.session.commit()
+    return entry
+
+
+def test_a_stock_count_that_does_not_list_a_cylinder_the_holder_has(app, holders):
+    importer, stall = holders
+    counted = make_cylinder(importer, kg="12")
+    missing = make_cylinder(importer, kg="10")
+    make_cylinder(importer, kg="5", substance="HCFC-22")  # another substance: another count
+    sold = make_cylinder(importer, kg="9")
+    custody.transfer(SYSTEM, sold, stall)  # no longer the importer's
+    db.session.commit()
+    _stock_count(importer, "12", [counted.serial])
+    [gap] = [a for a in ranked() if a.kind is AnomalyKind.CUSTODY_GAP]
+    assert (gap.facts["serials"], gap.facts["kg"], gap.facts["named"]) == ([missing.serial], "10.000", True)
+    assert gap.facts["substance"] == "HFC-134a"
+    assert texts.describe(gap) == (f"The stock count of HFC-134a does not list 1 cylinder(s) holding 10 kg that the "
+                                   f"register says the holder has: {missing.serial}.")
+    assert [t.code for t in gap.terms] == ["base", "quantity"] and gap.score > 25
+    _stock_count(importer, "22", [counted.serial, missing.serial])  # the next count lists both: no gap
+    assert [a for a in ranked() if a.kind is AnomalyKind.CUSTODY_GAP] == []
+
+
+def test_a_stock_count_naming_no_cylinder_is_compared_by_kilograms(app, holders):
+    importer, _stall = holders
+    first = make_cylinder(importer, kg="12")
+    second = make_cylinder(importer, kg="10")
+    db.session.commit()
+    _stock_count(importer, "22", [])  # the kilograms of both: no gap
+    assert [a for a in ranked() if a.kind is AnomalyKind.CUSTODY_GAP] == []
+    _stock_count(importer, "15", [])
+    [gap] = [a for a in ranked() if a.kind is AnomalyKind.CUSTODY_GAP]
+    assert gap.facts["serials"] == sorted([first.serial, second.serial]) and gap.facts["named"] is False
+    assert (gap.facts["counted_kg"], gap.facts["kg"]) == ("15.000", "22.000")
+    assert texts.describe(gap).startswith("The stock count of HFC-134a found 15 kg, but the holder's 2 registered")
+
+
+def test_cylinders_registered_after_the_count_or_empty_are_no_gap(app, holders):
+    importer, _stall = holders
+    counted = make_cylinder(importer, kg="12")
+    emptied = make_cylinder(importer, kg="3")
+    custody.charge(SYSTEM, emptied, Decimal("3"))
+    db.session.commit()
+    entry = _stock_count(importer, "12", [counted.serial])
+    from certreg.cylinders.models import Cylinder
+
+    later = make_cylinder(importer, kg="8")
+    db.session.execute(sa.update(Cylinder).where(Cylinder.id == later.id)
+                       .values(created_at=entry.recorded_at + timedelta(minutes=5)))
+    db.session.commit()
+    assert [a for a in ranked() if a.kind is AnomalyKind.CUSTODY_GAP] == []
+
+
+def test_a_custody_gap_on_the_anomaly_pages(app, client, holders):
+    from tests.conftest import login
+
+    importer, _stall = holders
+    missing = make_cylinder(importer, kg="10")
+    db.session.commit()
+    _stock_count(importer, "1", [])
+    [gap] = [a for a in ranked() if a.kind is AnomalyKind.CUSTODY_GAP]
+    login(client, make_user(Role.ADMIN, "KZ"))
+    html = client.get("/reports/anomalies?state=all").get_data(as_text=True)
+    assert "Custody gap (a stock count misses cylinders the holder has)" in html
+    page = client.get(f"/reports/anomalies/custody_gap/{gap.subject}")
+    assert page.status_code == 200 and missing.serial in page.get_data(as_text=True)
