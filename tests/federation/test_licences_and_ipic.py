@@ -33,7 +33,7 @@ from certreg.tokens.status_list import verify_status_list_token
 from tests.factories import make_company
 from tests.federation.installations import Installation
 
-pytestmark = [pytest.mark.live]
+pytestmark = [pytest.mark.live, pytest.mark.xdist_group("federation")]
 SYSTEM = Actor.system("test")
 
 
@@ -129,8 +129,9 @@ def test_an_ipic_question_about_a_peer_importer_gets_the_peers_signed_answer_rec
 
 def test_the_cli_asks_a_peer_and_a_no_comes_back_signed(world):
     kg, kz = world["kg"], world["kz"]
-    with kg.ctx():
-        registration = db.session.scalar(sa.select(IpicQuestion.importer_registration))
+    registration, _token = _kg_licence(kg, "KG-IMP-9")  # its own importer: the test stands alone
+    _sync(kz)
+    _sync_kg(kg)
     result = kz.app.test_cli_runner().invoke(args=[
         "shipments", "ipic-ask", "--from", "KZ", "--to", "KG", "--importer", registration,
         "--substance", "HCFC-22", "--kg", "150"])
@@ -144,6 +145,7 @@ def test_the_cli_asks_a_peer_and_a_no_comes_back_signed(world):
 
 def test_a_question_the_peer_cannot_answer_fails_cleanly(world):
     kz, proxy = world["kz"], world["proxy"]
+    _sync(kz)  # KZ knows KG's installation serves KG
     proxy.stop()
     try:
         with kz.ctx(), pytest.raises(InvalidState) as failed:

@@ -17,7 +17,7 @@ from tests.browser import CHROMIUM, CHROMIUM_ARGS, second_step
 from tests.factories import PASSWORD
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
-pytestmark = [pytest.mark.live, pytest.mark.browser]
+pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.xdist_group("federation")]
 SYSTEM = Actor.system("test")
 
 

@@ -30,7 +30,7 @@ from certreg.tokens import keys as signing_keys
 from tests.factories import make_certificate, make_technician
 from tests.federation.installations import Installation
 
-pytestmark = [pytest.mark.live]
+pytestmark = [pytest.mark.live, pytest.mark.xdist_group("federation")]
 SYSTEM = Actor.system("test")
 STATUS = "status/certificates"
 
