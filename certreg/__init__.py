@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Flask
 
+from certreg.application import Certreg
 from config import CONFIGS, INSTANCE, ProductionConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     config_name = (test_config or {}).get("CONFIG") or os.environ.get("CERTREG_CONFIG", "development")
-    app = Flask(
+    app = Certreg(
         __name__,
         instance_path=str(INSTANCE),
         template_folder=str(ROOT / "templates"),
@@ -71,7 +72,7 @@ def _ensure_secret_key(app: Flask, config_name: str) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from certreg import i18n, transactions
+    from certreg import i18n, security, transactions
     from certreg.auth import services as auth_services
     from certreg.auth import session as auth_session
     from certreg.extensions import csrf, db, migrate
@@ -85,6 +86,7 @@ def register_extensions(app: Flask) -> None:
     transactions.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
+    security.check_csrf(app, csrf)  # the check asked only where it can refuse (POST, ...)
     i18n.init_app(app, remember_language=auth_services.set_locale)
     auth_session.init_app(app)
     notices_immediate.init_app(app)  # suspensions, revocations, transfers: told after the request
