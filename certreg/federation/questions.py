@@ -89,7 +89,8 @@ def _record(peer: Peer | None, direction: Direction, kind: str, nonce: bytes | s
 def refused(peer: Peer, kind: str, code: str, detail: str, actor: Actor | None = None) -> None:
     """Write a refusal of something a peer sent (a document, a question, an answer) to the audit trail
     (``federation.refused``), where the peers page lists the latest (:func:`refusals`)."""
-    audit.record(actor or Actor.system("federation"), "federation.refused", peer, object_id=peer.id,
+    who = actor or Actor.system("federation")
+    audit.record(who, "federation.refused", peer, object_id=peer.id,
                  after={"kind": kind, "code": code, "detail": detail[:300]},
                  summary=audit.msg("Refused the %(kind)s of peer %(name)s: %(code)s", kind=kind, name=peer.name,
                                    code=code))
