@@ -13,13 +13,17 @@ from certreg.cylinders.numbers import check_digit
 from certreg.db import today
 from certreg.errors import ValidationFailed
 from certreg.extensions import db
-from certreg.inspections import alerts
+from certreg.federation.models import OutgoingQuestion
+from certreg.inspections import alerts, seizures
 from certreg.logbook.models import Logbook
 from certreg.reports import anomalies, scores, texts
 from certreg.reports.figures import Period
 from certreg.reports.models import AnomalyKind
+from certreg.vocabulary import Role
+from tests.conftest import login
 from tests.cylinders.builders import make_cylinder
-from tests.factories import ensure_keys, make_company
+from tests.factories import ensure_keys, make_company, make_user
+from tests.inspections.builders import inspector, start
 
 SYSTEM = Actor.system("test")
 
@@ -93,3 +97,35 @@ def test_a_bad_or_foreign_alert_is_refused_and_nothing_is_stored(change, code):
         alerts.receive(SYSTEM, "http://kz.example", "Kazakhstan", alerts.parse(body))
     assert refused.value.code == code
     assert alerts.received(SYSTEM, None) == []
+
+
+def test_the_anomaly_page_says_who_seized_what_where(client):
+    company = make_company(country_code="KG", activities=["importer", "dealer"], legal_name="Salkyn Gaz LLC")
+    cylinder = make_cylinder(company)
+    alert, _created = _alert(cylinder.serial, "KZ-SZ-40", kg="7.5")
+    login(client, make_user(Role.ADMIN, "KG"))
+    period = _period()
+    page = client.get(f"/reports/anomalies/seizure_abroad/{alert.logbook_id}?date_from={period.date_from}"
+                      f"&date_to={period.date_to}")
+    assert page.status_code == 200
+    assert "Goods seized abroad" in page.text and "Salkyn Gaz LLC" in page.text
+    assert "KZ seized 7.5 kg of HFC-134a at Khorgos border post (KHORGOS)" in page.text and cylinder.serial in page.text
+
+
+def test_a_seizure_may_name_a_neighbours_cylinder_but_not_an_unknown_one_of_its_own():
+    ensure_keys("KG")
+    actor = inspector("KG")
+    foreign = f"KZ-C-000042-{check_digit('KZ', '000042')}"
+    inspection = start(actor)
+    seizures.decide(actor, inspection, seizures.DecisionData(
+        decision="seizure", storage_place="Post store", goods=[seizures.GoodsData("HFC-134a", "5", 0, [foreign])]))
+    goods = seizures.seizure_of(inspection).goods[0]
+    assert goods.serials == foreign and goods.cylinders == 1 and goods.entry_id is None
+    # no peer serves KZ here: nothing is queued
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutgoingQuestion)) == 0
+    own_unknown = f"KG-C-000042-{check_digit('KG', '000042')}"
+    with pytest.raises(ValidationFailed) as refused:
+        seizures.decide(actor, start(actor), seizures.DecisionData(
+            decision="seizure", storage_place="Post store",
+            goods=[seizures.GoodsData("HFC-134a", "5", 0, [own_unknown])]))
+    assert refused.value.code == "unknown_cylinder"
