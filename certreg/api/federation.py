@@ -11,6 +11,8 @@ from certreg.federation.forms import AskForm, PeerForm
 from certreg.federation.models import Peer
 from certreg.federation.services import ask_body
 from certreg.forms import form_from_json
+from certreg.inspections import alerts as seizure_alerts
+from certreg.inspections.models import SeizureAlert
 
 
 def peer_json(peer: Peer) -> dict[str, Any]:
@@ -78,3 +80,21 @@ def federation_ask(peer_id: int):
     asked = questions.ask(actor, peer_id, form.kind.data, ask_body(form.kind.data, form.query.data))
     return done({"peer": asked.peer, "kind": asked.kind, "answered": asked.answered, "answer": asked.answer,
                  "message": asked.message})
+
+
+def alert_json(alert: SeizureAlert) -> dict[str, Any]:
+    return {
+        "id": alert.id, "from": alert.sender_name, "from_url": alert.sender_url, "reference": alert.reference,
+        "country": alert.country_code, "seizing_country": alert.seizing_country,
+        "seized_on": alert.seized_on.isoformat(), "place": alert.place, "origin_country": alert.origin_country,
+        "kg": str(alert.kg), "serials": alert.serials, "goods": alert.goods, "logbook_id": alert.logbook_id,
+        "received_at": alert.received_at.isoformat(),
+    }
+
+
+@bp.get("/federation/alerts")
+def federation_alerts():
+    """Seizure alerts received from peer installations about the caller's country (newest first)."""
+    actor = api_actor()
+    found = seizure_alerts.received(actor, actor.country_code)
+    return done({"country": actor.country_code, "alerts": [alert_json(a) for a in found]})

@@ -168,3 +168,13 @@ def active_documents(kind: str) -> list[tuple[Peer, PeerDocument]]:
         sa.select(Peer, PeerDocument).join(PeerDocument, PeerDocument.peer_id == Peer.id)
         .where(Peer.status == PeerStatus.ACTIVE, PeerDocument.kind == kind).order_by(Peer.id))
     return [(peer, document) for peer, document in rows]
+
+
+def peer_countries() -> dict[str, Peer]:
+    """Country -> the active peer whose synced trust list signs for it."""
+    found: dict[str, Peer] = {}
+    for peer, document in active_documents(publishing.TRUST_LIST):
+        for jwk in document.body.get("keys", []):
+            if isinstance(jwk.get("country"), str):
+                found.setdefault(jwk["country"], peer)
+    return found

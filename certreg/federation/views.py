@@ -9,7 +9,7 @@ from flask_login import login_required
 
 from certreg.errors import CertregError, RateLimited
 from certreg.extensions import csrf, db
-from certreg.federation import identity, peers, publishing, questions, syncing, wire
+from certreg.federation import alerts, identity, peers, publishing, questions, syncing, wire
 from certreg.federation.forms import QUESTION_LABELS, AskPageForm, EmptyForm, PeerForm
 from certreg.federation.services import ask_body, json_error
 from certreg.forms import choices
@@ -95,7 +95,9 @@ def peer_list():
     rows = [(peer, syncing.age(peer)) for peer in peers.list_peers(me)]
     return render_template("federation/peers.html", form=form, rows=rows, button=EmptyForm(),
                            fingerprint=identity.fingerprint(), grouped=wire.grouped, base_url=identity.own_base_url(),
-                           messages=questions.messages(me, limit=20), labels=QUESTION_LABELS), form_status(form)
+                           messages=questions.messages(me, limit=20), labels=QUESTION_LABELS,
+                           refusals=questions.refusals(me), outbox=alerts.outbox(me, limit=20),
+                           names={p.id: p.name for p, _age in rows}), form_status(form)
 
 
 def _peer_action(peer_id: int, action, message: str):

@@ -51,6 +51,9 @@ CASES = [
          expect(403, anonymous=401, admin=200, kz_admin=404), api=True, note="api remove a peer"),
     Case("POST", lambda w: f"/api/v1/federation/peers/{w.peer.id}/sync",
          expect(403, anonymous=401, admin=200, kz_admin=200), api=True, note="api sync a peer"),
+    Case("GET", lambda w: "/api/v1/federation/alerts",
+         expect(403, anonymous=401, admin=200, inspector=200, auditor=200, kz_admin=200, kz_inspector=200), api=True,
+         note="seizure alerts received about the caller's country"),
     Case("POST", lambda w: f"/api/v1/federation/peers/{w.peer.id}/ask", expect(403, anonymous=401, **ASKERS),
          api=True, data=lambda w: {"kind": "ping"}, note="api ask a peer that does not answer"),
 ]
