@@ -39,7 +39,8 @@ export function offlineQueue (options) {
     })
   }
 
-  const all = () => tx('readonly', (store) => store.getAll())
+  // in the order recorded (the store's keys are random): a recovery and the charge after it sync in that order
+  const all = async () => (await tx('readonly', (store) => store.getAll())).sort((a, b) => (a.order || 0) - (b.order || 0))
   const put = (item) => tx('readwrite', (store) => store.put(item))
 
   async function render () {
@@ -127,7 +128,8 @@ export function offlineQueue (options) {
   }
 
   async function add (body) {
-    await put({ client_id: uuid(), state: 'pending', body })
+    const order = (await all()).reduce((last, item) => Math.max(last, item.order || 0), 0) + 1
+    await put({ client_id: uuid(), state: 'pending', order, body })
     status.textContent = msg('queued')
     await render()
     if (navigator.onLine) await sync()

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from axe_playwright_python.base import AXE_SCRIPT
 from werkzeug.serving import make_server
 
 from certreg.actors import Actor
@@ -29,6 +30,8 @@ from tests.logbook.conftest import entry_data
 playwright_sync = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 PHONE = {"viewport": {"width": 412, "height": 915}, "is_mobile": True, "has_touch": True}
+AXE_OPTIONS = {"resultTypes": ["violations"], "runOnly": {"type": "tag", "values": [
+    "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +87,7 @@ def test_offline_quick_entries_sync_exactly_once(served):
     with playwright_sync.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(locale="en-GB", **PHONE)
+        context.add_init_script(AXE_SCRIPT)
         try:
             page = context.new_page()
             page.goto(f"{base}/login")
@@ -112,6 +116,9 @@ def test_offline_quick_entries_sync_exactly_once(served):
             page.wait_for_selector("#queue li.queue-refused", timeout=20_000)
             refused = page.inner_text("#queue li.queue-refused")
             assert "insufficient_stock" in refused and "40 kg" in refused
+            # the queue with a refused entry, as the technician sees it: no serious or critical axe violation
+            result = page.evaluate("(options) => axe.run(document, options)", AXE_OPTIONS)
+            assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
             assert _counts(app) == (2, 2)
 
             # a queued entry sent again (a repeated or interrupted sync): recorded once
