@@ -231,6 +231,7 @@ def offline():
     """The phone's offline form and queue (static/js/inspection-queue.js); kept by the service worker."""
     actor().require(access.can_write(actor(), current_user.country_code))
     return render_template("inspections/offline.html", **LABELS, labels_form=CylinderCheckForm(meta={"csrf": False}),
+                           decision_form=DecisionForm(meta={"csrf": False}),
                            border_posts=focalpoints.border_posts(current_user.country_code))
 
 

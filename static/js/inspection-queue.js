@@ -20,7 +20,8 @@ const queue = offlineQueue({
   status: document.getElementById('sync-status'),
   tokenUrl: '/inspections/sync/token',
   syncUrl: '/inspections/sync',
-  describe: (item) => [item.body.inspection.started_at, item.body.inspection.place || item.body.inspection.border_post]
+  describe: (item) => [item.body.inspection.started_at, item.body.inspection.place || item.body.inspection.border_post,
+    item.body.decision && form.querySelector(`#d-decision option[value="${item.body.decision.decision}"]`)?.textContent]
 })
 
 function base64 (buffer) {
@@ -48,9 +49,27 @@ async function save (event) {
   const photos = []
   const file = data.get('photo')
   if (file && file.size) photos.push({ client_id: uuid(), caption: file.name, data: base64(await file.arrayBuffer()) })
+  const body = { inspection, cylinders, photos }
+  if (data.get('decision')) {
+    const goods = []
+    if (String(data.get('seized_substance') || '').trim()) {
+      goods.push({
+        substance: String(data.get('seized_substance')).trim(),
+        kg: String(data.get('seized_kg') || '').trim(),
+        cylinders: String(data.get('seized_cylinders') || '').trim(),
+        serials: String(data.get('seized_serials') || '').split(/[,;\s]+/).map((s) => s.trim()).filter(Boolean)
+      })
+    }
+    body.decision = {
+      decision: String(data.get('decision')),
+      note: String(data.get('decision_note') || '').trim(),
+      storage_place: String(data.get('storage_place') || '').trim(),
+      goods
+    }
+  }
   form.reset()
   form.elements.started_at.value = now()
-  await queue.add({ inspection, cylinders, photos })
+  await queue.add(body)
 }
 
 form.elements.started_at.value = now()
