@@ -5,6 +5,7 @@ again and a refusal writes nothing. Every API response is validated against the 
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -17,7 +18,7 @@ from certreg.logbook import equipment as eq
 from certreg.logbook import quick_entries, recording
 from certreg.logbook.models import Entry, EntryKind, Intervention
 from tests import factories
-from tests.conftest import count_rows, login
+from tests.conftest import count_rows, login, post_form
 from tests.logbook.conftest import TODAY, certify, entry_data, stock
 
 
@@ -150,3 +151,21 @@ def test_the_digest_ignores_how_the_entry_was_typed(freezer):
     assert quick_entries.digest(one) != quick_entries.digest(
         quick_entries.QuickEntryData(equipment=freezer.code, kind="charge", quantity=Decimal("2.51"),
                                      operation_date=TODAY))
+
+
+def test_the_page_form_sent_twice_records_once(client, people, freezer):
+    login(client, people.tech_user)
+    page = client.get(f"/logbook/quick?equipment={freezer.code}").get_data(as_text=True)
+    cid = re.search(r'name="client_id" type="hidden" value="([0-9a-f-]{36})"', page).group(1)
+    form = {"equipment": freezer.code, "kind": "charge", "quantity": "1.5", "condition": "virgin",
+            "operation_date": TODAY.isoformat(), "client_id": cid}
+    before = entries()
+    for _ in range(2):
+        answer = post_form(client, "/logbook/quick", form, page=f"/logbook/quick?equipment={freezer.code}")
+        assert answer.status_code == 302
+    assert entries() == before + 1
+    assert stock(people.technician, "R-404A") == Decimal("28.5")
+    other = dict(form, quantity="2")  # the same form changed and sent again: refused on the page
+    answer = post_form(client, "/logbook/quick", other, page=f"/logbook/quick?equipment={freezer.code}")
+    assert answer.status_code == 422 and "already used for another entry" in answer.get_data(as_text=True)
+    assert entries() == before + 1
