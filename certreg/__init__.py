@@ -142,7 +142,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cylinders_bp)
     link_cylinders_to_the_logbook()  # the logbook's entries move the cylinders they name (certreg.logbook.links)
     app.register_blueprint(cylinder_scan_bp)
-    from certreg.logbook import equipment_views  # noqa: F401  (routes of logbook_bp)
+    from certreg.logbook import equipment_views, quick_views  # noqa: F401  (routes of logbook_bp)
     app.register_blueprint(shipments_bp)
     app.register_blueprint(inspections_bp)
     app.register_blueprint(focalpoints_bp)
