@@ -6,7 +6,7 @@ same id sent again with another body is refused (certreg.logbook.quick_entries).
 no triggers, so the batch rebuild on SQLite loses nothing.
 
 Revision ID: 0013q
-Revises: 0012c
+Revises: 0012fa
 Create Date: 2026-12-06 14:00:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0013q'
-down_revision = '0012c'
+down_revision = '0012fa'
 branch_labels = None
 depends_on = None
 
