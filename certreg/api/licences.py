@@ -138,7 +138,9 @@ def check_licence(token: str):
     result = checking.check(token, client=client)
     claims, licence = result.claims, result.licence
     return done({"verdict": result.verdict, "reason": result.reason, "licence": None if claims is None else {
-        "number": claims.number, "country": claims.country, "holder_registration": claims.holder_registration,
+        "format_version": claims.version, "number": claims.number, "country": claims.country,
+        "holder_registration": claims.holder_registration, "holder_name": claims.holder_name,
+        "hs_codes": None if claims.hs_codes_text is None else list(claims.hs_codes_text),
         "direction": claims.direction, "scope": list(claims.scope), "cap_kg": claims.cap_kg_text,
         "partner_countries": list(claims.partner_countries), "valid_from": claims.valid_from.isoformat(),
         "valid_until": claims.valid_until.isoformat()},
