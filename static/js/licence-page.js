@@ -58,10 +58,12 @@ function showClaims (claims) {
   const labels = texts.labels
   const facts = document.getElementById('facts')
   facts.replaceChildren()
+  if (claims.holderName !== null) fact(facts, labels.holder, claims.holderName, 'holder-name')
   fact(facts, labels.registration, claims.holderRegistration, 'registration')
   fact(facts, labels.number, claims.number, 'number')
   fact(facts, labels.direction, labels[claims.direction], 'direction')
   fact(facts, labels.scope, claims.scope.join(', '))
+  if (claims.hsCodes !== null) fact(facts, labels.hs, claims.hsCodes.join(', ') || labels.any, 'hs-codes')
   const kg = new Intl.NumberFormat(lang(), { maximumFractionDigits: 3 }).format(claims.capGrams / 1000)
   fact(facts, labels.cap, fill(texts.kg, { kg }))
   fact(facts, labels.validity, fill(texts.validity, { from: formatDate(claims.validFrom), until: formatDate(claims.validUntil) }))
