@@ -6,11 +6,14 @@ from typing import Any
 
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body
-from certreg.federation import identity, peers, questions, syncing
+from certreg.federation import directories, identity, peers, questions, syncing
 from certreg.federation.forms import AskForm, PeerForm
 from certreg.federation.models import Peer
 from certreg.federation.services import ask_body
+from certreg.focalpoints import federated
+from certreg.focalpoints import services as focalpoints
 from certreg.forms import form_from_json
+from certreg.keys import services as keys
 
 
 def peer_json(peer: Peer) -> dict[str, Any]:
@@ -78,3 +81,20 @@ def federation_ask(peer_id: int):
     asked = questions.ask(actor, peer_id, form.kind.data, ask_body(form.kind.data, form.query.data))
     return done({"peer": asked.peer, "kind": asked.kind, "answered": asked.answered, "answer": asked.answer,
                  "message": asked.message})
+
+
+@bp.get("/federation/licensees")
+def federation_licensees():
+    """The active peers' lists of licensed importers and exporters, as last synced (officials)."""
+    actor = api_actor()
+    return done({"peers": [item.json() for item in directories.licensee_lists(actor)]})
+
+
+@bp.get("/federation/focal-points")
+def federation_focal_points():
+    """The active peers' focal point directories, as last synced (whoever may read the focal points)."""
+    actor = api_actor()
+    actor.require(focalpoints.can_view(actor))
+    found = federated.peer_directories(keys.local_countries())
+    return done({"directories": [{"origin": d.origin, "origin_url": d.origin_url, "as_of": directories.iso(d.as_of),
+                                  "country": d.country, "entries": d.entries} for d in found]})
