@@ -30,9 +30,9 @@ from certreg.cylinders.token import LABEL_STATUS_LIST_TYP
 from certreg.db import utcnow
 from certreg.extensions import db
 from certreg.federation import wire
-from certreg.focalpoints import federated as focal_points
 from certreg.federation.identity import own_base_url, private_key
 from certreg.federation.models import Publication
+from certreg.focalpoints import federated as focal_points
 from certreg.keys import services as keys
 from certreg.licences import documents as licence_documents
 from certreg.licences import licensees
