@@ -106,11 +106,15 @@ def register_extensions(app: Flask) -> None:
 
     quota_ledger.register(app)  # quota lines are leaves of the countries' logs (verify, proofs)
     logbook_quotas.provide(app, quota_usage)  # the logbook's rule path checks imports against quotas
+    from certreg.federation import directories as federation_directories
     from certreg.federation import handlers as federation_handlers
     from certreg.federation.verifiers import SyncedPeers
+    from certreg.focalpoints import federated as federated_focal_points
     from certreg.tokens import peers
 
     peers.register("federation", SyncedPeers())  # the peers' keys and status lists for the verifiers
+    # the peers' focal points on the focal points page (the federation sits above that feature)
+    federated_focal_points.provide(app, federation_directories.peer_focal_points)
     federation_handlers.register()  # the questions this installation answers
 
 

@@ -6,13 +6,16 @@ from typing import Any
 
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body
-from certreg.federation import identity, peers, questions, syncing
+from certreg.federation import directories, identity, peers, questions, syncing
 from certreg.federation.forms import AskForm, PeerForm
 from certreg.federation.models import Peer
 from certreg.federation.services import ask_body
+from certreg.focalpoints import federated
+from certreg.focalpoints import services as focalpoints
 from certreg.forms import form_from_json
 from certreg.inspections import alerts as seizure_alerts
 from certreg.inspections.models import SeizureAlert
+from certreg.keys import services as keys
 
 
 def peer_json(peer: Peer) -> dict[str, Any]:
@@ -98,3 +101,18 @@ def federation_alerts():
     actor = api_actor()
     found = seizure_alerts.received(actor, actor.country_code)
     return done({"country": actor.country_code, "alerts": [alert_json(a) for a in found]})
+@bp.get("/federation/licensees")
+def federation_licensees():
+    """The active peers' lists of licensed importers and exporters, as last synced (officials)."""
+    actor = api_actor()
+    return done({"peers": [item.json() for item in directories.licensee_lists(actor)]})
+
+
+@bp.get("/federation/focal-points")
+def federation_focal_points():
+    """The active peers' focal point directories, as last synced (whoever may read the focal points)."""
+    actor = api_actor()
+    actor.require(focalpoints.can_view(actor))
+    found = federated.peer_directories(keys.local_countries())
+    return done({"directories": [{"origin": d.origin, "origin_url": d.origin_url, "as_of": directories.iso(d.as_of),
+                                  "country": d.country, "entries": d.entries} for d in found]})
