@@ -27,7 +27,7 @@ import math
 from pathlib import Path
 
 import CoolProp
-import CoolProp.CoolProp as CP
+from CoolProp.CoolProp import PropsSI
 
 DATA = Path(__file__).resolve().parent.parent / "certreg" / "cylinders" / "data"
 #: catalogue code -> CoolProp fluid name
@@ -43,19 +43,19 @@ ATMOSPHERE_BAR = 1.01325
 
 
 def row(code: str, fluid: str, test_pressure_bar: int | None) -> dict[str, str]:
-    critical = CP.PropsSI("Tcrit", fluid) - K
+    critical = PropsSI("Tcrit", fluid) - K
     out = {"substance_code": code, "coolprop_fluid": fluid, "critical_temperature_c": f"{critical:.2f}"}
     if critical > 65:
-        rho50 = CP.PropsSI("D", "T", K + 50, "Q", 0, fluid) / 1000
-        rho60 = CP.PropsSI("D", "T", K + 60, "Q", 0, fluid) / 1000
-        p65 = CP.PropsSI("P", "T", K + 65, "Q", 0, fluid) / 1e5
+        rho50 = PropsSI("D", "T", K + 50, "Q", 0, fluid) / 1000
+        rho60 = PropsSI("D", "T", K + 60, "Q", 0, fluid) / 1000
+        p65 = PropsSI("P", "T", K + 65, "Q", 0, fluid) / 1e5
         ratio = min(0.95 * rho50, rho60)
         out.update(kind="low_pressure", liquid_density_50c=f"{rho50:.4f}", liquid_density_60c=f"{rho60:.4f}",
                    vapour_pressure_65c_bar=f"{p65:.2f}", max_filling_ratio=f"{ratio:.4f}",
                    min_test_pressure_bar=str(max(10, math.ceil(p65 - 1))))
     else:
         # the density at 65 °C at which the pressure (absolute) is the test pressure (gauge)
-        rho65 = CP.PropsSI("D", "T", K + 65, "P", (test_pressure_bar + ATMOSPHERE_BAR) * 1e5, fluid) / 1000
+        rho65 = PropsSI("D", "T", K + 65, "P", (test_pressure_bar + ATMOSPHERE_BAR) * 1e5, fluid) / 1000
         out.update(kind="high_pressure", liquid_density_50c="", liquid_density_60c="", vapour_pressure_65c_bar="",
                    max_filling_ratio=f"{rho65:.4f}", min_test_pressure_bar=str(test_pressure_bar))
     return out
