@@ -170,7 +170,9 @@ def destroy_cylinder(serial: str):
 
 @bp.post("/cylinders/<serial>/lost")
 def report_cylinder_lost(serial: str):
-    actor, cylinder = _actable(serial)
+    actor = api_actor()
+    cylinder = queries.find(actor, serial)
+    actor.require(access.can_report_lost(actor, cylinder))
     form = form_from_json(LostForm, json_body())
     custody.report_lost(actor, cylinder, note=form.reference.data)
     return done(cylinder_json(cylinder))

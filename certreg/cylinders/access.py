@@ -32,3 +32,9 @@ def can_act(actor: Actor, cylinder: Cylinder) -> bool:
     return (actor.is_system or actor.in_country(cylinder.country_code, Role.ADMIN, Role.CERTIFYING_OFFICER)
             or actor.acts_for_company(cylinder.custodian_company_id)
             or actor.acts_for_technician(cylinder.custodian_technician_id))
+
+
+def can_report_lost(actor: Actor, cylinder: Cylinder) -> bool:
+    """Report it lost or stolen: whoever may record an event, and its owner (who misses a cylinder it lent)."""
+    return can_act(actor, cylinder) or (not cylinder.needs_registration
+                                        and actor.acts_for_company(cylinder.owner_company_id))

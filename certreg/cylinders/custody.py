@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from certreg.actors import Actor
 from certreg.audit import services as audit
 from certreg.cylinders import events, rules
-from certreg.cylinders.access import can_act
+from certreg.cylinders.access import can_act, can_report_lost
 from certreg.cylinders.events import FillData, lock, logged, state_of
 from certreg.cylinders.models import ContentCondition, Cylinder, CylinderEvent, EventKind
 from certreg.cylinders.refusals import refused
@@ -106,8 +106,9 @@ def destroy(actor: Actor, cylinder: Cylinder, note: str | None = None) -> Cylind
 
 
 def report_lost(actor: Actor, cylinder: Cylinder, note: str | None = None) -> CylinderEvent:
-    """The custodian (or an official) reports the cylinder lost or stolen: closed, and its label's status says so."""
-    actor.require(can_act(actor, cylinder))
+    """The custodian, the owner or an official reports the cylinder lost or stolen: closed, and its label's status
+    says so."""
+    actor.require(can_report_lost(actor, cylinder))
     with refused(actor, cylinder, EventKind.LOST, {}), logged(cylinder.country_code) as head:
         event = events.apply_lost(actor, head, cylinder, note=note)
     audit.record(actor, "cylinder.lost", cylinder, object_id=cylinder.serial,

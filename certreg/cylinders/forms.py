@@ -8,7 +8,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from certreg.cylinders.events import FillData
 from certreg.cylinders.models import CONDITION_LABELS, KIND_LABELS, ContentCondition, CylinderKind
 from certreg.cylinders.registration import RegisterData
-from certreg.forms import BaseForm, InputRequired, Length, Optional, choices
+from certreg.forms import BaseForm, DataRequired, InputRequired, Length, Optional, choices
 from certreg.logbook.forms import KilogramsField
 
 
@@ -49,6 +49,13 @@ class DestroyForm(BaseForm):
 
 class LostForm(BaseForm):
     reference = StringField(_l("Police report or other reference"), validators=[InputRequired(), Length(max=500)])
+
+
+class ReportLostForm(LostForm):
+    """The page's form: the reference, and a tick that says the reporter means it (it closes the cylinder)."""
+
+    confirm = BooleanField(_l("I confirm: the cylinder is lost or stolen. Nothing more can be recorded on it."),
+                           validators=[DataRequired()])
 
 
 class ChargeForm(BaseForm):

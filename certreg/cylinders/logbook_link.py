@@ -23,7 +23,10 @@ charge                 ``charge``: draws the kilograms (same substance; never be
 recovery               ``recovery``: fills a recovery cylinder
 reclamation            ``reclaim``
 destroyed              ``destroy``
-reversal               ``reversal``: the kilograms the reversed entry's events changed are undone
+reversal               ``reversal``: the kilograms the reversed entry's events changed are undone;
+                       a reversed purchase puts custody back with the holder before it, unless
+                       a later event moved custody again (then custody stays, and the
+                       reversal event names no new custodian: the history says so)
 =====================  ======================================================================
 """
 
@@ -69,6 +72,7 @@ class Step:
     cylinder_id: int
     event: EventKind
     kg: Decimal
+    restore_to: Company | Technician | None = None  # a reversal that puts custody back with this holder
 
 
 @dataclass
@@ -240,10 +244,14 @@ class CylinderLink:
         return plan if plan.steps or plan.unknown else None
 
     def check_reversal(self, who: Holder, entry_id: int) -> Plan | None:
-        """Undoing an entry's events: the kilograms they changed come back out (or in)."""
+        """Undoing an entry's events: the kilograms they changed come back out (or in), and the custody a
+        purchase moved goes back to the holder before it while nothing later moved it again."""
         rows = db.session.execute(sa.select(CylinderEvent.cylinder_id, CylinderEvent.kg).where(
             CylinderEvent.entry_id == entry_id, CylinderEvent.kg != 0).order_by(CylinderEvent.id)).all()
-        if not rows:
+        moves = db.session.scalars(sa.select(CylinderEvent).where(
+            CylinderEvent.entry_id == entry_id, CylinderEvent.kind == EventKind.TRANSFER)
+            .order_by(CylinderEvent.id)).all()
+        if not rows and not moves:
             return None
         plan = Plan(who, EntryKind.REVERSAL, "", ContentCondition.VIRGIN, date.min, None, reversed_entry_id=entry_id)
         for cylinder_id, kg in rows:
@@ -257,7 +265,12 @@ class CylinderLink:
             except ValidationFailed as exc:
                 raise _refuse(cylinder.serial or "", exc) from None
             plan.steps.append(Step(cylinder_id, EventKind.REVERSAL, -kg))
-        return plan
+        for move in moves:
+            cylinder = db.session.get(Cylinder, move.cylinder_id)
+            if cylinder.status in rules.CLOSED:  # nothing is recorded on it; its custody no longer matters
+                continue
+            plan.steps.append(Step(cylinder.id, EventKind.REVERSAL, Decimal(0), restore_to=custody_before(move)))
+        return plan if plan.steps else None
 
     # --- recording, after the entry ---------------------------------------------------------
 
@@ -292,6 +305,27 @@ def _flag_unregistered(serials: dict[tuple[str, str], Holder], now: datetime) ->
         db.session.execute(table.insert(), rows[start:start + 1000])
 
 
+def custody_before(move: CylinderEvent) -> Company | Technician | None:
+    """Who held the cylinder before the custody move ``move``, if that move is still the last one.
+
+    ``None`` when a later event moved custody again (a return, a hand-over, the next sale: the register
+    follows that one) or when no earlier event names the holder (events recorded before registrations
+    named their first custodian): custody then stays where it is."""
+    moved = sa.or_(CylinderEvent.to_company_id.is_not(None), CylinderEvent.to_technician_id.is_not(None))
+    later = db.session.scalar(sa.select(CylinderEvent.id).where(
+        CylinderEvent.cylinder_id == move.cylinder_id, CylinderEvent.id > move.id, moved).limit(1))
+    if later is not None:
+        return None
+    before = db.session.execute(sa.select(CylinderEvent.to_company_id, CylinderEvent.to_technician_id).where(
+        CylinderEvent.cylinder_id == move.cylinder_id, CylinderEvent.id < move.id, moved)
+        .order_by(CylinderEvent.id.desc()).limit(1)).first()
+    if before is None:
+        return None
+    company_id, technician_id = before
+    return db.session.get(Company, company_id) if company_id is not None else db.session.get(Technician,
+                                                                                              technician_id)
+
+
 def _holder(who: Holder) -> Company | Technician:
     return db.session.get(Company if who.kind is HolderKind.COMPANY else Technician, who.id)
 
@@ -318,6 +352,8 @@ def _apply(actor: Actor, head: Head, plan: Plan, step: Step, entry_id: int) -> N
         events.apply_reclaim(actor, head, cylinder, entry_id=entry_id)
     elif step.event is EventKind.DESTROY:
         events.apply_destroy(actor, head, cylinder, entry_id=entry_id)
+    elif step.event is EventKind.REVERSAL and step.restore_to is not None:
+        events.apply_custody(actor, head, cylinder, step.restore_to, kind=EventKind.REVERSAL, entry_id=entry_id)
     elif step.event is EventKind.REVERSAL:
         events.apply_reversal(actor, head, cylinder, step.kg, entry_id=entry_id)
 

@@ -104,7 +104,8 @@ def _register(actor: Actor, head, owner: Company, grai: str | None, data: Regist
             needs_registration=False).items():
         setattr(cylinder, name, value)
     db.session.flush()
-    add_event(actor, head, cylinder, EventKind.REGISTER)
+    add_event(actor, head, cylinder, EventKind.REGISTER,  # names its first custodian (a reversal goes back to it)
+              to=cylinder.custodian_company or cylinder.custodian_technician)
     if data.contents is not None:
         data.contents.origin_country = country_code(data.contents.origin_country, "origin_country")
         with refused(actor, cylinder, EventKind.FILL, {"substance": data.contents.substance_code,

@@ -17,6 +17,7 @@ from certreg.cylinders.forms import (
     DestroyForm,
     FillForm,
     RegisterForm,
+    ReportLostForm,
     TransferForm,
     fill_data,
     register_data,
@@ -87,7 +88,8 @@ def _labelled(serial: str):
 
 def _forms(**given) -> dict:
     forms = {"fill_form": FillForm(), "charge_form": ChargeForm(), "recover_form": FillForm(prefix="recover"),
-             "transfer_form": TransferForm(), "destroy_form": DestroyForm()}
+             "transfer_form": TransferForm(), "destroy_form": DestroyForm(),
+             "lost_form": ReportLostForm(prefix="lost")}  # its reference field is not the destruction form's
     forms.update(given)
     return forms
 
@@ -97,7 +99,8 @@ def _detail(serial: str, status: int = 200, **forms):
     if cylinder.needs_registration:
         return render_template("cylinders/unregistered.html", cylinder=cylinder, **LABELS), status
     return render_template("cylinders/detail.html", cylinder=cylinder, can_act=access.can_act(actor(), cylinder),
-                           **_forms(**forms), **LABELS), status
+                           can_report_lost=access.can_report_lost(actor(), cylinder) and cylinder.status.value not in
+                           ("destroyed", "lost", "seized"), **_forms(**forms), **LABELS), status
 
 
 @bp.get("/<serial>")
@@ -150,6 +153,18 @@ def transfer(serial: str):
 def destroy(serial: str):
     form = DestroyForm()
     return _act(serial, "destroy_form", form, lambda c: custody.destroy(actor(), c, note=form.reference.data))
+
+
+@bp.post("/<serial>/lost")
+@login_required
+def lost(serial: str):
+    """Report the cylinder lost or stolen (the custodian, the owner or an official): the API's service."""
+    form = ReportLostForm(prefix="lost")
+    cylinder = _cylinder(serial)
+    actor().require(access.can_report_lost(actor(), cylinder))
+    if submit(form, lambda: custody.report_lost(actor(), cylinder, note=form.reference.data)):
+        return redirect(url_for("cylinders.detail", serial=serial))
+    return _detail(serial, form_status(form), lost_form=form)
 
 
 def _pdf(data: bytes, name: str) -> Response:

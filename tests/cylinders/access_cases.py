@@ -42,7 +42,8 @@ CASES = [
     Case("POST", lambda w: cyl(w) + "/fill", ACT, note="fill, empty"),
     Case("POST", lambda w: cyl(w) + "/charge", ACT, note="charge, empty"),
     Case("POST", lambda w: f"/cylinders/{w.cylinder_recovery.serial}/recover", ACT, note="recover, empty"),
-    *[Case("POST", lambda w, a=a: cyl(w) + f"/{a}", ACT, note=f"{a}, empty") for a in ("transfer", "destroy")],
+    *[Case("POST", lambda w, a=a: cyl(w) + f"/{a}", ACT, note=f"{a}, empty")
+      for a in ("transfer", "destroy", "lost")],
     Case("GET", lambda w: cyl(w) + "/label.pdf", VIEW, note="label PDF"),
     Case("GET", lambda w: f"/cylinders/labels.pdf?serial={w.cylinder_own.serial}", VIEW, note="label sheet"),
     Case("GET", lambda w: f"/c/{w.cylinder_own.token}", PUBLIC, note="label scan"),

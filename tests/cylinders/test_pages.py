@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from certreg.actors import Actor
 from certreg.cylinders import custody
 from certreg.cylinders.events import FillData
-from certreg.cylinders.models import ContentCondition, Cylinder, CylinderRefusal, CylinderScan
+from certreg.cylinders.models import ContentCondition, Cylinder, CylinderRefusal, CylinderScan, CylinderStatus
 from certreg.extensions import db
 from certreg.vocabulary import Role
 from tests.conftest import login, post_form
@@ -74,6 +74,32 @@ def test_transfer_and_destroy_on_the_page(client):
     assert post_form(client, page + "/transfer", {"to_company_id": buyer.id}, page=page).status_code == 302
     assert post_form(client, page + "/destroy", {"reference": "DC-1"}, page=page).status_code == 302
     assert "Destroyed" in client.get(page).text
+
+
+def test_the_owner_reports_a_lent_cylinder_lost_on_the_page_after_confirming(client):
+    owner = make_company(country_code="KG", activities=["importer", "dealer"])
+    cylinder = make_cylinder(owner)
+    custody.transfer(Actor.system("test"), cylinder, make_company(country_code="KG"))  # lent out
+    login(client, make_user(Role.COMPANY_USER, "KG", company=owner))
+    page = f"/cylinders/{cylinder.serial}"
+    assert "Report the cylinder lost or stolen" in client.get(page).text
+    unconfirmed = post_form(client, page + "/lost", {"lost-reference": "Police KG-77"}, page=page)
+    assert unconfirmed.status_code == 422 and 'aria-describedby="lost-confirm-error"' in unconfirmed.text
+    assert cylinder.status is not CylinderStatus.LOST
+    confirmed = {"lost-reference": "Police KG-77", "lost-confirm": "y"}
+    assert post_form(client, page + "/lost", confirmed, page=page).status_code == 302
+    db.session.refresh(cylinder)
+    assert cylinder.status is CylinderStatus.LOST and cylinder.events[-1].note == "Police KG-77"
+    shown = client.get(page).text
+    assert "Reported lost or stolen" in shown and "Report the cylinder lost or stolen" not in shown
+
+
+def test_someone_else_cannot_report_a_cylinder_lost(client):
+    cylinder = make_cylinder()
+    login(client, make_user(Role.COMPANY_USER, "KG", company=make_company(country_code="KG")))
+    page = f"/cylinders/{cylinder.serial}"
+    assert post_form(client, page + "/lost", {"lost-reference": "x", "lost-confirm": "y"}, page="/").status_code == 404
+    assert cylinder.status is not CylinderStatus.LOST
 
 
 def test_a_signed_in_inspectors_scan_is_logged_with_the_inspector(client):

@@ -68,7 +68,7 @@ def _refused(action) -> ValidationFailed:
      lambda c: custody.fill(SYSTEM, c, FillData("HFC-134a", Decimal("1"), ContentCondition.VIRGIN)),
      "recovered_as_virgin"),
     ({}, lambda c: custody.fill(SYSTEM, c, FillData("R-410A", Decimal("1"))), "substances_mixed"),
-    (dict(substance=None), lambda c: custody.fill(SYSTEM, c, FillData("R-410A", Decimal("1"))), "no_filling_ratio"),
+    (dict(substance=None), lambda c: custody.fill(SYSTEM, c, FillData("R-448A", Decimal("1"))), "no_filling_ratio"),
     ({}, lambda c: custody.charge(SYSTEM, c, Decimal("12.001")), "contents_below_zero"),
     (dict(kind=CylinderKind.REFILLABLE, condition=ContentCondition.RECYCLED),
      lambda c: custody.transfer(SYSTEM, c, make_company(), sold_as=ContentCondition.VIRGIN), "recovered_as_virgin"),
