@@ -33,6 +33,17 @@ def schema_differences(app) -> list:
         return compare_metadata(context, db.metadata)
 
 
+def append_only_triggers(app) -> set[str]:
+    """The triggers guarding ``logbook_entries`` (0004; SQLite batch copies, e.g. 0012la, must put them back)."""
+    with app.app_context(), db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'logbook_entries'"
+        else:
+            query = ("SELECT tgname FROM pg_trigger WHERE tgrelid = 'logbook_entries'::regclass "
+                     "AND NOT tgisinternal")
+        return set(connection.scalars(sa.text(query)))
+
+
 @pytest.mark.live
 def test_upgrade_from_empty_matches_the_models_then_downgrade_and_upgrade_again():
     url = dbutil.fresh_database("migrations")
@@ -40,6 +51,8 @@ def test_upgrade_from_empty_matches_the_models_then_downgrade_and_upgrade_again(
     try:
         dbutil.upgrade(app)
         assert schema_differences(app) == []
+        assert append_only_triggers(app) in ({"logbook_entries_no_update", "logbook_entries_no_delete"},
+                                             {"logbook_entries_append_only", "logbook_entries_no_truncate"})
         with app.app_context():
             countries = db.session.scalar(sa.text("SELECT count(*) FROM countries"))
             db.session.remove()
