@@ -15,7 +15,8 @@ below is always present; an absent value is ``null``. Member values:
 ``logbook``            integer, the id of the holder's logbook
 ``kind``               ``import`` ``export`` ``purchase`` ``sale`` ``charge`` ``recovery``
                        ``recycling`` ``reclamation`` ``sent_for_destruction`` ``destroyed``
-                       ``stock_count`` ``reversal``
+                       ``stock_count`` ``reversal`` ``production`` ``feedstock_use``
+                       ``qps_use`` ``exempted_use``
 ``date``               date of the operation, ``YYYY-MM-DD``
 ``substance``          catalogue code (``HCFC-22``, ``R-404A``)
 ``quantity``           kilograms as a decimal string with exactly three decimals (``"12.500"``)

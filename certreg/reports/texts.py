@@ -65,8 +65,9 @@ def notes() -> list[str]:
         _("Calculated production = production − destruction − feedstock (Article 1(5)); consumption = "
           "calculated production + new imports − new exports (Article 1(6)), so destruction and feedstock use "
           "lower consumption, which may be negative; recovered and reclaimed substances do not count (decision "
-          "IV/24); imports for exempted uses and quarantine and pre-shipment uses are left out (Article 2H(6)); "
-          "exempted uses stay in consumption."),
+          "IV/24); quarantine and pre-shipment uses are left out (Article 2H(6)); imports for exempted uses are "
+          "left out, except those for feedstock or quarantine and pre-shipment, which count until their use is "
+          "recorded; exempted uses stay in consumption."),
         _("Imports are also given by exporting country and exports by country of destination (data forms 2 and "
           "3): in the XLSX sheet \"By partner country\" and the JSON member by_partner_country; the CSV holds "
           "the table per substance only."),

@@ -98,3 +98,15 @@ def test_a_csv_line_with_a_malformed_decision_is_refused_with_its_code():
                 f"{DAY},exempted_use,HCFC-22,2.5,laboratory,Dec. 26/5\n")
     result = imports.import_csv(SYSTEM, producer, csv_text.encode(), "paper.csv")
     assert [(e.line, e.code) for e in result.errors] == [(3, "decision_reference_required")]
+
+
+def test_the_logbook_export_keeps_the_exempted_use_and_its_decision():
+    from certreg.logbook import exports
+
+    producer = company("producer")
+    entry(producer, "production", kg="10")
+    use = entry(producer, "exempted_use", kg="1", exempted_use="essential_use", exemption_reference="Decision XXXV/6")
+    [row] = exports.rows(sa.select(Entry).where(Entry.id == use.id))
+    values = dict(zip(exports.COLUMNS, row, strict=True))
+    assert (values["kind"], values["exempted_use"], values["exemption_reference"]) == \
+        ("exempted_use", "essential_use", "Decision XXXV/6")
