@@ -110,3 +110,23 @@ def test_the_logbook_export_keeps_the_exempted_use_and_its_decision():
     values = dict(zip(exports.COLUMNS, row, strict=True))
     assert (values["kind"], values["exempted_use"], values["exemption_reference"]) == \
         ("exempted_use", "essential_use", "Decision XXXV/6")
+
+
+def test_the_canonical_template_renders_optional_members_byte_for_byte():
+    import json
+
+    from certreg.logbook.models import ExemptedUse
+
+    columns = list(canonical.FIELDS.values())
+    fixed = {"country_code": "KG", "channel": Channel.CSV, "import_id": 7}
+    variable = [c for c in columns if c not in fixed] + list(canonical.OPTIONAL_FIELDS.values())
+    template = canonical.Template(fixed, variable)
+    base = {c: None for c in variable} | {"id": 12, "seq": 3, "kind": EntryKind.EXEMPTED_USE, "quantity": Decimal("2"),
+                                          "substance_code": "HCFC-22", "operation_date": DAY, "logbook_id": 4}
+    for use, reference in ((None, None), (ExemptedUse.LABORATORY, "Decision XXVI/5"),
+                           (ExemptedUse.ESSENTIAL_USE, "«Décision» \"XXXV/6\"")):
+        values = base | {"exempted_use": use, "exemption_reference": reference}
+        given = [values[c] for c in variable]
+        document, parts = template.render_parts(given, ["C-1"])
+        assert document == canonical.canonical_bytes({**fixed, **values}, ["C-1"])
+        assert parts[-2:] == (json.dumps(use.value if use else None), json.dumps(reference, ensure_ascii=False))
