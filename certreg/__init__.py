@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Flask
 
+from certreg.application import Certreg
 from config import CONFIGS, INSTANCE, ProductionConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     config_name = (test_config or {}).get("CONFIG") or os.environ.get("CERTREG_CONFIG", "development")
-    app = Flask(
+    app = Certreg(
         __name__,
         instance_path=str(INSTANCE),
         template_folder=str(ROOT / "templates"),
@@ -71,7 +72,7 @@ def _ensure_secret_key(app: Flask, config_name: str) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from certreg import i18n, transactions
+    from certreg import i18n, security, transactions
     from certreg.auth import services as auth_services
     from certreg.auth import session as auth_session
     from certreg.extensions import csrf, db, migrate
@@ -85,6 +86,7 @@ def register_extensions(app: Flask) -> None:
     transactions.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
+    security.check_csrf(app, csrf)  # the check asked only where it can refuse (POST, ...)
     i18n.init_app(app, remember_language=auth_services.set_locale)
     auth_session.init_app(app)
     notices_immediate.init_app(app)  # suspensions, revocations, transfers: told after the request
@@ -104,11 +106,15 @@ def register_extensions(app: Flask) -> None:
 
     quota_ledger.register(app)  # quota lines are leaves of the countries' logs (verify, proofs)
     logbook_quotas.provide(app, quota_usage)  # the logbook's rule path checks imports against quotas
+    from certreg.federation import directories as federation_directories
     from certreg.federation import handlers as federation_handlers
     from certreg.federation.verifiers import SyncedPeers
+    from certreg.focalpoints import federated as federated_focal_points
     from certreg.tokens import peers
 
     peers.register("federation", SyncedPeers())  # the peers' keys and status lists for the verifiers
+    # the peers' focal points on the focal points page (the federation sits above that feature)
+    federated_focal_points.provide(app, federation_directories.peer_focal_points)
     federation_handlers.register()  # the questions this installation answers
 
 
@@ -140,7 +146,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cylinders_bp)
     link_cylinders_to_the_logbook()  # the logbook's entries move the cylinders they name (certreg.logbook.links)
     app.register_blueprint(cylinder_scan_bp)
-    from certreg.logbook import equipment_views  # noqa: F401  (routes of logbook_bp)
+    from certreg.logbook import equipment_views, quick_views  # noqa: F401  (routes of logbook_bp)
     app.register_blueprint(shipments_bp)
     app.register_blueprint(inspections_bp)
     app.register_blueprint(focalpoints_bp)

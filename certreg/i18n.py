@@ -51,20 +51,26 @@ PUBLIC_ENDPOINTS = frozenset({"verify.verify", "verify.offline_shell", "verify.m
                               "licence_check.offline_shell", "cylinder_scan.scan", "cylinder_scan.offline_shell"})
 
 
-def served_languages() -> tuple[str, ...]:
-    """The languages this request may be served in."""
-    languages = tuple(current_app.config["LANGUAGES"])
-    if has_request_context() and request.endpoint in PUBLIC_ENDPOINTS and (
-            request.endpoint.startswith(("verify.", "licence_check.", "cylinder_scan.")) or not signed_in()):
-        return languages + tuple(current_app.config.get("PUBLIC_LANGUAGES", ()))
+def served_languages(signed: bool | None = None) -> tuple[str, ...]:
+    """The languages this request may be served in (``signed``: :func:`signed_in`, if the caller knows)."""
+    config = current_app.config
+    languages = tuple(config["LANGUAGES"])
+    if not has_request_context():
+        return languages
+    endpoint = request.endpoint
+    if endpoint in PUBLIC_ENDPOINTS and (
+            endpoint.startswith(("verify.", "licence_check.", "cylinder_scan."))
+            or not (signed_in() if signed is None else signed)):
+        return languages + tuple(config.get("PUBLIC_LANGUAGES", ()))
     return languages
 
 
 def select_locale() -> str:
     if not has_request_context():
         return current_app.config.get("CLI_LOCALE") or current_app.config["BABEL_DEFAULT_LOCALE"]
-    languages = served_languages()
-    if signed_in():
+    signed = signed_in()
+    languages = served_languages(signed)
+    if signed:
         preferred = getattr(current_user, "locale", None)
         if preferred in languages:
             return preferred

@@ -92,8 +92,12 @@ def refuse_control_characters() -> None:
     :raise NotFound: in a path segment (such a path names nothing).
     :raise ValidationFailed 422 ``invalid_characters``: in a query parameter (named in ``fields``).
     """
-    if _CONTROL.search(request.path):
+    environ = request.environ
+    # PATH_INFO is ``request.path`` before decoding: control characters are ASCII, the same in both.
+    if _CONTROL.search(environ.get("PATH_INFO", "")):
         raise NotFound()
+    if not environ.get("QUERY_STRING"):
+        return  # no query: nothing to parse (most requests, every scan)
     for key, value in request.args.items(multi=True):
         if _CONTROL.search(key) or _CONTROL.search(value):
             name = key if not _CONTROL.search(key) else "query"
@@ -149,6 +153,8 @@ def refuse_deep_json() -> None:
 
     :raise MalformedJSON: 400 ``malformed_json``.
     """
+    if "json" not in request.environ.get("CONTENT_TYPE", ""):
+        return  # not JSON (every GET): known without parsing the content type
     if request.is_json and request.content_length != 0 and json_too_deep(request.get_data(cache=True)):
         raise MalformedJSON(_("The JSON body nests arrays or objects too deeply."))
 

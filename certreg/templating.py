@@ -43,6 +43,7 @@ NAVIGATION = [
     ("registry.authorities", _l("Issuing authorities"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.AUDITOR}),
     ("federation.peer_list", _l("Peer installations"), {Role.ADMIN}),
     ("federation.ask", _l("Ask a peer"), {Role.CERTIFYING_OFFICER, Role.INSPECTOR}),
+    ("federation.licensees", _l("Partner licensees"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR}),
     ("auth.account", _l("Account"), None),
 ]
 

@@ -6,11 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from flask import current_app, request
+from flask import Response, current_app, jsonify, request
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from certreg.actors import Actor
-from certreg.errors import Conflict, ValidationFailed, roll_back
+from certreg.errors import CertregError, Conflict, ValidationFailed, roll_back
 from certreg.extensions import db
 from certreg.forms import BaseForm
 from certreg.inputs import parse_id
@@ -73,3 +74,28 @@ def signed_in() -> bool:
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         return False
     return current_user.is_authenticated
+
+
+# --- the phones' offline queues (static/js/offline-queue.js) -----------------------------------------
+
+
+def sync_token() -> Response:
+    """A fresh CSRF token for an offline queue's sync (its page may have been opened hours ago, offline)."""
+    response = jsonify({"csrf_token": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def sync_answer(action: Callable[[], tuple[dict, bool]]) -> tuple[Response, int]:
+    """Run one queued record's sync and commit once: 201 recorded now, 200 recorded before (``action`` returns
+    the answer and whether it was recorded now); a refusal is rolled back (nothing of it is written) and
+    answered like the API, ``{"error": {"code", "message", "fields"}}``, for the queue to show."""
+    try:
+        payload, created = action()
+    except CertregError as exc:
+        roll_back(exc)
+        fields = {name: [{"code": getattr(e, "code", exc.code), "message": str(e)} for e in errors]
+                  for name, errors in getattr(exc, "fields", {}).items()}
+        return jsonify({"error": {"code": exc.code, "message": exc.message, "fields": fields}}), exc.status
+    db.session.commit()
+    return jsonify(payload), 201 if created else 200

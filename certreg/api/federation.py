@@ -6,11 +6,16 @@ from typing import Any
 
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body
-from certreg.federation import identity, peers, questions, syncing
+from certreg.federation import directories, identity, peers, questions, syncing
 from certreg.federation.forms import AskForm, PeerForm
 from certreg.federation.models import Peer
 from certreg.federation.services import ask_body
+from certreg.focalpoints import federated
+from certreg.focalpoints import services as focalpoints
 from certreg.forms import form_from_json
+from certreg.inspections import alerts as seizure_alerts
+from certreg.inspections.models import SeizureAlert
+from certreg.keys import services as keys
 
 
 def peer_json(peer: Peer) -> dict[str, Any]:
@@ -78,3 +83,36 @@ def federation_ask(peer_id: int):
     asked = questions.ask(actor, peer_id, form.kind.data, ask_body(form.kind.data, form.query.data))
     return done({"peer": asked.peer, "kind": asked.kind, "answered": asked.answered, "answer": asked.answer,
                  "message": asked.message})
+
+
+def alert_json(alert: SeizureAlert) -> dict[str, Any]:
+    return {
+        "id": alert.id, "from": alert.sender_name, "from_url": alert.sender_url, "reference": alert.reference,
+        "country": alert.country_code, "seizing_country": alert.seizing_country,
+        "seized_on": alert.seized_on.isoformat(), "place": alert.place, "origin_country": alert.origin_country,
+        "kg": str(alert.kg), "serials": alert.serials, "goods": alert.goods, "logbook_id": alert.logbook_id,
+        "received_at": alert.received_at.isoformat(),
+    }
+
+
+@bp.get("/federation/alerts")
+def federation_alerts():
+    """Seizure alerts received from peer installations about the caller's country (newest first)."""
+    actor = api_actor()
+    found = seizure_alerts.received(actor, actor.country_code)
+    return done({"country": actor.country_code, "alerts": [alert_json(a) for a in found]})
+@bp.get("/federation/licensees")
+def federation_licensees():
+    """The active peers' lists of licensed importers and exporters, as last synced (officials)."""
+    actor = api_actor()
+    return done({"peers": [item.json() for item in directories.licensee_lists(actor)]})
+
+
+@bp.get("/federation/focal-points")
+def federation_focal_points():
+    """The active peers' focal point directories, as last synced (whoever may read the focal points)."""
+    actor = api_actor()
+    actor.require(focalpoints.can_view(actor))
+    found = federated.peer_directories(keys.local_countries())
+    return done({"directories": [{"origin": d.origin, "origin_url": d.origin_url, "as_of": directories.iso(d.as_of),
+                                  "country": d.country, "entries": d.entries} for d in found]})

@@ -22,7 +22,7 @@ from certreg.errors import CertregError, NotFound, ValidationFailed
 from certreg.extensions import db
 from certreg.focalpoints import publication
 from certreg.focalpoints import services as focalpoints
-from certreg.inspections import access, dashboard, photos, records, seizures, trade_report
+from certreg.inspections import access, dashboard, photos, records, seizures, sync, trade_report
 from certreg.inspections.models import CylinderCheck, Inspection
 from certreg.spreadsheets import XLSX_MIMETYPE, xlsx_bytes
 
@@ -174,20 +174,7 @@ def put_decision(client_id: str):
     actor = api_actor()
     inspection = _by_client_id(actor, client_id)
     actor.require(access.can_write(actor, inspection.country_code))
-    body = json_body()
-    goods = body.get("goods") or []
-    if not isinstance(goods, list) or not all(isinstance(g, dict) for g in goods):
-        raise ValidationFailed.for_field("goods", _("Give a list of goods."), "invalid_type")
-    lines = []
-    for line in goods:
-        serials = line.get("serials") or []
-        if not isinstance(serials, list) or not all(isinstance(s, str) for s in serials):
-            raise ValidationFailed.for_field("goods", _("Give a list of goods."), "invalid_type")
-        lines.append(seizures.GoodsData(_text(line, "substance"), _text(line, "kg"), _text(line, "cylinders"),
-                                        serials))
-    data = seizures.DecisionData(decision=_text(body, "decision"), note=_text(body, "note"),
-                                 storage_place=_text(body, "storage_place"), seized_on=_text(body, "seized_on"),
-                                 goods=lines)
+    data = sync.decision_from_json(json_body())
     return done(inspection_json(seizures.decide(actor, inspection, data)))
 
 

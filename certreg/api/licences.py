@@ -13,19 +13,22 @@ from certreg.api.common import api_actor, done, json_body, optional_actor
 from certreg.countries import services as countries
 from certreg.errors import ValidationFailed
 from certreg.extensions import db
-from certreg.licences import checking, documents, services
+from certreg.licences import caps, checking, documents, services
 from certreg.licences.models import Licence
-from certreg.logbook.queries import licence_used_kg
+from certreg.logbook.queries import licence_used
 
 
 def licence_json(licence: Licence) -> dict[str, Any]:
+    used = caps.usage(licence_used(licence))
     return {
         "number": licence.number, "country": licence.country_code, "company_id": licence.company_id,
         "direction": licence.direction.value, "scope": list(licence.scope), "hs_codes": list(licence.hs_codes),
         "partner_countries": list(licence.partner_countries), "cap_kg": f"{licence.cap_kg:f}",
-        "used_kg": f"{licence_used_kg(licence):f}",
+        "used_kg": f"{used.kg.quantize(caps.GRAM):f}",
         "cap_odp_t": f"{licence.cap_odp_t:f}" if licence.cap_odp_t is not None else None,
         "cap_co2e_t": f"{licence.cap_co2e_t:f}" if licence.cap_co2e_t is not None else None,
+        "used_odp_t": caps.figure(used.odp_t) if licence.cap_odp_t is not None else None,
+        "used_co2e_t": caps.figure(used.co2e_t) if licence.cap_co2e_t is not None else None,
         "valid_from": licence.valid_from.isoformat(), "valid_until": licence.valid_until.isoformat(),
         "issuing_authority": licence.issuing_authority, "status": licence.status.value,
         "status_reason": licence.status_reason,
@@ -135,7 +138,9 @@ def check_licence(token: str):
     result = checking.check(token, client=client)
     claims, licence = result.claims, result.licence
     return done({"verdict": result.verdict, "reason": result.reason, "licence": None if claims is None else {
-        "number": claims.number, "country": claims.country, "holder_registration": claims.holder_registration,
+        "format_version": claims.version, "number": claims.number, "country": claims.country,
+        "holder_registration": claims.holder_registration, "holder_name": claims.holder_name,
+        "hs_codes": None if claims.hs_codes_text is None else list(claims.hs_codes_text),
         "direction": claims.direction, "scope": list(claims.scope), "cap_kg": claims.cap_kg_text,
         "partner_countries": list(claims.partner_countries), "valid_from": claims.valid_from.isoformat(),
         "valid_until": claims.valid_until.isoformat()},

@@ -20,6 +20,7 @@ from certreg.logbook import (
     holders,
     imports,
     queries,
+    quick_entries,
     recording,
     refusals,
     transfers,
@@ -34,6 +35,7 @@ from certreg.logbook.forms import (
     EquipmentForm,
     FilterForm,
     InterventionForm,
+    QuickEntryForm,
     ReversalForm,
     SaleForm,
     SettingsForm,
@@ -401,3 +403,16 @@ def add_intervention(equipment_id: int):
     return done(intervention_json(intervention), 201)
 
 
+
+
+@bp.put("/quick-entries/<client_id>")
+def put_quick_entry(client_id: str):
+    """A charge or recovery on equipment, recorded once per client-made id (certreg.logbook.quick_entries):
+    201 recorded now, 200 the same entry sent again, 409 ``client_id_conflict`` another entry under the id."""
+    actor = api_actor()
+    who = _own(actor)
+    form = form_from_json(QuickEntryForm, json_body())
+    intervention, created = quick_entries.record(actor, who, quick_entries.QuickEntryData.from_form(form),
+                                                 client_id_text=client_id, channel=Channel.API)
+    return done({**intervention_json(intervention), "client_id": intervention.client_id,
+                 "equipment": intervention.equipment.code}, 201 if created else 200)

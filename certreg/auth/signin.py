@@ -64,9 +64,9 @@ def pending_user() -> tuple[User | None, str | None]:
 
 def guard():
     """Before each web request of a signed-in user (see the module docstring)."""
-    if request.blueprint == "api" or request.endpoint in (None, "static"):
-        return None
-    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies or not current_user.is_authenticated:
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return None  # nobody signed in (every anonymous scan): known without loading anything
+    if request.blueprint == "api" or request.endpoint in (None, "static") or not current_user.is_authenticated:
         return None
     now = int(time.time())
     seen = session.get(SEEN)

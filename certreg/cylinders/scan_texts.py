@@ -74,6 +74,8 @@ def offline_texts() -> dict:
                          "to refresh it before relying on the status.", days="{days}"),
         "statusUnchecked": _("The status (destroyed, lost or seized) could not be checked offline: open this page "
                              "once with a connection."),
+        "peerOrigin": _("Issued in a partner installation (%(origin)s); its keys and statuses on this phone are as "
+                        "of %(time)s.", origin="{origin}", time="{time}"),
         "offlineNoData": _("This phone has no trust list yet. Open any label or certificate check once with an "
                            "internet connection, then scanning works offline."),
         "synced": _("Ready to check cylinder labels offline."),

@@ -11,7 +11,10 @@ QUESTION_LABELS = {
     "certificate-status": _l("Certificate status by number"),
     "cylinder": _l("Cylinder by serial number"),
     "ping": _l("Is the peering working?"),
+    "seizure-alert": _l("Seizure alert"),
+    "ipic": _l("iPIC question"),
 }
+ASKABLE = ("certificate-status", "cylinder", "ping")
 
 
 class PeerForm(BaseForm):
@@ -25,7 +28,7 @@ class PeerForm(BaseForm):
 
 
 class AskForm(BaseForm):
-    kind = SelectField(_l("Question"), choices=choices(QUESTION_LABELS.items()),
+    kind = SelectField(_l("Question"), choices=choices((k, QUESTION_LABELS[k]) for k in ASKABLE),
                        validators=[DataRequired()])
     query = StringField(_l("Certificate number or cylinder serial"), validators=[Optional(), Length(max=64)])
 

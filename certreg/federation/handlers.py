@@ -5,6 +5,7 @@
 and today's status of the certificate (as the public status page shows them).
 ``cylinder``: ``{"serial": "..."}`` (national serial, GRAI or stamp number) -> ``{"found": false}`` or
 the cylinder's public fields and status.
+``seizure-alert``: a seizure of goods of one of this installation's countries (:mod:`certreg.federation.alerts`).
 ``ipic``: ``{"question": "<signed iPIC question>"}`` (:mod:`certreg.shipments.documents`, signed by one of
 the peer's countries) -> ``{"answer": "<the signed answer of this installation's register>"}``.
 
@@ -23,10 +24,10 @@ from certreg.certificates.queries import find_by_number
 from certreg.certificates.states import STATE_VERDICTS, state_on, today
 from certreg.cylinders import queries as cylinders
 from certreg.errors import InvalidState, NotFound, ValidationFailed
-from certreg.federation import publishing, questions
+from certreg.federation import alerts, questions
 from certreg.federation.models import Peer
 from certreg.federation.questions import QuestionRefused, register_handler
-from certreg.federation.syncing import active_documents
+from certreg.federation.syncing import peer_countries
 from certreg.shipments import ipic
 
 
@@ -62,18 +63,8 @@ def cylinder(peer: Peer, body: Any) -> dict:
             "manufacturer": found.manufacturer}
 
 
-def _peer_countries() -> dict[str, Peer]:
-    """Country -> the active peer whose synced trust list signs for it."""
-    found: dict[str, Peer] = {}
-    for peer, document in active_documents(publishing.TRUST_LIST):
-        for jwk in document.body.get("keys", []):
-            if isinstance(jwk.get("country"), str):
-                found.setdefault(jwk["country"], peer)
-    return found
-
-
 def ipic_question(peer: Peer, body: Any) -> dict:
-    countries = [country for country, owner in _peer_countries().items() if owner.id == peer.id]
+    countries = [country for country, owner in peer_countries().items() if owner.id == peer.id]
     try:
         return {"answer": ipic.answer_for_peer(_text(body, "question", limit=4000), f"federation:{peer.name}",
                                                countries)}
@@ -85,10 +76,10 @@ class FederatedIpic:
     """iPIC questions about a country an active peer serves go to that peer (:mod:`certreg.shipments.ipic`)."""
 
     def serves(self, country_code: str) -> bool:
-        return country_code in _peer_countries()
+        return country_code in peer_countries()
 
     def ask(self, actor: Actor, country_code: str, question_text: str) -> str:
-        peer = _peer_countries()[country_code]
+        peer = peer_countries()[country_code]
         asked = questions.ask(actor, peer.id, "ipic", {"question": question_text})
         if not asked.answered:
             raise InvalidState(asked.message, code="no_answer")
@@ -106,3 +97,4 @@ def register() -> None:
     register_handler("cylinder", cylinder)
     register_handler("ipic", ipic_question)
     ipic.register_remote("federation", FederatedIpic())
+    alerts.register()  # seizure-alert: answered here, and sent when a seizure concerns a peer's country

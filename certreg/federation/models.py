@@ -114,3 +114,32 @@ class FederationMessage(Base):
         sa.Index("ix_federation_messages_peer_at", "peer_id", "direction", "at"),
     )
 
+
+
+class OutboxState(enum.StrEnum):
+    PENDING = "pending"  # not yet answered by the peer: sent again by `flask federation sync` / `send-alerts`
+    SENT = "sent"  # the peer answered that it has it
+    REFUSED = "refused"  # the peer answered with an error: not sent again
+
+
+class OutgoingQuestion(Base):
+    """A question that must reach a peer even if it is down now (seizure alerts): kept until it is answered.
+    The peer stores it once by ``reference`` however often it is sent."""
+
+    __tablename__ = "federation_outbox"
+
+    id: Mapped[intpk]
+    peer_id: Mapped[int] = mapped_column(sa.ForeignKey("federation_peers.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(40), comment="The question's kind, e.g. seizure-alert")
+    reference: Mapped[str] = mapped_column(sa.String(120), comment="What it is about, e.g. the seizure's reference")
+    country_code: Mapped[str | None] = mapped_column(sa.String(2), comment="The country it is sent for")
+    body: Mapped[dict[str, Any]]
+    state: Mapped[OutboxState] = mapped_column(enum_type(OutboxState, 16))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[created_at]
+    last_attempt_at: Mapped[timestamp | None]
+    sent_at: Mapped[timestamp | None]
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    answer: Mapped[dict[str, Any] | None]
+
+    __table_args__ = (sa.UniqueConstraint("peer_id", "kind", "reference"),)

@@ -8,7 +8,7 @@ after ``FEDERATION_REPUBLISH_SECONDS`` so that the peers' "as of" stays recent. 
 ``"<kind>.<sequence>"``: a peer that has it gets ``304 Not Modified``.
 
 More kinds plug in with :func:`register_status_list` (as the licences' status lists do) or
-:func:`register_document`.
+:func:`register_document` (as the focal point directories and the licensee lists do).
 """
 
 from __future__ import annotations
@@ -32,14 +32,18 @@ from certreg.extensions import db
 from certreg.federation import wire
 from certreg.federation.identity import own_base_url, private_key
 from certreg.federation.models import Publication
+from certreg.focalpoints import federated as focal_points
 from certreg.keys import services as keys
 from certreg.licences import documents as licence_documents
+from certreg.licences import licensees
 from certreg.licences.token import LICENCE_STATUS_LIST_TYP
 from certreg.tokens.cose import parse_sign1
 from certreg.tokens.encoding import b64url_decode, cbor_strict_loads
 from certreg.tokens.status_list import SL_CLAIM_STATUS_LIST, STATUS_LIST_TYP
 
 TRUST_LIST = "trust-list"
+FOCAL_POINTS = "focal-points"  # the focal point directories of the installation's countries
+LICENSEES = "licensees"  # their licensed importers and exporters (for iPIC)
 STATUS_PREFIX = "status/"
 
 
@@ -52,6 +56,9 @@ class DocumentKind:
     content: Callable[[Any], Any]  # what decides "changed" (JSON-able)
     status_kind: str | None = None  # for status lists: the kind in certreg.tokens.peers
     status_typ: str | None = None  # ... and the COSE typ its country-signed tokens carry
+    #: For lists of the peer's countries: ``check(body, countries)`` raises ``ValueError`` if the body does
+    #: not hold together or names a country outside the peer's trust list.
+    check: Callable[[Any, set[str]], None] | None = None
 
 
 _KINDS: dict[str, DocumentKind] = {}
@@ -85,6 +92,10 @@ register_status_list(certificate_trust.STATUS_KIND, certificate_trust.own_status
 register_status_list(labelling.STATUS_KIND, labelling.own_status_list_document, LABEL_STATUS_LIST_TYP)
 register_status_list(licence_documents.STATUS_KIND, licence_documents.own_status_list_document,
                      LICENCE_STATUS_LIST_TYP)
+register_document(DocumentKind(FOCAL_POINTS, focal_points.own_directory_document, lambda body: body,
+                               check=focal_points.check_document))
+register_document(DocumentKind(LICENSEES, licensees.own_licensee_document, lambda body: body,
+                               check=licensees.check_document))
 
 
 def kinds() -> list[DocumentKind]:

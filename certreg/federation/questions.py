@@ -30,13 +30,14 @@ from sqlalchemy.exc import IntegrityError
 
 from certreg.actors import Actor
 from certreg.audit import services as audit
+from certreg.audit.models import AuditEntry
 from certreg.db import utcnow
 from certreg.errors import CertregError, InvalidState, RateLimited, ValidationFailed
 from certreg.extensions import db
 from certreg.federation import transport, wire
 from certreg.federation.identity import own_base_url, private_key
 from certreg.federation.models import Direction, FederationMessage, Outcome, Peer, PeerStatus
-from certreg.federation.peers import can_ask, get_peer
+from certreg.federation.peers import can_ask, can_manage, get_peer
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,23 @@ def _record(peer: Peer | None, direction: Direction, kind: str, nonce: bytes | s
     return row
 
 
+def refused(peer: Peer, kind: str, code: str, detail: str, actor: Actor | None = None) -> None:
+    """Write a refusal of something a peer sent (a document, a question, an answer) to the audit trail
+    (``federation.refused``), where the peers page lists the latest (:func:`refusals`)."""
+    who = actor or Actor.system("federation")
+    audit.record(who, "federation.refused", peer, object_id=peer.id,
+                 after={"kind": kind, "code": code, "detail": detail[:300]},
+                 summary=audit.msg("Refused the %(kind)s of peer %(name)s: %(code)s", kind=kind, name=peer.name,
+                                   code=code))
+
+
+def refusals(actor: Actor, *, limit: int = 20) -> list[AuditEntry]:
+    """The latest refusals of what peers sent (forged or replayed questions, answers and documents)."""
+    actor.require(can_manage(actor))
+    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "federation.refused")
+                                   .order_by(AuditEntry.id.desc()).limit(limit)))
+
+
 def no_answer_text(peer: Peer) -> str:
     if peer.last_success_at is None:
         return _("No answer from %(peer)s (it has never answered).", peer=peer.name)
@@ -130,10 +148,7 @@ def ask(actor: Actor, peer_id: int, kind: str, body: dict[str, Any]) -> Asked:
     except wire.Refused as exc:
         _record(peer, Direction.OUT, kind, nonce, Outcome.REFUSED, body, error=str(exc))
         peer.last_error = f"ask {kind}: answer refused ({exc.code})"
-        audit.record(actor, "federation.refused", peer, object_id=peer.id,
-                     after={"kind": kind, "code": exc.code, "detail": exc.detail[:300]},
-                     summary=audit.msg("Refused the %(kind)s of peer %(name)s: %(code)s",
-                                       kind=kind, name=peer.name, code=exc.code))
+        refused(peer, f"answer {kind}", exc.code, exc.detail, actor)
         return Asked(peer.name, kind, False, None,
                      _("The answer from %(peer)s was refused: it is not signed by its pinned key or does not match "
                        "the question.", peer=peer.name))
@@ -159,6 +174,26 @@ def _pin(sender: str) -> str | None:
     return peer.fingerprint if peer is not None else None
 
 
+def _read_question(raw: bytes) -> wire.Message:
+    """The question, checked under the pinned key of the peer it claims to be from. A question forged in
+    a peer's name (a key not pinned, a bad signature) is written to the audit trail as a refusal."""
+    claimed: list[str] = []
+
+    def pin(sender: str) -> str | None:
+        claimed.append(sender)
+        return _pin(sender)
+
+    try:
+        return wire.read_message(raw, pin)
+    except wire.Refused as exc:
+        logger.warning("federation: refused a question: %s", exc)
+        known = db.session.scalar(sa.select(Peer).where(Peer.base_url == claimed[-1])) if claimed else None
+        if known is not None and exc.code in ("unpinned-key", "bad-signature"):
+            refused(known, "question", exc.code, exc.detail)
+        refusal = MalformedQuestion if exc.code == "malformed" else FederationRefusal
+        raise refusal(_("Question refused (%(code)s).", code=exc.code), code=exc.code) from None
+
+
 def answer(raw: bytes) -> bytes:
     """Check a peer's signed question, answer it with a signed answer, record both. Flushes.
 
@@ -166,17 +201,13 @@ def answer(raw: bytes) -> bytes:
         nonce seen before (``code`` says which); recorded if the sender is a known peer.
     :raise RateLimited: more than ``FEDERATION_RATE_LIMIT`` questions from the peer in a minute.
     """
-    try:
-        question = wire.read_message(raw, _pin)
-    except wire.Refused as exc:
-        logger.warning("federation: refused a question: %s", exc)
-        refusal = MalformedQuestion if exc.code == "malformed" else FederationRefusal
-        raise refusal(_("Question refused (%(code)s).", code=exc.code), code=exc.code) from None
+    question = _read_question(raw)
     peer = db.session.scalar(sa.select(Peer).where(Peer.base_url == question.sender))
     now = utcnow()
 
     def refuse(code: str, error: str) -> FederationRefusal:
         _record(peer, Direction.IN, question.kind, question.nonce, Outcome.REFUSED, question.body, error=error)
+        refused(peer, f"question {question.kind}", code, error)
         return FederationRefusal(_("Question refused (%(code)s).", code=code), code=code)
 
     if question.role != wire.QUESTION or question.recipient != own_base_url():

@@ -55,13 +55,19 @@ def _check_content(peer: Peer, doc_kind: publishing.DocumentKind, body: object,
         if len(trusted) == 0:
             raise wire.Refused("malformed", "trust list without keys")
         return
-    if doc_kind.status_typ is None:
+    if doc_kind.status_typ is None and doc_kind.check is None:
         return
     trust_doc = stored.get(publishing.TRUST_LIST)
     if trust_doc is None:
-        raise wire.Refused("malformed", "status lists before the trust list")
+        raise wire.Refused("malformed", f"{doc_kind.name} before the trust list")
     trusted = TrustList.from_jwks(trust_doc.body)
     countries = {key.country for key in trusted}
+    if doc_kind.check is not None:
+        try:
+            doc_kind.check(body, countries)
+        except ValueError as exc:
+            raise wire.Refused("malformed", f"{doc_kind.name}: {exc}") from None
+        return
     lists = body.get("status_lists") if isinstance(body, dict) else None
     if not isinstance(lists, dict):
         raise wire.Refused("malformed", "no status_lists")
@@ -168,3 +174,13 @@ def active_documents(kind: str) -> list[tuple[Peer, PeerDocument]]:
         sa.select(Peer, PeerDocument).join(PeerDocument, PeerDocument.peer_id == Peer.id)
         .where(Peer.status == PeerStatus.ACTIVE, PeerDocument.kind == kind).order_by(Peer.id))
     return [(peer, document) for peer, document in rows]
+
+
+def peer_countries() -> dict[str, Peer]:
+    """Country -> the active peer whose synced trust list signs for it."""
+    found: dict[str, Peer] = {}
+    for peer, document in active_documents(publishing.TRUST_LIST):
+        for jwk in document.body.get("keys", []):
+            if isinstance(jwk.get("country"), str):
+                found.setdefault(jwk["country"], peer)
+    return found

@@ -9,10 +9,11 @@ from flask_login import login_required
 
 from certreg.errors import CertregError, RateLimited
 from certreg.extensions import csrf, db
-from certreg.federation import identity, peers, publishing, questions, syncing, wire
+from certreg.federation import alerts, directories, identity, peers, publishing, questions, syncing, wire
 from certreg.federation.forms import QUESTION_LABELS, AskPageForm, EmptyForm, PeerForm
 from certreg.federation.services import ask_body, json_error
 from certreg.forms import choices
+from certreg.licences.models import DIRECTION_LABELS
 from certreg.transactions import writes
 from certreg.web import actor, form_status, submit
 
@@ -95,7 +96,9 @@ def peer_list():
     rows = [(peer, syncing.age(peer)) for peer in peers.list_peers(me)]
     return render_template("federation/peers.html", form=form, rows=rows, button=EmptyForm(),
                            fingerprint=identity.fingerprint(), grouped=wire.grouped, base_url=identity.own_base_url(),
-                           messages=questions.messages(me, limit=20), labels=QUESTION_LABELS), form_status(form)
+                           messages=questions.messages(me, limit=20), labels=QUESTION_LABELS,
+                           refusals=questions.refusals(me), outbox=alerts.outbox(me, limit=20),
+                           names={p.id: p.name for p, _age in rows}), form_status(form)
 
 
 def _peer_action(peer_id: int, action, message: str):
@@ -153,3 +156,11 @@ def ask():
                                               ask_body(form.kind.data, form.query.data)))
     return render_template("federation/ask.html", form=form, asked=done.result if done else None,
                            labels=QUESTION_LABELS), form_status(form)
+
+
+@bp.get("/federation/licensees")
+@login_required
+def licensees():
+    """The partner installations' licensed importers and exporters (as last synced), for iPIC and the border."""
+    lists = directories.licensee_lists(actor())
+    return render_template("federation/licensees.html", lists=lists, directions=DIRECTION_LABELS)

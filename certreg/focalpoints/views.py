@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from certreg.focalpoints import services
+from certreg.focalpoints import federated, services
 from certreg.focalpoints.forms import FocalPointForm
 from certreg.focalpoints.models import KIND_LABELS
 from certreg.forms import BaseForm
@@ -28,6 +28,7 @@ def index():
     for entry in entries:
         by_country.setdefault(entry.country_code, []).append(entry)
     return render_template("focalpoints/index.html", by_country=by_country, kinds=KIND_LABELS,
+                           peer_directories=federated.peer_directories(set(by_country)),
                            can_manage=services.can_manage(actor(), current_user.country_code))
 
 

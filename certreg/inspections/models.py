@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -324,3 +325,31 @@ class CaseEvent(Base):
         sa.CheckConstraint("kind <> 'fine' OR (amount IS NOT NULL AND currency IS NOT NULL)", name="fine_amount"),
         sa.CheckConstraint("(kind = 'disposal') = (disposal IS NOT NULL)", name="disposal_named"),
     )
+
+
+class SeizureAlert(Base):
+    """A seizure abroad, told by a peer installation (``seizure-alert``, :mod:`certreg.inspections.alerts`): goods
+    of one of this installation's countries seized by another country. Listed in the ministry's anomalies
+    (``seizure_abroad``) against the holder of the cylinders, or the country when none is known."""
+
+    __tablename__ = "seizure_alerts"
+
+    id: Mapped[intpk]
+    sender_url: Mapped[str255] = mapped_column(comment="The sending installation's base URL")
+    sender_name: Mapped[str] = mapped_column(sa.String(80), comment="The peer's name here")
+    reference: Mapped[str120] = mapped_column(comment="The seizure's reference at the sender")
+    country_code: Mapped[str2] = mapped_column(sa.ForeignKey("countries.code"), index=True,
+                                               comment="This installation's country the goods belong to")
+    seizing_country: Mapped[str2]
+    seized_on: Mapped[date]
+    place: Mapped[str255] = mapped_column(comment="Border post or place of the seizure, as sent")
+    origin_country: Mapped[str2 | None] = mapped_column(comment="Alleged origin or exporting country")
+    kg: Mapped[Decimal] = mapped_column(KILOGRAMS, comment="Kilograms seized in total")
+    serials: Mapped[list[Any]] = mapped_column(sa.JSON(), comment="National serials of the cylinders")
+    goods: Mapped[list[Any]] = mapped_column(sa.JSON(), comment="Per substance: substance, kg, cylinders, serials")
+    logbook_id: Mapped[int | None] = mapped_column(sa.ForeignKey("logbooks.id"), index=True,
+                                                   comment="The holder of the cylinders, when registered here")
+    received_at: Mapped[created_at]
+
+    __table_args__ = (sa.UniqueConstraint("sender_url", "reference"),
+                      sa.CheckConstraint("kg >= 0", name="kg_not_negative"))

@@ -6,7 +6,10 @@ A seizure (final once recorded):
 * takes the kilograms out of the holder's stock by the authority's entry in the holder's logbook
   (:func:`certreg.logbook.authority.record_seizure`, in the tamper-evident log), when the holder is
   registered;
-* is listed as an anomaly against the holder (:mod:`certreg.inspections.findings`).
+* is listed as an anomaly against the holder (:mod:`certreg.inspections.findings`);
+* may name cylinders of a country this installation does not sign for by their national serial (a
+  neighbour's cylinders: not in this register); whoever listens (:func:`on_seizure`: the federation's
+  seizure alerts to that country's installation) is told of every new seizure.
 
 Custody handovers are append-only and chained: ``chain_hash`` = SHA-256 hex of
 ``previous chain_hash (64 zeros for the first) || "\\n" || canonical JSON`` of the handover
@@ -20,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -30,6 +34,7 @@ from flask_babel import gettext as _
 from certreg.actors import Actor
 from certreg.audit import services as audit
 from certreg.cylinders import findings as cylinder_findings
+from certreg.cylinders import numbers
 from certreg.db import today, utcnow
 from certreg.errors import Conflict
 from certreg.extensions import db
@@ -56,12 +61,30 @@ from certreg.inspections.records import (
     text,
     when,
 )
+from certreg.keys import services as keys
 from certreg.logbook import authority
 from certreg.logbook.holders import holder
 from certreg.substances import services as substances
 
 logger = logging.getLogger(__name__)
 GENESIS = "0" * 64
+Listener = Callable[[Actor, Inspection, Seizure], None]
+_LISTENERS: dict[str, Listener] = {}
+
+
+def on_seizure(name: str, listener: Listener) -> None:
+    """Call ``listener(actor, inspection, seizure)`` after each new seizure is recorded (idempotent per name).
+    It runs in the seizure's transaction and must not fail it."""
+    _LISTENERS[name] = listener
+
+
+def foreign_serial(text: str) -> str | None:
+    """The canonical national serial of a cylinder of a country this installation does not sign for, or None."""
+    try:
+        serial = numbers.parse_serial(text)
+    except ValueError:
+        return None
+    return serial if serial[:2] not in keys.local_countries() else None
 
 
 @dataclass
@@ -93,13 +116,19 @@ def decide(actor: Actor, inspection: Inspection, data: DecisionData) -> Inspecti
     except ValueError:
         raise bad("decision", _("Not a valid choice."), "invalid_choice") from None
     note = text(data.note, "note", TEXT_MAX)
-    if decision is Decision.SEIZURE:
-        _seize(actor, inspection, data)
+    seizure = _seize(actor, inspection, data) if decision is Decision.SEIZURE else None
     inspection.decision, inspection.decision_note, inspection.decided_at = decision, note, utcnow()
     db.session.flush()
     audit.record(actor, "inspection.decide", inspection, country_code=inspection.country_code,
                  summary=audit.msg("Inspection %(id)s: decision %(decision)s", id=inspection.id,
                                    decision=decision.value), after={"decision": decision.value})
+    if seizure is not None:
+        for name, listener in _LISTENERS.items():
+            try:
+                with db.session.begin_nested():
+                    listener(actor, inspection, seizure)
+            except Exception:  # a listener's failure never undoes the seizure
+                logger.exception("inspection %s: seizure listener %s failed", inspection.id, name)
     return inspection
 
 
@@ -117,19 +146,22 @@ def _seize(actor: Actor, inspection: Inspection, data: DecisionData) -> Seizure:
                                        field=f"{name}-substance")
         kg = number(goods.kg, f"{name}-kg", low=Decimal("0.001"), high=Decimal(1_000_000), required=True)
         count = number(goods.cylinders or 0, f"{name}-cylinders", low=Decimal(0), high=Decimal(100_000))
-        cylinders = []
+        cylinders, foreign = [], []
         for serial in goods.serials:
             cylinder = find_cylinder(serial)
-            if cylinder is None:
+            if cylinder is None and foreign_serial(serial) is None:
                 raise bad(f"{name}-serials", _("No registered cylinder %(serial)s.", serial=serial),
                           "unknown_cylinder")
-            cylinders.append(cylinder)
-        lines.append((substance.code, kg, int(count or len(cylinders)), cylinders))
+            if cylinder is None:
+                foreign.append(foreign_serial(serial))
+            else:
+                cylinders.append(cylinder)
+        lines.append((substance.code, kg, int(count or len(cylinders) + len(foreign)), cylinders, foreign))
     seizure = Seizure(inspection_id=inspection.id, storage_place=storage, seized_on=seized_on)
     db.session.add(seizure)
     db.session.flush()
     reason = _("Seized at inspection %(id)s", id=inspection.id)
-    for code, kg, count, cylinders in lines:
+    for code, kg, count, cylinders, foreign in lines:
         for cylinder in cylinders:
             cylinder_findings.seize(actor, cylinder, reason)
         owner = holder_of_finding(inspection, cylinders[0] if cylinders else None)
@@ -141,7 +173,8 @@ def _seize(actor: Actor, inspection: Inspection, data: DecisionData) -> Seizure:
                 adjustment = authority.record_seizure(actor, who, code, kg, seized_on, reason)
                 entry_id = adjustment.entry.id if adjustment.entry is not None else None
         db.session.add(SeizedGoods(seizure_id=seizure.id, substance_code=code, kg=kg, cylinders=count,
-                                   serials=", ".join(c.serial for c in cylinders) or None, entry_id=entry_id))
+                                   serials=", ".join([*(c.serial for c in cylinders), *foreign]) or None,
+                                   entry_id=entry_id))
     db.session.flush()
     logger.info("inspection %s: seizure %s recorded by %s", inspection.id, seizure.id, actor.label)
     return seizure

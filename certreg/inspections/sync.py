@@ -11,7 +11,13 @@ Body (JSON)::
 
     {"inspection": {<the fields of records.InspectionData but client_id>},
      "cylinders": [{"client_id": UUID, <the fields of records.CylinderCheckData>}, ...],   # at most 50
-     "photos": [{"client_id": UUID, "caption": str, "data": base64 of the image}, ...]}     # at most 10
+     "photos": [{"client_id": UUID, "caption": str, "data": base64 of the image}, ...],     # at most 10
+     "decision": {"decision": str, "note": str, "storage_place": str, "seized_on": str,    # optional
+                  "goods": [{"substance": str, "kg": str, "cylinders": str, "serials": [str]}]}}
+
+The decision is recorded when the inspection has none yet (so a repeated sync changes nothing, and a
+decision recorded online afterwards stands); a seizure is checked like one made online (storage place,
+goods, registered serials) and a refused one refuses the whole queued inspection.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from flask_babel import gettext as _
 
 from certreg.actors import Actor
 from certreg.errors import ValidationFailed
-from certreg.inspections import photos, records
+from certreg.inspections import photos, records, seizures
 from certreg.inspections.models import Inspection
 
 MAX_CYLINDERS, MAX_PHOTOS = 50, 10
@@ -46,6 +52,23 @@ def _text_values(values: dict[str, Any], names: list[str]) -> dict[str, str]:
             raise ValidationFailed.for_field(name, _("Enter text."), "invalid_type")
         out[name] = "" if value is None else str(value)
     return out
+
+
+def decision_from_json(body: dict[str, Any]) -> seizures.DecisionData:
+    """The decision as the API and the phone's queue send it. :raise ValidationFailed: ``invalid_type``."""
+    goods = body.get("goods") or []
+    if not isinstance(goods, list) or not all(isinstance(g, dict) for g in goods):
+        raise ValidationFailed.for_field("goods", _("Give a list of goods."), "invalid_type")
+    lines = []
+    for line in goods:
+        serials = line.get("serials") or []
+        if not isinstance(serials, list) or not all(isinstance(s, str) for s in serials):
+            raise ValidationFailed.for_field("goods", _("Give a list of goods."), "invalid_type")
+        values = _text_values(line, ["substance", "kg", "cylinders"])
+        lines.append(seizures.GoodsData(values["substance"], values["kg"], values["cylinders"], serials))
+    values = _text_values(body, ["decision", "note", "storage_place", "seized_on"])
+    return seizures.DecisionData(decision=values["decision"], note=values["note"],
+                                 storage_place=values["storage_place"], seized_on=values["seized_on"], goods=lines)
 
 
 def sync_inspection(actor: Actor, country_code: str, client_id: str, payload: Any) -> tuple[Inspection, bool]:
@@ -70,6 +93,11 @@ def sync_inspection(actor: Actor, country_code: str, client_id: str, payload: An
             photo, new = photos.add_photo(actor, inspection, values["client_id"], data, values["caption"])
             if new:
                 written.append(photo.stored_name)
+        decision = payload.get("decision")
+        if decision is not None and not isinstance(decision, dict):
+            raise ValidationFailed.for_field("decision", _("Enter text."), "invalid_type")
+        if decision and decision.get("decision") and inspection.decision is None:
+            seizures.decide(actor, inspection, decision_from_json(decision))
     except Exception:
         for name in written:  # the transaction rolls back: so do the files this request wrote
             (photos.folder() / name).unlink(missing_ok=True)

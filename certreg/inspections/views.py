@@ -3,14 +3,13 @@ the decision, custody and case; a holder's outcomes; the illegal trade report do
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
 
+from certreg import web
 from certreg.db import today, utcnow
-from certreg.errors import CertregError, NotFound, ValidationFailed, roll_back
-from certreg.extensions import db
+from certreg.errors import NotFound, ValidationFailed
 from certreg.focalpoints import services as focalpoints
 from certreg.forms import choices
 from certreg.inspections import access, dashboard, photos, queries, records, seizures, sync, trade_report
@@ -232,6 +231,7 @@ def offline():
     """The phone's offline form and queue (static/js/inspection-queue.js); kept by the service worker."""
     actor().require(access.can_write(actor(), current_user.country_code))
     return render_template("inspections/offline.html", **LABELS, labels_form=CylinderCheckForm(meta={"csrf": False}),
+                           decision_form=DecisionForm(meta={"csrf": False}),
                            border_posts=focalpoints.border_posts(current_user.country_code))
 
 
@@ -240,9 +240,7 @@ def offline():
 def sync_token():
     """A fresh CSRF token for the queue's sync (the page may have been opened hours ago, offline)."""
     actor().require(access.can_write(actor(), current_user.country_code))
-    response = jsonify({"csrf_token": generate_csrf()})
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return web.sync_token()
 
 
 @bp.put("/sync/<client_id>")
@@ -251,14 +249,10 @@ def sync_one(client_id: str):
     """One queued inspection (see certreg.inspections.sync): 201 recorded now, 200 recorded before,
     4xx refused with ``{"error": {"code", "message", "fields"}}`` and nothing written."""
     actor().require(access.can_write(actor(), current_user.country_code))
-    try:
+
+    def record():
         inspection, created = sync.sync_inspection(actor(), current_user.country_code, client_id,
                                                    request.get_json(silent=True))
-    except CertregError as exc:
-        roll_back(exc)
-        fields = {name: [{"code": getattr(e, "code", exc.code), "message": str(e)} for e in errors]
-                  for name, errors in getattr(exc, "fields", {}).items()}
-        return jsonify({"error": {"code": exc.code, "message": exc.message, "fields": fields}}), exc.status
-    db.session.commit()
-    return jsonify({"id": inspection.id, "client_id": inspection.client_id,
-                    "url": url_for("inspections.detail", inspection_id=inspection.id)}), 201 if created else 200
+        return {"id": inspection.id, "client_id": inspection.client_id,
+                "url": url_for("inspections.detail", inspection_id=inspection.id)}, created
+    return web.sync_answer(record)

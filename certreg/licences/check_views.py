@@ -65,6 +65,8 @@ def page_texts() -> dict:
                          "to refresh it before relying on the status.", days="{days}"),
         "statusUnchecked": _("The status (suspended or revoked) could not be checked offline: open this page "
                              "once with a connection."),
+        "peerOrigin": _("Issued in a partner installation (%(origin)s); its keys and statuses on this phone are as "
+                        "of %(time)s.", origin="{origin}", time="{time}"),
         "offlineNoData": _("This phone has no trust list yet. Open any licence check page once with an internet "
                            "connection, then checks work offline."),
         "synced": _("Ready to check licences offline."),

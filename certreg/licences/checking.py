@@ -41,7 +41,8 @@ _STATUS_VERDICTS: Final = {LicenceStatus.REVOKED: "REVOKED", LicenceStatus.SUSPE
 
 @dataclass(frozen=True, slots=True)
 class Register:
-    """What the register says now about a checked licence (what the token does not sign)."""
+    """What the register says now about a checked licence (the holder's name and HS codes: what a version 1
+    token does not sign)."""
 
     id: int
     status: LicenceStatus

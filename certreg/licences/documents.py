@@ -34,6 +34,8 @@ from certreg.licences.token import (
     STATUS_REVOKED,
     STATUS_SUSPENDED,
     LicenceClaims,
+    holder_name_for,
+    hs_digits,
 )
 from certreg.registry.models import Company
 from certreg.tokens import format as tokens
@@ -47,13 +49,16 @@ LIST_VALUES = {LicenceStatus.REVOKED: STATUS_REVOKED, LicenceStatus.SUSPENDED: S
 
 
 def claims_for(licence: Licence) -> LicenceClaims:
+    """What the licence's token signs: its terms, the holder's name (Latin script) and its HS codes."""
     company = db.session.get(Company, licence.company_id)
+    hs_codes = tuple(dict.fromkeys(d for d in (hs_digits(code) for code in licence.hs_codes) if d))
     return LicenceClaims(
         number=licence.number, country=licence.country_code,
         holder_registration=company.registration_number, direction=licence.direction.value,
         scope=tuple(licence.scope), cap_grams=int(licence.cap_kg * 1000),
         partner_countries=tuple(licence.partner_countries), valid_from=licence.valid_from,
-        valid_until=licence.valid_until, status_index=licence.id)
+        valid_until=licence.valid_until, status_index=licence.id,
+        holder_name=holder_name_for(company.name_latin or company.legal_name), hs_codes=hs_codes)
 
 
 def token_for(actor: Actor, licence: Licence) -> str:

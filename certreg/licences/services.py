@@ -2,7 +2,8 @@
 
 Services flush, never commit. Codes (stable): ``licence_unknown``, ``licence_not_active``,
 ``licence_wrong_direction``, ``licence_not_valid_on_date``, ``licence_substance_not_covered``,
-``licence_partner_not_covered``, ``licence_cap_exceeded``; on issuing: ``licence_number_taken``,
+``licence_partner_not_covered``, ``licence_cap_exceeded``, ``licence_cap_odp_exceeded``,
+``licence_cap_co2e_exceeded`` (:mod:`certreg.licences.caps`); on issuing: ``licence_number_taken``,
 ``licence_activity_missing``, ``required``, ``invalid_date``, ``invalid_number``, ``invalid_choice``.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -24,6 +25,7 @@ from certreg.audit import services as audit
 from certreg.db import utcnow
 from certreg.errors import NotFound, ValidationFailed
 from certreg.extensions import db
+from certreg.licences import caps
 from certreg.licences.models import Licence, LicenceDirection, LicenceStatus
 from certreg.registry.models import Company
 from certreg.vocabulary import Role
@@ -251,16 +253,20 @@ def change_status(actor: Actor, licence: Licence, status: str, reason: str) -> L
 
 
 def covers(licence: Licence, substance_code: str, groups: Iterable[str]) -> bool:
+    """The licence's scope names the substance, one of its control groups (``C/I``), or the annex of one
+    (``F``: every group of Annex F, as the Kigali Amendment controls HFCs together)."""
     scope = set(licence.scope)
-    return substance_code in scope or bool(scope & set(groups))
+    groups = set(groups)
+    return substance_code in scope or bool(scope & (groups | {group.split("/")[0] for group in groups}))
 
 
 def check(licence: Licence | None, *, company_id: int, direction: LicenceDirection, substance_code: str,
           groups: Iterable[str], on: date, partner_country: str | None, kg: Decimal,
-          used_kg: Callable[[Licence], Decimal]) -> Licence:
+          used: Callable[[Licence], Mapping[str, Decimal]]) -> Licence:
     """The licence allows this import (or export) by this company: every condition, each with its code.
-    ``used_kg`` answers the kilograms already recorded against the licence (the logbook knows them:
-    :func:`certreg.logbook.queries.licence_used_kg`); it is asked last, when every other condition holds.
+    ``used`` answers the kilograms already recorded against the licence, per substance (the logbook knows
+    them: :func:`certreg.logbook.queries.licence_used`); it is asked last, when every other condition holds,
+    for the caps in kg, ODP tonnes and CO2-eq tonnes (:func:`certreg.licences.caps.check`).
 
     :raise ValidationFailed: on ``import_licence`` (or ``export_licence``).
     """
@@ -280,10 +286,7 @@ def check(licence: Licence | None, *, company_id: int, direction: LicenceDirecti
     if licence.partner_countries and (partner_country or "").upper() not in licence.partner_countries:
         raise _bad(name, _("The licence does not cover trade with %(country)s.", country=partner_country or "?"),
                    "licence_partner_not_covered")
-    remaining = licence.cap_kg - used_kg(licence)
-    if kg > remaining:
-        raise _bad(name, _("The licence has %(kg)s kg left.", kg=f"{max(remaining, Decimal(0)):f}"),
-                   "licence_cap_exceeded")
+    caps.check(licence, name, substance_code, kg, caps.usage(used(licence)))
     return licence
 
 

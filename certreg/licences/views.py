@@ -12,10 +12,10 @@ from flask_login import current_user, login_required
 
 from certreg.errors import InvalidState
 from certreg.extensions import db
-from certreg.licences import documents, services
+from certreg.licences import caps, documents, services
 from certreg.licences.forms import EditForm, IssueForm, StatusForm
 from certreg.licences.models import DIRECTION_LABELS, STATUS_LABELS, Licence
-from certreg.logbook.queries import licence_used_kg
+from certreg.logbook.queries import licence_used
 from certreg.transactions import writes
 from certreg.web import actor, form_status, submit
 
@@ -45,7 +45,8 @@ def new():
 
 
 def _detail(licence: Licence, status: int = 200, status_form: StatusForm | None = None):
-    return render_template("licences/detail.html", licence=licence, used_kg=licence_used_kg(licence),
+    used = caps.used_figures(licence, caps.usage(licence_used(licence)))
+    return render_template("licences/detail.html", licence=licence, used=used,
                            can_manage=services.can_manage(actor(), licence.country_code),
                            status_form=status_form or StatusForm(),
                            lines=documents.document_lines(licence), **LABELS), status

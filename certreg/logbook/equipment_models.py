@@ -128,6 +128,10 @@ class Intervention(Base):
     recorded_at: Mapped[created_at]
     recorded_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     recorded_by_label: Mapped[str255]
+    client_id: Mapped[str | None] = mapped_column(
+        sa.String(36), unique=True, comment="The UUID the phone made for a quick entry (recorded once)")
+    client_digest: Mapped[str | None] = mapped_column(
+        sa.String(64), comment="SHA-256 hex of the quick entry as first sent (the same id with another body: 409)")
 
     equipment: Mapped[Equipment] = relationship(back_populates="interventions")
     logbook: Mapped[Logbook] = relationship()
@@ -136,5 +140,6 @@ class Intervention(Base):
 
     __table_args__ = (
         sa.CheckConstraint("(kind = 'leak_check') = (leak_check_result IS NOT NULL)", name="leak_check_has_result"),
+        sa.CheckConstraint("(client_id IS NULL) = (client_digest IS NULL)", name="client_id_has_digest"),
     )
 

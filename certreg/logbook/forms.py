@@ -10,7 +10,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
@@ -162,6 +162,13 @@ class QuickEntryForm(BaseForm):
     operation_date = DateField(_l("Date"), validators=[InputRequired()])
     cylinders = ListField(_l("Cylinder serial numbers"))
     note = StringField(_l("Note"), validators=_TEXT)
+
+
+class QuickEntryPageForm(QuickEntryForm):
+    """The page's quick entry, with the client id made when the form is shown (a form sent twice records once;
+    the phone's queue and the API give it in the URL)."""
+
+    client_id = HiddenField(validators=[Optional(), Length(max=36)])
 
 
 class ReversalForm(BaseForm):

@@ -105,6 +105,15 @@ def lock_head(country_code: str) -> Head:
                 row.checkpoint_at, row.next_id)
 
 
+def lock(country_code: str) -> None:
+    """Lock the country's log head for this transaction without drawing an entry id (a check that must not
+    race another writer of the log, e.g. whether a client id was recorded meanwhile)."""
+    row = db.session.execute(sa.select(LOGS.c.country_code).where(LOGS.c.country_code == country_code)
+                             .with_for_update()).first()
+    if row is None:
+        lock_head(country_code)
+
+
 def save_head(head: Head, now: datetime) -> None:
     """Write the head, and the perfect subtrees the appends completed (see ``merkle.Frontier``)."""
     if head.frontier.completed:

@@ -128,12 +128,27 @@ def counted(e: sa.Table | sa.Alias) -> sa.ColumnElement[bool]:
                    ~sa.exists().where(r.c.reverses_id == e.c.id, r.c.reverses_id.is_not(None)))
 
 
+def _used_query(direction: LicenceDirection) -> sa.Select:
+    e = Entry.__table__.alias("e")
+    column = e.c.import_licence if direction is LicenceDirection.IMPORT else e.c.export_licence
+    kind = EntryKind.IMPORT if direction is LicenceDirection.IMPORT else EntryKind.EXPORT
+    logbooks = sa.select(Logbook.id).where(Logbook.company_id == sa.bindparam("company_id"))
+    return (sa.select(e.c.substance_code, sa.func.sum(e.c.quantity))
+            .where(e.c.kind == kind.value, column == sa.bindparam("number"), e.c.logbook_id.in_(logbooks), counted(e))
+            .group_by(e.c.substance_code))
+
+
+#: Built once (the border check and every import under a licence ask it): per direction, bound per licence.
+_USED = {direction: _used_query(direction) for direction in LicenceDirection}
+
+
+def licence_used(licence: Licence) -> dict[str, Decimal]:
+    """Kilograms recorded against the licence, per substance: the holder's counted imports (or exports) naming
+    its number (one grouped sum; :mod:`certreg.licences.caps` weighs them in ODP and CO2-eq tonnes)."""
+    rows = db.session.execute(_USED[licence.direction], {"company_id": licence.company_id, "number": licence.number})
+    return {code: Decimal(total or 0).quantize(Decimal("0.001")) for code, total in rows}
+
+
 def licence_used_kg(licence: Licence) -> Decimal:
     """Kilograms recorded against the licence: the holder's counted imports (or exports) naming its number."""
-    e = Entry.__table__.alias("e")
-    column = e.c.import_licence if licence.direction is LicenceDirection.IMPORT else e.c.export_licence
-    kind = EntryKind.IMPORT if licence.direction is LicenceDirection.IMPORT else EntryKind.EXPORT
-    logbooks = sa.select(Logbook.id).where(Logbook.company_id == licence.company_id)
-    total = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(e.c.quantity), 0)).where(
-        e.c.kind == kind.value, column == licence.number, e.c.logbook_id.in_(logbooks), counted(e)))
-    return Decimal(total or 0).quantize(Decimal("0.001"))
+    return sum(licence_used(licence).values(), Decimal("0.000"))

@@ -27,14 +27,12 @@ from certreg.certificates.states import State, state_on
 from certreg.db import utcnow
 from certreg.errors import ValidationFailed, keep_after_rollback
 from certreg.extensions import db
-from certreg.licences import services as licences
-from certreg.licences.models import Licence, LicenceDirection
-from certreg.logbook import checkpointing, ledger, links, rules, use_rules
+from certreg.logbook import checkpointing, ledger, licensing, links, rules, use_rules
 from certreg.logbook import quotas as logbook_quotas
 from certreg.logbook.drafts import EntryData, blank, draft_from
 from certreg.logbook.holders import Holder, holder, holder_of, logbook_for, require_write
 from certreg.logbook.models import Channel, Condition, Entry, EntryKind, Logbook, Transfer, TransferKind, TransferStatus
-from certreg.logbook.queries import get_entry, licence_used_kg, reversal_of
+from certreg.logbook.queries import get_entry, reversal_of
 from certreg.logbook.refusals import RefusalNote
 from certreg.logbook.settings import rule_context
 from certreg.registry.models import Company
@@ -183,25 +181,6 @@ def _certificate_problem(who: Holder, draft: rules.Draft, work: frozenset[str] |
     return problem
 
 
-def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
-    """An import (export) naming a licence of the register is checked against it (holder, direction, status,
-    dates, substance, partner country: origin or destination, remaining cap); where the country sets
-    ``licences_required``, a number that is not in the register is refused (``licence_unknown``). Runs under
-    the country's log lock (the cap)."""
-    draft = prepared.draft
-    importing = draft.kind is EntryKind.IMPORT
-    number = ((draft.import_licence if importing else draft.export_licence) or "").strip()
-    licence = db.session.scalar(sa.select(Licence).where(Licence.country_code == ctx.country_code,
-                                                         Licence.number == number)) if number else None
-    if licence is None and not ctx.licences_required:
-        return
-    licences.check(licence, company_id=prepared.holder_id,
-                   direction=LicenceDirection.IMPORT if importing else LicenceDirection.EXPORT,
-                   substance_code=draft.substance.code, groups=draft.substance.groups, on=draft.operation_date,
-                   partner_country=draft.origin_country if importing else draft.destination_country,
-                   kg=draft.quantity or Decimal(0), used_kg=licence_used_kg)
-
-
 def check_quota(prepared: Prepared, ctx: rules.Context, quota: logbook_quotas.QuotaBook | None = None) -> None:
     """An import by a company is refused beyond its remaining quota for the year and group
     (``quota_exceeded``; :mod:`.quotas`), under the country's log lock. Sets ``prepared.quota_uses``."""
@@ -225,6 +204,7 @@ class Prepared:
     holder: Holder | None = None
     cache: dict[Any, Any] | None = None
     plans: dict[str, Any] | None = None  # what the entry does to other records sharing the log (links), by check_entry
+    licence_use: tuple[int, str, Decimal] | None = None  # (licence id, substance, kg) it records under a licence
 
     @property
     def counterparty(self) -> Holder | None:
@@ -282,7 +262,7 @@ def check_entry(prepared: Prepared, ctx: rules.Context, stock: Callable[[str, Co
     if prepared.handler is not None:
         rules.check_handler(draft, prepared.handler, ctx)
         if draft.kind in (EntryKind.IMPORT, EntryKind.EXPORT) and prepared.handler.is_company:
-            check_licence(prepared, ctx)
+            licensing.check_licence(prepared, ctx)
     moves = rules.effects(draft.kind, draft.substance.code, draft.quantity, draft.condition,
                           draft.from_condition, draft.direction)
     rules.check_stock(draft.kind, moves, stock)
@@ -291,6 +271,7 @@ def check_entry(prepared: Prepared, ctx: rules.Context, stock: Callable[[str, Co
     prepared.draft, prepared.moves = draft, moves
     if draft.kind is EntryKind.IMPORT and prepared.handler is not None and prepared.handler.is_company:
         check_quota(prepared, ctx, quota)  # last: a reserved use stands only for an entry that passed
+    licensing.count_in_file(prepared)  # a CSV import's next lines count what this one records under a licence
     return prepared
 
 

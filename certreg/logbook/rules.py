@@ -58,6 +58,7 @@ REFUSAL_CODES = frozenset({
     # from certreg.licences.services.check
     "licence_unknown", "licence_wrong_direction", "licence_not_active", "licence_not_valid_on_date",
     "licence_substance_not_covered", "licence_partner_not_covered", "licence_cap_exceeded",
+    "licence_cap_odp_exceeded", "licence_cap_co2e_exceeded",
     # from certreg.quotas.usage (an import beyond the importer's remaining quota)
     "quota_exceeded",
     # from certreg.certificates.purchase.check_purchase

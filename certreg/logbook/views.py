@@ -4,6 +4,7 @@ pages (on the same blueprint) are in :mod:`certreg.logbook.equipment_views`."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -26,7 +27,17 @@ from certreg.countries.models import USED_ODS_SALES_LABELS
 from certreg.db import today, utcnow
 from certreg.errors import Forbidden, NotFound, ValidationFailed, roll_back
 from certreg.extensions import db
-from certreg.logbook import checkpointing, drafts, exports, holders, queries, recording, transfers, verify
+from certreg.logbook import (
+    checkpointing,
+    drafts,
+    exports,
+    holders,
+    queries,
+    quick_entries,
+    recording,
+    transfers,
+    verify,
+)
 from certreg.logbook import equipment as equipment_services
 from certreg.logbook import refusals as logbook_refusals
 from certreg.logbook.canonical import kilograms_text
@@ -35,7 +46,7 @@ from certreg.logbook.forms import (
     DisputeForm,
     EntryForm,
     FilterForm,
-    QuickEntryForm,
+    QuickEntryPageForm,
     ReversalForm,
     SaleForm,
     SettingsForm,
@@ -216,31 +227,14 @@ def sale():
     return render_template("logbook/sale.html", form=form, who=who, verdict=verdict), status
 
 
-def _quick_entry(who, form):
-    try:
-        unit = equipment_services.get_by_code(actor(), form.equipment.data)
-    except NotFound:
-        raise ValidationFailed.for_field("equipment", _("No equipment with this id. Scan its label or search."),
-                                         "unknown_equipment") from None
-    kind = form.kind.data
-    if kind not in ("charge", "recovery"):
-        raise ValidationFailed.for_field("kind", _("Not a valid choice."), "invalid_choice")
-    data = equipment_services.InterventionData(
-        kind=kind, performed_on=form.operation_date.data, note=form.note.data, cylinders=form.cylinders.data or [],
-        charge_quantity=form.quantity.data if kind == "charge" else None, charge_condition=form.condition.data,
-        recovered_quantity=form.quantity.data if kind == "recovery" else None)
-    equipment_services.record_intervention(actor(), who, unit, data)
-    return unit
-
-
 @bp.route("/logbook/quick", methods=["GET", "POST"])
 @login_required
 def quick():
     """A charge or recovery in a few taps: equipment from its scanned label or a search."""
     who = own_holder()
     code = args_str("equipment", max_length=300)
-    form = QuickEntryForm(equipment=code, operation_date=today(), kind=args_str("kind", "charge"),
-                          condition="virgin")
+    form = QuickEntryPageForm(equipment=code, operation_date=today(), kind=args_str("kind", "charge"),
+                              condition="virgin", client_id=str(uuid.uuid4()))
     unit = None
     if code:
         try:
@@ -251,7 +245,8 @@ def quick():
     q = args_str("q")
     found = equipment_services.search(actor(), who.country_code, q, limit=20).items if q else \
         equipment_services.search(actor(), who.country_code, "", who=who, limit=10).items
-    done = submit(form, lambda: _quick_entry(who, form))
+    done = submit(form, lambda: quick_entries.record(actor(), who, quick_entries.QuickEntryData.from_form(form),
+                                                     client_id_text=form.client_id.data or None)[0].equipment)
     if done:
         flash(_("Recorded: %(kind)s, %(kg)s kg %(substance)s, equipment %(code)s.",
                 kind=ENTRY_KIND_LABELS[EntryKind(form.kind.data)], kg=kilograms_text(form.quantity.data),

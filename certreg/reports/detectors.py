@@ -423,8 +423,14 @@ def inspection_findings(country: str, period: Period, settings: Settings,
     return [Anomaly(**fields) for fields in findings.anomaly_fields(country, period, logbook_id)]
 
 
+def seizures_abroad(country: str, period: Period, settings: Settings, logbook_id: int | None = None) -> list[Anomaly]:
+    """Seizure alerts from peer installations (certreg.reports.inspection_findings)."""
+    return [Anomaly(**fields) for fields in findings.alert_fields(country, period, logbook_id)]
+
+
 DETECTORS = {
     AnomalyKind.TAMPER: tampered_logbooks,
+    AnomalyKind.SEIZURE_ABROAD: seizures_abroad,
     AnomalyKind.INSPECTION_FINDING: inspection_findings,
     AnomalyKind.IMPORT_WITHOUT_PROOF: imports_without_proof,
     AnomalyKind.USED_WITHOUT_SOURCE: used_without_source,

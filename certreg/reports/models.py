@@ -31,6 +31,7 @@ class AnomalyKind(enum.StrEnum):
     CHRONIC_LEAKER = "chronic_leaker"
     LATE_ENTRY = "late_entry"
     INSPECTION_FINDING = "inspection_finding"  # certreg.reports.inspection_findings
+    SEIZURE_ABROAD = "seizure_abroad"  # a peer installation's seizure alert (certreg.reports.inspection_findings)
     # cylinders (certreg.reports.cylinder_anomalies)
     CLOSED_CYLINDER_SCANNED = "closed_cylinder_scanned"
     NON_REFILLABLE_REFILL = "non_refillable_refill"
@@ -49,6 +50,7 @@ ANOMALY_KIND_LABELS = {
     AnomalyKind.UNCONFIRMED_TRANSFER: _l("Sale or export never confirmed, or disputed"),
     AnomalyKind.CHRONIC_LEAKER: _l("Chronic leaker (equipment topped up too often)"),
     AnomalyKind.INSPECTION_FINDING: _l("Inspection found mislabelled gas or seized goods"),
+    AnomalyKind.SEIZURE_ABROAD: _l("Goods seized abroad (a neighbour's seizure alert)"),
     AnomalyKind.CLOSED_CYLINDER_SCANNED: _l("Label of an empty or destroyed cylinder scanned in circulation"),
     AnomalyKind.NON_REFILLABLE_REFILL: _l("Attempts to refill a non-refillable cylinder"),
     AnomalyKind.CYLINDER_IDLE: _l("Cylinders sold and never charged, returned or scanned"),

@@ -8,8 +8,9 @@ lists the same table.
 ======================  ==================================================================
 term                    points
 ======================  ==================================================================
-``base``                by kind: tamper 100, import without proof 40, used gas without
-                        source 40, mass-balance gap 30, import surge 25, refused attempts
+``base``                by kind: tamper 100, seizure abroad (a neighbour's seizure
+                        alert) 70, inspection finding 60, import without proof 40, used
+                        gas without source 40, mass-balance gap 30, import surge 25, refused attempts
                         20, unconfirmed transfer 15, chronic leaker 15, late entry 15; cylinders:
                         label of an empty or destroyed cylinder scanned 50, non-refillable
                         refill attempts 30, custody gap (stock count misses cylinders) 25,
@@ -36,6 +37,7 @@ from certreg.reports.models import AnomalyKind
 
 BASE = {
     AnomalyKind.TAMPER: 100,
+    AnomalyKind.SEIZURE_ABROAD: 70,
     AnomalyKind.INSPECTION_FINDING: 60,
     AnomalyKind.IMPORT_WITHOUT_PROOF: 40,
     AnomalyKind.USED_WITHOUT_SOURCE: 40,

@@ -130,6 +130,13 @@ def describe(anomaly: Anomaly) -> str:
         return _("Inspections %(ids)s: %(mismatches)s cylinder(s) whose contents do not match the label, "
                  "%(seizures)s seizure(s), %(kg)s kg seized.", ids=", ".join(map(str, f["inspections"])),
                  mismatches=f["mismatches"], seizures=f["seizures"], kg=_kg(f["seized_kg"]))
+    if kind is AnomalyKind.SEIZURE_ABROAD:
+        seized = "; ".join(_("%(country)s seized %(kg)s kg of %(substances)s at %(place)s on %(date)s (%(reference)s)",
+                             country=a["seizing_country"], kg=_kg(a["kg"]), substances=", ".join(a["substances"]),
+                             place=a["place"], date=a["seized_on"], reference=a["reference"])
+                           + (_(", cylinders %(serials)s", serials=", ".join(a["serials"])) if a["serials"] else "")
+                           for a in f["alerts"])
+        return _("%(n)s seizure alert(s) from neighbouring installations: %(seized)s.", n=f["count"], seized=seized)
     if kind is AnomalyKind.TAMPER:
         if f.get("first_bad_seq") is not None:
             return _("The tamper check of %(date)s found %(n)s problem(s) (%(codes)s); the first bad entry is at "

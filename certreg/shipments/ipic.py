@@ -34,9 +34,10 @@ from certreg.db import today, utcnow
 from certreg.errors import InvalidState, NotFound, ValidationFailed
 from certreg.extensions import db
 from certreg.keys import services as keys
+from certreg.licences import caps
 from certreg.licences import services as licences
 from certreg.licences.models import Licence, LicenceDirection, LicenceStatus
-from certreg.logbook.queries import licence_used_kg
+from certreg.logbook.queries import licence_used
 from certreg.registry.models import Company
 from certreg.registry.services import get_country
 from certreg.shipments import documents
@@ -82,10 +83,12 @@ def licences_of(country_code: str, company_id: int | None = None) -> list[Licenc
     return [licence for licence in found if company_id is None or licence.company_id == company_id]
 
 
-def remaining_kg(licence: Licence) -> Decimal:
-    """What the importer may still import under the licence: its cap less what was counted against it.
-    (When a quota service lands, the smaller of this and the importer's remaining quota.)"""
-    return max(licence.cap_kg - licence_used_kg(licence), Decimal(0))
+def remaining_kg(licence: Licence, substance_code: str) -> Decimal:
+    """The kilograms of the substance the importer may still import under the licence: the least of what its
+    caps in kg, ODP tonnes and CO2-eq tonnes leave after what was counted against it
+    (:func:`certreg.licences.caps.room_kg`). (When a quota service lands, the smaller of this and the
+    importer's remaining quota.)"""
+    return caps.room_kg(licence, substance_code, caps.usage(licence_used(licence)))
 
 
 def verdict(country_code: str, registration: str, substance_code: str, kg: Decimal, year: int,
@@ -104,7 +107,7 @@ def verdict(country_code: str, registration: str, substance_code: str, kg: Decim
                 or not licences.covers(licence, substance_code, groups)
                 or (licence.partner_countries and partner not in licence.partner_countries)):
             continue
-        left = remaining_kg(licence)
+        left = remaining_kg(licence, substance_code)
         if best is None or left > best[0]:
             best = (left, licence)
     if best is None or best[0] < kg:

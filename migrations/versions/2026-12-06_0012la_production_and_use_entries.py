@@ -14,7 +14,7 @@ drop. Widening an enum's ``CHECK`` changes nothing on disk, so the stored table 
 edited (SQLite's documented procedure: ``writable_schema``, then a new ``schema_version``).
 
 Revision ID: 0012la
-Revises: 0012c
+Revises: 0013q
 Create Date: 2026-12-06 14:00:00
 
 """
@@ -23,7 +23,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012la'
-down_revision = '0012c'
+down_revision = '0013q'
 branch_labels = None
 depends_on = None
 

@@ -110,6 +110,14 @@ async function checkOffline () {
     statusLine.textContent = texts.statusUnchecked
     if (colour === 'ok') colour = 'warn'
   }
+  const peer = result.kid && Array.isArray(jwks.keys) ? jwks.keys.find((k) => k.kid === result.kid && k.origin) : null
+  if (peer) {
+    // Issued in a federation peer's installation: say where the key and status came from, and how old they are.
+    const origin = document.createElement('span')
+    origin.className = 'status-origin'
+    origin.textContent = ' ' + fill(texts.peerOrigin, { origin: peer.origin, time: peer.as_of ? formatTime(peer.as_of) : '?' })
+    statusLine.append(origin)
+  }
   setVerdict(result.verdict, colour)
   main.dataset.checked = 'offline'
 }

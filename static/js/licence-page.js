@@ -58,10 +58,12 @@ function showClaims (claims) {
   const labels = texts.labels
   const facts = document.getElementById('facts')
   facts.replaceChildren()
+  if (claims.holderName !== null) fact(facts, labels.holder, claims.holderName, 'holder-name')
   fact(facts, labels.registration, claims.holderRegistration, 'registration')
   fact(facts, labels.number, claims.number, 'number')
   fact(facts, labels.direction, labels[claims.direction], 'direction')
   fact(facts, labels.scope, claims.scope.join(', '))
+  if (claims.hsCodes !== null) fact(facts, labels.hs, claims.hsCodes.join(', ') || labels.any, 'hs-codes')
   const kg = new Intl.NumberFormat(lang(), { maximumFractionDigits: 3 }).format(claims.capGrams / 1000)
   fact(facts, labels.cap, fill(texts.kg, { kg }))
   fact(facts, labels.validity, fill(texts.validity, { from: formatDate(claims.validFrom), until: formatDate(claims.validUntil) }))
@@ -117,6 +119,14 @@ async function checkOffline () {
   } else if (result.claims) {
     statusLine.textContent = texts.statusUnchecked
     if (colour === 'ok') colour = 'warn'
+  }
+  const peer = result.kid && Array.isArray(jwks.keys) ? jwks.keys.find((k) => k.kid === result.kid && k.origin) : null
+  if (peer) {
+    // Issued in a federation peer's installation: say where the key and status came from, and how old they are.
+    const origin = document.createElement('span')
+    origin.className = 'status-origin'
+    origin.textContent = ' ' + fill(texts.peerOrigin, { origin: peer.origin, time: peer.as_of ? formatTime(peer.as_of) : '?' })
+    statusLine.append(origin)
   }
   setVerdict(result.verdict, colour)
   main.dataset.checked = 'offline'

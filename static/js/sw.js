@@ -14,8 +14,17 @@ const DATA = ['/.well-known/jwks.json', '/api/v1/status-list', '/api/v1/licences
   '/api/v1/cylinders/status-list']
 const SHELLS = [['/v/', SHELL], ['/l/', LICENCE_SHELL], ['/c/', LABEL_SHELL]]
 const ASSETS = [.../* ASSETS */ [], LABEL_SHELL, '/static/js/label-page.js', '/static/js/label-core.js']
-// The inspector's offline form and its queue script (issue 14), kept once the inspector opened it online.
-const QUEUE_PAGES = ['/inspections/offline', '/static/js/inspection-queue.js']
+// The phones' offline queues (issue 14): the inspector's inspection form and the technician's quick charge or
+// recovery, each kept with its scripts once opened online (the page asks with the message {keep: <name>}).
+const QUEUES = {
+  inspections: ['/inspections/offline', '/static/js/inspection-queue.js', '/static/js/offline-queue.js'],
+  quick: ['/logbook/quick/offline', '/static/js/quick-queue.js', '/static/js/offline-queue.js',
+    '/static/css/logbook.css']
+}
+const QUEUE_PAGES = [...new Set(Object.values(QUEUES).flat())]
+// With no network, a scanned equipment label (/e/<id>) and the quick entry open the kept offline quick entry.
+const QUICK_SHELL = '/logbook/quick/offline'
+const quickAddress = (path) => path.startsWith('/e/') || path === '/logbook/quick'
 
 async function store (cache, url) {
   const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store' })
@@ -74,6 +83,18 @@ self.addEventListener('fetch', (event) => {
     })())
     return
   }
+  if (event.request.mode === 'navigate' && quickAddress(url.pathname)) {
+    event.respondWith((async () => {
+      try {
+        return await fetch(event.request)
+      } catch (error) {
+        const shell = await (await caches.open(CACHE)).match(QUICK_SHELL)
+        if (shell) return shell
+        throw error
+      }
+    })())
+    return
+  }
   if (QUEUE_PAGES.includes(url.pathname)) {
     event.respondWith(networkFirst(event.request, url.pathname))
     return
@@ -88,9 +109,10 @@ self.addEventListener('fetch', (event) => {
 })
 
 self.addEventListener('message', (event) => {
-  if (event.data === 'keep-inspection-queue') {
+  const queue = event.data && event.data.keep && Object.hasOwn(QUEUES, event.data.keep) && QUEUES[event.data.keep]
+  if (queue) {
     const port = event.ports && event.ports[0]
-    event.waitUntil(refresh(['/static/css/app.css', ...QUEUE_PAGES]).then((ok) => port && port.postMessage({ ok })))
+    event.waitUntil(refresh(['/static/css/app.css', ...queue]).then((ok) => port && port.postMessage({ ok })))
     return
   }
   if (event.data !== 'sync') return

@@ -60,7 +60,7 @@ def test_1_sync_brings_the_peers_keys_and_status_lists_and_a_second_sync_is_cond
     kz = world["kz"]
     first = _sync(kz)
     assert first.results == {"trust-list": "new", STATUS: "new", "status/cylinder-labels": "new",
-                             "status/licences": "new"}, first
+                             "status/licences": "new", "focal-points": "new", "licensees": "new"}, first
     again = _sync(kz)
     assert set(again.results.values()) == {"unchanged"}, again
     with kz.ctx():

@@ -1,7 +1,8 @@
 """The inspector's offline queue in headless Chromium at a phone's viewport (issue 14 acceptance 1):
-one online visit, then with the network off an inspection with two cylinder readings and a photo is
-kept on the phone; when the network returns it syncs exactly once (also when the sync is repeated);
-a refused inspection (unknown border post) is shown to the inspector and nothing of it is written."""
+one online visit, then with the network off an inspection with two cylinder readings, a photo and its
+decision (a seizure) is kept on the phone; when the network returns it syncs exactly once (also when the
+sync is repeated); refused inspections (unknown border post; a seizure with no storage place) are shown
+to the inspector with their codes and nothing of them is written."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from werkzeug.serving import make_server
 from certreg.actors import Actor
 from certreg.extensions import db
 from certreg.focalpoints import services as focalpoints
-from certreg.inspections.models import CylinderCheck, Inspection, Photo
+from certreg.inspections.models import CylinderCheck, Decision, Inspection, Photo, SeizedGoods, Seizure
 from certreg.vocabulary import Role
 from tests import dbutil
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, second_step
@@ -63,7 +64,7 @@ def _count(app, model, **where) -> int:
         return db.session.scalar(query)
 
 
-def _fill(page, border_post: str, photo: str | None) -> None:
+def _fill(page, border_post: str, photo: str | None, storage: str | None = None) -> None:
     page.fill("#q-officers", "S. Abenov; A. Nurlanova")
     page.select_option("#q-place_kind", "border_post")
     page.fill("#q-border_post", border_post)
@@ -79,6 +80,13 @@ def _fill(page, border_post: str, photo: str | None) -> None:
         page.fill(f"#c{n}-air_percent", "1.0")
     if photo:
         page.set_input_files("#q-photo", photo)
+    if storage is not None:  # the decision: a seizure of the CFC-12 found under the R-134a label
+        page.select_option("#d-decision", "seizure")
+        page.fill("#d-note", "CFC-12 under an R-134a label")
+        page.fill("#d-storage_place", storage)
+        page.fill("#d-substance", "CFC-12")
+        page.fill("#d-kg", "13.6")
+        page.fill("#d-cylinders", "1")
     page.click("#offline-inspection button[type=submit]")
 
 
@@ -105,20 +113,26 @@ def test_offline_inspection_syncs_exactly_once(served, tmp_path):
             context.set_offline(True)
             page.goto(f"{base}/inspections/offline")  # from the service worker's copy
             page.wait_for_selector('#offline-inspection[data-ready="yes"]', timeout=20_000)
-            _fill(page, "KHORGOS", str(photo))
+            _fill(page, "KHORGOS", str(photo), storage="Khorgos customs store")
             page.wait_for_selector("#queue li.queue-pending", timeout=10_000)
+            assert page.input_value("#d-decision") == ""  # the form is fresh for the next inspection
             _fill(page, "NOWHERE", None)
             page.locator("#queue li.queue-pending").nth(1).wait_for(timeout=10_000)
+            _fill(page, "KHORGOS", None, storage="")
+            page.locator("#queue li.queue-pending").nth(2).wait_for(timeout=10_000)
             assert _count(app, Inspection) == 0
 
             context.set_offline(False)
             page.click("#sync-now")
             page.wait_for_selector("#queue li.queue-synced", timeout=20_000)
-            page.wait_for_selector("#queue li.queue-refused", timeout=20_000)
-            refused = page.inner_text("#queue li.queue-refused")
-            assert "No border post with this code" in refused
+            page.locator("#queue li.queue-refused").nth(1).wait_for(timeout=20_000)
+            refused = page.inner_text("#queue li.queue-refused >> nth=0")
+            assert "No border post with this code" in refused and "unknown_border_post" in refused
+            assert "storage_required" in page.inner_text("#queue li.queue-refused >> nth=1")
             assert _count(app, Inspection) == 1
             assert _count(app, CylinderCheck) == 2 and _count(app, Photo) == 1
+            assert _count(app, Seizure) == 1 and _count(app, SeizedGoods) == 1
+            assert _count(app, Inspection, decision=Decision.SEIZURE) == 1
 
             # the same queued inspection sent again (a repeated or interrupted sync): recorded once
             client_id = page.get_attribute("#queue li.queue-synced", "data-client-id")
@@ -133,6 +147,7 @@ def test_offline_inspection_syncs_exactly_once(served, tmp_path):
                 return answer.status }""", client_id)
             assert again == 200
             assert _count(app, Inspection) == 1 and _count(app, CylinderCheck) == 2 and _count(app, Photo) == 1
+            assert _count(app, Seizure) == 1 and _count(app, SeizedGoods) == 1
             with app.app_context():
                 verdicts = sorted(c.verdict.value for c in db.session.scalars(sa.select(CylinderCheck)))
             assert verdicts == ["matches_label", "mismatch"]

@@ -4,6 +4,7 @@ independent COSE library), its status list says suspended / revoked / expired, a
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from datetime import date, timedelta
 
 import cbor2
@@ -17,6 +18,7 @@ from pycose.messages import Sign1Message
 from certreg.actors import Actor
 from certreg.certificates import trust
 from certreg.extensions import db
+from certreg.keys import services as keys
 from certreg.licences import checking, documents, services
 from certreg.licences.token import LICENCE_STATUS_LIST_TYP, LICENCE_TOKEN, LICENCE_TYP
 from certreg.tokens import encoding as token_text
@@ -76,7 +78,8 @@ def test_the_pdf_qr_decodes_and_the_token_verifies_with_the_jwks_alone(client):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     db.session.refresh(licence)
     assert licence.token and licence.kid
-    assert documents.qr_code(licence.token).version <= 13  # a realistic licence: 2 substances, 2 partners
+    # a realistic licence: 2 substances, 2 HS codes, 2 partners, a holder name of 32 characters (token v2)
+    assert documents.qr_code(licence.token).version <= 15
     page = pdfium.PdfDocument(response.data)[0]
     width, height = page.get_size()
     assert (round(width / MM), round(height / MM)) == (210, 297)
@@ -91,6 +94,8 @@ def test_the_pdf_qr_decodes_and_the_token_verifies_with_the_jwks_alone(client):
     assert claims[2] == "KZ-IMP-2026-0077" and claims[3] == "KZ" and claims[5] == 1
     assert claims[6] == ["HCFC-22", "R-404A"] and claims[7] == 12500500 and claims[8] == ["CN", "IN"]
     assert claims[4] == licence.company.registration_number and claims[11] == licence.id
+    assert claims[1] == 2 and claims[12] == "Almaty Kholod Import Trading LLP"  # who holds it, signed
+    assert claims[13] == [bytes.fromhex("290371"), bytes.fromhex("382761")]  # its HS codes, packed decimal
     # the same QR on every print
     again = client.get(f"/licences/{licence.id}/document.pdf")
     assert [r.text for r in zxingcpp.read_barcodes(pdfium.PdfDocument(again.data)[0].render(scale=150 / 72)
@@ -170,6 +175,40 @@ def test_the_public_check_page_verdict_first_then_the_terms(client):
     assert "ОТОЗВАН" in russian or "АННУЛИРОВАН" in russian
     georgian = client.get(f"/l/{token}", headers={"Accept-Language": "ka"}).get_data(as_text=True)
     assert "ლიცენზია" in georgian and 'lang="ka"' in georgian  # the verifier set
+
+
+def test_a_document_printed_before_version_2_still_checks(client):
+    """A version 1 token (no holder name, no HS codes signed) verifies online and offline; the page shows the
+    register's holder and HS codes beside it. A version 2 token shows what it signs."""
+    licence = issue()
+    old = tokens.encode(LICENCE_TOKEN, replace(documents.claims_for(licence), version=1, holder_name=None,
+                                               hs_codes=None), keys.active_key("KZ").private_key)
+    licence.token = old  # as printed before the format changed
+    db.session.flush()
+    assert tokens.decode(LICENCE_TOKEN, old).claims.version == 1
+    assert checking.check_online(old).verdict == "VALID"
+    assert checking.assess(old, trust.trust_list(), None, TODAY).verdict == "VALID"
+    claims = independent_verify(old, client.get("/.well-known/jwks.json").get_json())
+    assert claims[1] == 1 and sorted(claims) == list(range(1, 12))
+    html = client.get(f"/l/{old}").get_data(as_text=True)
+    assert 'data-verdict="VALID"' in html and "Almaty Kholod Import Trading LLP" in html and "3827.61" in html
+    licence.token = None
+    new = documents.token_for(SYSTEM, licence)
+    assert tokens.decode(LICENCE_TOKEN, new).claims.hs_codes_text == ("2903.71", "3827.61")
+    assert checking.check_online(old).verdict == "SUPERSEDED" and checking.check_online(new).verdict == "VALID"
+
+
+def test_the_token_signs_the_holder_name_shortened_and_the_hs_codes_packed(app):
+    long_name = "Almaty Kholod Import Trading and Refrigeration Services Limited Liability Partnership"
+    licence = issue(hs_codes=["8418.50.110", "2903.71"])
+    licence.company.name_latin = long_name + "\u200b"  # a format character is not signed
+    claims = documents.claims_for(licence)
+    assert claims.holder_name == long_name[:47].rstrip() + "…" and len(claims.holder_name) <= 48
+    assert claims.hs_codes == ("290371", "841850110")  # digits; an odd count ...
+    assert claims.hs_codes_text == ("2903.71", "8418.50.11.0")
+    raw = tokens.encode(LICENCE_TOKEN, claims, keys.active_key("KZ").private_key)
+    assert tokens.decode(LICENCE_TOKEN, raw).claims == claims
+    assert claims.to_cbor_map()[13] == [bytes.fromhex("290371"), bytes.fromhex("841850110f")]  # ... ends in F
 
 
 def test_the_pdf_prints_in_chinese_with_the_cjk_font(client):

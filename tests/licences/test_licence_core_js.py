@@ -25,6 +25,7 @@ from certreg.tokens import encoding as tenc
 from certreg.tokens import format as tokens
 from certreg.tokens import keys as tkeys
 from certreg.tokens import status_list as sl
+from certreg.tokens.cose import HDR_TYP, sign1
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
@@ -50,7 +51,10 @@ def claims(**overrides: Any) -> LicenceClaims:
     fields: dict[str, Any] = dict(
         number="KZ-IMP-2026-0077", country="KZ", holder_registration="120540012345", direction="import",
         scope=("HCFC-22", "R-404A"), cap_grams=12_500_500, partner_countries=("CN", "IN"),
-        valid_from=dt.date(2026, 6, 1), valid_until=dt.date(2027, 5, 31), status_index=5)
+        valid_from=dt.date(2026, 6, 1), valid_until=dt.date(2027, 5, 31), status_index=5,
+        holder_name="Almaty Kholod Import Trading LLP", hs_codes=("290371", "38276"))
+    if overrides.get("version") == 1:  # the tokens signed before names and HS codes were
+        fields.update(holder_name=None, hs_codes=None)
     fields.update(overrides)
     return LicenceClaims(**fields)
 
@@ -116,9 +120,46 @@ def test_a_valid_licence_and_its_claims(page):
     result = js(page, sign(), {"status_lists": LISTS})
     assert result["verdict"] == "VALID" and result["statusAsOf"] == "2027-01-14T00:00:00Z"
     assert result["claims"] == {
-        "version": 1, "number": "KZ-IMP-2026-0077", "country": "KZ", "holderRegistration": "120540012345",
+        "version": 2, "number": "KZ-IMP-2026-0077", "country": "KZ", "holderRegistration": "120540012345",
         "direction": "import", "scope": ["HCFC-22", "R-404A"], "capGrams": 12500500,
-        "partnerCountries": ["CN", "IN"], "validFrom": "2026-06-01", "validUntil": "2027-05-31", "statusIndex": 5}
+        "partnerCountries": ["CN", "IN"], "validFrom": "2026-06-01", "validUntil": "2027-05-31", "statusIndex": 5,
+        "holderName": "Almaty Kholod Import Trading LLP", "hsCodes": ["2903.71", "3827.6"]}
+
+
+def test_a_version_1_token_still_verifies_without_name_and_hs_codes(page):
+    old = sign(version=1)
+    result = js(page, old, {"status_lists": LISTS})
+    assert result["verdict"] == python(old, LISTS) == "VALID"
+    assert result["claims"]["version"] == 1 and result["claims"]["holderName"] is None
+    assert result["claims"]["hsCodes"] is None
+
+
+def _resigned(key_changes: dict) -> str:
+    """A token whose v2 claims map is changed as given (None: the key removed), signed by KZ."""
+    claims_map = claims().to_cbor_map()
+    for key, value in key_changes.items():
+        if value is None:
+            claims_map.pop(key)
+        else:
+            claims_map[key] = value
+    return tenc.b32_encode(sign1(KZ_KEY, {HDR_TYP: LICENCE_TOKEN.typ}, tenc.cbor(claims_map)))
+
+
+@pytest.mark.parametrize("changes", [
+    {13: None},  # a version 2 token without its HS codes
+    {12: None, 13: None, 1: 3},  # an unknown version
+    {13: [bytes.fromhex("29a371")]},  # not packed decimal
+    {13: [bytes.fromhex("2903ff")]},  # two fill nibbles
+    {13: [bytes.fromhex("290371"), bytes.fromhex("290371")]},  # the same code twice
+    {12: " Almaty"},  # a leading space
+    {12: "Almaty\u200bKholod"},  # a format character
+    {12: "A" * 49},  # too long
+    {1: 1},  # version 1 with the keys of version 2
+])
+def test_bad_version_2_claims_agree_with_python(page, changes):
+    token = _resigned(changes)
+    expected = "UNKNOWN" if changes.get(1) == 3 else "INVALID_SIGNATURE"
+    assert js(page, token)["verdict"] == python(token) == expected
 
 
 @pytest.mark.parametrize(("token", "lists", "now", "verdict"), [

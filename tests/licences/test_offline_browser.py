@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -13,7 +14,10 @@ from werkzeug.serving import make_server
 
 from certreg.actors import Actor
 from certreg.extensions import db
+from certreg.keys import services as keys
 from certreg.licences import documents, services
+from certreg.licences.token import LICENCE_TOKEN
+from certreg.tokens import format as tokens
 from tests import dbutil
 from tests.conftest import make_test_app
 from tests.factories import ensure_keys, make_company
@@ -46,12 +50,16 @@ def served() -> Iterator[dict]:
         ensure_keys("KZ", "KG")
         kz = make_company(country_code="KZ", activities=["importer", "exporter"], name_latin="Almaty Kholod LLP")
         kg = make_company(country_code="KG", activities=["importer"], name_latin="Bishkek Suuk LLC")
-        first, second = _issue(kz, "KZ-IMP-2026-0001"), _issue(kz, "KZ-EXP-2026-0002", direction="export")
+        first = _issue(kz, "KZ-IMP-2026-0001")
+        second = _issue(kz, "KZ-EXP-2026-0002", direction="export", hs_codes=["2903.71", "3827.61"])
         later = _issue(kz, "KZ-IMP-2026-0003")
         kyrgyz = _issue(kg, "KG-IMP-2026-0004")
+        # a document printed before the token signed the holder's name and HS codes (format version 1)
+        old = tokens.encode(LICENCE_TOKEN, replace(documents.claims_for(first), version=1, holder_name=None,
+                                                   hs_codes=None), keys.active_key("KZ").private_key)
         db.session.commit()
         data = {"first": first.token, "second": second.token, "later": later.token, "later_id": later.id,
-                "kyrgyz": kyrgyz.token}
+                "kyrgyz": kyrgyz.token, "old": old}
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -105,6 +113,10 @@ def test_licences_checked_offline_and_a_revocation_after_the_next_sync(served, b
         facts = page.inner_text("#facts")
         assert "KZ-EXP-2026-0002" in facts and "Export" in facts and "HCFC-22, R-404A" in facts
         assert "1,500 kg" in facts and "China (CN)" in facts
+        assert "Almaty Kholod LLP" in facts and "2903.71, 3827.61" in facts  # signed: who holds it, which goods
+        _offline(page, f"{served['base']}/l/{served['old']}")
+        assert _verdict(page) == "VALID" and "KZ-IMP-2026-0001" in page.inner_text("#facts")
+        assert "Almaty Kholod LLP" not in page.inner_text("#facts")  # a version 1 token signs no name
         assert "Status as of" in page.inner_text("#status-as-of")
         _offline(page, f"{served['base']}/l/{served['kyrgyz']}")  # a neighbour's licence: one trust list
         assert _verdict(page) == "VALID"

@@ -8,9 +8,12 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from certreg.actors import Actor
 from certreg.extensions import db
+from certreg.licences import services
 from certreg.licences.models import Licence, LicenceStatus
-from certreg.vocabulary import Role
+from certreg.logbook import drafts, holders, recording
+from certreg.vocabulary import HolderKind, Role
 from tests import factories
 from tests.conftest import login, post_form
 
@@ -103,6 +106,9 @@ def test_the_api_gives_the_token_the_document_and_the_check(api):
     check = api.get("/licences/check/" + token.get_json()["token"], token=None)
     assert check.get_json()["verdict"] == "VALID"
     assert check.get_json()["licence"]["cap_kg"] == "250" and check.get_json()["register"]["hs_codes"] == ["2903.71"]
+    signed = check.get_json()["licence"]
+    assert (signed["format_version"], signed["holder_name"], signed["hs_codes"]) == (2, "Kholod Trade LLP",
+                                                                                      ["2903.71"])
     scanned = api.get("/licences/check/" + token.get_json()["token"].lower(), token=None)
     assert scanned.get_json()["verdict"] == "VALID"  # scanners that lower-case URLs
     changed = api.open("PUT", "/countries/KZ/licences/KZ-IMP-7", json={**body, "cap_kg": "100", "reason": "Cut"})
@@ -133,3 +139,24 @@ def test_the_cli_prints_the_document(app, tmp_path):
     assert printed.output.startswith("https://certreg.example.org/l/") and out.read_bytes().startswith(b"%PDF")
     missing = runner.invoke(args=["licences", "document", "NOPE", "--country", "KZ", "--out", str(out)])
     assert missing.exit_code != 0 and "No licence with this number." in missing.output
+
+
+def test_the_licence_page_and_api_show_what_was_used_in_each_capped_unit(client, api):
+    system = Actor.system("tests")
+    company = factories.make_company(country_code="KZ", activities=["importer"])
+    licence = services.issue(system, "KZ", services.LicenceData(
+        number="KZ-IMP-USED", company_registration=company.registration_number, direction="import",
+        scope=["HCFC-22", "F"], cap_kg="500", cap_odp_t="0.01", valid_from=TODAY - timedelta(days=1),
+        valid_until=TODAY + timedelta(days=30), issuing_authority="Ministry"))
+    recording.record_entry(system, holders.holder(HolderKind.COMPANY, company.id), drafts.EntryData(
+        kind="import", operation_date=TODAY, substance="HCFC-22", quantity=Decimal("60"), origin_country="CN",
+        import_licence="KZ-IMP-USED", customs_declaration="D-USED", exporter_name="Exporter"))
+    db.session.commit()
+    officer = factories.make_user(Role.CERTIFYING_OFFICER, "KZ")
+    login(client, officer)
+    page = client.get(f"/licences/{licence.id}").get_data(as_text=True)
+    assert "60 kg · 0.0033 ODP tonnes" in page and "CO2-eq" not in page.split('class="licence-used"')[1][:80]
+    api.token = factories.make_token(officer)
+    listed = {row["number"]: row for row in api.get("/countries/KZ/licences").get_json()["licences"]}
+    assert (listed["KZ-IMP-USED"]["used_kg"], listed["KZ-IMP-USED"]["used_odp_t"],
+            listed["KZ-IMP-USED"]["used_co2e_t"]) == ("60.000", "0.0033", None)

@@ -12,10 +12,10 @@ from certreg.actors import Actor
 from certreg.audit.models import AuditEntry
 from certreg.errors import Forbidden, ValidationFailed
 from certreg.extensions import db
-from certreg.licences import services
+from certreg.licences import caps, services
 from certreg.licences.models import LicenceDirection, LicenceStatus
 from certreg.logbook import drafts, holders, recording
-from certreg.logbook.queries import licence_used_kg
+from certreg.logbook.queries import licence_used, licence_used_kg
 from certreg.vocabulary import HolderKind
 from tests import factories
 
@@ -39,7 +39,7 @@ def _data(company, **changes) -> services.LicenceData:
 
 def _check(licence, company, **changes):
     values = dict(company_id=company.id, direction=LicenceDirection.IMPORT, substance_code="HCFC-22",
-                  groups=["C/I"], on=TODAY, partner_country="CN", kg=Decimal("40"), used_kg=licence_used_kg)
+                  groups=["C/I"], on=TODAY, partner_country="CN", kg=Decimal("40"), used=licence_used)
     values.update(changes)
     return services.check(licence, **values)
 
@@ -78,6 +78,56 @@ def test_the_cap_counts_the_imports_recorded_under_the_licence(importer):
     with pytest.raises(ValidationFailed) as refused:
         _check(licence, importer, kg=Decimal("30.001"))
     assert refused.value.code == "licence_cap_exceeded"
+
+
+def _import(licence, company, substance: str, kg: str) -> None:
+    recording.record_entry(SYSTEM, holders.holder(HolderKind.COMPANY, company.id), drafts.EntryData(
+        kind="import", operation_date=TODAY, substance=substance, quantity=Decimal(kg), origin_country="CN",
+        import_licence=licence.number, customs_declaration="D-1", exporter_name="Exporter"))
+
+
+def test_the_cap_in_odp_tonnes_counts_each_substance_at_its_odp(importer):
+    """HCFC-22 has ODP 0.055: 40 kg are 0.0022 ODP tonnes; R-502 (48.8 % HCFC-22, 51.2 % CFC-115, ODP 0.6)
+    counts by mass; the kg cap (1000) does not bind here."""
+    licence = services.issue(SYSTEM, "KZ", _data(importer, scope=["C/I", "R-502"], cap_kg="1000",
+                                                 cap_odp_t="0.0055"))
+    _import(licence, importer, "HCFC-22", "60")  # 0.0033 ODP tonnes
+    assert licence_used(licence) == {"HCFC-22": Decimal("60.000")}
+    assert caps.usage(licence_used(licence)) == caps.Amounts(Decimal("60"), Decimal("0.0033"), Decimal(0))
+    assert _check(licence, importer, kg=Decimal("40")) is licence  # 0.0055: exactly the cap
+    with pytest.raises(ValidationFailed) as refused:
+        _check(licence, importer, kg=Decimal("40.001"))
+    assert refused.value.code == "licence_cap_odp_exceeded" and set(refused.value.fields) == {"import_licence"}
+    assert "0.0022 ODP tonnes left" in refused.value.fields["import_licence"][0]
+    r502 = caps.amounts_of("R-502", Decimal("1"))
+    assert r502.odp_t == (Decimal("0.488") * Decimal("0.055") + Decimal("0.512") * Decimal("0.6")) / 1000
+    assert _check(licence, importer, substance_code="R-502", groups=["C/I", "A/I"], kg=Decimal("6")) is licence
+    with pytest.raises(ValidationFailed) as blend:  # 7 kg: 0.002338 ODP tonnes
+        _check(licence, importer, substance_code="R-502", groups=["C/I", "A/I"], kg=Decimal("7"))
+    assert blend.value.code == "licence_cap_odp_exceeded"
+    assert caps.room_kg(licence, "HCFC-22", caps.usage(licence_used(licence))) == Decimal("40")
+
+
+def test_the_cap_in_co2e_tonnes_counts_the_annex_f_components_only(importer):
+    """R-404A: 44 % HFC-125 (GWP 3500), 52 % HFC-143a (4470), 4 % HFC-134a (1430): 3.9216 t CO2-eq per kg.
+    HCFC-22 (Annex C, GWP 1810) is not counted in CO2-eq tonnes, as under the Kigali Amendment."""
+    licence = services.issue(SYSTEM, "KZ", _data(importer, scope=["HCFC-22", "F"], cap_odp_t=None,
+                                                 cap_co2e_t="39.216"))
+    assert _check(licence, importer, kg=Decimal("40")) is licence  # HCFC-22: no CO2-eq tonnes
+    assert _check(licence, importer, substance_code="R-404A", groups=["F"], kg=Decimal("10")) is licence
+    with pytest.raises(ValidationFailed) as refused:
+        _check(licence, importer, substance_code="R-404A", groups=["F"], kg=Decimal("10.001"))
+    assert refused.value.code == "licence_cap_co2e_exceeded"
+    _import(licence, importer, "R-404A", "2.5")  # 9.804 t
+    used = caps.usage(licence_used(licence))
+    assert used.co2e_t == Decimal("9.804") and used.odp_t == 0
+    assert caps.room_kg(licence, "R-404A", used) == Decimal("7.5")
+    assert caps.room_kg(licence, "HFC-134a", used) == Decimal("20.567")  # 29.412 t / 1.43 t per kg, to the gram
+    assert _check(licence, importer, substance_code="HFC-134a", groups=["F/I"], kg=Decimal("20.567")) is licence
+    with pytest.raises(ValidationFailed) as beyond:
+        _check(licence, importer, substance_code="HFC-134a", groups=["F/I"], kg=Decimal("20.568"))
+    assert beyond.value.code == "licence_cap_co2e_exceeded"
+    assert caps.room_kg(licence, "HCFC-22", used) == Decimal("97.5")  # only the kg cap binds
 
 
 def test_status_changes_need_a_reason_are_audited_and_revocation_is_final(importer):

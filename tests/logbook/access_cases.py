@@ -20,6 +20,7 @@ API_HOLDERS = expect(403, anonymous=401, **HOLDERS)
 API_HOLDERS_POST = expect(403, anonymous=401, company_user=422, technician=422)
 API_OWN_COMPANY = expect(404, anonymous=401, company_user=200, **KG_OFFICIALS)
 API_KG_READ = expect(404, anonymous=401, **HOLDERS, **KG_OFFICIALS)
+NEW = "11111111-2222-4333-8444-555555555555"  # a client id never used
 
 
 def build(world) -> None:
@@ -71,6 +72,9 @@ CASES = [
     Case("GET", lambda w: f"/logbook/quick?equipment={w.equipment_own.code}", HOLDERS_ONLY,
          note="quick entry for a scanned equipment"),
     Case("POST", lambda w: "/logbook/quick", HOLDERS_ONLY_POST, note="quick entry, empty"),
+    Case("GET", lambda w: "/logbook/quick/offline", HOLDERS_ONLY, note="quick entry without network, and its queue"),
+    Case("GET", lambda w: "/logbook/quick/sync/token", HOLDERS_ONLY, note="a token for the quick queue's sync"),
+    Case("PUT", lambda w: f"/logbook/quick/sync/{NEW}", HOLDERS_ONLY_POST, note="sync a queued quick entry, empty"),
     Case("GET", lambda w: "/logbook/stock", HOLDERS_ONLY, note="stock"),
     Case("GET", lambda w: "/logbook/import", HOLDERS_ONLY, note="CSV import page"),
     Case("POST", lambda w: "/logbook/import", HOLDERS_ONLY_POST, note="CSV import page, no file"),
@@ -148,5 +152,7 @@ API = [
     Case("POST", lambda w: f"/api/v1/equipment/{w.equipment_own.id}/interventions",
          expect(404, anonymous=401, company_user=422, technician=422, admin=403, certifying_officer=403,
                 inspector=403, auditor=403), api=True, note="api intervention, empty"),
+    Case("PUT", lambda w: f"/api/v1/quick-entries/{NEW}", API_HOLDERS_POST, api=True, data=lambda w: {},
+         note="api quick entry by client id, empty"),
 ]
 CASES += API

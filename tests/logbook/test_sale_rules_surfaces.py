@@ -133,8 +133,9 @@ def _technicians_equipment(certified: bool, stock: bool = True):
     return make
 
 
-def _licence(status="active", cap_kg="100", required=True, direction="import", number="KZ-IMP-1", partner="CN"):
-    """KZ requires registered licences; the dealer holds ``number`` for HCFC-22 with ``partner`` (``cap_kg``)."""
+def _licence(status="active", cap_kg="100", required=True, direction="import", number="KZ-IMP-1", partner="CN",
+             scope=("HCFC-22",), cap_odp_t=None, cap_co2e_t=None):
+    """KZ requires registered licences; the dealer holds ``number`` for ``scope`` with ``partner`` (its caps)."""
     def make(people, app):
         from certreg.licences import services as licences
 
@@ -142,9 +143,9 @@ def _licence(status="active", cap_kg="100", required=True, direction="import", n
             countries.update_settings(SYSTEM, "KZ", {"licences_required": True})
         licence = licences.issue(SYSTEM, "KZ", licences.LicenceData(
             number=number, company_registration=people.dealer_company.registration_number, direction=direction,
-            scope=["HCFC-22"], cap_kg=cap_kg, valid_from=TODAY - timedelta(days=5),
+            scope=list(scope), cap_kg=cap_kg, valid_from=TODAY - timedelta(days=5),
             valid_until=TODAY + timedelta(days=300), issuing_authority="Ministry of Ecology",
-            partner_countries=[partner]))
+            partner_countries=[partner], cap_odp_t=cap_odp_t, cap_co2e_t=cap_co2e_t))
         if status != "active":
             licences.change_status(SYSTEM, licence, status, "Customs inquiry")
         db.session.commit()
@@ -262,6 +263,16 @@ CASES = {
                                                          _licence(required=False), None),
     "import under a suspended licence": (IMPORT, _licence(status="suspended"), "licence_not_active"),
     "import beyond the licence's cap": (IMPORT, _licence(cap_kg="4.999"), "licence_cap_exceeded"),
+    # the caps in the unit the group is controlled in: 5 kg of HCFC-22 (ODP 0.055) are 0.000275 ODP tonnes,
+    # 5 kg of R-404A 19.608 CO2-eq tonnes (its Annex F components' GWP by mass: 3921.6 per tonne)
+    "import within the licence's cap in ODP tonnes": (IMPORT, _licence(cap_odp_t="0.000275"), None),
+    "import beyond the licence's cap in ODP tonnes": (IMPORT, _licence(cap_odp_t="0.000274"),
+                                                      "licence_cap_odp_exceeded"),
+    "import within the licence's cap in CO2-eq tonnes": ({**IMPORT, "substance": "R-404A"},
+                                                         _licence(scope=("F",), cap_co2e_t="19.608"), None),
+    "import beyond the licence's cap in CO2-eq tonnes": ({**IMPORT, "substance": "R-404A"},
+                                                         _licence(scope=("F",), cap_co2e_t="19.607"),
+                                                         "licence_cap_co2e_exceeded"),
     "import from a country the licence does not cover": ({**IMPORT, "origin_country": "IN"}, _licence(),
                                                          "licence_partner_not_covered"),
     "import of a substance the licence does not cover": ({**IMPORT, "substance": "R-404A"}, _licence(),
@@ -447,3 +458,30 @@ def test_every_surface_gives_the_same_verdict(app, client, api, stocked, tmp_pat
     codes = through(app, client, api, stocked, entry, **kwargs)
     assert codes == ({expected} if expected else None), (case, surface)
     assert _entries() == before + (0 if expected else 1)
+
+
+
+@pytest.mark.parametrize("surface", ["csv import (cli)", "csv import (api)"])
+@pytest.mark.parametrize("caps,code", [({"cap_kg": "9.999"}, "licence_cap_exceeded"),
+                                       ({"cap_odp_t": "0.000549"}, "licence_cap_odp_exceeded"),
+                                       ({"cap_kg": "10", "cap_odp_t": "0.00055"}, None)])
+def test_the_lines_of_one_csv_file_count_together_against_a_licence(app, api, stocked, tmp_path, surface, caps,
+                                                                     code):
+    """Two lines of 5 kg of HCFC-22 (0.000275 ODP tonnes each) under one licence: each is within the caps
+    alone, and together only when the caps allow both."""
+    _licence(**caps)(stocked, app)
+    line = _csv({**IMPORT, "operation_date": TODAY.isoformat()})
+    text = line + line.splitlines()[1] + "\n"
+    before = _entries()
+    if surface == "csv import (cli)":
+        result = run_import(app, tmp_path, stocked, text)
+        assert result.exit_code == (0 if code is None else 1), result.output
+        refused = re.findall(r"^line (\d+): .*\[(\w+)\]$", result.output, re.M)
+    else:
+        api.token = factories.make_token(stocked.dealer_user)
+        response = api.post("/logbook/imports", data=text.encode(), headers={"Content-Type": "text/csv"})
+        assert response.status_code == (201 if code is None else 422), response.get_json()
+        refused = [] if code is None else [(name.split()[1], e["code"]) for name, errors
+                                           in response.get_json()["error"]["fields"].items() for e in errors]
+    assert refused == ([] if code is None else [("3", code)])
+    assert _entries() == before + (2 if code is None else 0)

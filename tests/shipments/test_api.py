@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from certreg.extensions import db
 from certreg.vocabulary import Role
 from tests import factories
 from tests.shipments.builders import TODAY, importer_with_licence
@@ -61,6 +64,39 @@ def test_announce_check_release_and_confirm(api):
     confirmed = api.post(f"{path}/receipt", json={"answer": "confirm"})
     assert confirmed.status_code == 200 and confirmed.get_json()["receipt"] == "confirmed"
     assert [s["id"] for s in api.get("/shipments").get_json()["shipments"]] == [shipment["id"]]
+
+
+def test_the_border_check_weighs_the_licence_cap_in_co2e_tonnes(api):
+    """40 kg of HFC-134a (GWP 1430) are 57.2 CO2-eq tonnes: refused under a licence of Annex F capped at 57.199,
+    released once the cap is 57.2."""
+    company, licence = importer_with_licence()
+    licence.scope, licence.cap_co2e_t = ["F"], Decimal("57.199")
+    db.session.commit()
+    cn_admin = factories.make_token(factories.make_user(Role.ADMIN, "CN"))
+    api.token = factories.make_token(factories.make_user(Role.INSPECTOR, "KZ"))
+    made = api.post("/shipments", json=_body(company, substance="HFC-134a", hs_code="2903.45"))
+    assert made.status_code == 201, made.get_json()
+    path = f"/shipments/{made.get_json()['id']}"
+    api.token = cn_admin
+    asked = api.post("/ipic/questions", json={"answering_country": "KZ", "importer_registration":
+                                              company.registration_number, "substance": "HFC-134a", "kg": 40})
+    assert asked.get_json()["answer"] == "no"  # 39.999 kg left under the CO2-eq cap
+    api.token = factories.make_token(factories.make_user(Role.INSPECTOR, "KZ"))
+    check = api.get(f"{path}/check").get_json()
+    assert [r["code"] for r in check["rules"] if r["ok"] is False] == ["licence_cap_co2e_exceeded",
+                                                                        "ipic_not_confirmed"]
+    refused = api.post(f"{path}/decision", json={"decision": "released"})
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["fields"]["decision"][0]["code"] == "licence_cap_co2e_exceeded"
+    licence.cap_co2e_t = Decimal("57.2")
+    db.session.commit()
+    api.token = cn_admin
+    asked = api.post("/ipic/questions", json={"answering_country": "KZ", "importer_registration":
+                                              company.registration_number, "substance": "HFC-134a", "kg": 40})
+    assert asked.get_json()["answer"] == "yes" and asked.get_json()["remaining_kg"] == "40.000"
+    api.token = factories.make_token(factories.make_user(Role.INSPECTOR, "KZ"))
+    assert api.get(f"{path}/check").get_json()["passed"] is True
+    assert api.post(f"{path}/decision", json={"decision": "released"}).status_code == 200
 
 
 def test_the_list_of_licensees_is_public(api):

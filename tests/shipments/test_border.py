@@ -76,6 +76,31 @@ def test_licence_rule(company, change, code):
     assert _outcome(expect(company, **change))[Rule.LICENCE] == (False, code)
 
 
+@pytest.mark.parametrize(("caps", "change", "code"), [
+    # 40 kg of HCFC-22 (ODP 0.055) are 0.0022 ODP tonnes
+    ({"cap_odp_t": Decimal("0.0022")}, {}, None),
+    ({"cap_odp_t": Decimal("0.002199")}, {}, "licence_cap_odp_exceeded"),
+    # 40 kg of HFC-134a (GWP 1430, Annex F) are 57.2 CO2-eq tonnes; under a licence naming all of Annex F
+    ({"scope": ["F"], "cap_co2e_t": Decimal("57.2")}, {"substance": "HFC-134a", "hs_code": "2903.45"}, None),
+    ({"scope": ["F"], "cap_co2e_t": Decimal("57.199")}, {"substance": "HFC-134a", "hs_code": "2903.45"},
+     "licence_cap_co2e_exceeded"),
+])
+def test_licence_rule_checks_the_caps_in_odp_and_co2e_tonnes(company, caps, change, code):
+    licence = licences.get(SYSTEM, "KZ", "KZ-IMP-1")
+    for name, value in caps.items():
+        setattr(licence, name, value)
+    db.session.flush()
+    shipment = expect(company, **change)
+    assert _outcome(shipment)[Rule.LICENCE] == ((True, "ok") if code is None else (False, code))
+    ipic.ask(SYSTEM, "CN", "KZ", company.registration_number, shipment.substance_code, "40")
+    if code is None:
+        assert border.decide(SYSTEM, shipment, "released").entry_id is not None
+        return
+    with pytest.raises(ValidationFailed) as refused:
+        border.decide(SYSTEM, shipment, "released")
+    assert refused.value.code == "border_check_failed" and refused.value.fields["decision"][0].code == code
+
+
 def test_licence_rule_follows_the_licence_status(company):
     shipment = expect(company)
     assert _outcome(shipment)[Rule.LICENCE] == (True, "ok")

@@ -19,6 +19,7 @@ from certreg.audit.models import AuditEntry
 from certreg.errors import Forbidden, ValidationFailed
 from certreg.extensions import db
 from certreg.keys import services as keys
+from certreg.licences import services as licences
 from certreg.shipments import documents, ipic
 from certreg.shipments.models import IpicAnswer
 from certreg.tokens import format as tokens
@@ -63,6 +64,17 @@ def test_yes_names_the_licence_and_what_remains_of_it(company):
     audit = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.object_id == str(row.id),
                                                            AuditEntry.action.like("ipic.%"))).all()
     assert {(a.action, a.country_code) for a in audit} == {("ipic.ask", "CN"), ("ipic.answer", "KZ")}
+
+
+def test_the_remaining_figure_follows_the_cap_in_odp_tonnes(company):
+    """The licence's 100 kg cap, and 0.0033 ODP tonnes: 60 kg of HCFC-22 (ODP 0.055) is all that is left."""
+    licences.get(SYSTEM, "KZ", "KZ-IMP-1").cap_odp_t = Decimal("0.0033")
+    db.session.flush()
+    row = ipic.ask(SYSTEM, "CN", "KZ", company.registration_number, "HCFC-22", "60")
+    assert (row.answer, row.remaining_kg) == (IpicAnswer.YES, Decimal("60"))
+    assert ipic.verify_answer(row.answer_token).remaining_kg == "60.000"
+    beyond = ipic.ask(SYSTEM, "CN", "KZ", company.registration_number, "HCFC-22", "60.001")
+    assert beyond.answer is IpicAnswer.NO  # within the kg cap, beyond the ODP tonnes
 
 
 @pytest.mark.parametrize(("asking", "registration", "kg", "answer"), [

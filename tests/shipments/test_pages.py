@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from certreg.actors import Actor
 from certreg.extensions import db
+from certreg.shipments import ipic
 from certreg.shipments.models import IpicQuestion, Shipment, ShipmentStatus
 from certreg.vocabulary import Role
 from tests import factories
@@ -87,6 +91,28 @@ def test_a_refusal_at_the_border_needs_its_reason(app):
                      page=path).status_code == 302
     db.session.expire_all()
     assert db.session.get(Shipment, shipment.id).status is ShipmentStatus.REFUSED
+
+
+def test_the_border_screen_checks_the_licence_cap_in_odp_tonnes(app):
+    """40 kg of HCFC-22 are 0.0022 ODP tonnes: refused under a cap of 0.0021, released under 0.0022."""
+    company, licence = importer_with_licence()
+    licence.cap_odp_t = Decimal("0.0022")
+    shipment = expect(company)
+    ipic.ask(Actor.system("tests"), "CN", "KZ", company.registration_number, "HCFC-22", "40")
+    licence.cap_odp_t = Decimal("0.0021")  # lowered after the iPIC answer: the border sees the cap of today
+    db.session.commit()
+    client = _as(app, factories.make_user(Role.INSPECTOR, "KZ"))
+    path = f"/shipments/{shipment.id}"
+    text = client.get(path).get_data(as_text=True)
+    assert "licence_cap_odp_exceeded" in text and "verdict-bad" in text
+    release = post_form(client, f"{path}/decision", {"decision": "released"}, page=path)
+    assert release.status_code == 422 and "licence_cap_odp_exceeded" in release.get_data(as_text=True)
+    licence.cap_odp_t = Decimal("0.0022")
+    db.session.commit()
+    assert "licence_cap_odp_exceeded" not in client.get(path).get_data(as_text=True)
+    assert post_form(client, f"{path}/decision", {"decision": "released"}, page=path).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Shipment, shipment.id).entry_id is not None
 
 
 def test_the_home_page_of_border_officials_leads_to_the_shipments(app):
