@@ -75,6 +75,8 @@ def test_0012la_changes_the_checks_of_a_database_with_entries_in_place():
     from datetime import date
     from decimal import Decimal
 
+    from alembic.script import ScriptDirectory
+
     from certreg.actors import Actor
     from certreg.logbook import drafts, holders, recording, verify
     from certreg.vocabulary import HolderKind
@@ -90,7 +92,7 @@ def test_0012la_changes_the_checks_of_a_database_with_entries_in_place():
     app = make_test_app(url)
     try:
         with app.app_context():
-            upgrade(revision="0012c")
+            upgrade(revision=ScriptDirectory("migrations").get_revision("0012la").down_revision)
             importer = factories.make_company(country_code="KG", activities=["importer"]).id
             record(importer, kind="import", cylinders=["S-1", "S-2"], import_licence="L-1", customs_declaration="D-1",
                    origin_country="CN", exporter_name="E", exempted_use="feedstock", exemption_reference="Dec. X/14")
