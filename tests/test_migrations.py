@@ -33,6 +33,17 @@ def schema_differences(app) -> list:
         return compare_metadata(context, db.metadata)
 
 
+def append_only_triggers(app) -> set[str]:
+    """The triggers guarding ``logbook_entries`` (0004; SQLite batch copies, e.g. 0012la, must put them back)."""
+    with app.app_context(), db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'logbook_entries'"
+        else:
+            query = ("SELECT tgname FROM pg_trigger WHERE tgrelid = 'logbook_entries'::regclass "
+                     "AND NOT tgisinternal")
+        return set(connection.scalars(sa.text(query)))
+
+
 @pytest.mark.live
 def test_upgrade_from_empty_matches_the_models_then_downgrade_and_upgrade_again():
     url = dbutil.fresh_database("migrations")
@@ -40,6 +51,8 @@ def test_upgrade_from_empty_matches_the_models_then_downgrade_and_upgrade_again(
     try:
         dbutil.upgrade(app)
         assert schema_differences(app) == []
+        assert append_only_triggers(app) in ({"logbook_entries_no_update", "logbook_entries_no_delete"},
+                                             {"logbook_entries_append_only", "logbook_entries_no_truncate"})
         with app.app_context():
             countries = db.session.scalar(sa.text("SELECT count(*) FROM countries"))
             db.session.remove()
@@ -50,6 +63,50 @@ def test_upgrade_from_empty_matches_the_models_then_downgrade_and_upgrade_again(
             db.engine.dispose()
             upgrade()
         assert schema_differences(app) == []
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        dbutil.drop_database(url)
+
+
+@pytest.mark.live
+def test_0012la_changes_the_checks_of_a_database_with_entries_in_place():
+    """Entries, their cylinders and the triggers survive; the new kinds and the producer activity are accepted."""
+    from datetime import date
+    from decimal import Decimal
+
+    from alembic.script import ScriptDirectory
+
+    from certreg.actors import Actor
+    from certreg.logbook import drafts, holders, recording, verify
+    from certreg.vocabulary import HolderKind
+    from tests import factories
+
+    def record(company_id, **values):
+        who = holders.holder(HolderKind.COMPANY, company_id)
+        recording.record_entry(Actor.system("tests"), who, drafts.EntryData(
+            operation_date=date.today(), substance="HCFC-22", quantity=Decimal("10"), condition="virgin", **values))
+        db.session.commit()
+
+    url = dbutil.fresh_database("m0012la")
+    app = make_test_app(url)
+    try:
+        with app.app_context():
+            upgrade(revision=ScriptDirectory("migrations").get_revision("0012la").down_revision)
+            importer = factories.make_company(country_code="KG", activities=["importer"]).id
+            record(importer, kind="import", cylinders=["S-1", "S-2"], import_licence="L-1", customs_declaration="D-1",
+                   origin_country="CN", exporter_name="E", exempted_use="feedstock", exemption_reference="Dec. X/14")
+            db.session.remove()
+            upgrade()
+            record(factories.make_company(country_code="KG", activities=["producer"]).id, kind="production")
+            record(importer, kind="feedstock_use")
+            kinds = db.session.scalars(sa.text("SELECT kind FROM logbook_entries ORDER BY seq")).all()
+            assert kinds == ["import", "production", "feedstock_use"]
+            assert db.session.scalar(sa.text("SELECT count(*) FROM logbook_entry_cylinders")) == 2
+            assert verify.verify_log("KG").ok
+            db.session.remove()
+        assert append_only_triggers(app) in ({"logbook_entries_no_update", "logbook_entries_no_delete"},
+                                             {"logbook_entries_append_only", "logbook_entries_no_truncate"})
     finally:
         with app.app_context():
             db.engine.dispose()

@@ -27,6 +27,7 @@ from certreg.cylinders import custody, registration, scanning
 from certreg.cylinders.events import FillData
 from certreg.cylinders.models import ContentCondition, Cylinder, CylinderKind
 from certreg.db import today as utc_today
+from certreg.demo import article7_uses as demo_article7_uses
 from certreg.demo import custody_gap as demo_custody_gap
 from certreg.demo import licence_documents
 from certreg.demo import shipments as demo_shipments
@@ -476,8 +477,8 @@ def load_all() -> int:
         # brought in, it lets those entries be recorded late (the settings page shows it).
         countries.update_settings(ACTOR, code, {"late_entry_days": DEMO_HISTORY_DAYS,
                                                 "approval_days": DEMO_HISTORY_DAYS})
-    return (created + load_certificates() + load_logbook() + load_quotas() + load_cylinders()
-            + demo_shipments.load() + load_inspections() + load_reports() + licence_documents.load())
+    return (created + load_certificates() + load_logbook() + demo_article7_uses.load() + load_quotas()
+            + load_cylinders() + demo_shipments.load() + load_inspections() + load_reports() + licence_documents.load())
 
 
 def logins_text() -> str:

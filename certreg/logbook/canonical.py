@@ -15,7 +15,8 @@ below is always present; an absent value is ``null``. Member values:
 ``logbook``            integer, the id of the holder's logbook
 ``kind``               ``import`` ``export`` ``purchase`` ``sale`` ``charge`` ``recovery``
                        ``recycling`` ``reclamation`` ``sent_for_destruction`` ``destroyed``
-                       ``stock_count`` ``reversal``
+                       ``stock_count`` ``reversal`` ``production`` ``feedstock_use``
+                       ``qps_use`` ``exempted_use``
 ``date``               date of the operation, ``YYYY-MM-DD``
 ``substance``          catalogue code (``HCFC-22``, ``R-404A``)
 ``quantity``           kilograms as a decimal string with exactly three decimals (``"12.500"``)
@@ -273,7 +274,8 @@ class Template:
     The fixed members are encoded once; the function that fills in the others is
     generated for the given columns, with the common type of each member inlined (int,
     str or enum member, ``Decimal`` kilograms, date) and any other value sent to the
-    normative encoding.
+    normative encoding. An entry with an optional member (:data:`OPTIONAL_FIELDS`, among
+    the variable columns) takes the normative path whole (:meth:`_normative_parts`).
     """
 
     def __init__(self, fixed: Mapping[str, Any], variable: Sequence[str]) -> None:
@@ -300,8 +302,8 @@ class Template:
         lines = ["def render_parts(values, cylinders):",
                  f"    {''.join(f'v{i}, ' for i in range(len(variable)))} = values" if variable else ""]
         for i, column in enumerate(variable):
-            if column in optional:  # a template renders entries without optional members only
-                lines.append(f"    if v{i} is not None: raise ValueError('optional member {column} is not null')")
+            if column in optional:  # an entry stating one (rare) is rendered by the normative encoding
+                lines.append(f"    if v{i} is not None: return _normative(values, cylinders)")
                 lines.append(f"    j{i} = 'null'")
                 continue
             member = member_of[column]
@@ -312,14 +314,22 @@ class Template:
         self.source = "\n".join(lines) + "\n"
         namespace = {"_FORMAT": "{" + ",".join(parts) + "}", "_json": _json, "_encode_string": _encode_string,
                      "_cylinders_json": _cylinders_json, "_GRAMS": _GRAMS, "Decimal": Decimal, "date": date,
-                     "Enum": Enum}
+                     "Enum": Enum, "_normative": self._normative_parts}
+        self.variable, self._fixed, self._member_of = tuple(variable), dict(fixed), member_of
         exec(compile(self.source, f"<canonical.Template of {len(variable)} columns>", "exec"), namespace)  # noqa: S102
-        self.variable = tuple(variable)
         self.render_parts: Callable[[Sequence[Any], Sequence[str]], tuple[bytes, tuple[str, ...]]] = \
             namespace["render_parts"]
 
     def render(self, values: Sequence[Any], cylinders: Sequence[str]) -> bytes:
         return self.render_parts(values, cylinders)[0]
+
+    def _normative_parts(self, values: Sequence[Any], cylinders: Sequence[str]) -> tuple[bytes, tuple[str, ...]]:
+        """``render_parts`` by :func:`canonical_bytes` and the normative encoding of each value."""
+        columns = {**self._fixed, **dict(zip(self.variable, values, strict=True))}
+        parts = tuple(_ENCODER.encode(_text(value)) if column in OPTIONAL_FIELDS.values() or value is None
+                      else _json(self._member_of[column], value) for column, value in zip(self.variable, values,
+                                                                                          strict=True))
+        return canonical_bytes(columns, cylinders), parts
 
 
 def _cylinders_json(cylinders: Sequence[str]) -> str:

@@ -28,7 +28,7 @@ COLUMNS = ["entry_id", "seq", "date", "kind", "substance", "quantity_kg", "condi
            "counted_kg", "book_kg", "cylinders", "equipment", "counterparty", "counterparty_country",
            "buyer_certificate", "documents", "import_licence", "customs_declaration", "origin_country", "exporter",
            "export_licence", "destination_country", "reverses", "counterpart_of", "reason", "note", "channel",
-           "recorded_at", "recorded_by", "leaf_hash"]
+           "recorded_at", "recorded_by", "leaf_hash", "exempted_use", "exemption_reference"]
 
 
 def _kg(value) -> str:
@@ -52,7 +52,8 @@ def rows(query: sa.Select) -> Iterator[list[Any]]:
                entry.customs_declaration or "", entry.origin_country or "", entry.exporter_name or "",
                entry.export_licence or "", entry.destination_country or "", entry.reverses_id or "",
                entry.counterpart_of_id or "", entry.reason or "", entry.note or "", entry.channel.value,
-               entry.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ"), entry.recorded_by_label, bytes(entry.leaf_hash).hex()]
+               entry.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ"), entry.recorded_by_label, bytes(entry.leaf_hash).hex(),
+               entry.exempted_use.value if entry.exempted_use else "", entry.exemption_reference or ""]
 
 
 def csv_chunks(query: sa.Select) -> Iterator[str]:

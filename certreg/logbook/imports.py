@@ -8,7 +8,8 @@ numbers separated by ``;``), ``equipment`` (equipment id ``CC-E-NNNNNN-D``),
 ``counterparty``, ``counterparty_country``, ``counterparty_registration``,
 ``buyer_certificate``, ``documents``, ``import_licence``, ``customs_declaration``,
 ``origin_country``, ``exporter``, ``export_licence``, ``destination_country``, ``reason``,
-``note``. Dates are ``YYYY-MM-DD`` or ``DD.MM.YYYY``; quantities use ``.`` or ``,`` as the
+``note``, ``exempted_use``, ``exemption_reference`` (an ``exempted_use`` line: ``Decision
+XXXVI/5``). Dates are ``YYYY-MM-DD`` or ``DD.MM.YYYY``; quantities use ``.`` or ``,`` as the
 decimal mark, at most three decimals. Lines are applied in file order with the same rules
 as any other entry (a sale needs its buyer's valid certificate, stock never goes
 negative, ...). Reversals cannot be imported: import the corrected line instead.
@@ -59,6 +60,7 @@ COLUMNS = {
     "customs_declaration": "customs_declaration", "origin_country": "origin_country", "exporter": "exporter_name",
     "export_licence": "export_licence", "destination_country": "destination_country",
     "counted_kg": "counted_quantity", "reason": "reason", "note": "note",
+    "exempted_use": "exempted_use", "exemption_reference": "exemption_reference",
 }
 COLUMN_OF = {name: column for column, name in COLUMNS.items()}  # an error on a field names the file's column
 REQUIRED = ("date", "kind", "substance")

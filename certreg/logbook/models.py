@@ -65,6 +65,10 @@ class EntryKind(enum.StrEnum):
     DESTROYED = "destroyed"
     STOCK_COUNT = "stock_count"
     REVERSAL = "reversal"
+    PRODUCTION = "production"  # by a producer (Article 1(5)); new substance enters its stock
+    FEEDSTOCK_USE = "feedstock_use"  # entirely used up as feedstock in making other chemicals
+    QPS_USE = "qps_use"  # methyl bromide used for quarantine and pre-shipment (Article 2H, outside consumption)
+    EXEMPTED_USE = "exempted_use"  # essential, critical, laboratory and analytical use, under a decision
 
 
 ENTRY_KIND_LABELS = {
@@ -80,6 +84,10 @@ ENTRY_KIND_LABELS = {
     EntryKind.DESTROYED: _l("Destroyed"),
     EntryKind.STOCK_COUNT: _l("Stock count"),
     EntryKind.REVERSAL: _l("Reversal"),
+    EntryKind.PRODUCTION: _l("Production"),
+    EntryKind.FEEDSTOCK_USE: _l("Feedstock use"),
+    EntryKind.QPS_USE: _l("Quarantine and pre-shipment use (methyl bromide)"),
+    EntryKind.EXEMPTED_USE: _l("Exempted use (essential, critical, laboratory)"),
 }
 
 

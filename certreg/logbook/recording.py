@@ -27,7 +27,7 @@ from certreg.certificates.states import State, state_on
 from certreg.db import utcnow
 from certreg.errors import ValidationFailed, keep_after_rollback
 from certreg.extensions import db
-from certreg.logbook import checkpointing, ledger, licensing, links, rules
+from certreg.logbook import checkpointing, ledger, licensing, links, rules, use_rules
 from certreg.logbook import quotas as logbook_quotas
 from certreg.logbook.drafts import EntryData, blank, draft_from
 from certreg.logbook.holders import Holder, holder, holder_of, logbook_for, require_write
@@ -132,7 +132,7 @@ def handler_facts(who: Holder, draft: rules.Draft, ctx: rules.Context, *,
     allows that work on the substance. ``cache`` as in :func:`prepare_entry`.
     """
     kind = draft.kind
-    if kind not in rules.HANDLER_ACTIVITIES and kind not in rules.CERTIFIED_WORK:
+    if not (kind in rules.HANDLER_ACTIVITIES or kind in rules.CERTIFIED_WORK or kind in use_rules.COMPANY_KINDS):
         return None
     key = ("handler", who.kind, who.id, kind, draft.substance.code, draft.operation_date,
            ctx.company_certificate_required)
@@ -142,7 +142,7 @@ def handler_facts(who: Holder, draft: rules.Draft, ctx: rules.Context, *,
         company = db.session.get(Company, who.id)
         activities = frozenset(a.value for a in company.activity_set) if company is not None else frozenset()
         problem = None
-        if ctx.company_certificate_required and kind in rules.HANDLER_ACTIVITIES:
+        if ctx.company_certificate_required and kind in rules.CERTIFICATE_KINDS:
             problem = _certificate_problem(who, draft, None)
         found = rules.Handler(True, activities, company_certificate_problem=problem)
     else:

@@ -27,14 +27,15 @@ from certreg.logbook.models import (
     ExemptedUse,
     UsedOdsSales,
 )
+from certreg.logbook.use_rules import COMPANY_KINDS, PRODUCTION_KINDS, USE_KINDS, check_use
 
 GRAMS = Decimal("0.001")
 MAX_KG = Decimal("99999999999.999")
 ANNEX_AB = frozenset({"A", "B"})
 
-IN_KINDS = frozenset({EntryKind.IMPORT, EntryKind.PURCHASE, EntryKind.RECOVERY})
+IN_KINDS = frozenset({EntryKind.IMPORT, EntryKind.PURCHASE, EntryKind.RECOVERY}) | PRODUCTION_KINDS
 OUT_KINDS = frozenset({EntryKind.EXPORT, EntryKind.SALE, EntryKind.CHARGE, EntryKind.SENT_FOR_DESTRUCTION,
-                       EntryKind.DESTROYED})
+                       EntryKind.DESTROYED}) | USE_KINDS  # feedstock, QPS and exempted uses: see use_rules
 PROCESSING_KINDS = frozenset({EntryKind.RECYCLING, EntryKind.RECLAMATION})
 #: Kinds a holder records directly (reversals and counterpart purchases come from other actions).
 RECORDABLE_KINDS = IN_KINDS | OUT_KINDS | PROCESSING_KINDS | {EntryKind.STOCK_COUNT}
@@ -53,6 +54,7 @@ REFUSAL_CODES = frozenset({
     "sale_cross_border",
     "buyer_certificate_required", "late_entry_reason_required", "late_entry_needs_approval",
     "handler_activity_missing", "handler_certificate_invalid", "technician_not_certified",
+    "company_required", "qps_only_methyl_bromide", "decision_reference_required",  # certreg.logbook.use_rules
     # from certreg.licences.services.check
     "licence_unknown", "licence_wrong_direction", "licence_not_active", "licence_not_valid_on_date",
     "licence_substance_not_covered", "licence_partner_not_covered", "licence_cap_exceeded",
@@ -232,6 +234,7 @@ def prepare(draft: Draft, ctx: Context, *, book_quantity: Callable[[], Decimal] 
     draft = _settle_conditions(draft)
     draft = _settle_quantities(draft, book_quantity)
     _check_what_the_kind_needs(draft, ctx)
+    check_use(draft)
     check_exemption(draft)
     check_market(draft, ctx)
     return draft
@@ -345,7 +348,10 @@ def check_late_entry(draft: Draft, ctx: Context) -> None:
 
 
 #: The registered activity a company needs for each kind of entry (importing, exporting, selling).
-HANDLER_ACTIVITIES = {EntryKind.IMPORT: "importer", EntryKind.EXPORT: "exporter", EntryKind.SALE: "dealer"}
+HANDLER_ACTIVITIES = {EntryKind.IMPORT: "importer", EntryKind.EXPORT: "exporter", EntryKind.SALE: "dealer",
+                      EntryKind.PRODUCTION: "producer"}
+#: The kinds a country's ``company_certificate_required`` covers.
+CERTIFICATE_KINDS = frozenset({EntryKind.IMPORT, EntryKind.EXPORT, EntryKind.SALE})
 #: The certified work a technician needs for each kind of entry, and the activity a company needs.
 CERTIFIED_WORK = {EntryKind.CHARGE: frozenset({"install", "repair", "maintain"}),
                   EntryKind.RECOVERY: frozenset({"recover"})}
@@ -376,10 +382,13 @@ def check_handler(draft: Draft, handler: Handler, ctx: Context) -> None:
         if not handler.is_company or activity not in handler.activities:
             raise refuse("kind", _("Only a company registered with the activity “%(activity)s” may record this "
                                    "entry.", activity=activity), "handler_activity_missing")
-        if ctx.company_certificate_required and handler.company_certificate_problem is not None:
+        if ctx.company_certificate_required and kind in CERTIFICATE_KINDS \
+                and handler.company_certificate_problem is not None:
             raise refuse("kind", _("This country requires a valid company certificate for importing, exporting "
                                    "and selling (%(problem)s).", problem=handler.company_certificate_problem),
                          "handler_certificate_invalid")
+    if kind in COMPANY_KINDS and not handler.is_company:
+        raise refuse("kind", _("Only a company may record this entry."), "company_required")
     if kind in CERTIFIED_WORK:
         if handler.is_company:
             if SERVICE_ACTIVITY not in handler.activities:
@@ -397,7 +406,7 @@ def check_exemption(draft: Draft) -> None:
         if draft.exemption_reference:
             raise refuse("exempted_use", _("Choose the exempted use the reference is for."), "required")
         return
-    if draft.kind not in EXEMPTION_KINDS:
+    if draft.kind not in EXEMPTION_KINDS and draft.kind is not EntryKind.EXEMPTED_USE:
         raise refuse("exempted_use", _("Only imports, exports, sales and purchases state an exempted use."),
                      "not_applicable")
     groups = EXEMPTED_USE_GROUPS.get(draft.exempted_use)

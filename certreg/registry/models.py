@@ -65,6 +65,7 @@ class Activity(enum.StrEnum):
     RECLAIMER = "reclaimer"
     DESTRUCTION = "destruction"
     TRAINING = "training"
+    PRODUCER = "producer"
 
 
 ACTIVITY_LABELS = {
@@ -76,6 +77,7 @@ ACTIVITY_LABELS = {
     Activity.RECLAIMER: _l("Reclaimer"),
     Activity.DESTRUCTION: _l("Destruction facility"),
     Activity.TRAINING: _l("Training / certification body"),
+    Activity.PRODUCER: _l("Producer"),
 }
 
 

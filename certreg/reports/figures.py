@@ -13,24 +13,17 @@ tonnes: metric tonnes = kg / 1000, ODP tonnes = metric tonnes × the component's
 CO2-equivalent tonnes = metric tonnes × the component's Annex F GWP (0 for every
 non-Annex F substance). All arithmetic is exact (:mod:`certreg.reports.exact`, Decimal).
 
-What counts (``docs/reports.md`` says it for people):
-
-* imports = entries of kind ``import``; exports = ``export``; destruction = ``destroyed``;
-  "new" is condition ``virgin``, "recovered" is recovered, recycled or reclaimed;
-* an entry counts unless it is a reversal or has been reversed: a reversal cancels its
-  original in every period (it carries the original's operation date anyway);
-* new imports that state an exempted use (feedstock, process agent, laboratory and
-  analytical, essential, critical, quarantine and pre-shipment) are reported apart in
-  ``imports_exempted``, as the data forms do; ``imports_new`` is the total of new imports
-  for all uses (exempted ones included);
-* production and feedstock use are not recorded by logbooks: reported as 0;
-* calculated production = production − destruction − feedstock use (Article 1(5));
-* consumption = calculated production + new imports − new exports (Article 1(6); imports and
-  exports of recovered or reclaimed substances do not count, decision IV/24), imports for
-  exempted uses left out; it may be negative (more destroyed or exported than imported);
-* the partner-country breakdown (data forms 2 and 3): imports by exporting country
-  (``coalesce(counterparty_country, origin_country)``), exports by country of destination
-  (``coalesce(destination_country, counterparty_country)``); destruction has no partner.
+What counts (``docs/reports.md`` says it in full, for people): each recorded column is the
+entries of one kind (:data:`RECORDED`; "new" is condition ``virgin``, "recovered" is recovered,
+recycled or reclaimed), reversed entries and reversals left out; new imports stating an exempted
+use are also reported apart (``imports_exempted``). Calculated production = production −
+destruction − feedstock use (Article 1(5)); consumption = calculated production + new imports −
+new exports − QPS uses (Articles 1(6), 2H(6); recovered gas does not count, decision IV/24),
+imports for exempted uses left out except feedstock and QPS ones, whose use entries take out
+what was used (:data:`USES_TAKEN_OUT_BY_ENTRIES`); exempted uses (essential, critical,
+laboratory) stay in consumption. Both may be negative. Partners (data forms 2 and 3): imports by
+exporting country (``coalesce(counterparty_country, origin_country)``), exports by country of
+destination (``coalesce(destination_country, counterparty_country)``).
 """
 
 from __future__ import annotations
@@ -46,7 +39,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from certreg.extensions import db
-from certreg.logbook.models import Condition, Entry, EntryKind, Logbook
+from certreg.logbook.models import Condition, Entry, EntryKind, ExemptedUse, Logbook
 from certreg.logbook.queries import counted  # the entries that count: the logbook says which
 from certreg.reports.exact import kg_sum, share_sum
 from certreg.substances.models import Substance, SubstanceComponent
@@ -73,9 +66,12 @@ class Column(enum.StrEnum):
     IMPORTS_RECOVERED = "imports_recovered"
     EXPORTS_NEW = "exports_new"
     EXPORTS_RECOVERED = "exports_recovered"
-    PRODUCTION = "production"
-    DESTRUCTION = "destruction"
-    FEEDSTOCK = "feedstock"
+    PRODUCTION = "production"  # data form 3
+    FEEDSTOCK = "feedstock"  # used as feedstock (forms 1 and 3: "for feedstock uses")
+    QPS = "qps"  # methyl bromide for quarantine and pre-shipment (forms 1 and 3: "for QPS")
+    EXEMPTED_USES = "exempted_uses"  # essential, critical, laboratory (forms 1 and 3: "for exempted uses")
+    DESTRUCTION = "destruction"  # data form 4
+    CALCULATED_PRODUCTION = "calculated_production"  # production − destruction − feedstock (Article 1(5))
     CONSUMPTION = "consumption"
 
 
@@ -88,9 +84,22 @@ RECORDED: dict[Column, tuple[EntryKind, bool | None]] = {
     Column.EXPORTS_NEW: (EntryKind.EXPORT, True),
     Column.EXPORTS_RECOVERED: (EntryKind.EXPORT, False),
     Column.DESTRUCTION: (EntryKind.DESTROYED, None),
+    Column.PRODUCTION: (EntryKind.PRODUCTION, None),
+    Column.FEEDSTOCK: (EntryKind.FEEDSTOCK_USE, None),
+    Column.QPS: (EntryKind.QPS_USE, None),
+    Column.EXEMPTED_USES: (EntryKind.EXEMPTED_USE, None),
 }
-#: Not recorded by any logbook entry kind (yet): always 0.
-NOT_RECORDED = frozenset({Column.PRODUCTION, Column.FEEDSTOCK})
+#: The kinds behind each column computed from others.
+DERIVED: dict[Column, frozenset[EntryKind]] = {
+    Column.CALCULATED_PRODUCTION: frozenset({EntryKind.PRODUCTION, EntryKind.DESTROYED, EntryKind.FEEDSTOCK_USE}),
+    Column.CONSUMPTION: frozenset({EntryKind.PRODUCTION, EntryKind.DESTROYED, EntryKind.FEEDSTOCK_USE,
+                                   EntryKind.QPS_USE, EntryKind.IMPORT, EntryKind.EXPORT}),
+}
+#: Imports stated for these uses count in consumption until the use entry (feedstock_use, qps_use) takes out
+#: what was used; they are reported in ``imports_exempted`` all the same.
+USES_TAKEN_OUT_BY_ENTRIES = (ExemptedUse.FEEDSTOCK.value, ExemptedUse.QUARANTINE.value)
+#: The sum (not a column) of new imports stated for :data:`USES_TAKEN_OUT_BY_ENTRIES`.
+IMPORTS_FOR_USES = "imports_for_uses"
 ARTICLE7_KINDS = frozenset(kind for kind, _new in RECORDED.values())
 #: The kinds with a partner country (destruction has none).
 PARTNER_KINDS = frozenset({EntryKind.IMPORT, EntryKind.EXPORT})
@@ -148,10 +157,23 @@ def is_exempted(e: sa.Table | sa.Alias) -> sa.ColumnElement[bool]:
     return e.c.exempted_use.is_not(None)
 
 
+def is_left_out(e: sa.Table | sa.Alias) -> sa.ColumnElement[bool]:
+    """Stated for an exempted use whose import stays out of consumption (not feedstock or QPS)."""
+    return sa.and_(is_exempted(e), e.c.exempted_use.not_in(USES_TAKEN_OUT_BY_ENTRIES))
+
+
+def _sum_key(e: sa.Table | sa.Alias) -> sa.Case:
+    """:func:`column_of`, with new imports for feedstock or QPS summed apart (:data:`IMPORTS_FOR_USES`)."""
+    return sa.case((sa.and_(e.c.kind == EntryKind.IMPORT.value, is_new(e), is_exempted(e), ~is_left_out(e)),
+                    IMPORTS_FOR_USES), else_=column_of(e))
+
+
 def column_of(e: sa.Table | sa.Alias) -> sa.Case:
-    """The Article 7 column of an import, export or destruction entry (a new import for an exempted use:
+    """The Article 7 column of an entry of :data:`ARTICLE7_KINDS` (a new import for an exempted use:
     ``imports_exempted``, which :meth:`SubstanceRow.kg` also counts in ``imports_new``)."""
     return sa.case(
+        *((e.c.kind == kind.value, column.value) for column, (kind, _new) in RECORDED.items()
+          if kind not in PARTNER_KINDS and kind is not EntryKind.DESTROYED),
         (sa.and_(e.c.kind == EntryKind.IMPORT.value, is_new(e), is_exempted(e)), Column.IMPORTS_EXEMPTED.value),
         (sa.and_(e.c.kind == EntryKind.IMPORT.value, is_new(e)), Column.IMPORTS_NEW.value),
         (e.c.kind == EntryKind.IMPORT.value, Column.IMPORTS_RECOVERED.value),
@@ -174,15 +196,12 @@ def partner_country(e: sa.Table | sa.Alias) -> sa.ColumnElement[Any]:
 
 
 def column_filter(e: sa.Table | sa.Alias, column: Column) -> sa.ColumnElement[bool]:
-    """Entries behind one recorded column (:data:`RECORDED`); consumption = new imports (not for exempted
-    uses), new exports and destruction (Article 1(5): destruction lowers calculated production)."""
-    if column is Column.CONSUMPTION:
+    """Entries behind one column (:data:`RECORDED`, :data:`DERIVED`; new trade only, imports not left out)."""
+    if column in DERIVED:
+        trade = [k.value for k in DERIVED[column] & PARTNER_KINDS]
         return sa.or_(
-            sa.and_(e.c.kind.in_([EntryKind.IMPORT.value, EntryKind.EXPORT.value]), is_new(e),
-                    sa.or_(e.c.kind != EntryKind.IMPORT.value, ~is_exempted(e))),
-            e.c.kind == EntryKind.DESTROYED.value)
-    if column in NOT_RECORDED:
-        return sa.false()
+            sa.and_(e.c.kind.in_(trade), is_new(e), sa.or_(e.c.kind != EntryKind.IMPORT.value, ~is_left_out(e))),
+            e.c.kind.in_(sorted(k.value for k in DERIVED[column] - PARTNER_KINDS)))
     kind, new = RECORDED[column]
     clause = e.c.kind == kind.value
     if column is Column.IMPORTS_EXEMPTED:
@@ -211,11 +230,12 @@ def _breakdown_key(e: sa.Alias, by: Breakdown | None) -> sa.ColumnElement[Any] |
 
 
 def component_sums(country_code: str, period: Period, by: Breakdown | None = None
-                   ) -> list[tuple[Any, str, Column, Decimal]]:
-    """``[(key, component code, column, kg), ...]`` of controlled components: the two grouped queries."""
+                   ) -> list[tuple[Any, str, Column | str, Decimal]]:
+    """``[(key, component code, column, kg), ...]`` of controlled components: the two grouped queries (column:
+    a :class:`Column`, or :data:`IMPORTS_FOR_USES`)."""
     e = ENTRIES.alias("e")
     key = _breakdown_key(e, by)
-    fig_column = column_of(e).label("fig_column")
+    fig_column = _sum_key(e).label("fig_column")
     columns = [e.c.substance_code.label("substance"), fig_column]
     if key is not None:
         columns.append(key.label("fig_key"))
@@ -242,7 +262,7 @@ def component_sums(country_code: str, period: Period, by: Breakdown | None = Non
     for row in db.session.execute(split):
         row_key = _normal_key(row[0], by) if key is not None else None
         code, column, kg = row[-3], row[-2], row[-1]
-        rows.append((row_key, code, Column(column), kg))
+        rows.append((row_key, code, column if column == IMPORTS_FOR_USES else Column(column), kg))
     return rows
 
 
@@ -301,14 +321,21 @@ class SubstanceRow:
     """One controlled substance's figures (blends already split into it)."""
 
     substance: SubstanceInfo
-    kilograms: dict[Column, Decimal] = field(default_factory=dict)
+    #: by :class:`Column`, and :data:`IMPORTS_FOR_USES` (new imports for feedstock or QPS)
+    kilograms: dict[Column | str, Decimal] = field(default_factory=dict)
 
     def kg(self, column: Column) -> Decimal:
-        if column is Column.CONSUMPTION:  # exempted-use imports are outside consumption
-            return self.calculated_production_kg() + self.kilograms.get(Column.IMPORTS_NEW, ZERO) \
-                - self.kg(Column.EXPORTS_NEW)
+        for_uses = self.kilograms.get(IMPORTS_FOR_USES, ZERO)
+        if column is Column.CONSUMPTION:  # exempted-use imports (but feedstock, QPS) and QPS uses are outside
+            return self.calculated_production_kg() + self.kilograms.get(Column.IMPORTS_NEW, ZERO) + for_uses \
+                - self.kg(Column.EXPORTS_NEW) - self.kg(Column.QPS)
+        if column is Column.CALCULATED_PRODUCTION:
+            return self.calculated_production_kg()
         if column is Column.IMPORTS_NEW:  # for all uses
-            return self.kilograms.get(Column.IMPORTS_NEW, ZERO) + self.kilograms.get(Column.IMPORTS_EXEMPTED, ZERO)
+            return self.kilograms.get(Column.IMPORTS_NEW, ZERO) + self.kilograms.get(Column.IMPORTS_EXEMPTED, ZERO) \
+                + for_uses
+        if column is Column.IMPORTS_EXEMPTED:
+            return self.kilograms.get(Column.IMPORTS_EXEMPTED, ZERO) + for_uses
         return self.kilograms.get(column, ZERO)
 
     def calculated_production_kg(self) -> Decimal:

@@ -22,8 +22,11 @@ COLUMN_LABELS = {
     Column.EXPORTS_NEW: _l("Exports, new"),
     Column.EXPORTS_RECOVERED: _l("Exports, recovered or reclaimed"),
     Column.PRODUCTION: _l("Production"),
-    Column.DESTRUCTION: _l("Destruction"),
     Column.FEEDSTOCK: _l("Feedstock"),
+    Column.QPS: _l("Quarantine and pre-shipment (methyl bromide)"),
+    Column.EXEMPTED_USES: _l("Exempted uses (essential, critical, laboratory)"),
+    Column.DESTRUCTION: _l("Destruction"),
+    Column.CALCULATED_PRODUCTION: _l("Calculated production"),
     Column.CONSUMPTION: _l("Consumption"),
 }
 
@@ -56,11 +59,15 @@ def notes() -> list[str]:
         _("Blends are reported by their components (mass fractions of the ASHRAE composition); only "
           "controlled components count."),
         _("ODP tonnes for Annexes A, B, C and E; CO2-equivalent tonnes for Annex F (Annex F GWPs)."),
-        _("Production and feedstock are not recorded in logbooks: reported as 0."),
+        _("Production, feedstock use, quarantine and pre-shipment use of methyl bromide and exempted uses "
+          "(essential, critical, laboratory and analytical, with their decision) come from the logbook entries "
+          "of those kinds."),
         _("Calculated production = production − destruction − feedstock (Article 1(5)); consumption = "
-          "calculated production + new imports − new exports (Article 1(6)), so destruction lowers consumption, "
-          "which may be negative; recovered and reclaimed substances do not count (decision IV/24); imports for "
-          "exempted uses are left out."),
+          "calculated production + new imports − new exports (Article 1(6)), so destruction and feedstock use "
+          "lower consumption, which may be negative; recovered and reclaimed substances do not count (decision "
+          "IV/24); quarantine and pre-shipment uses are left out (Article 2H(6)); imports for exempted uses are "
+          "left out, except those for feedstock or quarantine and pre-shipment, which count until their use is "
+          "recorded; exempted uses stay in consumption."),
         _("Imports are also given by exporting country and exports by country of destination (data forms 2 and "
           "3): in the XLSX sheet \"By partner country\" and the JSON member by_partner_country; the CSV holds "
           "the table per substance only."),

@@ -1,4 +1,5 @@
-"""Imports for exempted uses are reported apart in Article 7 and left out of consumption (issue 9, item 9)."""
+"""Imports for exempted uses are reported apart in Article 7 and left out of consumption (issue 9, item 9);
+those for feedstock or QPS count until their use entry takes them out (issue 13: reports/test_article7_uses.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from tests.reports.test_web import read_csv
 def test_exempted_imports_have_their_own_column_and_stay_out_of_consumption(api):
     who = importer("KG")
     import_(who, "HCFC-22", kg="100")
-    import_(who, "HCFC-22", kg="50", exempted_use="feedstock")
+    import_(who, "HCFC-22", kg="50", exempted_use="process_agent")  # feedstock and QPS: test_article7_uses.py
     import_(who, "bromochloromethane", kg="10", exempted_use="laboratory", exemption_reference="Decision XXVI/5")
     import_(who, "HCFC-22", kg="1", on=date(2025, 6, 1), exempted_use="process_agent")  # another year
     report = figures.article7("KG", Period.year(2026))

@@ -24,6 +24,7 @@ from certreg.extensions import db
 from certreg.logbook import equipment as equipment_services
 from certreg.logbook import imports, recording
 from certreg.logbook.models import Entry
+from certreg.registry.models import Activity, CompanyActivity
 from tests import factories
 from tests.conftest import login, post_form
 from tests.logbook.conftest import TODAY, certify, entry_data, set_annex_ab_ban
@@ -66,6 +67,27 @@ def _without(activity):
         company.activities = [a for a in company.activities if a.activity.value != activity]
         db.session.commit()
     return make
+
+
+def _with(activity):
+    """The dealer (who records every case) registers one more activity (e.g. producer)."""
+    def make(people, app):
+        company = people.dealer_company
+        company.activities = [*company.activities, CompanyActivity(activity=Activity(activity))]
+        db.session.commit()
+    return make
+
+
+def _methyl_bromide(people, app):
+    """The dealer imported 50 kg of methyl bromide for quarantine and pre-shipment (past its ban: the use allows it)."""
+    recording.record_entry(people.dealer_actor, people.dealer, entry_data(
+        "import", substance="methyl-bromide", quantity=Decimal("50"), operation_date=STOCKED_ON,
+        exempted_use="quarantine"))
+    db.session.commit()
+
+
+def _as_technician(people, app):
+    return {"as": "technician"}
 
 
 def _company_certificate(state):
@@ -168,6 +190,13 @@ CHARGE = {"kind": "charge", "operation_date": TODAY, "substance": "R-404A", "qua
 EXPORT = {"kind": "export", "operation_date": TODAY, "substance": "HCFC-22", "quantity": "5", "condition": "virgin",
           "export_licence": "KZ-EXP-1", "destination_country": "UZ"}
 
+PRODUCTION = {"kind": "production", "operation_date": TODAY, "substance": "HCFC-22", "quantity": "5",
+              "condition": "virgin"}
+FEEDSTOCK = {**PRODUCTION, "kind": "feedstock_use"}
+QPS = {**PRODUCTION, "kind": "qps_use", "substance": "methyl-bromide"}
+EXEMPTED = {**PRODUCTION, "kind": "exempted_use", "substance": "CFC-12", "exempted_use": "laboratory",
+            "exemption_reference": "Decision XXXVI/5"}
+
 # case: (entry; a value made per test for buyer_certificate or counterparty_registration; expected code or None)
 CASES = {
     # sales: the buyer's certificate must be valid that day and allow buying the substance
@@ -264,6 +293,25 @@ CASES = {
                                                "reason": "Paper logbook of the Khorgos branch"}, _late_limits, None),
     "import recorded on the last day without a reason": ({**IMPORT, "operation_date": TODAY - timedelta(days=30)},
                                                          _late_limits, None),
+    # production and the uses the data forms count apart (certreg.logbook.use_rules)
+    "production by a producer": (PRODUCTION, _with("producer"), None),
+    "production by a company without the producer activity": (PRODUCTION, None, "handler_activity_missing"),
+    "production of recovered gas": ({**PRODUCTION, "condition": "recovered"}, _with("producer"), "invalid_condition"),
+    "feedstock use from stock": (FEEDSTOCK, None, None),
+    "feedstock use beyond stock": ({**FEEDSTOCK, "quantity": "500"}, None, "insufficient_stock"),
+    "feedstock use by a technician": (FEEDSTOCK, _as_technician, "company_required"),
+    "QPS use of methyl bromide": (QPS, _methyl_bromide, None),
+    "QPS use of another substance": ({**QPS, "substance": "HCFC-22"}, None, "qps_only_methyl_bromide"),
+    "laboratory use under its decision": (EXEMPTED, None, None),
+    "laboratory use without a decision": ({**EXEMPTED, "exemption_reference": None}, None,
+                                          "decision_reference_required"),
+    "laboratory use under a licence number, not a decision": ({**EXEMPTED, "exemption_reference": "Lab licence 7"},
+                                                              None, "decision_reference_required"),
+    "exempted use not stated": ({**EXEMPTED, "exempted_use": None}, None, "required"),
+    "exempted use entry for feedstock": ({**EXEMPTED, "exempted_use": "feedstock"}, None, "not_applicable"),
+    "critical use of a CFC": ({**EXEMPTED, "exempted_use": "critical_use"}, None, "exemption_not_applicable"),
+    "critical use of methyl bromide": ({**EXEMPTED, "substance": "methyl-bromide", "exempted_use": "critical_use",
+                                        "exemption_reference": "Decision XXXV/4"}, _methyl_bromide, None),
     "import recorded too late, even with a reason": ({**IMPORT, "operation_date": TODAY - timedelta(days=366),
                                                       "reason": "Found in a drawer"}, _late_limits,
                                                      "late_entry_needs_approval"),
