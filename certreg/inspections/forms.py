@@ -38,7 +38,10 @@ class InspectionForm(Recorded):
     company_registration = StringField(_l("Company registration number"), validators=[Optional(), Length(max=64)])
     technician_id = StringField(_l("Technician record number"), validators=[Optional(), Length(max=12)],
                                 render_kw={"inputmode": "numeric"})
-    shipment_ref = StringField(_l("Shipment reference"), validators=[Optional(), Length(max=120)])
+    shipment_declaration = StringField(_l("Shipment: customs declaration number"),
+                                       validators=[Optional(), Length(max=64)])
+    shipment_ref = StringField(_l("Shipment with no declaration recorded: describe it"),
+                               validators=[Optional(), Length(max=120)])
     person_details = TextAreaField(_l("Unknown person: the details given"), validators=[Optional(), Length(max=4000)])
     foreign_country = StringField(_l("Exporter's country, if foreign (two letters)"),
                                   validators=[Optional(), Length(max=2)])

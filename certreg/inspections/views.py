@@ -65,7 +65,8 @@ def new():
     form = _inspection_form()
     serial = args_str("serial", max_length=64)
     done = submit(form, lambda: records.start(actor(), current_user.country_code, records.InspectionData(
-        **{name: form[name].data or "" for name in records.InspectionData.__dataclass_fields__})))
+        **{name: form[name].data or "" for name in records.InspectionData.__dataclass_fields__
+           if name in form})))
     if done:
         return redirect(url_for("inspections.detail", inspection_id=done.result[0].id, serial=serial or None))
     return render_template("inspections/new.html", form=form, serial=serial), form_status(form)

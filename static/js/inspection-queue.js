@@ -8,7 +8,7 @@ import { offlineQueue, uuid } from './offline-queue.js'
 
 const form = document.getElementById('offline-inspection')
 const INSPECTION_FIELDS = ['started_at', 'place_kind', 'place', 'border_post', 'vehicle_number', 'officers',
-  'subject_kind', 'company_registration', 'shipment_ref', 'person_details']
+  'subject_kind', 'company_registration', 'shipment_declaration', 'shipment_ref', 'person_details']
 const CYLINDER_FIELDS = ['label_serial', 'label_substance', 'instrument_model', 'instrument_serial',
   'calibration_date', 'r12_percent', 'r22_percent', 'r134a_percent', 'hydrocarbons_percent', 'air_percent']
 

@@ -1,7 +1,9 @@
 """The inspector's offline queue in headless Chromium at a phone's viewport (issue 14 acceptance 1):
 one online visit, then with the network off an inspection with two cylinder readings, a photo and its
 decision (a seizure) is kept on the phone; when the network returns it syncs exactly once (also when the
-sync is repeated); refused inspections (unknown border post; a seizure with no storage place) are shown
+sync is repeated); the shipment is named by its customs declaration number, checked at sync; refused
+inspections (unknown border post; a seizure with no storage place; a declaration number not in the
+register) are shown
 to the inspector with their codes and nothing of them is written."""
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tests import dbutil
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, second_step
 from tests.conftest import make_test_app
 from tests.factories import PASSWORD, make_user
+from tests.inspections.builders import recorded_shipment
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.live, pytest.mark.browser]
@@ -38,6 +41,7 @@ def served(tmp_path_factory) -> Iterator[dict]:
     with app.app_context():
         focalpoints.save(Actor.system("test"), "KZ", focalpoints.FocalPointData(
             kind="border_post", code="KHORGOS", name="Khorgos", neighbour_country="CN"))
+        recorded_shipment("DT-KZ-OFF-1")
         inspector = make_user(Role.INSPECTOR, "KZ")
         data = {"email": inspector.email, "totp": inspector.totp_secret}
         db.session.commit()
@@ -64,12 +68,13 @@ def _count(app, model, **where) -> int:
         return db.session.scalar(query)
 
 
-def _fill(page, border_post: str, photo: str | None, storage: str | None = None) -> None:
+def _fill(page, border_post: str, photo: str | None, storage: str | None = None,
+          declaration: str = "DT-KZ-OFF-1") -> None:
     page.fill("#q-officers", "S. Abenov; A. Nurlanova")
     page.select_option("#q-place_kind", "border_post")
     page.fill("#q-border_post", border_post)
     page.select_option("#q-subject_kind", "shipment")
-    page.fill("#q-shipment_ref", "TIR CN-KZ 0815")
+    page.fill("#q-shipment_declaration", declaration)
     for n, (r12, r134a) in enumerate((("98.9", "0.6"), ("0.2", "99.5")), start=1):
         page.fill(f"#c{n}-label_substance", "R-134a")
         page.fill(f"#c{n}-instrument_model", "Ultima ID")
@@ -120,16 +125,23 @@ def test_offline_inspection_syncs_exactly_once(served, tmp_path):
             page.locator("#queue li.queue-pending").nth(1).wait_for(timeout=10_000)
             _fill(page, "KHORGOS", None, storage="")
             page.locator("#queue li.queue-pending").nth(2).wait_for(timeout=10_000)
+            _fill(page, "KHORGOS", None, declaration="DT-KZ-TYPO")  # checked against the register at sync
+            page.locator("#queue li.queue-pending").nth(3).wait_for(timeout=10_000)
             assert _count(app, Inspection) == 0
 
             context.set_offline(False)
             page.click("#sync-now")
             page.wait_for_selector("#queue li.queue-synced", timeout=20_000)
-            page.locator("#queue li.queue-refused").nth(1).wait_for(timeout=20_000)
+            page.locator("#queue li.queue-refused").nth(2).wait_for(timeout=20_000)
             refused = page.inner_text("#queue li.queue-refused >> nth=0")
             assert "No border post with this code" in refused and "unknown_border_post" in refused
             assert "storage_required" in page.inner_text("#queue li.queue-refused >> nth=1")
+            typo = page.inner_text("#queue li.queue-refused >> nth=2")
+            assert "No shipment with this customs declaration number" in typo and "unknown_shipment" in typo
             assert _count(app, Inspection) == 1
+            with app.app_context():
+                synced = db.session.scalar(sa.select(Inspection))
+                assert synced.shipment is not None and synced.shipment.declaration_number == "DT-KZ-OFF-1"
             assert _count(app, CylinderCheck) == 2 and _count(app, Photo) == 1
             assert _count(app, Seizure) == 1 and _count(app, SeizedGoods) == 1
             assert _count(app, Inspection, decision=Decision.SEIZURE) == 1

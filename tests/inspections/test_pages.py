@@ -15,7 +15,7 @@ from certreg.vocabulary import Role
 from tests.conftest import login, post_form
 from tests.cylinders.builders import make_cylinder
 from tests.factories import make_company, make_user
-from tests.inspections.builders import border_post, stock
+from tests.inspections.builders import border_post, recorded_shipment, stock
 
 
 def test_an_inspection_from_a_scan_to_a_seizure(client, app):
@@ -85,6 +85,22 @@ def test_unknown_border_post_is_refused_on_its_field(client):
         "officers": "B. Asanov", "subject_kind": "unknown_person", "person_details": "Driver"})
     assert response.status_code == 422 and "No border post with this code" in response.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 0
+
+
+def test_the_inspected_shipment_links_to_its_record(client):
+    shipment = recorded_shipment("DT-KZ-PAGE-1")
+    login(client, make_user(Role.INSPECTOR, "KZ"))
+    form = {"started_at": "2026-12-01 10:30", "place_kind": "vehicle", "vehicle_number": "KZ 123 ABC 05",
+            "officers": "S. Abenov", "subject_kind": "shipment"}
+    response = post_form(client, "/inspections/new", {**form, "shipment_declaration": "DT-KZ-TYPO"})
+    assert response.status_code == 422
+    assert "No shipment with this customs declaration number in this country." in response.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 0
+    response = post_form(client, "/inspections/new", {**form, "shipment_declaration": "DT-KZ-PAGE-1"})
+    assert response.status_code == 302, response.text
+    page = client.get(response.headers["Location"])
+    assert f'href="/shipments/{shipment.id}"' in page.text and "DT-KZ-PAGE-1" in page.text
+    assert client.get(f"/shipments/{shipment.id}").status_code == 200  # the inspector may follow it
 
 
 def test_admin_edits_the_directory_other_countries_read_it(client, app):

@@ -17,13 +17,13 @@ from certreg.extensions import db
 from certreg.inspections import seizures, sync
 from certreg.inspections.models import Decision, Inspection, SeizedGoods, Seizure
 from tests.conftest import count_rows
-from tests.inspections.builders import border_post, inspector, new_id
+from tests.inspections.builders import border_post, inspector, new_id, recorded_shipment
 
 
-def queued(decision=None):
+def queued(decision=None, **inspection):
     body = {"inspection": {"started_at": (utcnow() - timedelta(minutes=30)).isoformat(), "place_kind": "border_post",
                            "border_post": "KHORGOS", "officers": "S. Abenov", "subject_kind": "shipment",
-                           "shipment_ref": "TIR-CN-2026-0815"},
+                           "shipment_ref": "TIR-CN-2026-0815", **inspection},
             "cylinders": [], "photos": []}
     if decision is not None:
         body["decision"] = decision
@@ -76,4 +76,19 @@ def test_a_refused_decision_refuses_the_queued_inspection(decision, code):
     with pytest.raises(ValidationFailed) as info, db.session.begin_nested():
         sync.sync_inspection(officer, "KZ", new_id(), queued(decision))
     assert code in {info.value.code, *(e.code for errors in info.value.fields.values() for e in errors)}
+    assert count_rows(Inspection, Seizure, SeizedGoods) == counts
+
+
+def test_a_queued_declaration_number_is_checked_at_sync():
+    border_post("KZ")
+    shipment = recorded_shipment("DT-KZ-SYNC-1")
+    officer = inspector("KZ")
+    db.session.commit()
+    inspection, created = sync.sync_inspection(officer, "KZ", new_id(), queued(
+        SEIZURE, shipment_declaration="DT-KZ-SYNC-1", shipment_ref=""))
+    assert created and inspection.shipment_id == shipment.id
+    counts = count_rows(Inspection, Seizure, SeizedGoods)
+    with pytest.raises(ValidationFailed) as info, db.session.begin_nested():
+        sync.sync_inspection(officer, "KZ", new_id(), queued(SEIZURE, shipment_declaration="DT-KZ-TYPO"))
+    assert info.value.code == "unknown_shipment" and "shipment_declaration" in info.value.fields
     assert count_rows(Inspection, Seizure, SeizedGoods) == counts
