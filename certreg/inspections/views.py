@@ -14,6 +14,7 @@ from certreg.focalpoints import services as focalpoints
 from certreg.forms import choices
 from certreg.inspections import access, dashboard, photos, queries, records, seizures, sync, trade_report
 from certreg.inspections.forms import (
+    GOODS_ROWS,
     CaseForm,
     CertificateCheckForm,
     CylinderCheckForm,
@@ -21,6 +22,8 @@ from certreg.inspections.forms import (
     HandoverForm,
     InspectionForm,
     PhotoForm,
+    goods_lines,
+    on_rows,
 )
 from certreg.inspections.models import (
     CASE_EVENT_LABELS,
@@ -36,7 +39,7 @@ from certreg.web import actor, args_str, form_status, page_arg, submit
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")
 
 LABELS = dict(places=PLACE_LABELS, subjects=SUBJECT_LABELS, decisions=DECISION_LABELS, verdicts=VERDICT_LABELS,
-              case_kinds=CASE_EVENT_LABELS, disposals=DISPOSAL_LABELS)
+              case_kinds=CASE_EVENT_LABELS, disposals=DISPOSAL_LABELS, goods_rows=GOODS_ROWS)
 
 
 @bp.get("")
@@ -159,14 +162,15 @@ def decide(inspection_id: int):
     form = DecisionForm(prefix="dec")
 
     def action(inspection):
-        goods = []
-        if form.substance.data or form.kg.data:
-            serials = [s.strip() for s in (form.serials.data or "").split(",") if s.strip()]
-            goods.append(seizures.GoodsData(form.substance.data or "", form.kg.data or "", form.cylinders.data or 0,
-                                            serials))
-        return seizures.decide(actor(), inspection, seizures.DecisionData(
-            decision=form.decision.data, note=form.note.data or "", storage_place=form.storage_place.data or "",
-            goods=goods))
+        lines = goods_lines(form)
+        goods = [seizures.GoodsData(v["substance"], v["kg"], v["cylinders"] or 0, v["serials"]) for _, v in lines]
+        try:
+            return seizures.decide(actor(), inspection, seizures.DecisionData(
+                decision=form.decision.data, note=form.note.data or "", storage_place=form.storage_place.data or "",
+                goods=goods))
+        except ValidationFailed as exc:  # a goods line's refusal, on the row the inspector filled
+            exc.fields = on_rows(exc.fields, [row for row, _ in lines])
+            raise
     return _act(inspection_id, "decision_form", form, action)
 
 

@@ -52,12 +52,14 @@ async function save (event) {
   const body = { inspection, cylinders, photos }
   if (data.get('decision')) {
     const goods = []
-    if (String(data.get('seized_substance') || '').trim()) {
+    for (const line of form.querySelectorAll('fieldset.goods-line')) {
+      const value = (name) => line.querySelector(`[name=${name}]`).value.trim()
+      if (!value('seized_substance') && !value('seized_kg')) continue
       goods.push({
-        substance: String(data.get('seized_substance')).trim(),
-        kg: String(data.get('seized_kg') || '').trim(),
-        cylinders: String(data.get('seized_cylinders') || '').trim(),
-        serials: String(data.get('seized_serials') || '').split(/[,;\s]+/).map((s) => s.trim()).filter(Boolean)
+        substance: value('seized_substance'),
+        kg: value('seized_kg'),
+        cylinders: value('seized_cylinders'),
+        serials: value('seized_serials').split(/[,;\s]+/).map((s) => s.trim()).filter(Boolean)
       })
     }
     body.decision = {

@@ -1,10 +1,10 @@
 """The inspector's offline queue in headless Chromium at a phone's viewport (issue 14 acceptance 1):
 one online visit, then with the network off an inspection with two cylinder readings, a photo and its
-decision (a seizure) is kept on the phone; when the network returns it syncs exactly once (also when the
-sync is repeated); the shipment is named by its customs declaration number, checked at sync; refused
-inspections (unknown border post; a seizure with no storage place; a declaration number not in the
-register) are shown
-to the inspector with their codes and nothing of them is written."""
+decision (a seizure with two goods lines) is kept on the phone; when the network returns it syncs
+exactly once (also when the sync is repeated); the shipment is named by its customs declaration
+number, checked at sync; refused inspections (unknown border post; a seizure with no storage place; a
+declaration number not in the register) are shown to the inspector with their codes and nothing of
+them is written."""
 
 from __future__ import annotations
 
@@ -89,9 +89,11 @@ def _fill(page, border_post: str, photo: str | None, storage: str | None = None,
         page.select_option("#d-decision", "seizure")
         page.fill("#d-note", "CFC-12 under an R-134a label")
         page.fill("#d-storage_place", storage)
-        page.fill("#d-substance", "CFC-12")
-        page.fill("#d-kg", "13.6")
-        page.fill("#d-cylinders", "1")
+        page.fill("#d1-substance", "CFC-12")
+        page.fill("#d1-kg", "13.6")
+        page.fill("#d1-cylinders", "1")
+        page.fill("#d3-substance", "HCFC-22")  # a second goods line, after an empty one
+        page.fill("#d3-kg", "4.2")
     page.click("#offline-inspection button[type=submit]")
 
 
@@ -143,8 +145,11 @@ def test_offline_inspection_syncs_exactly_once(served, tmp_path):
                 synced = db.session.scalar(sa.select(Inspection))
                 assert synced.shipment is not None and synced.shipment.declaration_number == "DT-KZ-OFF-1"
             assert _count(app, CylinderCheck) == 2 and _count(app, Photo) == 1
-            assert _count(app, Seizure) == 1 and _count(app, SeizedGoods) == 1
+            assert _count(app, Seizure) == 1 and _count(app, SeizedGoods) == 2
             assert _count(app, Inspection, decision=Decision.SEIZURE) == 1
+            with app.app_context():
+                lines = sorted((g.substance_code, str(g.kg)) for g in db.session.scalars(sa.select(SeizedGoods)))
+            assert lines == [("CFC-12", "13.600"), ("HCFC-22", "4.200")]
 
             # the same queued inspection sent again (a repeated or interrupted sync): recorded once
             client_id = page.get_attribute("#queue li.queue-synced", "data-client-id")
@@ -159,7 +164,7 @@ def test_offline_inspection_syncs_exactly_once(served, tmp_path):
                 return answer.status }""", client_id)
             assert again == 200
             assert _count(app, Inspection) == 1 and _count(app, CylinderCheck) == 2 and _count(app, Photo) == 1
-            assert _count(app, Seizure) == 1 and _count(app, SeizedGoods) == 1
+            assert _count(app, Seizure) == 1 and _count(app, SeizedGoods) == 2
             with app.app_context():
                 verdicts = sorted(c.verdict.value for c in db.session.scalars(sa.select(CylinderCheck)))
             assert verdicts == ["matches_label", "mismatch"]

@@ -10,7 +10,7 @@ from PIL import Image
 
 from certreg.extensions import db
 from certreg.focalpoints.models import FocalPoint
-from certreg.inspections.models import Inspection, Photo
+from certreg.inspections.models import Inspection, Photo, SeizedGoods, Seizure
 from certreg.vocabulary import Role
 from tests.conftest import login, post_form
 from tests.cylinders.builders import make_cylinder
@@ -56,10 +56,23 @@ def test_an_inspection_from_a_scan_to_a_seizure(client, app):
     assert response.status_code == 302
     photo = db.session.scalar(sa.select(Photo))
     assert client.get(f"/inspections/photos/{photo.id}").data == out.getvalue()
+    seizure = {"dec-decision": "seizure", "dec-storage_place": "Bishkek customs store",
+               "dec-goods-0-substance": "HFC-134a", "dec-goods-0-kg": "12", "dec-goods-0-cylinders": "1",
+               "dec-goods-0-serials": cylinder.serial}
+    # a refused goods line (the third row, the second filled) is shown on its own row's field
     response = post_form(client, f"/inspections/{inspection_id}/decision", {
-        "dec-decision": "seizure", "dec-storage_place": "Bishkek customs store", "dec-substance": "HFC-134a",
-        "dec-kg": "12", "dec-cylinders": "1", "dec-serials": cylinder.serial}, page=detail)
+        **seizure, "dec-goods-2-substance": "CFC-12", "dec-goods-2-kg": "lots"}, page=detail)
+    assert response.status_code == 422
+    assert 'id="dec-goods-2-kg-error"' in response.text and 'id="dec-goods-0-kg-error"' not in response.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Seizure)) == 0
+    # two goods lines (the second after an empty row)
+    response = post_form(client, f"/inspections/{inspection_id}/decision", {
+        **seizure, "dec-goods-2-substance": "CFC-12", "dec-goods-2-kg": "3.5", "dec-goods-2-cylinders": "2"},
+        page=detail)
     assert response.status_code == 302, response.text
+    goods = db.session.scalars(sa.select(SeizedGoods).order_by(SeizedGoods.id)).all()
+    assert [(g.substance_code, str(g.kg), g.cylinders) for g in goods] == [("HFC-134a", "12.000", 1),
+                                                                          ("CFC-12", "3.500", 2)]
     assert "Seized" in client.get(f"/c/{cylinder.token}").text
     response = post_form(client, f"/inspections/{inspection_id}/custody", {
         "hand-client_id": "6c1c8c30-0000-4000-8000-00000000000d", "hand-handed_at": "2026-12-01 12:00",
