@@ -237,6 +237,7 @@ def offline():
     actor().require(access.can_write(actor(), current_user.country_code))
     return render_template("inspections/offline.html", **LABELS, labels_form=CylinderCheckForm(meta={"csrf": False}),
                            decision_form=DecisionForm(meta={"csrf": False}),
+                           handover_form=HandoverForm(meta={"csrf": False}), case_form=CaseForm(meta={"csrf": False}),
                            border_posts=focalpoints.border_posts(current_user.country_code))
 
 

@@ -1,6 +1,7 @@
 // The inspector's offline queue (issue 14): an inspection recorded on the phone with no network is kept
 // on the phone and sent to PUT /inspections/sync/<id> when the network returns (offline-queue.js: recorded
-// once per client id; a refusal is kept next to the queued inspection and shown).
+// once per client id; a refusal is kept next to the queued inspection and shown). A queued seizure may carry
+// a custody handover and a case step, each with its own client id.
 // The page (/inspections/offline) and these scripts are kept by the service worker (/sw.js).
 // No user-facing text lives here: the messages come from the form's data-msg-* attributes.
 
@@ -68,6 +69,19 @@ async function save (event) {
       storage_place: String(data.get('storage_place') || '').trim(),
       goods
     }
+  }
+  const text = (name) => String(data.get(name) || '').trim()
+  if (text('to_party')) {
+    body.custody = [{
+      client_id: uuid(), handed_at: text('handed_at'), from_party: text('from_party'), to_party: text('to_party'),
+      place: text('handover_place')
+    }]
+  }
+  if (text('case_kind')) {
+    body.case = [{
+      client_id: uuid(), kind: text('case_kind'), happened_on: text('case_on'), amount: text('fine_amount'),
+      currency: text('fine_currency'), disposal: text('disposal')
+    }]
   }
   form.reset()
   form.elements.started_at.value = now()

@@ -20,7 +20,16 @@ from werkzeug.serving import make_server
 from certreg.actors import Actor
 from certreg.extensions import db
 from certreg.focalpoints import services as focalpoints
-from certreg.inspections.models import CylinderCheck, Decision, Inspection, Photo, SeizedGoods, Seizure
+from certreg.inspections.models import (
+    CaseEvent,
+    CustodyHandover,
+    CylinderCheck,
+    Decision,
+    Inspection,
+    Photo,
+    SeizedGoods,
+    Seizure,
+)
 from certreg.vocabulary import Role
 from tests import dbutil
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, second_step
@@ -69,7 +78,7 @@ def _count(app, model, **where) -> int:
 
 
 def _fill(page, border_post: str, photo: str | None, storage: str | None = None,
-          declaration: str = "DT-KZ-OFF-1") -> None:
+          declaration: str = "DT-KZ-OFF-1", steps: bool = False) -> None:
     page.fill("#q-officers", "S. Abenov; A. Nurlanova")
     page.select_option("#q-place_kind", "border_post")
     page.fill("#q-border_post", border_post)
@@ -94,6 +103,15 @@ def _fill(page, border_post: str, photo: str | None, storage: str | None = None,
         page.fill("#d1-cylinders", "1")
         page.fill("#d3-substance", "HCFC-22")  # a second goods line, after an empty one
         page.fill("#d3-kg", "4.2")
+    if steps:  # the goods handed to the store keeper, and the fine, recorded on the spot
+        page.fill("#h-handed_at", "2026-12-01 12:00")
+        page.fill("#h-from_party", "S. Abenov")
+        page.fill("#h-to_party", "Khorgos store keeper")
+        page.fill("#h-place", "Khorgos customs store")
+        page.select_option("#k-kind", "fine")
+        page.fill("#k-happened_on", "2026-12-01")
+        page.fill("#k-amount", "150000")
+        page.fill("#k-currency", "KZT")
     page.click("#offline-inspection button[type=submit]")
 
 
@@ -120,7 +138,7 @@ def test_offline_inspection_syncs_exactly_once(served, tmp_path):
             context.set_offline(True)
             page.goto(f"{base}/inspections/offline")  # from the service worker's copy
             page.wait_for_selector('#offline-inspection[data-ready="yes"]', timeout=20_000)
-            _fill(page, "KHORGOS", str(photo), storage="Khorgos customs store")
+            _fill(page, "KHORGOS", str(photo), storage="Khorgos customs store", steps=True)
             page.wait_for_selector("#queue li.queue-pending", timeout=10_000)
             assert page.input_value("#d-decision") == ""  # the form is fresh for the next inspection
             _fill(page, "NOWHERE", None)
@@ -150,6 +168,8 @@ def test_offline_inspection_syncs_exactly_once(served, tmp_path):
             with app.app_context():
                 lines = sorted((g.substance_code, str(g.kg)) for g in db.session.scalars(sa.select(SeizedGoods)))
             assert lines == [("CFC-12", "13.600"), ("HCFC-22", "4.200")]
+            assert _count(app, CustodyHandover, to_party="Khorgos store keeper") == 1
+            assert _count(app, CaseEvent, currency="KZT") == 1
 
             # the same queued inspection sent again (a repeated or interrupted sync): recorded once
             client_id = page.get_attribute("#queue li.queue-synced", "data-client-id")
@@ -165,6 +185,7 @@ def test_offline_inspection_syncs_exactly_once(served, tmp_path):
             assert again == 200
             assert _count(app, Inspection) == 1 and _count(app, CylinderCheck) == 2 and _count(app, Photo) == 1
             assert _count(app, Seizure) == 1 and _count(app, SeizedGoods) == 2
+            assert _count(app, CustodyHandover) == 1 and _count(app, CaseEvent) == 1
             with app.app_context():
                 verdicts = sorted(c.verdict.value for c in db.session.scalars(sa.select(CylinderCheck)))
             assert verdicts == ["matches_label", "mismatch"]
