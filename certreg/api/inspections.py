@@ -53,7 +53,9 @@ def inspection_json(inspection: Inspection) -> dict[str, Any]:
         "place": inspection.place, "border_post": inspection.border_post.code if inspection.border_post else None,
         "vehicle_number": inspection.vehicle_number, "officers": inspection.officers,
         "subject_kind": inspection.subject_kind.value, "company_id": inspection.company_id,
-        "technician_id": inspection.technician_id, "shipment_ref": inspection.shipment_ref,
+        "technician_id": inspection.technician_id, "shipment_id": inspection.shipment_id,
+        "shipment_declaration": inspection.shipment.declaration_number if inspection.shipment else None,
+        "shipment_ref": inspection.shipment_ref,
         "foreign_country": inspection.foreign_country,
         "decision": inspection.decision.value if inspection.decision else None,
         "certificates": [{"client_id": c.client_id, "number": c.number, "verdict": c.verdict, "scan_id": c.scan_id}
@@ -114,7 +116,8 @@ def put_inspection(client_id: str):
     body = json_body()
     data = records.InspectionData(client_id=client_id, **_fields(body, (
         "started_at", "place_kind", "officers", "subject_kind", "place", "border_post", "vehicle_number",
-        "company_registration", "technician_id", "shipment_ref", "person_details", "foreign_country", "notes")))
+        "company_registration", "technician_id", "shipment_declaration", "shipment_id", "shipment_ref",
+        "person_details", "foreign_country", "notes")))
     inspection, created = records.start(actor, actor.country_code, data)
     return _stored(inspection_json(inspection), created)
 

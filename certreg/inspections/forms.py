@@ -3,7 +3,9 @@ something carries a hidden ``client_id`` made when the page is shown, so a form 
 
 from __future__ import annotations
 
+import re
 import uuid
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
@@ -38,7 +40,10 @@ class InspectionForm(Recorded):
     company_registration = StringField(_l("Company registration number"), validators=[Optional(), Length(max=64)])
     technician_id = StringField(_l("Technician record number"), validators=[Optional(), Length(max=12)],
                                 render_kw={"inputmode": "numeric"})
-    shipment_ref = StringField(_l("Shipment reference"), validators=[Optional(), Length(max=120)])
+    shipment_declaration = StringField(_l("Shipment: customs declaration number"),
+                                       validators=[Optional(), Length(max=64)])
+    shipment_ref = StringField(_l("Shipment with no declaration recorded: describe it"),
+                               validators=[Optional(), Length(max=120)])
     person_details = TextAreaField(_l("Unknown person: the details given"), validators=[Optional(), Length(max=4000)])
     foreign_country = StringField(_l("Exporter's country, if foreign (two letters)"),
                                   validators=[Optional(), Length(max=2)])
@@ -77,16 +82,52 @@ class PhotoForm(Recorded):
     caption = StringField(_l("Caption"), validators=[Optional(), Length(max=255)])
 
 
+#: A seizure's goods lines on the page and the offline form: a fixed number of optional rows, one per
+#: substance (no script needed to add one; the API and the queue take any number in a list).
+GOODS_ROWS = 4
+GOODS_LINE = re.compile(r"goods-(\d+)-(substance|kg|cylinders|serials)")
+
+
 class DecisionForm(BaseForm):
     decision = SelectField(_l("Decision"), choices=choices(DECISION_LABELS.items()), validators=[InputRequired()])
     note = TextAreaField(_l("Reasons"), validators=[Optional(), Length(max=4000)])
     storage_place = StringField(_l("Seizure: where the goods are kept"), validators=[Optional(), Length(max=255)])
-    substance = StringField(_l("Seizure: substance"), validators=[Optional(), Length(max=64)])
-    kg = StringField(_l("Seizure: kg"), validators=[Optional(), Length(max=20)], render_kw={"inputmode": "decimal"})
-    cylinders = StringField(_l("Seizure: number of cylinders"), validators=[Optional(), Length(max=6)],
-                            render_kw={"inputmode": "numeric"})
-    serials = StringField(_l("Seizure: registered serials (comma-separated)"),
-                          validators=[Optional(), Length(max=2000)])
+
+
+# Goods line N's fields are named as the service names them (``goods-N-kg``), so a refusal lands on its field.
+for _row in range(GOODS_ROWS):
+    setattr(DecisionForm, f"goods-{_row}-substance",
+            StringField(_l("Seizure: substance"), validators=[Optional(), Length(max=64)]))
+    setattr(DecisionForm, f"goods-{_row}-kg", StringField(_l("Seizure: kg"), validators=[Optional(), Length(max=20)],
+                                                          render_kw={"inputmode": "decimal"}))
+    setattr(DecisionForm, f"goods-{_row}-cylinders",
+            StringField(_l("Seizure: number of cylinders"), validators=[Optional(), Length(max=6)],
+                        render_kw={"inputmode": "numeric"}))
+    setattr(DecisionForm, f"goods-{_row}-serials",
+            StringField(_l("Seizure: registered serials (comma-separated)"), validators=[Optional(), Length(max=2000)]))
+
+
+def goods_lines(form: DecisionForm) -> list[tuple[int, dict[str, Any]]]:
+    """The goods lines filled in (a substance or kilograms typed), each with its row on the form."""
+    lines = []
+    for row in range(GOODS_ROWS):
+        values = {name: (form[f"goods-{row}-{name}"].data or "").strip()
+                  for name in ("substance", "kg", "cylinders", "serials")}
+        if values["substance"] or values["kg"]:
+            values["serials"] = [s.strip() for s in re.split(r"[,;\s]+", values["serials"]) if s.strip()]
+            lines.append((row, values))
+    return lines
+
+
+def on_rows(fields: dict[str, Any], rows: list[int]) -> dict[str, Any]:
+    """A refusal's fields named by the service's goods line (the n-th filled) renamed to the form's row."""
+    out = {}
+    for name, messages in fields.items():
+        match = GOODS_LINE.fullmatch(name)
+        if match and int(match[1]) < len(rows):
+            name = f"goods-{rows[int(match[1])]}-{match[2]}"
+        out[name] = messages
+    return out
 
 
 class HandoverForm(Recorded):

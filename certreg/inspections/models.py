@@ -33,6 +33,7 @@ from certreg.db import (
 )
 from certreg.focalpoints.models import FocalPoint
 from certreg.registry.models import Company, Technician
+from certreg.shipments.models import Shipment
 
 BIGINT = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 PERCENT = sa.Numeric(5, 2, asdecimal=True)
@@ -149,7 +150,10 @@ class Inspection(Base):
     subject_kind: Mapped[SubjectKind] = mapped_column(enum_type(SubjectKind, 16))
     company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"), index=True)
     technician_id: Mapped[int | None] = mapped_column(sa.ForeignKey("technicians.id"), index=True)
-    shipment_ref: Mapped[str120 | None] = mapped_column(comment="Shipment id as a free reference (for now)")
+    shipment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("shipments.id"), index=True,
+                                                    comment="The recorded shipment inspected")
+    shipment_ref: Mapped[str120 | None] = mapped_column(
+        comment="A shipment with no customs declaration recorded (goods found undeclared): as described")
     person_details: Mapped[str | None] = mapped_column(sa.Text, comment="An unknown person: the details given")
     foreign_country: Mapped[str2 | None] = mapped_column(comment="Exporter's or consignor's country, if foreign")
     notes: Mapped[str | None] = mapped_column(sa.Text)
@@ -161,6 +165,7 @@ class Inspection(Base):
     border_post: Mapped[FocalPoint | None] = relationship()
     company: Mapped[Company | None] = relationship()
     technician: Mapped[Technician | None] = relationship()
+    shipment: Mapped[Shipment | None] = relationship()
     certificates: Mapped[list[CertificateCheck]] = relationship(order_by="CertificateCheck.id", viewonly=True)
     cylinders: Mapped[list[CylinderCheck]] = relationship(order_by="CylinderCheck.id", viewonly=True)
     photos: Mapped[list[Photo]] = relationship(order_by="Photo.id", viewonly=True)
@@ -170,6 +175,8 @@ class Inspection(Base):
         sa.CheckConstraint("subject_kind <> 'company' OR company_id IS NOT NULL", name="company_named"),
         sa.CheckConstraint("subject_kind <> 'technician' OR technician_id IS NOT NULL", name="technician_named"),
         sa.CheckConstraint("place_kind <> 'border_post' OR border_post_id IS NOT NULL", name="border_post_named"),
+        sa.CheckConstraint("subject_kind <> 'shipment' OR shipment_id IS NOT NULL OR shipment_ref IS NOT NULL",
+                           name="shipment_named"),
         sa.CheckConstraint("(decision IS NULL) = (decided_at IS NULL)", name="decision_dated"),
     )
 

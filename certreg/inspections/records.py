@@ -7,7 +7,7 @@ once. A ``client_id`` already used by another inspection is refused (``client_id
 Every rule is checked again at sync; a refusal writes nothing (the request rolls back).
 
 Codes: ``required``, ``invalid_client_id``, ``invalid_choice``, ``invalid_date``, ``invalid_number``,
-``unknown_border_post``, ``unknown_company``, ``unknown_technician``, ``unknown_substance``,
+``unknown_border_post``, ``unknown_company``, ``unknown_technician``, ``unknown_shipment``, ``unknown_substance``,
 ``unknown_scan``, ``readings_over_100``, ``instrument_required``, ``client_id_conflict``.
 """
 
@@ -45,6 +45,7 @@ from certreg.inspections.models import (
 )
 from certreg.logbook.holders import holder, logbook_for
 from certreg.registry.models import Company, Technician
+from certreg.shipments.models import Shipment
 from certreg.substances import services as substances
 from certreg.vocabulary import HolderKind
 
@@ -146,7 +147,9 @@ class InspectionData:
     vehicle_number: str = ""
     company_registration: str = ""
     technician_id: int | str | None = None
-    shipment_ref: str = ""
+    shipment_declaration: str = ""  # the recorded shipment's customs declaration number in the country
+    shipment_id: int | str | None = None  # or its id (the API)
+    shipment_ref: str = ""  # goods found with no declaration recorded: described as found
     person_details: str = ""
     foreign_country: str = ""
     notes: str = ""
@@ -182,7 +185,7 @@ def start(actor: Actor, country_code: str, data: InspectionData) -> tuple[Inspec
                                                                       PlaceKind.WAREHOUSE)),
         "vehicle_number": text(data.vehicle_number, "vehicle_number", 64,
                                required=place_kind is PlaceKind.VEHICLE),
-        "shipment_ref": text(data.shipment_ref, "shipment_ref", 120, required=subject_kind is SubjectKind.SHIPMENT),
+        "shipment_ref": text(data.shipment_ref, "shipment_ref", 120),
         "person_details": text(data.person_details, "person_details", TEXT_MAX,
                                required=subject_kind is SubjectKind.UNKNOWN_PERSON),
         "notes": text(data.notes, "notes", TEXT_MAX),
@@ -208,6 +211,8 @@ def start(actor: Actor, country_code: str, data: InspectionData) -> tuple[Inspec
             raise bad("technician_id", _("No technician with this record number in this country."),
                       "unknown_technician")
         values["technician_id"] = technician.id
+    elif subject_kind is SubjectKind.SHIPMENT:
+        values["shipment_id"] = shipment_named(country_code, data, described=values["shipment_ref"] is not None)
     foreign = text(data.foreign_country, "foreign_country", 2)
     values["foreign_country"] = country_codes.country_code(foreign, "foreign_country") if foreign else None
     inspection = Inspection(**values)
@@ -218,6 +223,29 @@ def start(actor: Actor, country_code: str, data: InspectionData) -> tuple[Inspec
                  after={"client_id": cid, "place_kind": place_kind.value, "subject_kind": subject_kind.value})
     logger.info("inspection %s (%s) recorded by %s", inspection.id, cid, actor.label)
     return inspection, True
+
+
+def shipment_named(country_code: str, data: InspectionData, *, described: bool) -> int | None:
+    """The recorded shipment an inspection of a shipment names (its id, or its declaration number in the
+    country), or None for goods with no declaration recorded (``described`` in ``shipment_ref``).
+
+    :raise ValidationFailed: ``unknown_shipment`` (none in the country), ``required`` (nothing given).
+    """
+    if data.shipment_id not in (None, ""):
+        record = number(data.shipment_id, "shipment_id", low=Decimal(1), high=Decimal(2**31 - 1), required=True)
+        shipment = db.session.get(Shipment, int(record)) if record == record.to_integral_value() else None
+        if shipment is None or shipment.country_code != country_code:
+            raise bad("shipment_id", _("No shipment with this number in this country."), "unknown_shipment")
+        return shipment.id
+    declaration = text(data.shipment_declaration, "shipment_declaration", 64, required=not described)
+    if declaration is None:
+        return None
+    shipment = db.session.scalar(sa.select(Shipment).where(Shipment.country_code == country_code,
+                                                           Shipment.declaration_number == declaration))
+    if shipment is None:
+        raise bad("shipment_declaration", _("No shipment with this customs declaration number in this country."),
+                  "unknown_shipment")
+    return shipment.id
 
 
 def get(actor: Actor, inspection_id: int) -> Inspection:

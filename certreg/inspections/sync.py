@@ -13,11 +13,16 @@ Body (JSON)::
      "cylinders": [{"client_id": UUID, <the fields of records.CylinderCheckData>}, ...],   # at most 50
      "photos": [{"client_id": UUID, "caption": str, "data": base64 of the image}, ...],     # at most 10
      "decision": {"decision": str, "note": str, "storage_place": str, "seized_on": str,    # optional
-                  "goods": [{"substance": str, "kg": str, "cylinders": str, "serials": [str]}]}}
+                  "goods": [{"substance": str, "kg": str, "cylinders": str, "serials": [str]}]},
+     "custody": [{"client_id": UUID, <the fields of seizures.HandoverData>}, ...],          # at most 20
+     "case": [{"client_id": UUID, <the fields of seizures.CaseData>}, ...]}                 # at most 20
 
 The decision is recorded when the inspection has none yet (so a repeated sync changes nothing, and a
 decision recorded online afterwards stands); a seizure is checked like one made online (storage place,
-goods, registered serials) and a refused one refuses the whole queued inspection.
+goods, registered serials) and a refused one refuses the whole queued inspection. Custody handovers and
+case steps follow, in the order sent, each once by its client id (as ``PUT .../custody/<id>`` and
+``.../case/<id>`` of the API): they need the inspection's seizure (``not_a_seizure`` otherwise), and a
+refused one (e.g. ``case_closed``, a handover with no recipient) refuses the whole queued inspection.
 """
 
 from __future__ import annotations
@@ -34,7 +39,9 @@ from certreg.errors import ValidationFailed
 from certreg.inspections import photos, records, seizures
 from certreg.inspections.models import Inspection
 
-MAX_CYLINDERS, MAX_PHOTOS = 50, 10
+MAX_CYLINDERS, MAX_PHOTOS, MAX_STEPS = 50, 10, 20
+HANDOVER_FIELDS = [f.name for f in fields(seizures.HandoverData)]
+CASE_FIELDS = [f.name for f in fields(seizures.CaseData)]
 
 
 def _items(payload: dict[str, Any], name: str, limit: int) -> list[dict[str, Any]]:
@@ -98,6 +105,10 @@ def sync_inspection(actor: Actor, country_code: str, client_id: str, payload: An
             raise ValidationFailed.for_field("decision", _("Enter text."), "invalid_type")
         if decision and decision.get("decision") and inspection.decision is None:
             seizures.decide(actor, inspection, decision_from_json(decision))
+        for item in _items(payload, "custody", MAX_STEPS):
+            seizures.hand_over(actor, inspection, seizures.HandoverData(**_text_values(item, HANDOVER_FIELDS)))
+        for item in _items(payload, "case", MAX_STEPS):
+            seizures.record_case_event(actor, inspection, seizures.CaseData(**_text_values(item, CASE_FIELDS)))
     except Exception:
         for name in written:  # the transaction rolls back: so do the files this request wrote
             (photos.folder() / name).unlink(missing_ok=True)

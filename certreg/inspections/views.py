@@ -14,6 +14,7 @@ from certreg.focalpoints import services as focalpoints
 from certreg.forms import choices
 from certreg.inspections import access, dashboard, photos, queries, records, seizures, sync, trade_report
 from certreg.inspections.forms import (
+    GOODS_ROWS,
     CaseForm,
     CertificateCheckForm,
     CylinderCheckForm,
@@ -21,6 +22,8 @@ from certreg.inspections.forms import (
     HandoverForm,
     InspectionForm,
     PhotoForm,
+    goods_lines,
+    on_rows,
 )
 from certreg.inspections.models import (
     CASE_EVENT_LABELS,
@@ -36,7 +39,7 @@ from certreg.web import actor, args_str, form_status, page_arg, submit
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")
 
 LABELS = dict(places=PLACE_LABELS, subjects=SUBJECT_LABELS, decisions=DECISION_LABELS, verdicts=VERDICT_LABELS,
-              case_kinds=CASE_EVENT_LABELS, disposals=DISPOSAL_LABELS)
+              case_kinds=CASE_EVENT_LABELS, disposals=DISPOSAL_LABELS, goods_rows=GOODS_ROWS)
 
 
 @bp.get("")
@@ -65,7 +68,8 @@ def new():
     form = _inspection_form()
     serial = args_str("serial", max_length=64)
     done = submit(form, lambda: records.start(actor(), current_user.country_code, records.InspectionData(
-        **{name: form[name].data or "" for name in records.InspectionData.__dataclass_fields__})))
+        **{name: form[name].data or "" for name in records.InspectionData.__dataclass_fields__
+           if name in form})))
     if done:
         return redirect(url_for("inspections.detail", inspection_id=done.result[0].id, serial=serial or None))
     return render_template("inspections/new.html", form=form, serial=serial), form_status(form)
@@ -158,14 +162,15 @@ def decide(inspection_id: int):
     form = DecisionForm(prefix="dec")
 
     def action(inspection):
-        goods = []
-        if form.substance.data or form.kg.data:
-            serials = [s.strip() for s in (form.serials.data or "").split(",") if s.strip()]
-            goods.append(seizures.GoodsData(form.substance.data or "", form.kg.data or "", form.cylinders.data or 0,
-                                            serials))
-        return seizures.decide(actor(), inspection, seizures.DecisionData(
-            decision=form.decision.data, note=form.note.data or "", storage_place=form.storage_place.data or "",
-            goods=goods))
+        lines = goods_lines(form)
+        goods = [seizures.GoodsData(v["substance"], v["kg"], v["cylinders"] or 0, v["serials"]) for _, v in lines]
+        try:
+            return seizures.decide(actor(), inspection, seizures.DecisionData(
+                decision=form.decision.data, note=form.note.data or "", storage_place=form.storage_place.data or "",
+                goods=goods))
+        except ValidationFailed as exc:  # a goods line's refusal, on the row the inspector filled
+            exc.fields = on_rows(exc.fields, [row for row, _ in lines])
+            raise
     return _act(inspection_id, "decision_form", form, action)
 
 
@@ -232,6 +237,7 @@ def offline():
     actor().require(access.can_write(actor(), current_user.country_code))
     return render_template("inspections/offline.html", **LABELS, labels_form=CylinderCheckForm(meta={"csrf": False}),
                            decision_form=DecisionForm(meta={"csrf": False}),
+                           handover_form=HandoverForm(meta={"csrf": False}), case_form=CaseForm(meta={"csrf": False}),
                            border_posts=focalpoints.border_posts(current_user.country_code))
 
 

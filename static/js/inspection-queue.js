@@ -1,6 +1,7 @@
 // The inspector's offline queue (issue 14): an inspection recorded on the phone with no network is kept
 // on the phone and sent to PUT /inspections/sync/<id> when the network returns (offline-queue.js: recorded
-// once per client id; a refusal is kept next to the queued inspection and shown).
+// once per client id; a refusal is kept next to the queued inspection and shown). A queued seizure may carry
+// a custody handover and a case step, each with its own client id.
 // The page (/inspections/offline) and these scripts are kept by the service worker (/sw.js).
 // No user-facing text lives here: the messages come from the form's data-msg-* attributes.
 
@@ -8,7 +9,7 @@ import { offlineQueue, uuid } from './offline-queue.js'
 
 const form = document.getElementById('offline-inspection')
 const INSPECTION_FIELDS = ['started_at', 'place_kind', 'place', 'border_post', 'vehicle_number', 'officers',
-  'subject_kind', 'company_registration', 'shipment_ref', 'person_details']
+  'subject_kind', 'company_registration', 'shipment_declaration', 'shipment_ref', 'person_details']
 const CYLINDER_FIELDS = ['label_serial', 'label_substance', 'instrument_model', 'instrument_serial',
   'calibration_date', 'r12_percent', 'r22_percent', 'r134a_percent', 'hydrocarbons_percent', 'air_percent']
 
@@ -52,12 +53,14 @@ async function save (event) {
   const body = { inspection, cylinders, photos }
   if (data.get('decision')) {
     const goods = []
-    if (String(data.get('seized_substance') || '').trim()) {
+    for (const line of form.querySelectorAll('fieldset.goods-line')) {
+      const value = (name) => line.querySelector(`[name=${name}]`).value.trim()
+      if (!value('seized_substance') && !value('seized_kg')) continue
       goods.push({
-        substance: String(data.get('seized_substance')).trim(),
-        kg: String(data.get('seized_kg') || '').trim(),
-        cylinders: String(data.get('seized_cylinders') || '').trim(),
-        serials: String(data.get('seized_serials') || '').split(/[,;\s]+/).map((s) => s.trim()).filter(Boolean)
+        substance: value('seized_substance'),
+        kg: value('seized_kg'),
+        cylinders: value('seized_cylinders'),
+        serials: value('seized_serials').split(/[,;\s]+/).map((s) => s.trim()).filter(Boolean)
       })
     }
     body.decision = {
@@ -66,6 +69,19 @@ async function save (event) {
       storage_place: String(data.get('storage_place') || '').trim(),
       goods
     }
+  }
+  const text = (name) => String(data.get(name) || '').trim()
+  if (text('to_party')) {
+    body.custody = [{
+      client_id: uuid(), handed_at: text('handed_at'), from_party: text('from_party'), to_party: text('to_party'),
+      place: text('handover_place')
+    }]
+  }
+  if (text('case_kind')) {
+    body.case = [{
+      client_id: uuid(), kind: text('case_kind'), happened_on: text('case_on'), amount: text('fine_amount'),
+      currency: text('fine_currency'), disposal: text('disposal')
+    }]
   }
   form.reset()
   form.elements.started_at.value = now()

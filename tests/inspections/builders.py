@@ -16,6 +16,7 @@ from certreg.logbook.recording import record_entry
 from certreg.registry.models import Company
 from certreg.vocabulary import HolderKind, Role
 from tests.factories import make_user
+from tests.shipments.builders import expect, importer_with_licence
 
 SYSTEM = Actor.system("test")
 
@@ -59,3 +60,9 @@ def mismatch(actor: Actor, inspection, serial: str = "", **overrides):
               "r22_percent": "0.4", "r134a_percent": "0.5", "hydrocarbons_percent": "0", "air_percent": "1.2"}
     values.update(overrides)
     return records.check_cylinder(actor, inspection, records.CylinderCheckData(**values))[0]
+
+
+def recorded_shipment(declaration: str = "DT-KZ-2026-0815"):
+    """A shipment of HCFC-22 expected at the KZ border under ``declaration`` (the shipment tests' importer)."""
+    company, _licence = importer_with_licence(f"KZ-IMP-{declaration}"[:60])
+    return expect(company, declaration_number=declaration, import_licence=f"KZ-IMP-{declaration}"[:60])

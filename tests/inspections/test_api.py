@@ -18,7 +18,7 @@ from certreg.inspections.trade_report import COLUMNS
 from certreg.vocabulary import Role
 from tests import factories
 from tests.cylinders.builders import make_cylinder
-from tests.inspections.builders import border_post, new_id
+from tests.inspections.builders import border_post, new_id, recorded_shipment
 
 
 def png(width: int = 8, height: int = 8) -> bytes:
@@ -77,6 +77,24 @@ def test_a_refused_item_is_told_and_nothing_is_written(inspector_api):
     assert refused.status_code == 422
     assert refused.get_json()["error"]["fields"]["border_post"][0]["code"] == "unknown_border_post"
     assert inspector_api.get(f"/inspections/{cid}").status_code == 404
+
+
+def test_the_inspected_shipment_is_named_by_its_declaration_number(inspector_api):
+    border_post("KZ")
+    shipment = recorded_shipment("DT-KZ-API-1")
+    cid = new_id()
+    stored = put(inspector_api, f"/inspections/{cid}", inspection_body(shipment_declaration="DT-KZ-API-1",
+                                                                       shipment_ref=""))
+    assert stored.status_code == 201, stored.get_json()
+    body = stored.get_json()
+    assert body["shipment_id"] == shipment.id and body["shipment_declaration"] == "DT-KZ-API-1"
+    by_id = put(inspector_api, f"/inspections/{new_id()}", inspection_body(shipment_id=shipment.id, shipment_ref=""))
+    assert by_id.status_code == 201 and by_id.get_json()["shipment_id"] == shipment.id
+    other = new_id()
+    refused = put(inspector_api, f"/inspections/{other}", inspection_body(shipment_declaration="DT-NO-SUCH"))
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["fields"]["shipment_declaration"][0]["code"] == "unknown_shipment"
+    assert inspector_api.get(f"/inspections/{other}").status_code == 404
 
 
 @pytest.mark.parametrize(("data", "content_type", "code", "status"), [

@@ -10,12 +10,12 @@ from PIL import Image
 
 from certreg.extensions import db
 from certreg.focalpoints.models import FocalPoint
-from certreg.inspections.models import Inspection, Photo
+from certreg.inspections.models import Inspection, Photo, SeizedGoods, Seizure
 from certreg.vocabulary import Role
 from tests.conftest import login, post_form
 from tests.cylinders.builders import make_cylinder
 from tests.factories import make_company, make_user
-from tests.inspections.builders import border_post, stock
+from tests.inspections.builders import border_post, recorded_shipment, stock
 
 
 def test_an_inspection_from_a_scan_to_a_seizure(client, app):
@@ -56,10 +56,23 @@ def test_an_inspection_from_a_scan_to_a_seizure(client, app):
     assert response.status_code == 302
     photo = db.session.scalar(sa.select(Photo))
     assert client.get(f"/inspections/photos/{photo.id}").data == out.getvalue()
+    seizure = {"dec-decision": "seizure", "dec-storage_place": "Bishkek customs store",
+               "dec-goods-0-substance": "HFC-134a", "dec-goods-0-kg": "12", "dec-goods-0-cylinders": "1",
+               "dec-goods-0-serials": cylinder.serial}
+    # a refused goods line (the third row, the second filled) is shown on its own row's field
     response = post_form(client, f"/inspections/{inspection_id}/decision", {
-        "dec-decision": "seizure", "dec-storage_place": "Bishkek customs store", "dec-substance": "HFC-134a",
-        "dec-kg": "12", "dec-cylinders": "1", "dec-serials": cylinder.serial}, page=detail)
+        **seizure, "dec-goods-2-substance": "CFC-12", "dec-goods-2-kg": "lots"}, page=detail)
+    assert response.status_code == 422
+    assert 'id="dec-goods-2-kg-error"' in response.text and 'id="dec-goods-0-kg-error"' not in response.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Seizure)) == 0
+    # two goods lines (the second after an empty row)
+    response = post_form(client, f"/inspections/{inspection_id}/decision", {
+        **seizure, "dec-goods-2-substance": "CFC-12", "dec-goods-2-kg": "3.5", "dec-goods-2-cylinders": "2"},
+        page=detail)
     assert response.status_code == 302, response.text
+    goods = db.session.scalars(sa.select(SeizedGoods).order_by(SeizedGoods.id)).all()
+    assert [(g.substance_code, str(g.kg), g.cylinders) for g in goods] == [("HFC-134a", "12.000", 1),
+                                                                          ("CFC-12", "3.500", 2)]
     assert "Seized" in client.get(f"/c/{cylinder.token}").text
     response = post_form(client, f"/inspections/{inspection_id}/custody", {
         "hand-client_id": "6c1c8c30-0000-4000-8000-00000000000d", "hand-handed_at": "2026-12-01 12:00",
@@ -85,6 +98,22 @@ def test_unknown_border_post_is_refused_on_its_field(client):
         "officers": "B. Asanov", "subject_kind": "unknown_person", "person_details": "Driver"})
     assert response.status_code == 422 and "No border post with this code" in response.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 0
+
+
+def test_the_inspected_shipment_links_to_its_record(client):
+    shipment = recorded_shipment("DT-KZ-PAGE-1")
+    login(client, make_user(Role.INSPECTOR, "KZ"))
+    form = {"started_at": "2026-12-01 10:30", "place_kind": "vehicle", "vehicle_number": "KZ 123 ABC 05",
+            "officers": "S. Abenov", "subject_kind": "shipment"}
+    response = post_form(client, "/inspections/new", {**form, "shipment_declaration": "DT-KZ-TYPO"})
+    assert response.status_code == 422
+    assert "No shipment with this customs declaration number in this country." in response.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 0
+    response = post_form(client, "/inspections/new", {**form, "shipment_declaration": "DT-KZ-PAGE-1"})
+    assert response.status_code == 302, response.text
+    page = client.get(response.headers["Location"])
+    assert f'href="/shipments/{shipment.id}"' in page.text and "DT-KZ-PAGE-1" in page.text
+    assert client.get(f"/shipments/{shipment.id}").status_code == 200  # the inspector may follow it
 
 
 def test_admin_edits_the_directory_other_countries_read_it(client, app):

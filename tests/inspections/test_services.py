@@ -19,7 +19,15 @@ from certreg.reports.figures import Period
 from certreg.reports.models import AnomalyKind
 from tests.cylinders.builders import make_cylinder
 from tests.factories import make_company
-from tests.inspections.builders import border_post, inspector, mismatch, new_id, start, stock
+from tests.inspections.builders import (
+    border_post,
+    inspector,
+    mismatch,
+    new_id,
+    recorded_shipment,
+    start,
+    stock,
+)
 
 
 def test_the_same_client_id_records_once():
@@ -50,6 +58,42 @@ def test_refused_inspections_name_the_field(overrides, field, code):
     with pytest.raises(ValidationFailed) as caught:
         start(inspector(), **overrides)
     assert caught.value.code == code and field in caught.value.fields
+
+
+def test_an_inspected_shipment_is_a_recorded_one():
+    shipment = recorded_shipment("DT-KZ-0815")
+    actor = inspector("KZ")
+    by_number = start(actor, subject_kind="shipment", shipment_declaration=" DT-KZ-0815 ", person_details="")
+    assert by_number.shipment_id == shipment.id and by_number.shipment_ref is None
+    by_id = start(actor, subject_kind="shipment", shipment_id=str(shipment.id), person_details="")
+    assert by_id.shipment_id == shipment.id
+    # goods found with no declaration recorded: described, no shipment named
+    undeclared = start(actor, subject_kind="shipment", shipment_ref="Van, 6 cylinders, no papers", person_details="")
+    assert undeclared.shipment_id is None and undeclared.shipment_ref == "Van, 6 cylinders, no papers"
+
+
+@pytest.mark.parametrize(("overrides", "field", "code"), [
+    ({"shipment_declaration": "DT-NO-SUCH"}, "shipment_declaration", "unknown_shipment"),
+    ({"shipment_declaration": "DT-NO-SUCH", "shipment_ref": "described too"}, "shipment_declaration",
+     "unknown_shipment"),
+    ({}, "shipment_declaration", "required"),
+    ({"shipment_id": "99999999"}, "shipment_id", "unknown_shipment"),
+    ({"shipment_id": "abc"}, "shipment_id", "invalid_number"),
+])
+def test_an_unknown_shipment_is_refused_on_its_field(overrides, field, code):
+    recorded_shipment("DT-KZ-0815")
+    with pytest.raises(ValidationFailed) as caught:
+        start(inspector("KZ"), subject_kind="shipment", person_details="", **overrides)
+    assert caught.value.code == code and field in caught.value.fields
+
+
+def test_another_countrys_shipment_is_unknown():
+    shipment = recorded_shipment("DT-KZ-0815")  # KZ's
+    for overrides, field in (({"shipment_declaration": "DT-KZ-0815"}, "shipment_declaration"),
+                             ({"shipment_id": shipment.id}, "shipment_id")):
+        with pytest.raises(ValidationFailed) as caught:
+            start(inspector("KG"), subject_kind="shipment", person_details="", **overrides)
+        assert caught.value.code == "unknown_shipment" and field in caught.value.fields
 
 
 def test_only_the_countrys_inspectors_write():
