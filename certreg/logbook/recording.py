@@ -188,11 +188,13 @@ def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
     dates, substance, partner country: origin or destination, remaining cap); where the country sets
     ``licences_required``, a number that is not in the register is refused (``licence_unknown``). Runs under
     the country's log lock (the cap)."""
-    draft = prepared.draft
-    importing = draft.kind is EntryKind.IMPORT
+    draft, importing = prepared.draft, prepared.draft.kind is EntryKind.IMPORT
     number = ((draft.import_licence if importing else draft.export_licence) or "").strip()
-    licence = db.session.scalar(sa.select(Licence).where(Licence.country_code == ctx.country_code,
-                                                         Licence.number == number)) if number else None
+    cache, key = prepared.cache if prepared.cache is not None else {}, ("licence", ctx.country_code, number)
+    licence = cache.get(key) if number else None  # read once per cache (the border check's own read of it)
+    if licence is None and number:
+        licence = cache[key] = db.session.scalar(sa.select(Licence).where(Licence.country_code == ctx.country_code,
+                                                                         Licence.number == number))
     if licence is None and not ctx.licences_required:
         return
     licences.check(licence, company_id=prepared.holder_id,
