@@ -137,8 +137,8 @@ def border_check(actor: Actor, shipment: Shipment, on: date | None = None) -> Bo
     actor.require(can_read(actor, shipment))
     on = on or today()
     results: dict[Rule, RuleResult] = {}
-    # Held for the whole check: the session keeps unchanged objects weakly, so without this reference the
-    # importer would be read again by each rule that asks for it (the holder, its activities, the iPIC answer).
+    # Held for the whole check (expected.get reads it with the shipment): the session keeps unchanged objects
+    # weakly, so unheld the importer was read again by each rule asking for it (holder, activities, iPIC answer).
     importer = shipment.importer
     cache: dict = {}  # what the logbook's rules would read again (prepare_entry's cache)
     substance = substances.get(shipment.substance_code)
