@@ -10,6 +10,7 @@ date; or a genuine signature over a serial this installation does not hold) and 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,12 +41,24 @@ class Scan:
     warnings: list[str] = field(default_factory=list)
 
 
+class _Kilograms(sa.TypeDecorator[Decimal]):
+    """``net_kg`` as the page's row reads it outside the ORM (an ``AutocommitQuery`` knows no column type codes,
+    which PostgreSQL's Numeric processor needs): the driver's value as a Decimal of three places, as the ORM's."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
+        return None if value is None else Decimal(str(value)).quantize(Decimal("0.001"))
+
+
 _owner, _custodian_company = Company.__table__.alias("owner"), Company.__table__.alias("custodian_company")
 _custodian_technician = Technician.__table__.alias("custodian_technician")
 #: What the public page shows of the cylinder, read live in one indexed row (the names are the holders'
 #: ``display_name``: a company's legal name, a technician's full name).
 _PAGE_ROW = (sa.select(Cylinder.id, Cylinder.serial, Cylinder.kind, Cylinder.status, Cylinder.suspect,
-                       Cylinder.substance_code, Cylinder.net_kg, Cylinder.condition,
+                       Cylinder.substance_code, sa.type_coerce(Cylinder.net_kg, _Kilograms).label("net_kg"),
+                       Cylinder.condition,
                        _owner.c.legal_name.label("owner_name"),
                        sa.func.coalesce(_custodian_company.c.legal_name,
                                         _custodian_technician.c.full_name).label("custodian_name"))

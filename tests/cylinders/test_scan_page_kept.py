@@ -21,8 +21,8 @@ def test_each_scan_shows_its_own_cylinder_and_label_on_the_kept_page(app, client
     for language in ("en", "ru", "en"):
         pages = {c.token: client.get(f"/c/{c.token}", headers={"Accept-Language": language}).text
                  for c in (first, second, first)}
-        for cylinder, other, name, kg in ((first, second, "ОсОО «Ош &lt;Суук&gt;»", "12"),
-                                          (second, first, "ОсОО «Нарын Муз»", "7.5")):
+        for cylinder, other, name, kg in ((first, second, "ОсОО «Ош &lt;Суук&gt;»", "12.000"),
+                                          (second, first, "ОсОО «Нарын Муз»", "7.500")):  # as the ORM's Decimal
             page = pages[cylinder.token]
             assert 'data-verdict="genuine"' in page and f'lang="{language}"' in page
             assert cylinder.serial in page and name in page and f"HFC-134a, {kg}" in page
