@@ -44,7 +44,8 @@ PUBLIC_SOURCES = {
     "templates/licences/check.html", "templates/licences/_check_facts.html",  # the licence check /l/
     "certreg/licences/check_views.py",
     # the cylinder label check /c/ (online and offline), its warnings, and the printed label
-    "templates/cylinders/scan.html", "certreg/cylinders/scan_texts.py", "certreg/cylinders/scanning.py",
+    "templates/cylinders/scan.html", "templates/cylinders/_scan_facts.html", "certreg/cylinders/scan_texts.py",
+    "certreg/cylinders/scanning.py",
     "certreg/cylinders/labels.py",
 }
 PUBLIC_MESSAGES = {

@@ -10,6 +10,8 @@ date; or a genuine signature over a serial this installation does not hold) and 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -17,11 +19,13 @@ from sqlalchemy.orm import joinedload
 
 from certreg.actors import Actor
 from certreg.certificates import scanlog, trust
+from certreg.certificates.autocommit_query import AutocommitQuery
 from certreg.certificates.verification import count_verification
 from certreg.cylinders.models import Cylinder, CylinderKind, CylinderScan, CylinderStatus
 from certreg.cylinders.token import LABEL_TOKEN, LabelClaims
 from certreg.db import utcnow
 from certreg.extensions import db
+from certreg.registry.models import Company, Technician
 from certreg.tokens import format as tokens
 from certreg.tokens.encoding import BadSignature, MalformedToken, UnknownKey, UnsupportedVersion
 from certreg.vocabulary import Role
@@ -33,27 +37,68 @@ GENUINE, UNKNOWN, FORGED = "genuine", "unknown", "forged"
 class Scan:
     verdict: str
     claims: LabelClaims | None = None
-    cylinder: Cylinder | None = None
+    cylinder: Cylinder | Any | None = None  # the ORM object, or for the page a row of _PAGE_ROW's columns
     warnings: list[str] = field(default_factory=list)
 
 
-def assess(token: str) -> Scan:
-    """The verdict for ``token`` (no rate limit, no log)."""
+class _Kilograms(sa.TypeDecorator[Decimal]):
+    """``net_kg`` as the page's row reads it outside the ORM (an ``AutocommitQuery`` knows no column type codes,
+    which PostgreSQL's Numeric processor needs): the driver's value as a Decimal of three places, as the ORM's."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
+        return None if value is None else Decimal(str(value)).quantize(Decimal("0.001"))
+
+
+_owner, _custodian_company = Company.__table__.alias("owner"), Company.__table__.alias("custodian_company")
+_custodian_technician = Technician.__table__.alias("custodian_technician")
+#: What the public page shows of the cylinder, read live in one indexed row (the names are the holders'
+#: ``display_name``: a company's legal name, a technician's full name).
+_PAGE_ROW = (sa.select(Cylinder.id, Cylinder.serial, Cylinder.kind, Cylinder.status, Cylinder.suspect,
+                       Cylinder.substance_code, sa.type_coerce(Cylinder.net_kg, _Kilograms).label("net_kg"),
+                       Cylinder.condition,
+                       _owner.c.legal_name.label("owner_name"),
+                       sa.func.coalesce(_custodian_company.c.legal_name,
+                                        _custodian_technician.c.full_name).label("custodian_name"))
+             .outerjoin(_owner, _owner.c.id == Cylinder.owner_company_id)
+             .outerjoin(_custodian_company, _custodian_company.c.id == Cylinder.custodian_company_id)
+             .outerjoin(_custodian_technician, _custodian_technician.c.id == Cylinder.custodian_technician_id)
+             .where(Cylinder.serial == sa.bindparam("serial")))
+_page_read = AutocommitQuery(_PAGE_ROW)
+
+
+def _orm_cylinder(serial: str) -> Cylinder | None:
+    return db.session.scalar(sa.select(Cylinder).where(Cylinder.serial == serial).options(
+        joinedload(Cylinder.owner), joinedload(Cylinder.custodian_company),
+        joinedload(Cylinder.custodian_technician)))
+
+
+def _page_cylinder(serial: str) -> Any:
+    """The page's row: when scans are written behind, one autocommitted SELECT on a connection kept for it
+    (as the certificate check's status read); otherwise inside the request's transaction."""
+    if scanlog.buffered():
+        return _page_read.first(db.engine, serial=serial)
+    return db.session.connection().execute(_PAGE_ROW, {"serial": serial}).first()
+
+
+def assess(token: str, *, page: bool = False) -> Scan:
+    """The verdict for ``token`` (no rate limit, no log). ``page``: the cylinder as the public page's row
+    (:data:`_PAGE_ROW`), not the ORM object; the same live read, the same warnings."""
     try:
         claims = tokens.verify(LABEL_TOKEN, token.upper(), trust.trust_list())
     except (UnsupportedVersion, UnknownKey):
         return Scan(UNKNOWN)
     except (MalformedToken, BadSignature):
         return Scan(FORGED)
-    cylinder = db.session.scalar(sa.select(Cylinder).where(Cylinder.serial == claims.serial).options(
-        joinedload(Cylinder.owner), joinedload(Cylinder.custodian_company),
-        joinedload(Cylinder.custodian_technician)))
+    cylinder = (_page_cylinder if page else _orm_cylinder)(claims.serial)
     if cylinder is None:
         return Scan(UNKNOWN, claims)
     return Scan(GENUINE, claims, cylinder, warnings(claims, cylinder))
 
 
-def warnings(claims: LabelClaims, cylinder: Cylinder) -> list[str]:
+def warnings(claims: LabelClaims, cylinder: Cylinder | Any) -> list[str]:
     found = []
     if cylinder.status is CylinderStatus.DESTROYED:
         found.append(_("The register says this cylinder was destroyed: it should not be in circulation."))
@@ -75,8 +120,8 @@ def warnings(claims: LabelClaims, cylinder: Cylinder) -> list[str]:
     return found
 
 
-def scan(token: str, *, client: str, inspector: Actor | None) -> Scan:
-    """Assess ``token`` and log the scan (with the inspector if one is signed in).
+def scan(token: str, *, client: str, inspector: Actor | None, page: bool = False) -> Scan:
+    """Assess ``token`` and log the scan (with the inspector if one is signed in); ``page`` as in :func:`assess`.
 
     The scan record is written behind the request like the certificates' (one multi-row insert every
     ``VERIFY_LOG_FLUSH_SECONDS``, :mod:`certreg.certificates.scanlog`), or in the request's own
@@ -85,7 +130,7 @@ def scan(token: str, *, client: str, inspector: Actor | None) -> Scan:
     :raise RateLimited: beyond the client's verification rate limit (shared with certificates).
     """
     count_verification(client)
-    result = assess(token)
+    result = assess(token, page=page)
     row = {"at": utcnow(), "cylinder_id": result.cylinder.id if result.cylinder else None,
            "serial": result.claims.serial if result.claims else None, "verdict": result.verdict,
            "inspector_user_id": inspector.user_id if inspector and inspector.has_role(Role.INSPECTOR) else None}

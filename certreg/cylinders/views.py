@@ -3,12 +3,13 @@ label PDFs; and the public label scan ``/c/<token>``."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote_plus
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from certreg.actors import Actor
 from certreg.cylinders import access, custody, labels, lookup, queries, registration, scan_texts, scanning
@@ -31,6 +32,7 @@ from certreg.cylinders.models import (
 )
 from certreg.errors import NotFound
 from certreg.extensions import db
+from certreg.i18n import format_date
 from certreg.transactions import writes
 from certreg.vocabulary import Role
 from certreg.web import actor, args_str, form_status, page_arg, signed_in, submit
@@ -196,22 +198,90 @@ def _client() -> str:
     return f"ip:{request.remote_addr or 'unknown'}"
 
 
-#: Where the page's own address goes in the kept language menu (URL-safe: ``url_for`` leaves it as it is).
+#: Where the page's own address goes in a kept shell (the language menu's way back): URL-safe.
 _HERE = "certreg-scan-here-5c1d2a"
+#: Where the facts go in a kept shell (a NUL never comes from a template or a translation).
+_SLOT = "\x00certreg-scan-slot\x00"
+#: The scan's own values in a kept facts part, each put in escaped per request.
+_FACT_SLOTS = ("warnings", "serial", "substance", "net_kg", "custodian", "owner", "inspection_url",
+               "label_serial", "label_substance", "label_kg", "labelled_on")
+_FACT_MARK = re.compile("\x00certreg-scan-(" + "|".join(_FACT_SLOTS) + ")\x00")
 
 
-def _language_menu(language: str) -> str:
-    """The language menu of the scan page, rendered once per language and script root (about a third of
-    the page's rendering otherwise: one ``url_for`` per language), its way back put in per request."""
+def _kept(name: str, key: tuple, render) -> list[str]:
+    """``render()`` once per key, kept in the app (not while templates reload), at most 4,096 of each kind."""
     app = current_app._get_current_object()
-    menus = app.extensions.setdefault("certreg_scan_menus", {})
-    key = (request.script_root, language)
-    menu = menus.get(key)
-    if menu is None:
-        menu = app.jinja_env.get_or_select_template("_language_menu.html").render(here=_HERE)
+    kept = app.extensions.setdefault(name, {})
+    parts = kept.get(key)
+    if parts is None:
+        parts = render()
         if not app.jinja_env.auto_reload:
-            menus[key] = menu
-    return menu.replace(_HERE, quote_plus(request.path, safe="!$'()*,/:;?@"))
+            if len(kept) >= 4096:
+                kept.clear()
+            kept[key] = parts
+    return parts
+
+
+def _page(mode: str, language: str, verdict: str | None, facts: str) -> str:
+    """The scan page: the shell (``cylinders/scan.html``: head, header and language menu, verdict), rendered
+    once per mode, language and verdict and kept: it never sees the cylinder or the label; the facts and the
+    page's address are put in per request."""
+    page_data = scan_texts.offline_texts() if mode == "offline" else scan_texts.online_texts()
+
+    def render() -> list[str]:
+        parts = current_app.jinja_env.get_or_select_template("cylinders/scan.html").render(
+            mode=mode, verdict=verdict, texts=scan_texts.verdict_texts(), page_data=page_data,
+            facts=Markup(_SLOT), here=_HERE).split(_SLOT)  # noqa: S704 - our marker
+        if len(parts) != 2:
+            raise RuntimeError("cylinders/scan.html must show {{ facts }} once")
+        return parts
+
+    parts = _kept("certreg_scan_shells", (request.script_root, mode, language, verdict), render)
+    here = quote_plus(request.path, safe="!$'()*,/:;?@")
+    return "".join((parts[0].replace(_HERE, here), facts, parts[1]))
+
+
+def _facts(mode: str, language: str, result: scanning.Scan | None, record_inspection: bool) -> str:
+    """The scan's facts (``cylinders/_scan_facts.html``): the words around the values (labels, the cylinder's
+    kind, status and condition, which parts show) rendered once per language and combination and kept, split
+    where the values go; each scan then only escapes its own values in (as the certificate check's facts)."""
+    c = result.cylinder if result else None
+    claims = result.claims if result else None
+    choices = dict(mode=mode, has_warnings=bool(result and result.warnings), has_cylinder=c is not None,
+                   kind=c.kind if c else None, status=c.status if c else None, suspect=bool(c and c.suspect),
+                   has_substance=bool(c and c.substance_code), condition=c.condition if c else None,
+                   record_inspection=record_inspection, has_claims=claims is not None)
+
+    def render() -> list[str]:
+        marks = {slot: Markup(f"\x00certreg-scan-{slot}\x00") for slot in _FACT_SLOTS}  # noqa: S704 - ours
+        html = current_app.jinja_env.get_or_select_template("cylinders/_scan_facts.html").render(
+            **choices, **marks, **LABELS)
+        parts = _FACT_MARK.split(html)  # text, slot, text, slot, ..., text
+        if len(set(parts[1::2])) != len(parts[1::2]):
+            raise RuntimeError(f"cylinders/_scan_facts.html must show each of {_FACT_SLOTS} at most once")
+        return parts
+
+    parts = _kept("certreg_scan_facts", (request.script_root, language, *choices.values()), render)
+    values = {}
+    if result and result.warnings:
+        values["warnings"] = Markup("").join(Markup('<p class="verdict-detail">%s</p>') % w for w in result.warnings)
+    if c is not None:
+        values.update(serial=escape(c.serial), substance=escape(c.substance_code), net_kg=escape(c.net_kg),
+                      custodian=escape(_name(c, "custodian")), owner=escape(_name(c, "owner")))
+    if record_inspection:
+        values["inspection_url"] = escape(url_for("inspections.new", serial=c.serial if c else (
+            claims.serial if claims else None)))
+    if claims is not None:
+        values.update(label_serial=escape(claims.serial), label_substance=escape(claims.substance or "—"),
+                      label_kg=escape(claims.net_grams / 1000),
+                      labelled_on=escape(format_date(claims.labelled_on, "medium")))
+    return "".join(part if i % 2 == 0 else values[part] for i, part in enumerate(parts))
+
+
+def _name(cylinder, who: str) -> str:
+    """The holder's display name: from the page's row (``owner_name``) or the ORM object (``owner``)."""
+    name = getattr(cylinder, f"{who}_name", None)
+    return name if name is not None else getattr(cylinder, who).display_name
 
 
 @scan_bp.get("/c/<token>")
@@ -219,16 +289,15 @@ def _language_menu(language: str) -> str:
 def scan(token: str):
     """The verdict first, then what the register says now, then the warnings; complete without JavaScript.
 
-    Rendered by Jinja directly, not ``render_template``: the page is public and uses no context
-    processor (current user, navigation), which would load the user and build a menu for nothing.
+    The kept shell (:func:`_page`) with the scan's facts put in (:func:`_facts`); Jinja is called directly,
+    not through ``render_template``: the page is public and uses no context processor (current user,
+    navigation), which would load the user and build a menu for nothing.
     """
     inspector = Actor.of(current_user._get_current_object()) if signed_in() else None
-    result = scanning.scan(token, client=_client(), inspector=inspector)
+    result = scanning.scan(token, client=_client(), inspector=inspector, page=True)
     language = str(get_locale() or "en")
-    body = current_app.jinja_env.get_or_select_template("cylinders/scan.html").render(
-        mode="online", result=result, texts=scan_texts.verdict_texts(), page_data=scan_texts.online_texts(),
-        record_inspection=inspector is not None and inspector.has_role(Role.INSPECTOR),
-        language_menu_html=Markup(_language_menu(language)), **LABELS)  # noqa: S704 - rendered by Jinja above
+    record_inspection = inspector is not None and inspector.has_role(Role.INSPECTOR)
+    body = _page("online", language, result.verdict, _facts("online", language, result, record_inspection))
     if scanning.logged_in_request():
         db.session.commit()
     return body
@@ -238,5 +307,5 @@ def scan(token: str):
 def offline_shell():
     """The page the service worker shows for ``/c/...`` without a network: it checks the label in the
     browser against the cached trust list and label status lists (``static/js/label-page.js``)."""
-    return render_template("cylinders/scan.html", mode="offline", result=None, texts=scan_texts.verdict_texts(),
-                           page_data=scan_texts.offline_texts(), record_inspection=False, **LABELS)
+    language = str(get_locale() or "en")
+    return _page("offline", language, None, _facts("offline", language, None, False))

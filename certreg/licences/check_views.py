@@ -4,18 +4,19 @@ page shell the service worker shows for ``/l/...`` without a network (it checks 
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote_plus
 
 from flask import Blueprint, current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from certreg.certificates import pagecache, scanlog
 from certreg.certificates.states import today
 from certreg.extensions import db
-from certreg.i18n import country_name
+from certreg.i18n import country_name, format_date
 from certreg.licences import checking
 from certreg.registry.services import active_countries
 from certreg.transactions import writes
@@ -101,12 +102,55 @@ def check(token: str):
     key = ("licence", token.upper(), language, result.verdict, result.reason, today(),
            held.id if held else None, held.updated_at if held else None)
     body = pagecache.get_or_render(key, lambda: _page(
-        "online", language, result.verdict, current_app.jinja_env.get_or_select_template(
-            "licences/_check_facts.html").render(c=result.claims, held=held, labels=labels()),
-        result.claims is not None))
+        "online", language, result.verdict, _facts(result.claims, held, language), result.claims is not None))
     if not scanlog.buffered():
         db.session.commit()  # the rate limit's count (otherwise written behind)
     return body
+
+
+#: The licence's own values in a kept facts part, each put in escaped per request.
+_FACT_SLOTS = ("holder_name", "registration", "number", "scope", "hs_codes", "cap_kg", "valid_from", "valid_until")
+_FACT_MARK = re.compile("\x00certreg-licence-(" + "|".join(_FACT_SLOTS) + ")\x00")
+
+
+def _facts(claims, held, language: str) -> str:
+    """The licence's terms (``licences/_check_facts.html``).
+
+    The labels and what the terms choose between (direction, partner countries and their names, the issuing
+    country, whether the register's holder and HS codes show) are rendered once per language and combination
+    and kept, split where the values go; each check then only escapes its own values in (as the certificate
+    check's facts), instead of a dozen translations through Jinja.
+    """
+    if claims is None:
+        return current_app.jinja_env.get_or_select_template("licences/_check_facts.html").render(c=None)
+    app = current_app._get_current_object()
+    # Format 2 signs the holder's name and HS codes; for format 1 the register's show (online only).
+    holder = claims.holder_name or (held.holder_name if held is not None else None)
+    hs = claims.hs_codes_text if claims.hs_codes_text is not None else (held.hs_codes if held is not None else None)
+    key = (request.script_root, language, holder is not None, hs is not None, bool(hs), claims.direction,
+           tuple(claims.partner_countries), claims.country)
+    kept = app.extensions.setdefault("certreg_licence_facts", {})
+    parts = kept.get(key)
+    if parts is None:
+        marks = {slot: Markup(f"\x00certreg-licence-{slot}\x00") for slot in _FACT_SLOTS}  # noqa: S704 - ours
+        html = app.jinja_env.get_or_select_template("licences/_check_facts.html").render(
+            c=claims, show_holder=key[2], show_hs=key[3], has_hs=key[4], labels=labels(), **marks)
+        parts = _FACT_MARK.split(html)  # text, slot, text, slot, ..., text
+        if len(set(parts[1::2])) != len(parts[1::2]):
+            raise RuntimeError(f"licences/_check_facts.html must show each of {_FACT_SLOTS} at most once")
+        if not app.jinja_env.auto_reload:
+            if len(kept) >= 4096:  # languages × directions × partner sets × countries: bounded all the same
+                kept.clear()
+            kept[key] = parts
+    values = {"registration": escape(claims.holder_registration), "number": escape(claims.number),
+              "scope": escape(", ".join(claims.scope)), "cap_kg": escape(claims.cap_kg_text),
+              "valid_from": escape(format_date(claims.valid_from, "medium")),
+              "valid_until": escape(format_date(claims.valid_until, "medium"))}
+    if holder is not None:
+        values["holder_name"] = escape(holder)
+    if hs is not None:
+        values["hs_codes"] = escape(", ".join(hs))
+    return "".join(part if i % 2 == 0 else values[part] for i, part in enumerate(parts))
 
 
 #: Where the licence's facts go in a kept shell (a NUL never comes from a template or a translation).

@@ -13,12 +13,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import sqlalchemy as sa
 from flask import current_app
 
-from certreg.certificates import trust
+from certreg.certificates import scanlog, trust
+from certreg.certificates.autocommit_query import AutocommitQuery
 from certreg.certificates.states import today
 from certreg.certificates.verification import count_verification
 from certreg.extensions import db
@@ -67,6 +68,7 @@ _REGISTER_QUERY = (sa.select(Licence.id, Licence.status, Licence.token, Licence.
                              Company.name_latin)
                    .join(Company, Company.id == Licence.company_id)
                    .where(Licence.country_code == sa.bindparam("country"), Licence.number == sa.bindparam("number")))
+_register_read = AutocommitQuery(_REGISTER_QUERY)
 _verified: OrderedDict[str, tuple[TrustList, LicenceCheck | LicenceClaims]] = OrderedDict()
 _verified_lock = threading.Lock()
 
@@ -89,6 +91,14 @@ def _verified_signature(text: str, trusted: TrustList) -> LicenceCheck | Licence
         while len(_verified) > size:
             _verified.popitem(last=False)
     return outcome
+
+
+def _read_register(country: str, number: str) -> Any:
+    """The register's row, read live. When scans are written behind, one autocommitted SELECT on a connection
+    kept for it (as the certificate check's status read); otherwise inside the request's transaction."""
+    if not scanlog.buffered():
+        return db.session.execute(_REGISTER_QUERY, {"country": country, "number": number}).first()
+    return _register_read.first(db.engine, country=country, number=number)
 
 
 def token_from_scan(text: str) -> str:
@@ -157,7 +167,7 @@ def check_online(text: str, day: dt.date | None = None) -> LicenceCheck:
         if claims.reason == "unknown-key":
             return LicenceCheck("INVALID_SIGNATURE", "unknown-key")
         return claims
-    row = db.session.execute(_REGISTER_QUERY, {"country": claims.country, "number": claims.number}).first()
+    row = _read_register(claims.country, claims.number)
     if row is None:
         peer_list = documents.peer_status_list(claims.country)
         if peer_list is not None:  # a federation peer's licence: its last synced status list, as offline

@@ -31,8 +31,11 @@ def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
     draft = prepared.draft
     importing = draft.kind is EntryKind.IMPORT
     number = ((draft.import_licence if importing else draft.export_licence) or "").strip()
-    licence = db.session.scalar(sa.select(Licence).where(Licence.country_code == ctx.country_code,
-                                                         Licence.number == number)) if number else None
+    cache, key = prepared.cache if prepared.cache is not None else {}, ("licence", ctx.country_code, number)
+    licence = cache.get(key) if number else None  # read once per cache (the border check reads it first)
+    if licence is None and number:
+        licence = cache[key] = db.session.scalar(sa.select(Licence).where(Licence.country_code == ctx.country_code,
+                                                                         Licence.number == number))
     if licence is None and not ctx.licences_required:
         return
     pending = (prepared.cache or {}).get(PENDING, {})

@@ -113,12 +113,13 @@ def _rule_of(code: str) -> Rule:
     return Rule.IMPORT_RULES
 
 
-def _logbook_rules(shipment: Shipment, on: date) -> ValidationFailed | None:
-    """The would-be import entry through prepare_entry and check_entry, without writing anything."""
+def _logbook_rules(shipment: Shipment, on: date, cache: dict) -> ValidationFailed | None:
+    """The would-be import entry through prepare_entry and check_entry, without writing anything; ``cache``
+    as :func:`prepare_entry` takes it (the licence the border check read already)."""
     who = holder(HolderKind.COMPANY, shipment.importer_id)
     try:
         ctx = rule_context(shipment.country_code)
-        prepared = prepare_entry(who, import_entry(shipment, on), ctx)
+        prepared = prepare_entry(who, import_entry(shipment, on), ctx, cache=cache)
         logbook = logbook_for(who)
         stock = ledger.Stock(logbook.id).get if logbook is not None else (lambda code, condition: Decimal(0))
         check_entry(prepared, ctx, stock)
@@ -136,6 +137,10 @@ def border_check(actor: Actor, shipment: Shipment, on: date | None = None) -> Bo
     actor.require(can_read(actor, shipment))
     on = on or today()
     results: dict[Rule, RuleResult] = {}
+    # Held for the whole check (expected.get reads it with the shipment): the session keeps unchanged objects
+    # weakly, so unheld the importer was read again by each rule asking for it (holder, activities, iPIC answer).
+    importer = shipment.importer
+    cache: dict = {}  # what the logbook's rules would read again (prepare_entry's cache)
     substance = substances.get(shipment.substance_code)
     try:
         hscodes.check(shipment.hs_code, product=shipment.goods is not Goods.SUBSTANCE,
@@ -145,6 +150,7 @@ def border_check(actor: Actor, shipment: Shipment, on: date | None = None) -> Bo
         results[Rule.HS_CODE] = RuleResult(Rule.HS_CODE, False, exc.code, exc.message)
     try:
         licence = licences.get(actor, shipment.country_code, shipment.import_licence)
+        cache[("licence", shipment.country_code, licence.number)] = licence  # check_licence's read, done once
     except NotFound as exc:
         results[Rule.LICENCE] = RuleResult(Rule.LICENCE, False, "licence_unknown", exc.message)
     else:
@@ -152,7 +158,7 @@ def border_check(actor: Actor, shipment: Shipment, on: date | None = None) -> Bo
         if listed and results[Rule.HS_CODE].ok and hscodes.digits(shipment.hs_code)[:6] not in listed:
             results[Rule.HS_CODE] = RuleResult(Rule.HS_CODE, False, "hs_code_not_licensed", _(
                 "The licence covers the HS codes %(codes)s only.", codes=", ".join(licence.hs_codes)))
-    refused = _logbook_rules(shipment, on)
+    refused = _logbook_rules(shipment, on, cache)
     if refused is not None:
         message = "; ".join(str(error) for errors in refused.fields.values() for error in errors) or refused.message
         refusal = RuleResult(_rule_of(refused.code), False, refused.code, message)
@@ -166,7 +172,7 @@ def border_check(actor: Actor, shipment: Shipment, on: date | None = None) -> Bo
         else:
             results.setdefault(rule, RuleResult(rule, None, "not_reached", _("Not checked: an earlier rule refused.")))
     confirmed = ipic.confirmation(shipment.exporting_country, shipment.country_code,
-                                  shipment.importer.registration_number, shipment.substance_code, shipment.kg,
+                                  importer.registration_number, shipment.substance_code, shipment.kg,
                                   on.year)
     results[Rule.IPIC] = _ok(Rule.IPIC) if confirmed is not None else RuleResult(
         Rule.IPIC, False, "ipic_not_confirmed",

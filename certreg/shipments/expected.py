@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from certreg.actors import Actor
 from certreg.audit import services as audit
@@ -192,7 +193,7 @@ def record(actor: Actor, country_code_: str, data: ShipmentData) -> Shipment:
 
 def get(actor: Actor, shipment_id: int) -> Shipment:
     """:raise NotFound: no such shipment, or the actor may not see it."""
-    shipment = db.session.get(Shipment, shipment_id)
+    shipment = db.session.get(Shipment, shipment_id, options=[joinedload(Shipment.importer)])  # one statement
     if shipment is None or not can_read(actor, shipment):
         raise NotFound()
     return shipment

@@ -7,7 +7,7 @@ by its customs declaration number in the inspector's country or its id (certreg.
 the batch rebuild on SQLite loses nothing.
 
 Revision ID: 0014ib
-Revises: 0013q
+Revises: 0012la
 Create Date: 2026-12-06 14:30:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0014ib'
-down_revision = '0013q'
+down_revision = '0012la'
 branch_labels = None
 depends_on = None
 

@@ -130,6 +130,23 @@ def test_the_cap_in_co2e_tonnes_counts_the_annex_f_components_only(importer):
     assert caps.room_kg(licence, "HCFC-22", used) == Decimal("97.5")  # only the kg cap binds
 
 
+def test_the_kept_used_kilograms_statement_counts_each_licence_apart(importer):
+    """The statement is built once per direction and reused: each licence's number and holder come in bound, so
+    one licence's imports never count against another's, asked in any order, in either direction."""
+    first = services.issue(SYSTEM, "KZ", _data(importer))
+    second = services.issue(SYSTEM, "KZ", _data(importer, number="KZ-IMP-2026-0002"))
+    other = factories.make_company(country_code="KZ", activities=["exporter"])
+    who = holders.holder(HolderKind.COMPANY, importer.id)
+    for number, kg in ((first.number, "70"), (second.number, "12.5"), (first.number, "3")):
+        recording.record_entry(SYSTEM, who, drafts.EntryData(
+            kind="import", operation_date=TODAY, substance="HCFC-22", quantity=Decimal(kg), origin_country="CN",
+            import_licence=number, customs_declaration=f"D-{number}-{kg}", exporter_name="Exporter"))
+    assert [licence_used_kg(licence) for licence in (first, second, first)] == [Decimal("73"), Decimal("12.5"),
+                                                                                   Decimal("73")]
+    export = services.issue(SYSTEM, "KZ", _data(other, number="KZ-EXP-2026-0001", direction="export"))
+    assert licence_used_kg(export) == Decimal("0") and licence_used_kg(first) == Decimal("73")  # the other statement
+
+
 def test_status_changes_need_a_reason_are_audited_and_revocation_is_final(importer):
     licence = services.issue(SYSTEM, "KZ", _data(importer))
     with pytest.raises(ValidationFailed) as no_reason:
