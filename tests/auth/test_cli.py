@@ -73,6 +73,8 @@ def test_demo_load_is_idempotent_and_covers_three_countries(app, monkeypatch):
     # with the server's default limits for late entries (the tests' own config lifts them)
     monkeypatch.setitem(app.config, "LOGBOOK_LATE_ENTRY_DAYS", 30)
     monkeypatch.setitem(app.config, "LOGBOOK_APPROVAL_DAYS", 365)
+    # and scans written behind, as `make run` serves (its demo load once waited on its own SQLite lock)
+    monkeypatch.setitem(app.config, "VERIFY_LOG_FLUSH_SECONDS", 0.5)
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
