@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from certreg.certificates.states import today
-from certreg.certificates.trust import cached
+from certreg.certificates.trust import cached, trust_list
 from certreg.cylinders.models import Cylinder, CylinderStatus
 from certreg.cylinders.token import LABEL_STATUS_LIST_TYP, LABEL_TOKEN, LabelClaims
 from certreg.db import utcnow
@@ -23,6 +23,7 @@ from certreg.keys.models import KeyStatus, SigningKey
 from certreg.tokens import format as tokens
 from certreg.tokens import peers
 from certreg.tokens import status_list as statuslist
+from certreg.tokens.encoding import MalformedToken
 
 #: Status list values of a label.
 SUSPENDED_STATUSES = frozenset({CylinderStatus.LOST, CylinderStatus.SEIZED})
@@ -88,6 +89,19 @@ def own_status_list_document() -> dict:
     """``{"status_lists": {CC: token}}``: the signed label status list of every country with a key."""
     return cached("cylinder-status", "STATUS_LIST_CACHE_SECONDS",
                   lambda: statuslist.status_list_document(_build_status_lists()))
+
+
+def peer_status_list(country: str) -> tuple[statuslist.StatusList, peers.PeerStatusList] | None:
+    """The verified label status list of a federation peer's ``country`` (its last synced copy) and where and
+    when it came from, if any."""
+    own = own_status_list_document()
+    entry = peers.peer_status_lists(STATUS_KIND, set(own["status_lists"])).get(country)
+    if entry is None:
+        return None
+    try:
+        return statuslist.verify_status_list_token(entry.token, trust_list(), typ=LABEL_STATUS_LIST_TYP), entry
+    except (ValueError, MalformedToken):
+        return None
 
 
 def status_list_document() -> dict:

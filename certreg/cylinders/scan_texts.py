@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 from certreg.cylinders import scanning
 from certreg.cylinders.models import CONDITION_LABELS, KIND_LABELS
 
-#: The offline verdicts beyond the online ones: what the label status list says.
-DESTROYED, SUSPENDED = "destroyed", "suspended"
+#: The verdicts a label status list gives (a peer's label online; any label offline).
+DESTROYED, SUSPENDED = scanning.DESTROYED, scanning.SUSPENDED
 COLOURS = {scanning.GENUINE: "ok", scanning.UNKNOWN: "warn", scanning.FORGED: "bad", DESTROYED: "bad",
            SUSPENDED: "bad"}
 
@@ -40,6 +40,11 @@ def _verdict_texts() -> dict[str, dict[str, str]]:
         scanning.FORGED: {"word": _("FORGED"), "colour": "bad",
                           "detail": _("This is not a genuine label: the signature does not verify. Treat the "
                                       "cylinder as suspect.")},
+        DESTROYED: {"word": _("DESTROYED"), "colour": "bad",
+                    "detail": _("The register says this cylinder was destroyed or its label withdrawn: it "
+                                "should not be in circulation.")},
+        SUSPENDED: {"word": _("LOST OR SEIZED"), "colour": "bad",
+                    "detail": _("The register says this cylinder was reported lost or stolen, or seized.")},
     }
 
 
@@ -58,11 +63,8 @@ def offline_texts() -> dict:
                                            "connection: what the register says now is not shown.")},
             scanning.UNKNOWN: online[scanning.UNKNOWN],
             scanning.FORGED: online[scanning.FORGED],
-            DESTROYED: {"word": _("DESTROYED"),
-                        "detail": _("The register says this cylinder was destroyed or its label withdrawn: it "
-                                    "should not be in circulation.")},
-            SUSPENDED: {"word": _("LOST OR SEIZED"),
-                        "detail": _("The register says this cylinder was reported lost or stolen, or seized.")},
+            DESTROYED: online[DESTROYED],
+            SUSPENDED: online[SUSPENDED],
         },
         "colours": COLOURS,
         "labels": {"serial": _("Serial"), "kind": _("Type"), "contents": _("Contents"),

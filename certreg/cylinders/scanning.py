@@ -21,16 +21,23 @@ from certreg.actors import Actor
 from certreg.certificates import scanlog, trust
 from certreg.certificates.autocommit_query import AutocommitQuery
 from certreg.certificates.verification import count_verification
+from certreg.cylinders import labelling
 from certreg.cylinders.models import Cylinder, CylinderKind, CylinderScan, CylinderStatus
 from certreg.cylinders.token import LABEL_TOKEN, LabelClaims
 from certreg.db import utcnow
 from certreg.extensions import db
+from certreg.i18n import country_name
 from certreg.registry.models import Company, Technician
 from certreg.tokens import format as tokens
+from certreg.tokens import status_list as statuslist
 from certreg.tokens.encoding import BadSignature, MalformedToken, UnknownKey, UnsupportedVersion
 from certreg.vocabulary import Role
 
 GENUINE, UNKNOWN, FORGED = "genuine", "unknown", "forged"
+#: A federation peer's label, as its last synced status list says (the offline verdicts too).
+DESTROYED, SUSPENDED = "destroyed", "suspended"
+_PEER_VERDICTS = {statuslist.STATUS_VALID: GENUINE, statuslist.STATUS_INVALID: DESTROYED,
+                  statuslist.STATUS_SUSPENDED: SUSPENDED}
 
 
 @dataclass
@@ -94,8 +101,24 @@ def assess(token: str, *, page: bool = False) -> Scan:
         return Scan(FORGED)
     cylinder = (_page_cylinder if page else _orm_cylinder)(claims.serial)
     if cylinder is None:
-        return Scan(UNKNOWN, claims)
+        return _peer_scan(claims) or Scan(UNKNOWN, claims)
     return Scan(GENUINE, claims, cylinder, warnings(claims, cylinder))
+
+
+def _peer_scan(claims: LabelClaims) -> Scan | None:
+    """A label of a federation peer's country (not in this register): the verdict its last synced status list
+    gives, as the offline verifier does, and where and when that list came from."""
+    found = labelling.peer_status_list(claims.country)
+    if found is None:
+        return None
+    status_list, entry = found
+    try:
+        verdict = _PEER_VERDICTS.get(status_list.status(claims.status_index), SUSPENDED)
+    except IndexError:
+        return None
+    origin = _("Issued in a partner installation (%(origin)s); its statuses here are as of %(time)s.",
+               origin=f"{country_name(claims.country)}, {entry.origin}", time=entry.as_of.replace("T", " ")[:16])
+    return Scan(verdict, claims, None, [origin])
 
 
 def warnings(claims: LabelClaims, cylinder: Cylinder | Any) -> list[str]:

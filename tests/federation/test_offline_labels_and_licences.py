@@ -6,6 +6,8 @@ licence, and after KZ's next sync both turn red on the phone."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -126,3 +128,34 @@ def test_kazakh_inspector_checks_a_kyrgyz_label_and_licence_offline_and_sees_the
         assert _offline(page, f"{kz.url}/l/{made['licence']}") == "VALID"
     finally:
         context.close()
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=20) as response:  # noqa: S310 - the test's own server
+        return response.read().decode()
+
+
+def test_online_a_peer_label_gets_its_verdict_from_the_peers_last_synced_list(world):
+    """Online, the KZ page and API know a KG label by KG's label status list as KZ last synced it (not
+    "unknown"), say where it came from, and turn to destroyed only after the next sync."""
+    kg, kz = world["kg"], world["kz"]
+    with kg.ctx():
+        company = make_company(country_code="KG", activities=["importer", "dealer"])
+        cylinder = make_cylinder(company)
+        token, serial = cylinder.token, cylinder.serial
+        db.session.commit()
+    _sync(kz)
+    page = _get(f"{kz.url}/c/{token}")
+    assert 'data-verdict="genuine"' in page and "partner installation (Kyrgyzstan" in page
+    assert serial in page
+    answer = json.loads(_get(f"{kz.url}/api/v1/cylinders/check/{token}"))
+    assert answer["verdict"] == "genuine" and answer["cylinder"] is None
+    assert any("partner installation" in w for w in answer["warnings"])
+    with kg.ctx():
+        custody.destroy(SYSTEM, db.session.scalar(sa.select(Cylinder).where(Cylinder.serial == serial)))
+        db.session.commit()
+    assert 'data-verdict="genuine"' in _get(f"{kz.url}/c/{token}")  # not synced yet
+    _sync(kz)
+    page = _get(f"{kz.url}/c/{token}")
+    assert 'data-verdict="destroyed"' in page and "verdict-bad" in page
+    assert json.loads(_get(f"{kz.url}/api/v1/cylinders/check/{token}"))["verdict"] == "destroyed"
