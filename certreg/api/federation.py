@@ -6,7 +6,8 @@ from typing import Any
 
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body
-from certreg.federation import directories, identity, peers, questions, syncing
+from certreg.federation import alerts as outbox
+from certreg.federation import directories, identity, peers, questions
 from certreg.federation.forms import AskForm, PeerForm
 from certreg.federation.models import Peer
 from certreg.federation.services import ask_body
@@ -70,8 +71,9 @@ def federation_remove_peer(peer_id: int):
 def federation_sync_peer(peer_id: int):
     actor = api_actor()
     actor.require(peers.can_manage(actor))
-    result = syncing.sync_all(actor, peers.get_peer(peer_id))[0]
-    return done({"peer": result.peer, "ok": result.ok, "results": result.results})
+    result, sent = outbox.sync_and_send(actor, peers.get_peer(peer_id))
+    return done({"peer": result.peer, "ok": result.ok, "results": result.results,
+                 "alerts": [{"reference": row.reference, "state": row.state.value} for row in sent]})
 
 
 @bp.post("/federation/peers/<int:peer_id>/ask")

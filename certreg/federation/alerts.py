@@ -29,7 +29,7 @@ from certreg.federation import questions
 from certreg.federation.models import OutboxState, OutgoingQuestion, Peer
 from certreg.federation.peers import can_ask
 from certreg.federation.questions import QuestionRefused
-from certreg.federation.syncing import peer_countries
+from certreg.federation.syncing import PeerSync, peer_countries, sync_all
 from certreg.inspections import alerts as received_alerts
 from certreg.inspections import seizures
 from certreg.inspections.models import Inspection, Seizure
@@ -128,13 +128,24 @@ def send(actor: Actor, row: OutgoingQuestion) -> OutgoingQuestion:
     return row
 
 
-def send_pending(actor: Actor, ids: list[int] | None = None) -> list[OutgoingQuestion]:
-    """Send every pending question (or only ``ids``). Flushes."""
+def send_pending(actor: Actor, ids: list[int] | None = None, *, peer_id: int | None = None) -> list[OutgoingQuestion]:
+    """Send every pending question (or only ``ids``, or only those to ``peer_id``). Flushes."""
     actor.require(can_ask(actor))
     query = sa.select(OutgoingQuestion).where(OutgoingQuestion.state == OutboxState.PENDING)
     if ids is not None:
         query = query.where(OutgoingQuestion.id.in_(ids))
+    if peer_id is not None:
+        query = query.where(OutgoingQuestion.peer_id == peer_id)
     return [send(actor, row) for row in db.session.scalars(query.order_by(OutgoingQuestion.id)).all()]
+
+
+def sync_and_send(actor: Actor, peer: Peer) -> tuple[PeerSync, list[OutgoingQuestion]]:
+    """Pull one peer's documents now, then, if it answered, send the alerts still pending for it (the peers
+    page's "Sync now" and ``POST /api/v1/federation/peers/<id>/sync``; ``flask federation sync`` does the
+    same for every peer). Flushes."""
+    result = sync_all(actor, peer)[0]
+    sent = send_pending(actor, peer_id=peer.id) if result.ok else []
+    return result, sent
 
 
 def send_soon(ids: list[int], response: Response | None = None) -> None:

@@ -11,6 +11,7 @@ from certreg.errors import CertregError, RateLimited
 from certreg.extensions import csrf, db
 from certreg.federation import alerts, directories, identity, peers, publishing, questions, syncing, wire
 from certreg.federation.forms import QUESTION_LABELS, AskPageForm, EmptyForm, PeerForm
+from certreg.federation.models import OutboxState
 from certreg.federation.services import ask_body, json_error
 from certreg.forms import choices
 from certreg.licences.models import DIRECTION_LABELS
@@ -135,10 +136,13 @@ def remove(peer_id: int):
 @login_required
 def sync(peer_id: int):
     def run(me, pid):
-        result = syncing.sync_all(me, peers.get_peer(pid))[0]
+        result, sent = alerts.sync_and_send(me, peers.get_peer(pid))
         if not result.ok:
             flash(_("Sync with %(peer)s: %(result)s", peer=result.peer,
                     result=", ".join(f"{k}: {v}" for k, v in result.results.items())), "error")
+        if sent:
+            flash(_("Seizure alerts sent: %(sent)d of %(pending)d.",
+                    sent=sum(1 for row in sent if row.state is OutboxState.SENT), pending=len(sent)), "info")
         return result
 
     return _peer_action(peer_id, run, _("Sync done."))

@@ -23,7 +23,7 @@ from certreg.audit.models import AuditEntry
 from certreg.db import today
 from certreg.extensions import db
 from certreg.federation import questions, syncing, wire
-from certreg.federation.models import Direction, FederationMessage, OutboxState, OutgoingQuestion, Peer
+from certreg.federation.models import Direction, FederationMessage, OutboxState, OutgoingQuestion, Peer, PeerStatus
 from certreg.inspections import seizures
 from certreg.inspections.models import SeizureAlert
 from certreg.logbook.models import Logbook
@@ -221,3 +221,41 @@ def test_a_forged_or_unsigned_alert_is_refused_and_nothing_is_stored(peered):
         login(client, peered["kg_admin"])
         page = client.get("/federation/peers").get_data(as_text=True)
     assert 'data-refusal="unpinned-key"' in page and "Kazakhstan" in page
+
+
+def test_the_peers_page_sync_and_the_api_sync_send_what_was_pending(peered):
+    """"Sync now" on the peers page (and its API) sends the alerts still pending for that peer, once it answers."""
+    kg, kz, proxy = peered["kg"], peered["kz"], peered["proxy"]
+    with kz.ctx():
+        admin = make_user(Role.ADMIN, "KZ")
+        email, token = admin.email, make_token(admin)
+        peer_id = db.session.scalar(sa.select(Peer.id).where(Peer.status == PeerStatus.ACTIVE))
+        db.session.commit()
+    references = []
+    for _round in range(2):
+        serial, _company = _kg_cylinder(kg)
+        proxy.stop()
+        try:
+            references.append(_seize(kz, serial, kg="2"))
+        finally:
+            proxy.start()
+        assert _outbox(kz, references[-1]).state is OutboxState.PENDING
+    with kz.app.test_client() as client:
+        login(client, email)
+        page = client.post(f"/federation/peers/{peer_id}/sync", follow_redirects=True)
+        assert page.status_code == 200
+        assert "Seizure alerts sent: 2 of 2." in page.get_data(as_text=True)
+    assert all(_outbox(kz, reference).state is OutboxState.SENT for reference in references)
+    assert all(len(_alerts(kg, reference)) == 1 for reference in references)
+    serial, _company = _kg_cylinder(kg)
+    proxy.stop()
+    try:
+        reference = _seize(kz, serial, kg="1")
+    finally:
+        proxy.start()
+    request = urllib.request.Request(f"{kz.url}/api/v1/federation/peers/{peer_id}/sync", method="POST", data=b"",
+                                     headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 - the test's own server
+        answer = json.loads(response.read())
+    assert answer["ok"] is True and answer["alerts"] == [{"reference": reference, "state": "sent"}]
+    assert len(_alerts(kg, reference)) == 1
