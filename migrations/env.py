@@ -59,25 +59,29 @@ def run_migrations_online():
     connectable = target_db.engine
     with connectable.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
-        if sqlite:
+        raw = connection.connection.driver_connection if sqlite else None
+        if raw is not None:
             # A batch migration copies a table, drops the old one and renames the copy. With foreign keys
             # on, SQLite refuses to drop a table other rows point at (equipment_interventions, inspections,
-            # ... on any database with data): they are switched off for the migration, as Alembic's
-            # documentation advises (the PRAGMA works only outside a transaction, so on the DBAPI connection
-            # before one begins), every reference is checked after it, and they are on again for the pool.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+            # ... on any database with data): they are switched off for the migrations, as Alembic's
+            # documentation advises. The PRAGMA works only outside a transaction, so it goes to the DBAPI
+            # connection (which the app runs in autocommit, certreg.transactions) before and after them;
+            # then every reference is checked (tests/test_migrations.py).
+            raw.execute("PRAGMA foreign_keys = OFF")
         try:
             context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
             with context.begin_transaction():
                 context.run_migrations()
-                if sqlite:
-                    dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                    if dangling:
-                        raise RuntimeError(f"the migration left rows pointing at nothing: {dangling[:5]}")
         finally:
-            if sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
-
+            if raw is not None:
+                if connection.in_transaction():  # SQLite's DDL is not transactional here: each migration
+                    connection.rollback()         # committed its own; nothing of ours is pending
+                raw.execute("PRAGMA foreign_keys = ON")
+        if raw is not None:
+            dangling = raw.execute("PRAGMA foreign_key_check").fetchall()
+            if dangling:
+                raise RuntimeError(f"the migrations left rows pointing at nothing (table, rowid, parent): "
+                                   f"{dangling[:5]}")
 
 if context.is_offline_mode():
     run_migrations_offline()

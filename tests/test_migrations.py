@@ -111,3 +111,53 @@ def test_0012la_changes_the_checks_of_a_database_with_entries_in_place():
         with app.app_context():
             db.engine.dispose()
         dbutil.drop_database(url)
+
+
+@pytest.mark.live
+def test_a_batch_copy_of_a_table_other_rows_point_at_upgrades_a_database_with_data():
+    """0013q copies ``equipment_interventions`` on SQLite (batch mode). With rows pointing at it, SQLite refuses
+    to drop the old table while foreign keys are on: migrations run with them off (migrations/env.py), every
+    reference is checked after, and they are on again for the app's connections."""
+    from datetime import date
+
+    from alembic.script import ScriptDirectory
+
+    from certreg.logbook import holders
+    from certreg.logbook.equipment_models import Equipment, Intervention
+    from certreg.vocabulary import HolderKind
+    from tests import factories
+
+    url = dbutil.fresh_database("m0013q")
+    app = make_test_app(url)
+    try:
+        with app.app_context():
+            upgrade(revision=ScriptDirectory("migrations").get_revision("0013q").down_revision)
+            company = factories.make_company(country_code="KG", activities=["service"])
+            logbook = holders.logbook_for(holders.holder(HolderKind.COMPANY, company.id), create=True)
+            db.session.flush()
+            equipment_id = db.session.execute(sa.insert(Equipment.__table__).values(
+                code="KG-E-000001-0", country_code="KG", logbook_id=logbook.id, owner_kind="company",
+                owner_name="Owner", site_address="Bishkek", kind="domestic", substance_code="HFC-134a",
+                nominal_charge=1)).inserted_primary_key[0]
+            intervention_id = db.session.execute(sa.insert(Intervention.__table__).values(  # the columns of 0012fa
+                equipment_id=equipment_id, logbook_id=logbook.id, kind="charge", performed_on=date(2026, 1, 5),
+                recorded_by_label="test")).inserted_primary_key[0]
+            db.session.execute(sa.text("CREATE TABLE probe_points_at_intervention (id INTEGER PRIMARY KEY, "
+                                       "intervention_id INTEGER NOT NULL REFERENCES equipment_interventions (id))"))
+            db.session.execute(sa.text("INSERT INTO probe_points_at_intervention VALUES (1, :i)"),
+                               {"i": intervention_id})
+            db.session.commit()
+            db.session.remove()
+            upgrade()
+            assert db.session.scalar(sa.text(
+                "SELECT count(*) FROM probe_points_at_intervention p JOIN equipment_interventions i "
+                "ON i.id = p.intervention_id")) == 1
+            if db.engine.dialect.name == "sqlite":
+                assert db.session.scalar(sa.text("PRAGMA foreign_keys")) == 1
+            db.session.execute(sa.text("DROP TABLE probe_points_at_intervention"))
+            db.session.commit()
+            db.session.remove()
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        dbutil.drop_database(url)
