@@ -17,6 +17,9 @@ from tests.cylinders.builders import make_cylinder
 from tests.cylinders.test_labels import _degraded, independent_verify
 from tests.factories import ensure_keys, make_company
 
+#: Only the QR code: a label's or a document's printed text can read as a 1D barcode now and then.
+QR = zxingcpp.BarcodeFormat.QRCode
+
 
 def _text(pdf: bytes) -> str:
     page = pdfium.PdfDocument(pdf)[0]
@@ -73,14 +76,15 @@ def test_the_qr_of_a_label_in_any_script_decodes_degraded_and_verifies_with_the_
     page = pdfium.PdfDocument(labels.label_pdf(cylinder))[0]
     image = page.render(scale=300 / 72).to_pil()
     for what, degraded in _degraded(image):
-        assert [r.text for r in zxingcpp.read_barcodes(degraded)] == [labels.label_prefix() + cylinder.token], what
+        expected = [labels.label_prefix() + cylinder.token]
+        assert [r.text for r in zxingcpp.read_barcodes(degraded, formats=QR)] == expected, what
     import io
 
     worst = image.convert("L").resize((image.width // 2, image.height // 2), Image.Resampling.BILINEAR)
     worst = worst.filter(ImageFilter.GaussianBlur(radius=1))
     out = io.BytesIO()
     worst.save(out, format="JPEG", quality=50)
-    [read] = zxingcpp.read_barcodes(Image.open(io.BytesIO(out.getvalue())))
+    [read] = zxingcpp.read_barcodes(Image.open(io.BytesIO(out.getvalue())), formats=QR)
     token = read.text.rsplit("/c/", 1)[1]
     claims = independent_verify(token, client.get("/.well-known/jwks.json").json)
     assert claims[2] == cylinder.serial and claims[3] == country

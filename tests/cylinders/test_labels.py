@@ -20,6 +20,9 @@ from certreg.cylinders.models import ContentCondition
 from tests.cylinders.builders import make_cylinder
 from tests.factories import ensure_keys, make_company
 
+#: Only the QR code: a label's or a document's printed text can read as a 1D barcode now and then.
+QR = zxingcpp.BarcodeFormat.QRCode
+
 MM = 72 / 25.4
 
 
@@ -65,7 +68,7 @@ def test_single_label_is_100_by_70_and_its_qr_decodes_degraded(app):
     url = f"https://certreg.example.org/c/{cylinder.token}"
     image = page.render(scale=300 / 72).to_pil()
     for what, degraded in _degraded(image):
-        assert [r.text for r in zxingcpp.read_barcodes(degraded)] == [url], what
+        assert [r.text for r in zxingcpp.read_barcodes(degraded, formats=QR)] == [url], what
     text = " ".join(page.get_textpage().get_text_range().split())
     for expected in ("R-404A", "9.500", "Contains fluorinated greenhouse gases",
                      "Содержит фторсодержащие парниковые газы", "ТОО «Холод-Сервис»", cylinder.serial):
@@ -87,7 +90,7 @@ def test_a4_sheet_holds_eight_labels_per_page(app):
     document = pdfium.PdfDocument(labels.sheet_pdf(cylinders))
     assert len(document) == 2
     image = document[0].render(scale=200 / 72).to_pil()
-    found = {r.text.rsplit("/", 1)[1] for r in zxingcpp.read_barcodes(image)}
+    found = {r.text.rsplit("/", 1)[1] for r in zxingcpp.read_barcodes(image, formats=QR)}
     assert found == {c.token for c in cylinders[:8]}
 
 
