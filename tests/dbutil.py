@@ -18,6 +18,11 @@ IS_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 _TMP = Path(tempfile.mkdtemp(prefix=f"certreg-test-{WORKER}-"))
 
+# Engine options for the race tests: 50 threads share 16 connections. PostgreSQL allows 100 clients in
+# all, and the other xdist worker may hold two live installations' pools at the same time, so one test
+# asking for 52 connections ran out ("too many clients already"). 16 still race on the same rows.
+CONCURRENT_ENGINE_OPTIONS = {"pool_size": 16, "max_overflow": 0, "pool_timeout": 120}
+
 
 def fresh_database(label: str) -> str:
     """A new, empty database; returns its SQLAlchemy URL."""

@@ -33,7 +33,7 @@ SALES, STOCK = 50, 20
 def concurrent_app(tmp_path):
     url = dbutil.fresh_database("concurrency")
     app = make_test_app(url, SIGNING_KEYS_DIR=str(tmp_path / "keys"),
-                        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": SALES + 2, "max_overflow": 0, "pool_timeout": 120})
+                        SQLALCHEMY_ENGINE_OPTIONS=dbutil.CONCURRENT_ENGINE_OPTIONS)
     dbutil.upgrade(app)
     keys._private_cache.clear()
     yield app

@@ -38,7 +38,7 @@ ODP_22 = Decimal("0.055")
 def concurrent_app(tmp_path):
     url = dbutil.fresh_database("quotas")
     app = make_test_app(url, SIGNING_KEYS_DIR=str(tmp_path / "keys"),
-                        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": IMPORTS + 2, "max_overflow": 0, "pool_timeout": 120})
+                        SQLALCHEMY_ENGINE_OPTIONS=dbutil.CONCURRENT_ENGINE_OPTIONS)
     dbutil.upgrade(app)
     keys._private_cache.clear()
     yield app
