@@ -16,6 +16,24 @@ def hello():
     return app
 
 
+def same_bytes():
+    """The ceiling of a page: a bare Flask app answering, on any path, the bytes of ``BENCH_PAGE_FILE``
+    (a scan page saved from certreg) as HTML. No scan can be cheaper than sending its own bytes."""
+    import os
+
+    from flask import Flask, Response
+
+    with open(os.environ["BENCH_PAGE_FILE"], "rb") as page:
+        body = page.read()
+    app = Flask("same_bytes")
+
+    @app.get("/<path:path>")
+    def any_page(path: str):
+        return Response(body, mimetype="text/html")
+
+    return app
+
+
 def certreg():
     from certreg import create_app
 

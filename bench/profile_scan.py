@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import border, cylinders, licences  # noqa: E402
-from bench.profile_verify import _call, per_request  # noqa: E402
+from bench.profile_verify import _call, per_request, statements  # noqa: E402
 from bench.verify import fresh_database  # noqa: E402
 
 
@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile listing")
     parser.add_argument("--pyinstrument", action="store_true", help="pyinstrument call tree")
     parser.add_argument("--show-all", action="store_true", help="pyinstrument: show library frames too")
+    parser.add_argument("--statements", action="store_true", help="print the SQL one request sends")
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--limit", type=int, default=40)
     args = parser.parse_args(argv)
@@ -82,6 +83,8 @@ def main(argv: list[str] | None = None) -> None:
         per_request(app, paths, min(len(paths), 200))  # every item's first-time costs
         per_request(hello, ["/"], 200)
         hello_us = per_request(hello, ["/"], args.requests, batches=args.batches)
+        if args.statements:
+            print("\n".join(statements(app, paths[-1])))
         if args.profile:
             import cProfile  # only when asked: the listing
             import pstats

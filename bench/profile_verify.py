@@ -46,6 +46,27 @@ def _call(app, path: str) -> bytes:
     return body
 
 
+def statements(app, path: str) -> list[str]:
+    """The SQL statements one request to ``path`` sends (each a round trip on PostgreSQL)."""
+    import sqlalchemy as sa  # only when asked
+
+    from certreg.extensions import db
+
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append(" ".join(statement.split())[:160])
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        _call(app, path)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return sent
+
+
 def per_request(app, paths: list[str], n: int, batches: int = 1) -> float:
     """CPU µs per request, the best of ``batches`` batches of ``n // batches`` requests (process time and
     the best batch: the least disturbed by the other work on this shared machine)."""
@@ -67,6 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile listing")
     parser.add_argument("--pyinstrument", action="store_true", help="pyinstrument call tree")
     parser.add_argument("--show-all", action="store_true", help="pyinstrument: show library frames too")
+    parser.add_argument("--statements", action="store_true", help="print the SQL one request sends")
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--limit", type=int, default=40)
     args = parser.parse_args(argv)
@@ -89,6 +111,8 @@ def main(argv: list[str] | None = None) -> None:
         per_request(app, paths, min(len(paths), 200))  # warm every card's first-time costs (cold: none cached)
         per_request(hello, ["/"], 200)
         hello_us = per_request(hello, ["/"], args.requests, batches=10)
+        if args.statements:
+            print("\n".join(statements(app, paths[-1])))
         if args.profile:
             import cProfile
             import pstats

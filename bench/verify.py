@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> dict:
             wrk.Case("different_card", "bench._apps:certreg()", [f"/v/{t}" for t in tokens],
                      {"VERIFY_PAGE_CACHE_SIZE": "0"}, valid),
             wrk.Case("same_card", "bench._apps:certreg()", [f"/v/{tokens[0]}"], {}, valid),
+            wrk.same_bytes_case(env, f"/v/{tokens[0]}", tmp),
         ]
         if args.compare_with:
             cases += [wrk.Case(f"{case.name}_other", case.app_spec, case.paths, case.env, case.check,

@@ -198,6 +198,20 @@ class Case:
     cwd: str | Path = ROOT  # the checkout to serve (another one to compare two versions in the same run)
 
 
+def same_bytes_case(env: dict[str, str], path: str, workdir: str | Path) -> Case:
+    """The page's ceiling: ``path`` fetched once from certreg (served as the cases are), its bytes saved,
+    and a case serving those bytes from a bare Flask app (:func:`bench._apps.same_bytes`). The difference
+    from the hello is what sending the page costs; no scan of that page can be faster."""
+    page_file = Path(workdir) / "page.html"
+    proc = serve("bench._apps:certreg()", port := free_port(), 1, "sync", env)
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}") as response:
+            page_file.write_bytes(response.read())
+    finally:
+        stop(proc)
+    return Case("same_bytes", "bench._apps:same_bytes()", [path], {"BENCH_PAGE_FILE": str(page_file)})
+
+
 def smoke(cases: Sequence[Case], env: dict[str, str], *, workers: int, worker_class: str) -> None:
     """Without wrk: serve each case and fetch its first page once (what ``make test`` can prove)."""
     for case in cases:
