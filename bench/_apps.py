@@ -34,6 +34,22 @@ def same_bytes():
     return app
 
 
+def certreg_hello():
+    """certreg's own floor: the whole app (its extensions, hooks, session, headers) with one more route
+    answering the same JSON hello as :func:`hello`, at ``/<anything>``. A scan costs at least this."""
+    from flask import jsonify
+
+    from certreg import create_app
+
+    app = create_app()
+
+    @app.get("/bench-hello/<path:path>")
+    def bench_hello(path: str):
+        return jsonify(hello="world")
+
+    return app
+
+
 def certreg():
     from certreg import create_app
 

@@ -88,6 +88,7 @@ def scan_part(args, database_url: str, keys_dir: str, tmp: str) -> dict:
         wrk.Case("hello", "bench._apps:hello()", ["/"]),
         wrk.Case("different_cylinder", "bench._apps:certreg()", [f"/c/{t}" for t in tokens], {}, genuine),
         wrk.same_bytes_case(env, f"/c/{tokens[0]}", tmp),
+        wrk.Case("certreg_hello", "bench._apps:certreg_hello()", ["/bench-hello/x"]),
     ]
     if args.smoke and wrk.ensure_wrk(install=False) is None:
         wrk.smoke(cases, env, workers=args.workers, worker_class=args.worker_class)

@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> dict:
                      {"VERIFY_PAGE_CACHE_SIZE": "0"}, valid),
             wrk.Case("same_licence", "bench._apps:certreg()", [f"/l/{tokens[0]}"], {}, valid),
             wrk.same_bytes_case(env, f"/l/{tokens[0]}", tmp),
+            wrk.Case("certreg_hello", "bench._apps:certreg_hello()", ["/bench-hello/x"]),
         ]
         if args.smoke and wrk.ensure_wrk(install=False) is None:
             wrk.smoke(cases, env, workers=args.workers, worker_class=args.worker_class)

@@ -14,6 +14,12 @@ the certificate's live status. Two cases:
 * ``same_card``: one card scanned again and again (the signature check and the rendered page
   are reused, as at a counter or a border post; the status is still read live).
 
+Two reference cases show where the floor is (bench/_apps.py), beside the hello:
+
+* ``same_bytes``: a bare Flask app sending the same-card page's own bytes (what the page's size costs);
+* ``certreg_hello``: the whole certreg app (extensions, hooks, session, security headers) answering the
+  hello's JSON from one more route: what certreg's request cycle costs before a scan does anything.
+
 Prints, per case, the requests/s of every round, the p50/p99 latency (median of rounds), the
 ratio to the hello of the same round (median of rounds, with the range) and the p99 as a
 multiple of the hello's. Goals: different card >= 0.4x, same card >= 0.7x, p99 <= 3x.
@@ -124,6 +130,7 @@ def main(argv: list[str] | None = None) -> dict:
                      {"VERIFY_PAGE_CACHE_SIZE": "0"}, valid),
             wrk.Case("same_card", "bench._apps:certreg()", [f"/v/{tokens[0]}"], {}, valid),
             wrk.same_bytes_case(env, f"/v/{tokens[0]}", tmp),
+            wrk.Case("certreg_hello", "bench._apps:certreg_hello()", ["/bench-hello/x"]),
         ]
         if args.compare_with:
             cases += [wrk.Case(f"{case.name}_other", case.app_spec, case.paths, case.env, case.check,
