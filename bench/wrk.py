@@ -139,6 +139,7 @@ class Result:
     requests: int
     errors: int
     cpu_us: float = 0.0
+    database_cpu_us: float = 0.0
 
 
 def server_cpu_seconds(proc: subprocess.Popen) -> float:
@@ -159,6 +160,21 @@ def server_cpu_seconds(proc: subprocess.Popen) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def database_cpu_seconds() -> float:
+    """User + system CPU time so far of every PostgreSQL process on this machine (its backends and its
+    background writers): the database server's share of the same two cores (0 without PostgreSQL)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.endswith("(postgres"):
+            fields = tail.split()
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def run_wrk(wrk: str, base_url: str, paths: Sequence[str], *, seconds: float, connections: int, threads: int,
             workdir: str, server: subprocess.Popen | None = None) -> Result:
     """Load ``base_url`` for ``seconds`` walking ``paths``; refuses a run with errors or non-2xx answers."""
@@ -169,9 +185,10 @@ def run_wrk(wrk: str, base_url: str, paths: Sequence[str], *, seconds: float, co
     path_file.write_text("\n".join(paths) + "\n", encoding="utf-8")
     command = [wrk, "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
                "--timeout", "10s", "-s", str(script), base_url, "--", str(path_file), str(threads)]
-    cpu_before = server_cpu_seconds(server) if server else 0.0
+    cpu_before, database_before = (server_cpu_seconds(server) if server else 0.0), database_cpu_seconds()
     out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     cpu = server_cpu_seconds(server) - cpu_before if server else 0.0
+    database_cpu = database_cpu_seconds() - database_before
     line = next((x for x in out.stdout.splitlines() if x.startswith("WRK-RESULT ")), None)
     if out.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({out.returncode}): {out.stdout[-1500:]} {out.stderr[-1500:]}")
@@ -183,7 +200,8 @@ def run_wrk(wrk: str, base_url: str, paths: Sequence[str], *, seconds: float, co
         raise RuntimeError(f"{base_url}{paths[0]}: {data['non2xx']} non-2xx answers, {data['timeout']} timeouts")
     ok = data["requests"] - errors
     return Result(rps=ok / (data["duration_us"] / 1e6), p50_ms=data["p50_us"] / 1000, p99_ms=data["p99_us"] / 1000,
-                  requests=data["requests"], errors=errors, cpu_us=cpu / max(data["requests"], 1) * 1e6)
+                  requests=data["requests"], errors=errors, cpu_us=cpu / max(data["requests"], 1) * 1e6,
+                  database_cpu_us=database_cpu / max(data["requests"], 1) * 1e6)
 
 
 @dataclass
@@ -269,9 +287,13 @@ def compare(cases: Sequence[Case], env: dict[str, str], *, rounds: int, seconds:
         p50 = statistics.median(r[case.name].p50_ms for r in results)
         p99 = statistics.median(r[case.name].p99_ms for r in results)
         cpu = statistics.median(r[case.name].cpu_us for r in results)
-        figures = {"rps": statistics.median(rps), "p50_ms": p50, "p99_ms": p99, "cpu_us": cpu}
+        database_cpu = statistics.median(r[case.name].database_cpu_us for r in results)
+        figures = {"rps": statistics.median(rps), "p50_ms": p50, "p99_ms": p99, "cpu_us": cpu,
+                   "database_cpu_us": database_cpu}
         line = (f"{case.name}: req/s " + " ".join(f"{x:.0f}" for x in rps)
                 + f" | p50 {p50:.2f} ms p99 {p99:.2f} ms | server CPU {cpu:.0f} us/request")
+        if database_cpu >= 1:
+            line += f" + PostgreSQL {database_cpu:.0f} us"
         if case.name != base:
             ratios = sorted(r[case.name].rps / r[base].rps for r in results)
             p99s = sorted(r[case.name].p99_ms / r[base].p99_ms for r in results)
