@@ -281,13 +281,16 @@ def load_logbook() -> int:
     # The licence register: the imports and exports below name these licences and are checked against them.
     from certreg.licences import services as licence_services
 
-    for country, number, company, direction, scope, cap, partner in (
-            ("UZ", "UZ-ODS-IMP-2026/014", "305123456", "import", ["HCFC-22"], "2000", "CN"),
-            ("KZ", "KZ-IMP-2026-0077", "120540012345", "import", ["R-404A", "HCFC-22"], "600", "CN"),
-            ("KZ", "KZ-EXP-2026-0113", "120540012345", "export", ["R-404A"], "150", "UZ"),
-            ("KZ", "KZ-EXP-2026-0098", "120540012345", "export", ["R-404A"], "20", "KG")):
+    # Caps in ODP / CO2-eq tonnes beside the kilograms, as the licensing authorities write them: HCFC-22's
+    # 2,000 kg are 0.11 ODP tonnes (ODP 0.055); Almaty's 2,400 t CO2-eq cover its 600 kg of R-404A (GWP 3,922).
+    for country, number, company, direction, scope, cap, odp_t, co2e_t, partner in (
+            ("UZ", "UZ-ODS-IMP-2026/014", "305123456", "import", ["HCFC-22"], "2000", "0.11", None, "CN"),
+            ("KZ", "KZ-IMP-2026-0077", "120540012345", "import", ["R-404A", "HCFC-22"], "600", None, "2400", "CN"),
+            ("KZ", "KZ-EXP-2026-0113", "120540012345", "export", ["R-404A"], "150", None, None, "UZ"),
+            ("KZ", "KZ-EXP-2026-0098", "120540012345", "export", ["R-404A"], "20", None, None, "KG")):
         licence_services.issue(ACTOR, country, licence_services.LicenceData(
             number=number, company_registration=company, direction=direction, scope=scope, cap_kg=cap,
+            cap_odp_t=odp_t, cap_co2e_t=co2e_t,
             valid_from=day(180), valid_until=today + timedelta(days=185), partner_countries=[partner],
             issuing_authority="Ministry of Ecology" if country == "KZ" else "Ministry of Natural Resources"))
     nurlan = actor_for("technician@kg.example.org")
