@@ -105,8 +105,10 @@ def _detail(serial: str, status: int = 200, **forms):
     return render_template("cylinders/detail.html", cylinder=cylinder, can_act=access.can_act(actor(), cylinder),
                            can_report_lost=access.can_report_lost(actor(), cylinder) and cylinder.status.value not in
                            ("destroyed", "lost", "seized"),
-                           can_report_found=access.can_report_found(actor(), cylinder) and cylinder.status.value
-                           == "lost", **_forms(**forms), **LABELS), status
+                           # while lost, or to show why it was refused (found meanwhile by someone else)
+                           can_report_found=access.can_report_found(actor(), cylinder) and (
+                               cylinder.status.value == "lost" or "found_form" in forms),
+                           **_forms(**forms), **LABELS), status
 
 
 @bp.get("/<serial>")

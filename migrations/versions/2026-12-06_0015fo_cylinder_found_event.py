@@ -63,7 +63,6 @@ def _sqlite_check(table, name, column, before, after):
 
 
 def _check(table, name, column, before, after):
-    _refuse_rows_in(table, column, before, after)
     if op.get_bind().dialect.name == "sqlite":
         _sqlite_check(table, name, column, before, after)
         return
@@ -77,5 +76,7 @@ def upgrade():
 
 
 def downgrade():
+    for table, _name, column, old, new in CHECKS:  # refuse before anything is changed
+        _refuse_rows_in(table, column, new, old)
     for table, name, column, old, new in reversed(CHECKS):
         _check(table, name, column, new, old)
