@@ -15,6 +15,7 @@ from certreg.cylinders.forms import (
     ChargeForm,
     DestroyForm,
     FillForm,
+    FoundForm,
     LostForm,
     RegisterForm,
     TransferForm,
@@ -175,6 +176,16 @@ def report_cylinder_lost(serial: str):
     actor.require(access.can_report_lost(actor, cylinder))
     form = form_from_json(LostForm, json_body())
     custody.report_lost(actor, cylinder, note=form.reference.data)
+    return done(cylinder_json(cylinder))
+
+
+@bp.post("/cylinders/<serial>/found")
+def report_cylinder_found(serial: str):
+    actor = api_actor()
+    cylinder = queries.find(actor, serial)
+    actor.require(access.can_report_found(actor, cylinder))
+    form = form_from_json(FoundForm, json_body())
+    custody.report_found(actor, cylinder, note=form.reference.data)
     return done(cylinder_json(cylinder))
 
 

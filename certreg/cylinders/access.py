@@ -38,3 +38,9 @@ def can_report_lost(actor: Actor, cylinder: Cylinder) -> bool:
     """Report it lost or stolen: whoever may record an event, and its owner (who misses a cylinder it lent)."""
     return can_act(actor, cylinder) or (not cylinder.needs_registration
                                         and actor.acts_for_company(cylinder.owner_company_id))
+
+
+def can_report_found(actor: Actor, cylinder: Cylinder) -> bool:
+    """Report a lost cylinder found: the same people who may report it lost (its custodian, its owner, the
+    country's administrators and certifying officers)."""
+    return can_report_lost(actor, cylinder)

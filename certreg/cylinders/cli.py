@@ -83,6 +83,20 @@ def lost_command(serial: str, reference: str) -> None:
     click.echo(f"{cylinder.serial}: reported lost or stolen")
 
 
+@cylinders_cli.command("found")
+@click.argument("serial")
+@click.option("--reference", required=True, help="Police report, inspection or other reference")
+def found_command(serial: str, reference: str) -> None:
+    """Report a lost cylinder found (open again; its label's status is no longer suspended)."""
+    try:
+        cylinder = queries.find(Actor.system(), serial)
+        custody.report_found(Actor.system(), cylinder, note=reference)
+    except CertregError as exc:
+        fail(exc)
+    db.session.commit()
+    click.echo(f"{cylinder.serial}: reported found, now {cylinder.status.value}")
+
+
 @cylinders_cli.command("unregistered")
 @click.option("--country", "country_code", required=True, help="ISO 3166-1 alpha-2")
 def unregistered_command(country_code: str) -> None:

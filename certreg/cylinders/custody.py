@@ -1,4 +1,4 @@
-"""Custody events after registration: fill, charge, recovery, transfer, return, reclaim, destruction.
+"""Custody events after registration: fill, charge, recovery, transfer, return, reclaim, destruction, lost, found.
 
 Each function checks who may act, applies the rules of :mod:`certreg.cylinders.rules` (a
 refusal is kept by :mod:`certreg.cylinders.refusals` and changes nothing), updates the
@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from certreg.actors import Actor
 from certreg.audit import services as audit
 from certreg.cylinders import events, rules
-from certreg.cylinders.access import can_act, can_report_lost
+from certreg.cylinders.access import can_act, can_report_found, can_report_lost
 from certreg.cylinders.events import FillData, lock, logged, state_of
 from certreg.cylinders.models import ContentCondition, Cylinder, CylinderEvent, EventKind
 from certreg.cylinders.refusals import refused
@@ -113,4 +113,18 @@ def report_lost(actor: Actor, cylinder: Cylinder, note: str | None = None) -> Cy
         event = events.apply_lost(actor, head, cylinder, note=note)
     audit.record(actor, "cylinder.lost", cylinder, object_id=cylinder.serial,
                  summary=audit.msg("Cylinder %(serial)s reported lost or stolen", serial=cylinder.serial))
+    return event
+
+
+def report_found(actor: Actor, cylinder: Cylinder, note: str) -> CylinderEvent:
+    """A cylinder reported lost or stolen is found: open again (empty, with its technician or in stock), custody
+    as it was, its label's status no longer suspended. ``note``: the police or inspection reference."""
+    actor.require(can_report_found(actor, cylinder))
+    if not (note or "").strip():
+        raise ValidationFailed.for_field("reference", _("Give the police, inspection or other reference."),
+                                         "required")
+    with refused(actor, cylinder, EventKind.FOUND, {}), logged(cylinder.country_code) as head:
+        event = events.apply_found(actor, head, cylinder, note=note.strip())
+    audit.record(actor, "cylinder.found", cylinder, object_id=cylinder.serial,
+                 summary=audit.msg("Cylinder %(serial)s reported found", serial=cylinder.serial))
     return event

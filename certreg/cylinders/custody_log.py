@@ -19,7 +19,7 @@ as itself); every member is always present, an absent value is ``null``:
 ``serial``         the cylinder's national serial (events are recorded on registered
                    cylinders only)
 ``kind``           ``register`` ``fill`` ``charge`` ``recovery`` ``transfer`` ``return``
-                   ``reclaim`` ``destroy`` ``lost`` ``reversal`` ``seize`` ``suspect`` (inspections)
+                   ``reclaim`` ``destroy`` ``lost`` ``found`` ``reversal`` ``seize`` ``suspect`` (inspections)
 ``kg``             change of contents, kilograms, three decimals (``"-1.500"``)
 ``net_kg_after``   contents after the event, kilograms, three decimals
 ``substance``      catalogue code of the contents, or ``null``

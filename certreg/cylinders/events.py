@@ -174,6 +174,18 @@ def apply_lost(actor: Actor, head: Head, cylinder: Cylinder, *, note: str | None
     return add_event(actor, head, cylinder, EventKind.LOST, note=note)
 
 
+def apply_found(actor: Actor, head: Head, cylinder: Cylinder, *, note: str | None = None) -> CylinderEvent:
+    """A lost cylinder reported found: open again, with the status its contents and custodian give (custody is
+    as it was); its label's status is no longer suspended."""
+    lock(cylinder)
+    rules.check_lost(state_of(cylinder))
+    cylinder.status = (CylinderStatus.EMPTY if cylinder.net_kg == 0
+                       else CylinderStatus.WITH_TECHNICIAN if cylinder.custodian_technician_id
+                       else CylinderStatus.IN_STOCK)
+    db.session.flush()
+    return add_event(actor, head, cylinder, EventKind.FOUND, note=note)
+
+
 def apply_reversal(actor: Actor, head: Head, cylinder: Cylinder, kg: Decimal, *, entry_id: int) -> CylinderEvent:
     """Undo ``kg`` that an entry's event changed (the entry ``entry_id`` reverses it)."""
     lock(cylinder)

@@ -58,6 +58,18 @@ class ReportLostForm(LostForm):
                            validators=[DataRequired()])
 
 
+class FoundForm(BaseForm):
+    reference = StringField(_l("Police report, inspection or other reference"),
+                            validators=[InputRequired(), Length(max=500)])
+
+
+class ReportFoundForm(FoundForm):
+    """The page's form: the reference, and a tick that says the reporter means it (it opens the cylinder again)."""
+
+    confirm = BooleanField(_l("I confirm: the cylinder was found. It is open again and its label is no longer "
+                              "suspended."), validators=[DataRequired()])
+
+
 class ChargeForm(BaseForm):
     net_kg = KilogramsField(_l("Kilograms drawn"), validators=[InputRequired()])
 

@@ -89,6 +89,7 @@ class EventKind(enum.StrEnum):
     RECLAIM = "reclaim"
     DESTROY = "destroy"
     LOST = "lost"  # reported lost or stolen
+    FOUND = "found"  # a lost cylinder reported found: open again
     REVERSAL = "reversal"  # the logbook entry that caused an event was reversed: its kilograms are undone
     SEIZE = "seize"  # seized at an inspection (certreg.inspections)
     SUSPECT = "suspect"  # an inspection found the contents differ from the label
@@ -104,6 +105,7 @@ EVENT_LABELS = {
     EventKind.RECLAIM: _l("Reclaimed"),
     EventKind.DESTROY: _l("Destroyed"),
     EventKind.LOST: _l("Reported lost or stolen"),
+    EventKind.FOUND: _l("Reported found"),
     EventKind.REVERSAL: _l("Entry reversed"),
     EventKind.SEIZE: _l("Seized"),
     EventKind.SUSPECT: _l("Marked suspect by an inspection"),

@@ -19,7 +19,7 @@ from certreg.errors import ValidationFailed
 REFUSAL_CODES = frozenset({
     "cylinder_closed", "non_refillable_refill", "overfill", "no_filling_ratio", "substances_mixed",
     "recovered_as_virgin", "contents_below_zero", "not_custodian", "quantity_not_positive",
-    "recovery_needs_recovery_cylinder", "non_refillable_banned",
+    "recovery_needs_recovery_cylinder", "non_refillable_banned", "cylinder_not_lost",
 })
 CLOSED = frozenset({CylinderStatus.DESTROYED, CylinderStatus.LOST, CylinderStatus.SEIZED})
 
@@ -43,6 +43,14 @@ def check_open(state: State) -> None:
         raise ValidationFailed.for_field("serial", _("The register says this cylinder is %(status)s; nothing more "
                                                      "can be recorded on it.", status=state.status.value),
                                          "cylinder_closed")
+
+
+def check_lost(state: State) -> None:
+    """Only a cylinder reported lost or stolen can be reported found (not a seized or destroyed one)."""
+    if state.status is not CylinderStatus.LOST:
+        raise ValidationFailed.for_field("serial", _("Only a cylinder reported lost or stolen can be reported found; "
+                                                     "the register says this one is %(status)s.",
+                                                     status=state.status.value), "cylinder_not_lost")
 
 
 def check_quantity(kg: Decimal) -> None:

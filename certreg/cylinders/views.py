@@ -18,6 +18,7 @@ from certreg.cylinders.forms import (
     DestroyForm,
     FillForm,
     RegisterForm,
+    ReportFoundForm,
     ReportLostForm,
     TransferForm,
     fill_data,
@@ -91,7 +92,8 @@ def _labelled(serial: str):
 def _forms(**given) -> dict:
     forms = {"fill_form": FillForm(), "charge_form": ChargeForm(), "recover_form": FillForm(prefix="recover"),
              "transfer_form": TransferForm(), "destroy_form": DestroyForm(),
-             "lost_form": ReportLostForm(prefix="lost")}  # its reference field is not the destruction form's
+             "lost_form": ReportLostForm(prefix="lost"),  # its reference field is not the destruction form's
+             "found_form": ReportFoundForm(prefix="found")}
     forms.update(given)
     return forms
 
@@ -102,7 +104,11 @@ def _detail(serial: str, status: int = 200, **forms):
         return render_template("cylinders/unregistered.html", cylinder=cylinder, **LABELS), status
     return render_template("cylinders/detail.html", cylinder=cylinder, can_act=access.can_act(actor(), cylinder),
                            can_report_lost=access.can_report_lost(actor(), cylinder) and cylinder.status.value not in
-                           ("destroyed", "lost", "seized"), **_forms(**forms), **LABELS), status
+                           ("destroyed", "lost", "seized"),
+                           # while lost, or to show why it was refused (found meanwhile by someone else)
+                           can_report_found=access.can_report_found(actor(), cylinder) and (
+                               cylinder.status.value == "lost" or "found_form" in forms),
+                           **_forms(**forms), **LABELS), status
 
 
 @bp.get("/<serial>")
@@ -167,6 +173,18 @@ def lost(serial: str):
     if submit(form, lambda: custody.report_lost(actor(), cylinder, note=form.reference.data)):
         return redirect(url_for("cylinders.detail", serial=serial))
     return _detail(serial, form_status(form), lost_form=form)
+
+
+@bp.post("/<serial>/found")
+@login_required
+def found(serial: str):
+    """Report a lost cylinder found (whoever may report it lost): the API's service."""
+    form = ReportFoundForm(prefix="found")
+    cylinder = _cylinder(serial)
+    actor().require(access.can_report_found(actor(), cylinder))
+    if submit(form, lambda: custody.report_found(actor(), cylinder, note=form.reference.data)):
+        return redirect(url_for("cylinders.detail", serial=serial))
+    return _detail(serial, form_status(form), found_form=form)
 
 
 def _pdf(data: bytes, name: str) -> Response:

@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "company.create": _l("Company registered"),
     "cylinder.destroy": _l("Cylinder destroyed"),
     "cylinder.lost": _l("Cylinder reported lost or stolen"),
+    "cylinder.found": _l("Cylinder reported found"),
     "cylinder.seize": _l("Cylinder seized"),
     "cylinder.suspect": _l("Cylinder marked suspect"),
     "cylinder.register": _l("Cylinder registered"),

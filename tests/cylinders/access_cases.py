@@ -43,7 +43,7 @@ CASES = [
     Case("POST", lambda w: cyl(w) + "/charge", ACT, note="charge, empty"),
     Case("POST", lambda w: f"/cylinders/{w.cylinder_recovery.serial}/recover", ACT, note="recover, empty"),
     *[Case("POST", lambda w, a=a: cyl(w) + f"/{a}", ACT, note=f"{a}, empty")
-      for a in ("transfer", "destroy", "lost")],
+      for a in ("transfer", "destroy", "lost", "found")],
     Case("GET", lambda w: cyl(w) + "/label.pdf", VIEW, note="label PDF"),
     Case("GET", lambda w: f"/cylinders/labels.pdf?serial={w.cylinder_own.serial}", VIEW, note="label sheet"),
     Case("GET", lambda w: f"/c/{w.cylinder_own.token}", PUBLIC, note="label scan"),
@@ -58,7 +58,7 @@ CASES = [
     Case("POST", lambda w: api_cyl(w) + "/fill", API_ACT, api=True, note="API fill, empty"),
     Case("POST", lambda w: api_cyl(w) + "/charge", API_ACT, api=True, note="API charge, empty"),
     *[Case("POST", lambda w, a=a: api_cyl(w) + f"/{a}", API_ACT, api=True, note=f"API {a}, empty")
-      for a in ("recover", "transfer", "destroy", "lost")],
+      for a in ("recover", "transfer", "destroy", "lost", "found")],
     Case("GET", lambda w: api_cyl(w) + "/label.pdf", API_VIEW, api=True, note="API label"),
     Case("GET", lambda w: "/api/v1/cylinders/status-list", PUBLIC, api=True, note="label status lists"),
     Case("GET", lambda w: f"/api/v1/cylinders/check/{w.cylinder_own.token}", PUBLIC, api=True, note="API check"),
