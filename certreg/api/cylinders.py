@@ -1,5 +1,5 @@
 """``/api/v1`` for cylinders: the register, lookups by any serial, fills and charges, labels,
-the public label check and the signed label status lists."""
+the public label check and the signed label status lists; a country's cylinder rules (its administrators)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Response, request
+from flask_babel import gettext as _
 
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body, optional_actor, page_args, paginated
-from certreg.cylinders import access, custody, labelling, labels, lookup, queries, registration, scanning
+from certreg.countries import services as countries
+from certreg.cylinders import access, custody, labelling, labels, lookup, queries, registration, scanning, settings
 from certreg.cylinders.forms import (
     ChargeForm,
+    CylinderRulesForm,
     DestroyForm,
     FillForm,
     FoundForm,
@@ -23,7 +26,7 @@ from certreg.cylinders.forms import (
     register_data,
 )
 from certreg.cylinders.models import ContentCondition, Cylinder
-from certreg.errors import NotFound
+from certreg.errors import NotFound, ValidationFailed
 from certreg.forms import form_from_json
 
 
@@ -195,3 +198,30 @@ def cylinder_label(serial: str):
     if cylinder.needs_registration:
         raise NotFound()
     return Response(labels.label_pdf(cylinder), mimetype="application/pdf")
+
+
+def _rules_json(country_code: str) -> dict[str, Any]:
+    banned_from = settings.non_refillable_ban(country_code)
+    return {"non_refillable_banned_from": banned_from.isoformat() if banned_from else None}
+
+
+@bp.get("/countries/<code>/cylinder-rules")
+def get_cylinder_rules(code: str):
+    actor = api_actor()
+    country = countries.country(code)
+    actor.require(settings.can_manage(actor, country.code))
+    return done(_rules_json(country.code))
+
+
+@bp.put("/countries/<code>/cylinder-rules")
+def put_cylinder_rules(code: str):
+    """Set the first day of the ban on non-refillable cylinders, or lift it with ``null``."""
+    actor = api_actor()
+    country = countries.country(code)
+    actor.require(settings.can_manage(actor, country.code))
+    body = json_body()
+    form = form_from_json(CylinderRulesForm, body)
+    if "non_refillable_banned_from" not in body:
+        raise ValidationFailed.for_field("non_refillable_banned_from", _("This field is required."), "required")
+    settings.set_non_refillable_ban(actor, country.code, form.non_refillable_banned_from.data)
+    return done(_rules_json(country.code))

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 
 from certreg.cylinders.events import FillData
 from certreg.cylinders.models import CONDITION_LABELS, KIND_LABELS, ContentCondition, CylinderKind
 from certreg.cylinders.registration import RegisterData
+from certreg.errors import FieldError
 from certreg.forms import BaseForm, DataRequired, InputRequired, Length, Optional, choices
 from certreg.logbook.forms import KilogramsField
+
+
+class IsoDateField(DateField):
+    """A date as YYYY-MM-DD (what a browser's date input sends); anything else is ``invalid_date``."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(FieldError(_("Enter a date as YYYY-MM-DD."), "invalid_date")) from None
 
 
 class RegisterForm(BaseForm):
@@ -72,6 +84,12 @@ class ReportFoundForm(FoundForm):
 
 class ChargeForm(BaseForm):
     net_kg = KilogramsField(_l("Kilograms drawn"), validators=[InputRequired()])
+
+
+class CylinderRulesForm(BaseForm):
+    """The country's cylinder rules: the first day of the ban on non-refillable cylinders (empty: no ban)."""
+
+    non_refillable_banned_from = IsoDateField(_l("Non-refillable cylinders banned from"), validators=[Optional()])
 
 
 def register_data(form: RegisterForm) -> RegisterData:

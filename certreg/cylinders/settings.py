@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 
 from certreg.actors import Actor
 from certreg.audit import services as audit
+from certreg.countries import services as countries
 from certreg.countries.codes import country_code as checked_country
 from certreg.cylinders.models import CylinderCountryRule, CylinderKind
 from certreg.errors import ValidationFailed
 from certreg.extensions import db
-from certreg.vocabulary import Role
 
 
 def non_refillable_ban(country_code: str) -> date | None:
@@ -21,12 +21,22 @@ def non_refillable_ban(country_code: str) -> date | None:
                              .where(CylinderCountryRule.country_code == country_code))
 
 
+def can_manage(actor: Actor, country_code: str) -> bool:
+    """Who sets the country's cylinder rules: whoever manages its other settings (its administrators; the CLI)."""
+    return countries.can_manage(actor, country_code)
+
+
 def set_non_refillable_ban(actor: Actor, country_code: str, banned_from: date | None) -> CylinderCountryRule:
-    """Set (or, with ``None``, lift) the country's ban on non-refillable cylinders; audited."""
+    """Set (or, with ``None``, lift) the country's ban on non-refillable cylinders; audited when it changes.
+
+    :raise Forbidden: not an administrator of the country (the system actor may).
+    """
     country_code = checked_country(country_code, "country") or ""
-    actor.require(actor.in_country(country_code, Role.ADMIN))
+    actor.require(can_manage(actor, country_code))
     rule = db.session.get(CylinderCountryRule, country_code) or CylinderCountryRule(country_code=country_code)
     before = rule.non_refillable_banned_from
+    if before == banned_from and rule in db.session:
+        return rule
     rule.non_refillable_banned_from = banned_from
     db.session.add(rule)
     db.session.flush()

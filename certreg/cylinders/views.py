@@ -6,15 +6,17 @@ from __future__ import annotations
 import re
 from urllib.parse import quote_plus
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
 from certreg.actors import Actor
-from certreg.cylinders import access, custody, labels, lookup, queries, registration, scan_texts, scanning
+from certreg.cylinders import access, custody, labels, lookup, queries, registration, scan_texts, scanning, settings
 from certreg.cylinders.forms import (
     ChargeForm,
+    CylinderRulesForm,
     DestroyForm,
     FillForm,
     RegisterForm,
@@ -75,6 +77,22 @@ def new():
     if done:
         return redirect(url_for("cylinders.detail", serial=done.result.serial))
     return render_template("cylinders/new.html", form=form), form_status(form)
+
+
+@bp.route("/rules", methods=["GET", "POST"])
+@login_required
+def rules():
+    """The administrator's cylinder rules of their country: the ban on non-refillable cylinders from a date."""
+    country = current_user.country_code
+    actor().require(settings.can_manage(actor(), country))
+    banned_from = settings.non_refillable_ban(country)
+    form = CylinderRulesForm(data={"non_refillable_banned_from": banned_from})
+    done = submit(form, lambda: settings.set_non_refillable_ban(actor(), country, form.non_refillable_banned_from.data))
+    if done:
+        flash(_("Saved."), "success")
+        return redirect(url_for("cylinders.rules"))
+    return render_template("cylinders/rules.html", form=form, country=country, banned_from=banned_from), \
+        form_status(form)
 
 
 def _cylinder(serial: str):

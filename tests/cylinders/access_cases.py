@@ -16,6 +16,9 @@ API_VIEW = expect(404, anonymous=401, company_user=200, **OFFICIALS)
 API_REGISTER = expect(403, anonymous=401, admin=422, certifying_officer=422, company_user=422, kz_admin=422)
 API_ACT = expect(404, anonymous=401, admin=422, certifying_officer=422, company_user=422, inspector=403, auditor=403)
 PUBLIC = expect(200)
+RULES_GET = expect(403, anonymous=302, admin=200, kz_admin=200)  # each administrator: their own country's
+RULES_POST = expect(403, anonymous=302, admin=302, kz_admin=302)  # nothing sent: no ban (there is none)
+API_RULES = expect(403, anonymous=401, admin=200)  # KG's, for KG's administrators only
 
 
 def build(world) -> None:
@@ -62,4 +65,9 @@ CASES = [
     Case("GET", lambda w: api_cyl(w) + "/label.pdf", API_VIEW, api=True, note="API label"),
     Case("GET", lambda w: "/api/v1/cylinders/status-list", PUBLIC, api=True, note="label status lists"),
     Case("GET", lambda w: f"/api/v1/cylinders/check/{w.cylinder_own.token}", PUBLIC, api=True, note="API check"),
+    Case("GET", lambda w: "/cylinders/rules", RULES_GET, note="cylinder rules of the user's country"),
+    Case("POST", lambda w: "/cylinders/rules", RULES_POST, note="cylinder rules, nothing sent"),
+    Case("GET", lambda w: "/api/v1/countries/KG/cylinder-rules", API_RULES, api=True, note="API cylinder rules"),
+    Case("PUT", lambda w: "/api/v1/countries/KG/cylinder-rules", API_RULES, api=True,
+         data=lambda w: {"non_refillable_banned_from": None}, note="API cylinder rules, no ban"),
 ]
