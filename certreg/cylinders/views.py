@@ -262,9 +262,9 @@ def _page(mode: str, language: str, verdict: str | None, facts: str) -> str:
     """The scan page: the shell (``cylinders/scan.html``: head, header and language menu, verdict), rendered
     once per mode, language and verdict and kept: it never sees the cylinder or the label; the facts and the
     page's address are put in per request."""
-    page_data = scan_texts.offline_texts() if mode == "offline" else scan_texts.online_texts()
 
-    def render() -> list[str]:
+    def render() -> list[str]:  # the page's texts too: only when the shell is rendered, not on every scan
+        page_data = scan_texts.offline_texts() if mode == "offline" else scan_texts.online_texts()
         parts = current_app.jinja_env.get_or_select_template("cylinders/scan.html").render(
             mode=mode, verdict=verdict, texts=scan_texts.verdict_texts(), page_data=page_data,
             facts=Markup(_SLOT), here=_HERE).split(_SLOT)  # noqa: S704 - our marker
