@@ -10,10 +10,12 @@ import pytest
 from certreg.actors import Actor
 from certreg.cylinders import custody, lookup
 from certreg.errors import Forbidden, ValidationFailed
-from certreg.vocabulary import Role
+from certreg.logbook import holders, recording
+from certreg.vocabulary import HolderKind, Role
 from tests.conftest import ApiClient, login
 from tests.cylinders.builders import make_cylinder
 from tests.factories import ensure_keys, make_company, make_technician, make_token, make_user
+from tests.logbook.conftest import entry_data
 
 
 @pytest.fixture
@@ -75,3 +77,19 @@ def test_lookup_page(client, travelled):
     login(other, make_user(Role.INSPECTOR, "KG"))
     html = other.get("/cylinders/lookup?q=WX-778899").get_data(as_text=True)
     assert "Custody history" in html and "Dealer Two" in html and "Асанов Нурлан" in html
+
+
+def test_lookup_page_finds_a_serial_only_typed_on_logbook_entries(app, client):
+    """A serial named on an import entry but never registered is a cylinder flagged for registration, with
+    no national serial: the lookup page shows it by the typed serial and links to its page (was a 500)."""
+    ensure_keys("KZ")
+    importer = make_company(country_code="KZ", legal_name="Importer Three", activities=["importer", "dealer"])
+    actor = Actor.of(make_user(Role.COMPANY_USER, "KZ", company=importer))
+    recording.record_entry(actor, holders.holder(HolderKind.COMPANY, importer.id), entry_data(
+        "import", substance="HFC-134a", quantity=Decimal("20"), cylinders=["SEC-404-0001"]))
+    login(client, make_user(Role.INSPECTOR, "KZ"))
+    response = client.get("/cylinders/lookup?q=SEC-404-0001")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Not registered yet" in html and "Importer Three" in html
+    assert 'href="/cylinders/SEC-404-0001"' in html
+    assert client.get("/cylinders/SEC-404-0001").status_code == 200
