@@ -1,5 +1,7 @@
 """Access cases for the cylinder register, labels, the public scan and the API."""
 
+from certreg.actors import Actor
+from certreg.cylinders import custody
 from certreg.cylinders.models import CylinderKind
 from tests.access import Case, expect
 from tests.cylinders.builders import make_cylinder
@@ -26,6 +28,10 @@ def build(world) -> None:
     world.extra["cylinder_own"] = make_cylinder(world.company_own)
     # the recovery form is on a recovery cylinder's page only
     world.extra["cylinder_recovery"] = make_cylinder(world.company_own, kind=CylinderKind.RECOVERY, substance=None)
+    # the "report found" form is on a lost cylinder's page only
+    lost = make_cylinder(world.company_own)
+    custody.report_lost(Actor.system("test"), lost, note="Police KG-1")
+    world.extra["cylinder_lost"] = lost
 
 
 def cyl(w):
@@ -46,7 +52,9 @@ CASES = [
     Case("POST", lambda w: cyl(w) + "/charge", ACT, note="charge, empty"),
     Case("POST", lambda w: f"/cylinders/{w.cylinder_recovery.serial}/recover", ACT, note="recover, empty"),
     *[Case("POST", lambda w, a=a: cyl(w) + f"/{a}", ACT, note=f"{a}, empty")
-      for a in ("transfer", "destroy", "lost", "found")],
+      for a in ("transfer", "destroy", "lost")],
+    Case("GET", lambda w: f"/cylinders/{w.cylinder_lost.serial}", VIEW, note="a lost cylinder's page"),
+    Case("POST", lambda w: f"/cylinders/{w.cylinder_lost.serial}/found", ACT, note="found, empty"),
     Case("GET", lambda w: cyl(w) + "/label.pdf", VIEW, note="label PDF"),
     Case("GET", lambda w: f"/cylinders/labels.pdf?serial={w.cylinder_own.serial}", VIEW, note="label sheet"),
     Case("GET", lambda w: f"/c/{w.cylinder_own.token}", PUBLIC, note="label scan"),
