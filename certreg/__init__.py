@@ -100,6 +100,10 @@ def register_extensions(app: Flask) -> None:
     from certreg.registry import status as registry_status
 
     registry_status.provide(app, public_status)  # the registry search asks the certificates (no import circle)
+    from certreg.countries import rule_sections
+    from certreg.cylinders.settings import PublicRules as CylinderPublicRules
+
+    rule_sections.provide(app, CylinderPublicRules())  # the public rules page states the cylinder ban too
     from certreg.logbook import quotas as logbook_quotas
     from certreg.quotas import ledger as quota_ledger
     from certreg.quotas import usage as quota_usage

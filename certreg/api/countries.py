@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from certreg.api import bp
 from certreg.api.common import api_actor, done, json_body, optional_actor
-from certreg.countries import services
+from certreg.countries import rule_sections, services
 from certreg.db import today as utc_today
 
 
@@ -27,15 +30,19 @@ def patch_country_settings(code: str):
 
 @bp.get("/countries/<code>/rules")
 def get_country_rules(code: str):
-    """What certreg enforces in the country: the bans and their dates, the penalties text per language."""
+    """What certreg enforces in the country: the bans and their dates, the ban on non-refillable cylinders,
+    the penalties text per language."""
     optional_actor()
     rules = services.country_rules(services.country(code).code)
     today = utc_today()
-    return done({
+    answer: dict[str, Any] = {
         "country": rules.country_code,
         "party_group": rules.party_group.value,
         "bans": [{"control_group": b.control_group, "date": b.effective.isoformat(), "national": b.override is not None,
                   "in_force": b.effective <= today} for b in rules.bans],
         "used_ods_sales": rules.used_ods_sales.value,
         "penalties": rules.penalties,
-    })
+    }
+    for _template, facts in rule_sections.stated(rules.country_code, today):  # the cylinder ban, as on the page
+        answer.update({name: value.isoformat() if isinstance(value, date) else value for name, value in facts.items()})
+    return done(answer)

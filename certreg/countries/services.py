@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from certreg.actors import Actor
 from certreg.audit import services as audit
 from certreg.countries import bans as ban_dates
-from certreg.countries import logbook_settings, protocol
+from certreg.countries import logbook_settings, protocol, rule_sections
 from certreg.countries.models import CountryBanDate, CountryRulesText, UsedOdsSales
 from certreg.db import today as utc_today
 from certreg.db import utcnow
@@ -342,7 +342,8 @@ class PublicBan:
 
 
 def public_rules(country_code: str, language: str, today: date | None = None) -> dict[str, Any]:
-    """What the public page of a country states: its Party group, bans in force and to come, penalties text."""
+    """What the public page of a country states: its Party group, bans in force and to come, penalties text,
+    and the rules other features keep (:mod:`.rule_sections`: ``sections``, each a template and its facts)."""
     found = country(country_code)
     rules = country_rules(found.code)
     today = today or utc_today()
@@ -354,4 +355,5 @@ def public_rules(country_code: str, language: str, today: date | None = None) ->
         fallback = next((lang for lang in languages() if rules.penalties.get(lang)), None)
         penalties = rules.penalties.get(fallback, "") if fallback else ""
     return {"country": found, "rules": rules, "bans": bans, "penalties": penalties,
-            "penalties_language": fallback or language, "used_ods_sales": rules.used_ods_sales}
+            "penalties_language": fallback or language, "used_ods_sales": rules.used_ods_sales,
+            "sections": rule_sections.stated(found.code, today)}  # the other features' rules: cylinders

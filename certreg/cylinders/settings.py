@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -19,6 +21,18 @@ from certreg.extensions import db
 def non_refillable_ban(country_code: str) -> date | None:
     return db.session.scalar(sa.select(CylinderCountryRule.non_refillable_banned_from)
                              .where(CylinderCountryRule.country_code == country_code))
+
+
+class PublicRules:
+    """The ban as the country's public rules page and its API state it (a section of
+    :mod:`certreg.countries.rule_sections`, given by the app factory)."""
+
+    template = "cylinders/_public_rules.html"
+
+    def facts(self, country_code: str, today: date) -> Mapping[str, Any]:
+        banned_from = non_refillable_ban(country_code)
+        return {"non_refillable_banned_from": banned_from,
+                "non_refillable_ban_in_force": banned_from is not None and banned_from <= today}
 
 
 def can_manage(actor: Actor, country_code: str) -> bool:

@@ -1,5 +1,6 @@
 """Demo inspections (issue 14): the focal point directories, a market inspection in Bishkek whose identifier
-reads CFC-12 in a registered cylinder labelled R-134a, and a seizure at Khorgos with its custody chain and case.
+reads CFC-12 in a registered cylinder labelled R-134a, and a seizure at Khorgos (of a recorded shipment) with its
+custody chain and case.
 Idempotent: every record has a fixed client id, so loading again changes nothing."""
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from certreg.actors import Actor
 from certreg.auth.models import User
 from certreg.cylinders.models import Cylinder
 from certreg.db import utcnow
+from certreg.demo import shipments as demo_shipments
 from certreg.extensions import db
 from certreg.focalpoints import services as focalpoints
 from certreg.focalpoints.models import FocalPoint
 from certreg.inspections import records, seizures
 from certreg.inspections.models import Decision, Inspection
 from certreg.registry.models import Country
+from certreg.shipments.models import Shipment
 
 ACTOR = Actor.system("demo")
 FOCAL_POINTS = [
@@ -105,11 +108,17 @@ def load_khorgos(now) -> int:
     if db.session.scalar(sa.select(Inspection.id).where(Inspection.client_id == cid("khorgos"))):
         return 0
     started = now - timedelta(days=3, hours=5)
+    # The truck's recorded shipment (certreg.demo.shipments, loaded before); a database whose shipments were
+    # loaded by an older demo has none: the importing company is inspected then, as before.
+    recorded = db.session.scalar(sa.select(Shipment.id).where(
+        Shipment.country_code == "KZ", Shipment.declaration_number == demo_shipments.KHORGOS_DECLARATION))
+    subject = ({"subject_kind": "shipment", "shipment_id": recorded} if recorded is not None
+               else {"subject_kind": "company", "company_registration": "150240098765"})
     inspection, _ = records.start(inspector, "KZ", records.InspectionData(
         client_id=cid("khorgos"), started_at=started, place_kind="border_post", border_post="KHORGOS",
         vehicle_number="Truck 777 ABX 05, container MSKU 1234565", officers="S. Abenov (customs); A. Nurlanova (NOU)",
-        subject_kind="company", company_registration="150240098765", foreign_country="CN",
-        notes="Declared as HFC-134a for car air conditioning, 2 cylinders of 13.6 kg."))
+        foreign_country="CN", notes="Declared as HFC-134a for car air conditioning, 2 cylinders of 13.6 kg.",
+        **subject))
     for n in (1, 2):
         records.check_cylinder(inspector, inspection, _reading(f"khorgos-{n}", origin_country="CN", net_kg="13.6"))
     seizures.decide(inspector, inspection, seizures.DecisionData(

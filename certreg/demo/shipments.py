@@ -14,12 +14,15 @@ from certreg.shipments import border, expected, ipic
 from certreg.shipments.models import IpicQuestion, Shipment
 
 ACTOR = Actor.system("demo")
+#: The truck the Khorgos inspection stopped (certreg.demo.inspections): its declaration names HFC-134a.
+KHORGOS_DECLARATION = "50509/031226/0031872"
 
 
 def load() -> int:
     """Shipments at the border and iPIC: a shipment refused at the Uzbek border (its licence is not in the
-    register), an Almaty import awaiting customs with China's iPIC confirmation, and Kazakhstan's iPIC question
-    to Uzbekistan answered "no" (the Tashkent importer is licensed for HCFC-22 from China only)."""
+    register), an Almaty import awaiting customs with China's iPIC confirmation, Kazakhstan's iPIC question
+    to Uzbekistan answered "no" (the Tashkent importer is licensed for HCFC-22 from China only), and the truck
+    declared as HFC-134a that customs seized at Khorgos (its inspection, loaded next, names it)."""
     if db.session.scalar(sa.select(sa.func.count()).select_from(Shipment)):
         return 0
     today = utc_today()
@@ -39,5 +42,12 @@ def load() -> int:
         substance="HCFC-22", kg="40", import_licence="KZ-IMP-2026-0077",
         exporter_name="Shandong Example Chemical Co., Ltd.", transport_mode="rail", border_post="Altynkol",
         expected_on=today + timedelta(days=3), **{**common, "cylinder_count": 3}))
+    khorgos = expected.record(ACTOR, "KZ", expected.ShipmentData(
+        declaration_number=KHORGOS_DECLARATION, importer_registration="150240098765", hs_code="2903.45",
+        substance="HFC-134a", kg="27.2", import_licence="KZ-IMP-2026-0142",
+        exporter_name="Urumqi Example Trading Co., Ltd.", transport_mode="road", border_post="Nur Zholy (Khorgos)",
+        expected_on=today - timedelta(days=3), **{**common, "cylinder_count": 2}))
+    border.decide(ACTOR, khorgos, "seized", "The identifier read CFC-12 in both cylinders declared as HFC-134a; "
+                                            "seized at the Khorgos post (see the inspection).")
     db.session.commit()
-    return 2
+    return 3

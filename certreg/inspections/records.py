@@ -316,11 +316,14 @@ def find_cylinder(serial: str) -> Cylinder | None:
 
 
 def holder_of_finding(inspection: Inspection, cylinder: Cylinder | None) -> tuple[HolderKind, int] | None:
-    """Whom a mismatch or seizure is held against: the inspection's subject, else the cylinder's custodian."""
+    """Whom a mismatch or seizure is held against: the inspection's subject (a recorded shipment's importer),
+    else the cylinder's custodian."""
     if inspection.company_id is not None:
         return HolderKind.COMPANY, inspection.company_id
     if inspection.technician_id is not None:
         return HolderKind.TECHNICIAN, inspection.technician_id
+    if inspection.shipment_id is not None:
+        return HolderKind.COMPANY, db.session.get_one(Shipment, inspection.shipment_id).importer_id
     if cylinder is not None and cylinder.custodian_company_id is not None:
         return HolderKind.COMPANY, cylinder.custodian_company_id
     if cylinder is not None and cylinder.custodian_technician_id is not None:

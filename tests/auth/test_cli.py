@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from certreg.auth.models import User
+from certreg.demo.shipments import KHORGOS_DECLARATION
 from certreg.extensions import db
 from certreg.federation.models import FederationKey
+from certreg.inspections.models import Inspection, PlaceKind
 from certreg.registry.models import Company, Technician
 from certreg.vocabulary import Role
 from tests.factories import make_company, make_technician
@@ -85,5 +87,8 @@ def test_demo_load_is_idempotent_and_covers_three_countries(app, monkeypatch):
     countries = set(db.session.scalars(sa.select(User.country_code).distinct()))
     assert {"KG", "KZ", "UZ"} <= countries
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FederationKey)) == 1  # its fingerprint to share
+    border = db.session.scalar(sa.select(Inspection).where(Inspection.place_kind == PlaceKind.BORDER_POST))
+    assert border.shipment is not None  # the border inspection names the recorded shipment it stopped
+    assert (border.shipment.declaration_number, border.shipment.country_code) == (KHORGOS_DECLARATION, "KZ")
     logins = runner.invoke(args=["demo", "logins"]).output
     assert "admin@kg.example.org" in logins and "demo-password-2026" in logins

@@ -152,3 +152,47 @@ def test_a_ban_set_on_the_page_is_enforced(client, openapi):
     assert refused.json["error"]["fields"]["kind"][0]["code"] == "non_refillable_banned"
     assert db.session.get(Cylinder, empty.id).net_kg == Decimal("0")
     assert post_form(client, "/cylinders/new", {**register, "kind": "refillable"}).status_code == 302
+
+
+def rules_page(client, language: str) -> str:
+    page = client.get("/rules/KG", headers={"Accept-Language": language})
+    assert page.status_code == 200
+    return page.text
+
+
+def test_the_public_rules_page_states_the_ban_in_english_and_russian(client):
+    """The country's public rules page (countries) shows the ban the cylinders keep: none, to come, in force."""
+    assert "Non-refillable (disposable) cylinders: not banned." in rules_page(client, "en")
+    assert "Одноразовые (незаправляемые) баллоны: не запрещены." in rules_page(client, "ru")
+    system = Actor.system("test")
+    settings.set_non_refillable_ban(system, "KG", date(2100, 7, 1))
+    english = rules_page(client, "en")
+    assert 'id="non-refillable-cylinders"' in english and "not banned" not in english
+    assert ("Non-refillable (disposable) cylinders: banned from July 1, 2100. "
+            '<span class="muted">(to come)</span>') in english
+    russian = rules_page(client, "ru")
+    assert ("Одноразовые (незаправляемые) баллоны: запрещены с 1 июля 2100\u202fг. "
+            '<span class="muted">(вступит в силу)</span>') in russian  # one full stop: the date's own
+    assert "не запрещены" not in russian
+    settings.set_non_refillable_ban(system, "KG", date(2025, 1, 1))  # in force: no "(to come)"
+    english = rules_page(client, "en")
+    assert "cylinders: banned from January 1, 2025." in english
+    assert "From that day importing, filling and selling them is refused." in english
+    assert "banned from January 1, 2025. <span" not in english
+    assert "запрещены с 1 января 2025\u202fг.\n" in rules_page(client, "ru")
+    assert "Non-refillable (disposable) cylinders: not banned." in client.get("/rules/KZ").text  # another country
+
+
+def test_the_public_rules_api_states_the_ban(client, openapi):
+    api = ApiClient(client, openapi)  # public: no token
+    for language in ("en", "ru"):  # the same answer whatever the language
+        public = api.open("GET", "/countries/KG/rules", headers={"Accept-Language": language}).json
+        assert (public[FIELD], public["non_refillable_ban_in_force"]) == (None, False)
+    settings.set_non_refillable_ban(Actor.system("test"), "KG", today() + timedelta(days=1))
+    public = api.open("GET", "/countries/KG/rules").json
+    assert (public[FIELD], public["non_refillable_ban_in_force"]) == ((today() + timedelta(days=1)).isoformat(), False)
+    assert public["country"] == "KG" and public["bans"]  # the rest of the answer as before
+    settings.set_non_refillable_ban(Actor.system("test"), "KG", today())
+    public = api.open("GET", "/countries/KG/rules", headers={"Accept-Language": "ru"}).json
+    assert (public[FIELD], public["non_refillable_ban_in_force"]) == (today().isoformat(), True)
+    assert api.open("GET", "/countries/KZ/rules").json[FIELD] is None

@@ -1,5 +1,5 @@
-"""The demo shows the border: a shipment refused at the Uzbek border, an iPIC question answered "no", and an
-import awaiting customs whose border check passes."""
+"""The demo shows the border: a shipment refused at the Uzbek border, an iPIC question answered "no", an
+import awaiting customs whose border check passes, and the truck seized at Khorgos."""
 
 import sqlalchemy as sa
 
@@ -17,12 +17,18 @@ def test_demo_shipments_load_once():
     data.load_registry()
     data.load_certificates()
     data.load_logbook()
-    assert demo_shipments.load() == 2
+    assert demo_shipments.load() == 3
     assert demo_shipments.load() == 0  # idempotent
     refused = db.session.scalar(sa.select(Shipment).where(Shipment.country_code == "UZ"))
     assert refused.status is ShipmentStatus.REFUSED and refused.decision_reason
     answers = {(q.asking_country, q.answer) for q in db.session.scalars(sa.select(IpicQuestion))}
     assert answers == {("CN", IpicAnswer.YES), ("KZ", IpicAnswer.NO)}
-    waiting = db.session.scalar(sa.select(Shipment).where(Shipment.country_code == "KZ"))
+    waiting = db.session.scalar(sa.select(Shipment).where(Shipment.country_code == "KZ",
+                                                         Shipment.status == ShipmentStatus.EXPECTED))
     check = border.border_check(Actor.system("tests"), waiting)
-    assert waiting.status is ShipmentStatus.EXPECTED and check.passed, check.failures
+    assert waiting.declaration_number == "50508/051226/0034410" and check.passed, check.failures
+    seized = db.session.scalar(sa.select(Shipment).where(Shipment.declaration_number
+                                                         == demo_shipments.KHORGOS_DECLARATION))
+    assert (seized.country_code, seized.status, seized.border_post) == ("KZ", ShipmentStatus.SEIZED,
+                                                                         "Nur Zholy (Khorgos)")
+    assert seized.decision_reason  # what customs found (the inspection at the post names this shipment)
