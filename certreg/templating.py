@@ -44,6 +44,7 @@ NAVIGATION = [
     ("federation.peer_list", _l("Peer installations"), {Role.ADMIN}),
     ("federation.ask", _l("Ask a peer"), {Role.CERTIFYING_OFFICER, Role.INSPECTOR}),
     ("federation.licensees", _l("Partner licensees"), {Role.ADMIN, Role.CERTIFYING_OFFICER, Role.INSPECTOR}),
+    ("federation.alerts_received", _l("Seizure alerts from partners"), {Role.ADMIN, Role.INSPECTOR, Role.AUDITOR}),
     ("auth.account", _l("Account"), None),
 ]
 

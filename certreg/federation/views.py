@@ -14,7 +14,11 @@ from certreg.federation.forms import QUESTION_LABELS, AskPageForm, EmptyForm, Pe
 from certreg.federation.models import OutboxState
 from certreg.federation.services import ask_body, json_error
 from certreg.forms import choices
+from certreg.inspections import alerts as seizure_alerts
+from certreg.inspections.models import SeizureAlert
 from certreg.licences.models import DIRECTION_LABELS
+from certreg.logbook import holders
+from certreg.logbook.models import Logbook
 from certreg.transactions import writes
 from certreg.web import actor, form_status, submit
 
@@ -168,3 +172,27 @@ def licensees():
     """The partner installations' licensed importers and exporters (as last synced), for iPIC and the border."""
     lists = directories.licensee_lists(actor())
     return render_template("federation/licensees.html", lists=lists, directions=DIRECTION_LABELS)
+
+
+def _held_by(me, found: list[SeizureAlert]) -> dict[int, tuple[str, str | None]]:
+    """Logbook id -> (the holder's name, its logbook's page when ``me`` may open it)."""
+    result = {}
+    for logbook_id in {a.logbook_id for a in found if a.logbook_id is not None}:
+        logbook = db.session.get(Logbook, logbook_id)
+        if logbook is None:
+            continue
+        who = holders.holder_of(logbook)
+        link = (url_for("logbook.holder_logbook", holder_kind=who.kind.value, holder_id=who.id)
+                if holders.can_read(me, who) else None)
+        result[logbook_id] = (who.name, link)
+    return result
+
+
+@bp.get("/federation/alerts")
+@login_required
+def alerts_received():
+    """Seizure alerts partner installations sent about the official's country, newest first."""
+    me = actor()
+    found = seizure_alerts.received(me, me.country_code)
+    return render_template("federation/alerts.html", found=found, country=me.country_code,
+                           held_by=_held_by(me, found))

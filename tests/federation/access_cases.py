@@ -62,6 +62,9 @@ CASES = [
     Case("GET", lambda w: "/api/v1/federation/alerts",
          expect(403, anonymous=401, admin=200, inspector=200, auditor=200, kz_admin=200, kz_inspector=200), api=True,
          note="seizure alerts received about the caller's country"),
+    Case("GET", lambda w: "/federation/alerts",
+         expect(403, anonymous=302, admin=200, inspector=200, auditor=200, kz_admin=200, kz_inspector=200),
+         note="page: seizure alerts received about the official's country"),
     Case("POST", lambda w: f"/api/v1/federation/peers/{w.peer.id}/ask", expect(403, anonymous=401, **ASKERS),
          api=True, data=lambda w: {"kind": "ping"}, note="api ask a peer that does not answer"),
 ]
