@@ -3,10 +3,15 @@ and the public well-known endpoints other installations call."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from certreg.actors import Actor
+from certreg.cylinders import numbers
 from certreg.extensions import db
 from certreg.federation import identity, peers
+from certreg.inspections import alerts
 from tests.access import Case, expect
+from tests.factories import ensure_keys
 
 ADMINS = {"admin": 302, "kz_admin": 302}
 ASKERS = {"admin": 200, "certifying_officer": 200, "inspector": 200, "kz_admin": 200, "kz_inspector": 200}
@@ -17,6 +22,13 @@ def build(world) -> None:
     # A peer nobody answers for (port 9, "discard"): syncs and questions get "no answer" at once.
     world.extra["peer"] = peers.add_peer(Actor.system(), name="Nowhere", base_url="http://127.0.0.1:9",
                                          fingerprint="ab" * 32)
+    # A seizure alert KZ sent about a KG cylinder not registered here: the alerts page is not empty.
+    ensure_keys("KG")
+    serial = f"KG-C-990001-{numbers.check_digit('KG', '990001')}"
+    alerts.receive(Actor.system(), "https://certreg.kz.example", "Kazakhstan", alerts.AlertData(
+        reference="KZ-SEIZ-1", seizing_country="KZ", seized_on=date(2026, 11, 30), place="Khorgos border post",
+        origin_country="CN", goods=[{"substance": "HFC-134a", "kg": "12.500", "cylinders": 1, "serials": [serial]}],
+        serials=[serial]))
     db.session.commit()
 
 
