@@ -97,3 +97,11 @@ def test_the_navigation_links_the_page_for_readers_only(app, client):
     other = app.test_client()
     login(other, make_user(Role.CERTIFYING_OFFICER, "KG"))
     assert 'href="/federation/alerts"' not in other.get("/").get_data(as_text=True)
+
+
+def test_the_anomaly_lists_seizure_abroad_lines_link_the_page(client):
+    _receive([_unknown_serial()], reference="KZ-SEIZ-LINKED")
+    login(client, make_user(Role.ADMIN, "KG"))
+    html = client.get("/reports/anomalies?date_from=2026-11-01&date_to=2026-12-31&kind=seizure_abroad").text
+    line = html[html.index('data-kind="seizure_abroad"'):]
+    assert 'href="/federation/alerts"' in line[:line.index("</tr>")]
