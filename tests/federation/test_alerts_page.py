@@ -52,7 +52,7 @@ def test_an_inspector_of_the_country_reads_the_alert_with_its_facts_and_the_hold
     status, html = _page(client, make_user(Role.INSPECTOR, "KG"))
     assert status == 200
     for fact in ("Kazakhstan", "https://certreg.kz.example", "KZ-SEIZ-2026-0042", "Khorgos border post",
-                 "HFC-134a", "12.500 kg", "HCFC-22", "3.000 kg", serial, "Salkyn Gaz LLC"):
+                 "HFC-134a", "12.500 kg", "HCFC-22", "3.000 kg", "15.500 kg", serial, "Salkyn Gaz LLC"):
         assert fact in html, fact
     assert 'data-alert="KZ-SEIZ-2026-0042"' in html
     assert f'href="/logbook/company/{company.id}"' in html  # the holder's logbook, one click away
