@@ -8,12 +8,16 @@ the status read is its one user.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import threading
 import weakref
 from collections import namedtuple
 from typing import Any
 
+from psycopg import errors as psycopg_errors
+from psycopg.adapt import PyFormat, Transformer
+from psycopg.pq import ExecStatus
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
@@ -31,6 +35,12 @@ class AutocommitQuery:
     columns' own SQLAlchemy result processors, so the values are those an ORM query returns. A
     connection that fails is dropped and the read retried once on a new one; the connections are
     closed when the engine is disposed. A forked process never uses its parent's connections.
+
+    On PostgreSQL the read goes through psycopg's libpq layer (``pgconn.exec_prepared`` on a statement
+    prepared once per connection, the parameters dumped and the row loaded by psycopg's own
+    ``Transformer`` with the connection's adapters: the same values a cursor gives). A cursor's
+    Python-level machinery cost ~45 µs of CPU per read, three times the read itself
+    (``bench/profile_scan.py``, docs/benchmarks.md "Session 5").
     """
 
     def __init__(self, statement: Any) -> None:
@@ -47,10 +57,13 @@ class AutocommitQuery:
         for attempt in (1, 2):
             connection, cursor = self._acquire(engine), None
             try:
-                cursor = connection.cursor()
-                cursor.execute(sql, arguments)
-                row = cursor.fetchone()
-                cursor.close()
+                if isinstance(sql, _Prepared):
+                    row = sql.first(connection, arguments)
+                else:
+                    cursor = connection.cursor()
+                    cursor.execute(sql, arguments)
+                    row = cursor.fetchone()
+                    cursor.close()
             except dbapi_error as exc:
                 with contextlib.suppress(Exception):  # broken: not given back
                     connection.close()
@@ -73,7 +86,9 @@ class AutocommitQuery:
         if prepared is not None:
             return prepared
         dialect = engine.dialect
-        compiled = self.statement.compile(dialect=dialect)
+        libpq = dialect.driver == "psycopg"
+        # libpq's own placeholders ($1) for exec_prepared; the same dialect otherwise.
+        compiled = self.statement.compile(dialect=type(dialect)(paramstyle="numeric_dollar") if libpq else dialect)
         names = list(compiled.positiontup or ()) if compiled.positional else None
 
         def bind(params: dict) -> Any:
@@ -83,7 +98,8 @@ class AutocommitQuery:
         columns = list(self.statement.selected_columns)
         processors = [column.type._cached_result_processor(dialect, None) for column in columns]
         row_type = namedtuple("Row", [column.key for column in columns])  # type: ignore[misc]
-        prepared = (compiled.string, bind, processors, row_type)
+        sql = _Prepared(compiled.string) if libpq else compiled.string
+        prepared = (sql, bind, processors, row_type)
         with self._lock:
             if engine not in self._idle:
                 self._idle[engine] = []
@@ -121,3 +137,40 @@ class AutocommitQuery:
             if owner == pid:
                 with contextlib.suppress(Exception):
                     connection.close()
+
+
+class _Prepared:
+    """One statement run through psycopg's libpq layer: prepared once per connection (under a name of its
+    own, beside psycopg's), then ``exec_prepared``; psycopg's ``Transformer`` dumps the parameters and loads
+    the row with the connection's adapters, as a cursor does. Errors are psycopg's own (a
+    ``psycopg.Error``), and a lost connection leaves it ``closed``, as after a cursor's failure."""
+
+    _names = itertools.count(1)
+
+    def __init__(self, sql: str) -> None:
+        self.sql = sql.encode()
+        self.name = f"certreg_read_{next(self._names)}".encode()
+        # Per connection: its Transformer (adapters and loaders, made once) and whether the statement is prepared.
+        self._ready: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+    def first(self, connection: Any, arguments: tuple) -> tuple | None:
+        pgconn = connection.pgconn
+        transformer = self._ready.get(connection)
+        fresh = transformer is None
+        if fresh:
+            transformer = Transformer(connection)
+        values = transformer.dump_sequence(arguments, [PyFormat.AUTO] * len(arguments))
+        if fresh:
+            self._check(connection, pgconn.prepare(self.name, self.sql, transformer.types), ExecStatus.COMMAND_OK)
+            self._ready[connection] = transformer
+        result = pgconn.exec_prepared(self.name, values, transformer.formats)
+        self._check(connection, result, ExecStatus.TUPLES_OK)
+        if not result.ntuples:
+            return None
+        transformer.set_pgresult(result)
+        return transformer.load_row(0, tuple)
+
+    @staticmethod
+    def _check(connection: Any, result: Any, expected: int) -> None:
+        if result.status != expected:
+            raise psycopg_errors.error_from_result(result, encoding=connection.info.encoding)
