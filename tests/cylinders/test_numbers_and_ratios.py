@@ -81,6 +81,24 @@ def test_a_transcription_slip_would_be_caught():
     assert not ratio + Decimal("0.1") <= Decimal(calc["max_filling_ratio"]) + TOLERANCE
 
 
+def _table_rows() -> list[dict[str, str]]:
+    with Path(ratios.DATA).open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_a_row_checked_against_the_text_says_where():
+    """``checked_against_print`` is ``yes`` only with the edition (``source``) and the place in it (``source_page``)
+    the figures were compared with; a ``calculated`` row is never a Table 2 figure (``n/a``)."""
+    for row in _table_rows():
+        code, checked = row["substance_code"], row["checked_against_print"]
+        if row["basis"] == "calculated":
+            assert checked == "n/a", code
+            continue
+        assert row["basis"] == "p200_table2" and checked in {"yes", "no"}, code
+        if checked == "yes":
+            assert row["source"].strip() and row["source_page"].strip(), code
+
+
 def test_every_row_names_a_catalogue_substance():
     for code in filling_ratios():
         assert get_substance(code).code == code
