@@ -307,7 +307,7 @@ def test_a_csv_import_fills_the_cylinders_it_names_all_lines_or_none(app):
     db.session.commit()
 
     bad = (head + f"2026-03-17,import,HFC-134a,1,virgin,{x.serial},{proof}\n"
-           f"2026-03-18,import,HFC-134a,3,virgin,{x.serial},{proof}\n")  # 11.75 + 1 + 3 > 13.6 l x 1.04
+           f"2026-03-18,import,HFC-134a,3,virgin,{x.serial},{proof}\n")  # 11.75 + 1 + 3 > 13.6 l x 1.05
     result = imports.import_csv(actor, book, bad.encode(), "bad.csv")
     assert [(e.line, e.field, e.code) for e in result.errors] == [(3, "cylinders", "overfill")]
     db.session.rollback()

@@ -12,10 +12,14 @@ from certreg.cylinders import custody, labelling
 from certreg.cylinders.events import FillData
 from certreg.cylinders.models import ContentCondition, Cylinder, CylinderKind, CylinderRefusal, CylinderStatus
 from certreg.cylinders.numbers import parse_serial
+from certreg.cylinders.ratios import max_fill_kg
 from certreg.errors import ValidationFailed, roll_back
 from certreg.extensions import db
 from tests.cylinders.builders import make_cylinder
 from tests.factories import make_company, make_technician
+
+#: The most make_cylinder's 13.6 l HFC-134a cylinder (12 kg in it) may hold, from the filling ratio table.
+LIMIT = max_fill_kg("HFC-134a", Decimal("13.6"))
 
 SYSTEM = Actor.system("test")
 
@@ -62,7 +66,7 @@ def _refused(action) -> ValidationFailed:
 @pytest.mark.parametrize(("setup", "action", "code"), [
     (dict(kind=CylinderKind.NON_REFILLABLE), lambda c: custody.fill(SYSTEM, c, FillData("HFC-134a", Decimal("1"))),
      "non_refillable_refill"),
-    ({}, lambda c: custody.fill(SYSTEM, c, FillData("HFC-134a", Decimal("2.2"))), "overfill"),
+    ({}, lambda c: custody.fill(SYSTEM, c, FillData("HFC-134a", LIMIT - 12 + Decimal("0.001"))), "overfill"),
     ({}, lambda c: custody.fill(SYSTEM, c, FillData("HCFC-22", Decimal("1"))), "substances_mixed"),
     (dict(kind=CylinderKind.RECOVERY, condition=ContentCondition.RECOVERED),
      lambda c: custody.fill(SYSTEM, c, FillData("HFC-134a", Decimal("1"), ContentCondition.VIRGIN)),
@@ -91,10 +95,10 @@ def test_each_rule_refuses_with_its_code_changes_nothing_and_is_recorded(setup, 
 def test_legal_neighbours_are_accepted():
     cylinder = make_cylinder()
     first_label = cylinder.token
-    custody.fill(SYSTEM, cylinder, FillData("HFC-134a", Decimal("2.144")))  # exactly the limit
-    assert cylinder.net_kg == Decimal("14.144")
-    assert cylinder.token != first_label and labelling.label_claims(cylinder).net_grams == 14144
-    custody.charge(SYSTEM, cylinder, Decimal("14.144"))  # exactly down to zero
+    custody.fill(SYSTEM, cylinder, FillData("HFC-134a", LIMIT - 12))  # exactly the limit
+    assert cylinder.net_kg == LIMIT
+    assert cylinder.token != first_label and labelling.label_claims(cylinder).net_grams == int(LIMIT * 1000)
+    custody.charge(SYSTEM, cylinder, LIMIT)  # exactly down to zero
     assert cylinder.net_kg == 0 and cylinder.status is CylinderStatus.EMPTY
     recovery = make_cylinder(kind=CylinderKind.RECOVERY, capacity="26.8", substance=None)
     custody.recover(SYSTEM, recovery, FillData("HFC-134a", Decimal("3"), ContentCondition.RECOVERED))
