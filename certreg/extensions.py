@@ -9,6 +9,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from certreg.application import lean_noop
 from certreg.db import Base
 
 db = SQLAlchemy(model_class=Base)
@@ -22,6 +23,7 @@ class _LoginManager(LoginManager):
     none), and that is every anonymous request, every public scan among them.
     """
 
+    @lean_noop  # a lean request has no session: returns at once
     def _update_remember_cookie(self, response: Any) -> Any:
         if not session and not current_app.config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST"):
             return response

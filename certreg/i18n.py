@@ -26,6 +26,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
+from certreg.application import Certreg
 from certreg.errors import NotFound
 from certreg.extensions import babel, db
 from certreg.security import is_safe_next
@@ -258,6 +259,8 @@ REMEMBER_LANGUAGE = "certreg.remember_language"
 
 def init_app(app: Flask, remember_language: Callable[[object, str], None] | None = None) -> None:
     app.extensions[REMEMBER_LANGUAGE] = remember_language
+    if isinstance(app, Certreg):
+        app.lean_cookies.add(LANG_COOKIE)  # it only chooses the language, which a lean request does too
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(translation_directories()))
     babel.init_app(app, locale_selector=lambda: _locale(select_locale()))
     # Flask-Babel installs Jinja's newstyle callables over its per-call lookup; the same

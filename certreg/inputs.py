@@ -26,6 +26,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
+from certreg.application import lean_noop
 from certreg.errors import CertregError, NotFound, ValidationFailed
 
 #: The largest value of a 4-byte (``INTEGER``) and an 8-byte (``BIGINT``) column.
@@ -69,6 +70,7 @@ class IdConverter(IntegerConverter):
         return super().to_python(value)
 
 
+@lean_noop  # a lean request's values are text (its token)
 def _refuse_beyond(endpoint: str | None, values: dict[str, Any] | None) -> None:
     if values and any(isinstance(value, _Beyond) for value in values.values()):
         raise NotFound()
@@ -83,6 +85,7 @@ class BigIdConverter(IdConverter):
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+@lean_noop  # a lean request: no query, a token of letters and digits
 def refuse_control_characters() -> None:
     """``before_request``: refuse control characters (NUL and friends) in the path and the query string.
 
@@ -148,6 +151,7 @@ class BoundedJSONProvider(DefaultJSONProvider):
         return super().loads(s, **kwargs)
 
 
+@lean_noop  # a lean request has no body
 def refuse_deep_json() -> None:
     """``before_request``: a JSON body nested too deep is refused whatever the route does with it.
 

@@ -16,6 +16,7 @@ from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from certreg.application import lean_noop
 from certreg.auth import services, sessions, twofactor
 from certreg.auth.models import User
 from certreg.extensions import db
@@ -62,6 +63,7 @@ def pending_user() -> tuple[User | None, str | None]:
     return user, pending.get("next")
 
 
+@lean_noop  # a lean request has no session cookie
 def guard():
     """Before each web request of a signed-in user (see the module docstring)."""
     if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:

@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
 from certreg.actors import Actor
+from certreg.application import public_page
 from certreg.certificates import catalogue, pagecache, scanlog, states, trust, verification
 from certreg.certificates.models import EVENT_LABELS, Certificate
 from certreg.extensions import db
@@ -109,6 +110,7 @@ def _inspector(signed: bool) -> Actor | None:
 
 @bp.get("/v/<token>")
 @writes(when=lambda: not scanlog.buffered())
+@public_page
 def verify(token: str):
     """The verdict first and large, then the public facts of the certificate; nothing more personal.
 

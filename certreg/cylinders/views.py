@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
 from certreg.actors import Actor
+from certreg.application import public_page
 from certreg.cylinders import access, custody, labels, lookup, queries, registration, scan_texts, scanning, settings
 from certreg.cylinders.forms import (
     ChargeForm,
@@ -322,6 +323,7 @@ def _name(cylinder, who: str) -> str:
 
 @scan_bp.get("/c/<token>")
 @writes(when=scanning.logged_in_request)
+@public_page
 def scan(token: str):
     """The verdict first, then what the register says now, then the warnings; complete without JavaScript.
 

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from certreg.application import public_page
 from certreg.certificates import pagecache, scanlog
 from certreg.certificates.states import today
 from certreg.extensions import db
@@ -90,6 +91,7 @@ def _client() -> str:
 
 @bp.get("/l/<token>")
 @writes(when=lambda: not scanlog.buffered())
+@public_page
 def check(token: str):
     """The verdict first and large, then the licence's terms; counted like certificate checks.
 

@@ -18,6 +18,7 @@ from flask import Flask, Response, g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from certreg.application import lean_noop
 from certreg.certificates.models import CertificateEvent, EventAction
 from certreg.extensions import db
 from certreg.logbook.models import Transfer, TransferStatus
@@ -58,6 +59,7 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(PENDING_KEY, None)
 
 
+@lean_noop  # a public page records nothing that sends notices (no notice_subjects)
 def _queue_and_send(response: Response) -> Response:
     subjects = g.pop("notice_subjects", None)
     if not subjects or response.status_code >= 400:
