@@ -143,7 +143,11 @@ def handler_facts(who: Holder, draft: rules.Draft, ctx: rules.Context, *,
     if cache is not None and key in cache:
         return cache[key]
     if who.kind is HolderKind.COMPANY:
-        activities = frozenset(a.value for a in db.session.scalars(_ACTIVITIES, {"company": who.id}))
+        company = db.session.identity_map.get(db.session.identity_key(Company, who.id))
+        if company is not None and "activities" not in sa.inspect(company).unloaded:  # read with it (the border)
+            activities = frozenset(a.activity.value for a in company.activities)
+        else:
+            activities = frozenset(a.value for a in db.session.scalars(_ACTIVITIES, {"company": who.id}))
         problem = None
         if ctx.company_certificate_required and kind in rules.CERTIFICATE_KINDS:
             problem = _certificate_problem(who, draft, None)

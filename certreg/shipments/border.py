@@ -44,7 +44,6 @@ from certreg.logbook.settings import rule_context
 from certreg.shipments import hscodes, ipic
 from certreg.shipments.expected import can_decide, can_read
 from certreg.shipments.models import Goods, IpicQuestion, Receipt, Shipment, ShipmentStatus
-from certreg.substances import services as substances
 from certreg.vocabulary import HolderKind
 
 logger = logging.getLogger(__name__)
@@ -154,7 +153,7 @@ def border_check(actor: Actor, shipment: Shipment, on: date | None = None) -> Bo
     # weakly, so unheld the importer was read again by each rule asking for it (holder, activities, iPIC answer).
     importer = shipment.importer
     cache: dict = {}  # what the logbook's rules would read again (prepare_entry's cache)
-    substance = substances.get(shipment.substance_code)
+    substance = shipment.substance  # read with the shipment (expected.get)
     try:
         hscodes.check(shipment.hs_code, product=shipment.goods is not Goods.SUBSTANCE,
                       is_blend=substance.is_blend, catalogue_code=substance.hs_code)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certreg.db import KILOGRAMS, Base, created_at, enum_type, intpk, str2, str32, str64, str120, str255, timestamp
 from certreg.registry.models import Company
+from certreg.substances.models import Substance
 
 BIGINT = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
@@ -104,6 +105,7 @@ class Shipment(Base):
     updated_at: Mapped[timestamp | None]
 
     importer: Mapped[Company] = relationship()
+    substance: Mapped[Substance] = relationship(viewonly=True)  # the border check's HS code rule reads it
 
     __table_args__ = (
         sa.UniqueConstraint("country_code", "declaration_number", name="uq_shipments_country_declaration"),
