@@ -43,7 +43,7 @@ from certreg.logbook.recording import append_entry, check_entry, prepare_entry
 from certreg.logbook.settings import rule_context
 from certreg.shipments import hscodes, ipic
 from certreg.shipments.expected import can_decide, can_read
-from certreg.shipments.models import Goods, IpicQuestion, Receipt, Shipment, ShipmentStatus
+from certreg.shipments.models import Goods, Receipt, Shipment, ShipmentStatus
 from certreg.vocabulary import HolderKind
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class BorderCheck:
     shipment: Shipment
     on: date
     results: tuple[RuleResult, ...]
-    confirmation: IpicQuestion | None
+    confirmation: ipic.Confirmation | None
 
     @property
     def passed(self) -> bool:
