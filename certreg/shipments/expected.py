@@ -191,11 +191,11 @@ def record(actor: Actor, country_code_: str, data: ShipmentData) -> Shipment:
     return shipment
 
 
-#: The shipment with what its border check reads of it (the importer and its activities, the substance), in one
-#: statement built once (its cache key is not computed per request).
+#: The shipment with what its border check reads of it (the importer and its activities, the substance, the
+#: licence), in one statement built once (its cache key is not computed per request).
 _WITH_IMPORTER = sa.select(Shipment).options(
-    joinedload(Shipment.importer).joinedload(Company.activities), joinedload(Shipment.substance)).where(
-    Shipment.id == sa.bindparam("shipment_id"))
+    joinedload(Shipment.importer).joinedload(Company.activities), joinedload(Shipment.substance),
+    joinedload(Shipment.licence)).where(Shipment.id == sa.bindparam("shipment_id"))
 
 
 def get(actor: Actor, shipment_id: int) -> Shipment:
