@@ -68,7 +68,8 @@ def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
 @event.listens_for(Engine, "begin")
 def _on_begin(conn: Any) -> None:
     if conn.dialect.name == "sqlite" and not conn.get_execution_options().get("certreg_no_begin"):
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+        # Straight to the driver: BEGIN needs none of SQLAlchemy's statement machinery (every request begins).
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
 
 
 def init_app(app: Flask) -> None:

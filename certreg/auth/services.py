@@ -201,14 +201,15 @@ def create_api_token(actor: Actor, user: User, name: str, *, read_only: bool = F
     return token, plain
 
 
+#: Built once (every API request asks): bound per token hash.
+_TOKEN_USER = sa.select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(
+    ApiToken.token_hash == sa.bindparam("token_hash"))
+
+
 def user_for_api_token(plain: str) -> User | None:
     if not plain.startswith(API_TOKEN_PREFIX):
         return None
-    row = db.session.execute(
-        sa.select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(
-            ApiToken.token_hash == sha256_hex(plain)
-        )
-    ).first()
+    row = db.session.execute(_TOKEN_USER, {"token_hash": sha256_hex(plain)}).first()
     if row is None:
         return None
     token, user = row

@@ -19,8 +19,11 @@ def overrides(country_code: str) -> dict[str, date]:
     return {group: day for group, day in db.session.execute(_OVERRIDES, {"country": country_code})}
 
 
-def effective_bans(country_code: str) -> dict[str, date]:
-    """Control group -> date from which virgin substance of the group may not be sold or imported."""
+def effective_bans(country_code: str, national: dict[str, date] | None = None) -> dict[str, date]:
+    """Control group -> date from which virgin substance of the group may not be sold or imported.
+
+    ``national``: the country's :func:`overrides` when the caller read them already (with other rows, in
+    one statement: :func:`certreg.logbook.settings.rule_context`)."""
     bans = protocol.default_bans(protocol.party_group(country_code))
-    bans.update(overrides(country_code))
+    bans.update(overrides(country_code) if national is None else national)
     return bans

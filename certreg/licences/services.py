@@ -219,10 +219,14 @@ def update(actor: Actor, licence: Licence, data: LicenceData, reason: str) -> Li
     return licence
 
 
+#: Built once (the border check and every licence look-up ask): bound per country and number.
+_BY_NUMBER = sa.select(Licence).where(Licence.country_code == sa.bindparam("country"),
+                                      Licence.number == sa.bindparam("number"))
+
+
 def get(actor: Actor | None, country_code: str, number: str) -> Licence:
     """:raise NotFound: ``licence_unknown``."""
-    licence = db.session.scalar(sa.select(Licence).where(Licence.country_code == country_code,
-                                                         Licence.number == (number or "").strip()))
+    licence = db.session.scalar(_BY_NUMBER, {"country": country_code, "number": (number or "").strip()})
     if licence is None:
         raise NotFound(_("No licence with this number."), code="licence_unknown")
     return licence

@@ -132,7 +132,8 @@ def _used_query(direction: LicenceDirection) -> sa.Select:
     e = Entry.__table__.alias("e")
     column = e.c.import_licence if direction is LicenceDirection.IMPORT else e.c.export_licence
     kind = EntryKind.IMPORT if direction is LicenceDirection.IMPORT else EntryKind.EXPORT
-    logbooks = sa.select(Logbook.id).where(Logbook.company_id == sa.bindparam("company_id"))
+    books = Logbook.__table__  # table columns: a Core statement (ORM attributes would make it an ORM one, slower)
+    logbooks = sa.select(books.c.id).where(books.c.company_id == sa.bindparam("company_id"))
     return (sa.select(e.c.substance_code, sa.func.sum(e.c.quantity))
             .where(e.c.kind == kind.value, column == sa.bindparam("number"), e.c.logbook_id.in_(logbooks), counted(e))
             .group_by(e.c.substance_code))

@@ -35,7 +35,7 @@ from certreg.logbook.models import Channel, Condition, Entry, EntryKind, Logbook
 from certreg.logbook.queries import get_entry, reversal_of
 from certreg.logbook.refusals import RefusalNote
 from certreg.logbook.settings import rule_context
-from certreg.registry.models import Company
+from certreg.registry.models import Company, CompanyActivity
 from certreg.vocabulary import HolderKind
 
 logger = logging.getLogger(__name__)
@@ -123,6 +123,10 @@ def export_receiver(data: EntryData, draft: rules.Draft, *, cache: dict[Any, Any
 # --- who records the entry ------------------------------------------------------------------
 
 
+#: A company's registered activities (built once: every entry of a company asks; no Company object to load).
+_ACTIVITIES = sa.select(CompanyActivity.activity).where(CompanyActivity.company_id == sa.bindparam("company"))
+
+
 def handler_facts(who: Holder, draft: rules.Draft, ctx: rules.Context, *,
                   cache: dict[Any, Any] | None = None) -> rules.Handler | None:
     """What :func:`rules.check_handler` needs to know about the holder for this entry (None: nothing to check).
@@ -139,8 +143,11 @@ def handler_facts(who: Holder, draft: rules.Draft, ctx: rules.Context, *,
     if cache is not None and key in cache:
         return cache[key]
     if who.kind is HolderKind.COMPANY:
-        company = db.session.get(Company, who.id)
-        activities = frozenset(a.value for a in company.activity_set) if company is not None else frozenset()
+        company = db.session.identity_map.get(db.session.identity_key(Company, who.id))
+        if company is not None and "activities" not in sa.inspect(company).unloaded:  # read with it (the border)
+            activities = frozenset(a.activity.value for a in company.activities)
+        else:
+            activities = frozenset(a.value for a in db.session.scalars(_ACTIVITIES, {"company": who.id}))
         problem = None
         if ctx.company_certificate_required and kind in rules.CERTIFICATE_KINDS:
             problem = _certificate_problem(who, draft, None)

@@ -67,11 +67,15 @@ def uses_of(company_id: int, on: date, substance_code: str, kg: Decimal) -> list
             for group, (part_kg, amount) in sorted(amounts(substance_code, kg).items())]
 
 
+#: Built once (every import asks, and the border check): bound per country and year.
+_ALLOCATED_GROUPS = sa.select(LINES.c.control_group).distinct().where(
+    LINES.c.country_code == sa.bindparam("country"), LINES.c.year == sa.bindparam("year"),
+    LINES.c.kind == QuotaLineKind.ALLOCATION.value)
+
+
 def allocated_groups(country_code: str, year: int) -> set[str]:
     """The groups the ozone unit allocated quotas of for the year (where imports are checked)."""
-    return set(db.session.scalars(sa.select(LINES.c.control_group).distinct().where(
-        LINES.c.country_code == country_code, LINES.c.year == year,
-        LINES.c.kind == QuotaLineKind.ALLOCATION.value)))
+    return set(db.session.scalars(_ALLOCATED_GROUPS, {"country": country_code, "year": year}))
 
 
 def remaining(country_code: str, company_id: int, year: int, group: str) -> Decimal:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -36,14 +37,13 @@ from certreg.licences import services as licences
 from certreg.logbook import ledger
 from certreg.logbook import quotas as logbook_quotas
 from certreg.logbook.drafts import EntryData
-from certreg.logbook.holders import holder, logbook_for
-from certreg.logbook.models import Channel
+from certreg.logbook.holders import Holder, holder, logbook_for
+from certreg.logbook.models import Channel, Condition
 from certreg.logbook.recording import append_entry, check_entry, prepare_entry
 from certreg.logbook.settings import rule_context
 from certreg.shipments import hscodes, ipic
 from certreg.shipments.expected import can_decide, can_read
-from certreg.shipments.models import Goods, IpicQuestion, Receipt, Shipment, ShipmentStatus
-from certreg.substances import services as substances
+from certreg.shipments.models import Goods, Receipt, Shipment, ShipmentStatus
 from certreg.vocabulary import HolderKind
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class BorderCheck:
     shipment: Shipment
     on: date
     results: tuple[RuleResult, ...]
-    confirmation: IpicQuestion | None
+    confirmation: ipic.Confirmation | None
 
     @property
     def passed(self) -> bool:
@@ -120,12 +120,24 @@ def _logbook_rules(shipment: Shipment, on: date, cache: dict) -> ValidationFaile
     try:
         ctx = rule_context(shipment.country_code)
         prepared = prepare_entry(who, import_entry(shipment, on), ctx, cache=cache)
-        logbook = logbook_for(who)
-        stock = ledger.Stock(logbook.id).get if logbook is not None else (lambda code, condition: Decimal(0))
-        check_entry(prepared, ctx, stock)
+        check_entry(prepared, ctx, _stock_when_asked(who))
     except ValidationFailed as exc:
         return exc
     return None
+
+
+def _stock_when_asked(who: Holder) -> Callable[[str, Condition], Decimal]:
+    """The holder's ``stock(substance_code, condition)``, its logbook and balances read on the first question
+    only: an import adds to the stock, so its rules never ask (no read, and no balance row locked by a GET)."""
+    read: list[Callable[[str, Condition], Decimal]] = []
+
+    def stock(code: str, condition: Condition) -> Decimal:
+        if not read:
+            logbook = logbook_for(who)
+            read.append(ledger.Stock(logbook.id).get if logbook is not None else (lambda *_: Decimal(0)))
+        return read[0](code, condition)
+
+    return stock
 
 
 def _ok(rule: Rule) -> RuleResult:
@@ -141,7 +153,7 @@ def border_check(actor: Actor, shipment: Shipment, on: date | None = None) -> Bo
     # weakly, so unheld the importer was read again by each rule asking for it (holder, activities, iPIC answer).
     importer = shipment.importer
     cache: dict = {}  # what the logbook's rules would read again (prepare_entry's cache)
-    substance = substances.get(shipment.substance_code)
+    substance = shipment.substance  # read with the shipment (expected.get)
     try:
         hscodes.check(shipment.hs_code, product=shipment.goods is not Goods.SUBSTANCE,
                       is_blend=substance.is_blend, catalogue_code=substance.hs_code)
@@ -149,7 +161,8 @@ def border_check(actor: Actor, shipment: Shipment, on: date | None = None) -> Bo
     except ValidationFailed as exc:
         results[Rule.HS_CODE] = RuleResult(Rule.HS_CODE, False, exc.code, exc.message)
     try:
-        licence = licences.get(actor, shipment.country_code, shipment.import_licence)
+        # read with the shipment (expected.get); not in the register: licences.get's own refusal
+        licence = shipment.licence or licences.get(actor, shipment.country_code, shipment.import_licence)
         cache[("licence", shipment.country_code, licence.number)] = licence  # check_licence's read, done once
     except NotFound as exc:
         results[Rule.LICENCE] = RuleResult(Rule.LICENCE, False, "licence_unknown", exc.message)

@@ -285,23 +285,36 @@ def verify_answer(answer_text: str) -> documents.Answer:
     return tokens.verify(documents.ANSWER, answer_text, keys.trust_list())
 
 
-_CONFIRMATION = (sa.select(IpicQuestion)
-                 .where(IpicQuestion.asking_country == sa.bindparam("exporting"),
-                        IpicQuestion.answering_country == sa.bindparam("importing"),
-                        IpicQuestion.importer_registration == sa.bindparam("registration"),
-                        IpicQuestion.substance_code == sa.bindparam("substance"),
-                        IpicQuestion.year == sa.bindparam("year"), IpicQuestion.answer == IpicAnswer.YES,
-                        IpicQuestion.kg >= sa.bindparam("kg"))
-                 .order_by(IpicQuestion.id.desc()).limit(1))
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """What the border check shows of the iPIC question that confirms an import (not its signed documents)."""
+
+    id: int
+    answer: IpicAnswer
+    kg: Decimal
+    licence_number: str | None
+
+
+_QUESTIONS = IpicQuestion.__table__
+_CONFIRMATION = (sa.select(_QUESTIONS.c.id, _QUESTIONS.c.answer, _QUESTIONS.c.kg, _QUESTIONS.c.licence_number)
+                 .where(_QUESTIONS.c.asking_country == sa.bindparam("exporting"),
+                        _QUESTIONS.c.answering_country == sa.bindparam("importing"),
+                        _QUESTIONS.c.importer_registration == sa.bindparam("registration"),
+                        _QUESTIONS.c.substance_code == sa.bindparam("substance"),
+                        _QUESTIONS.c.year == sa.bindparam("year"), _QUESTIONS.c.answer == IpicAnswer.YES,
+                        _QUESTIONS.c.kg >= sa.bindparam("kg"))
+                 .order_by(_QUESTIONS.c.id.desc()).limit(1))
 
 
 def confirmation(exporting: str, importing: str, registration: str, substance_code: str, kg: Decimal,
-                 year: int) -> IpicQuestion | None:
+                 year: int) -> Confirmation | None:
     """The exporting country's latest iPIC question answered "yes" for this importer, substance, year and at
-    least ``kg`` (the border's proof that the exporting side knows the import is licensed)."""
-    return db.session.scalar(_CONFIRMATION, {"exporting": exporting, "importing": importing,
+    least ``kg`` (the border's proof that the exporting side knows the import is licensed); only the columns
+    the border shows (the question itself: :func:`get`)."""
+    row = db.session.execute(_CONFIRMATION, {"exporting": exporting, "importing": importing,
                                              "registration": registration, "substance": substance_code,
-                                             "year": year, "kg": kg})
+                                             "year": year, "kg": kg}).first()
+    return Confirmation(*row) if row is not None else None
 
 
 def licensees_document(country_code: str) -> dict:

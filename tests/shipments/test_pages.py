@@ -65,7 +65,9 @@ def test_the_importer_announces_and_confirms_customs_checks_and_releases(app):
     assert "KZ-IMP-1" in shown and question.answer_token in shown
 
     client = _as(app, inspector)
-    assert "verdict-ok" in client.get(path).get_data(as_text=True)
+    checked = client.get(path).get_data(as_text=True)
+    assert "verdict-ok" in checked
+    assert f'href="/ipic/{question.id}"' in checked and "iPIC answer: 100.000 kg, licence KZ-IMP-1" in checked
     assert post_form(client, f"{path}/decision", {"decision": "released"}, page=path).status_code == 302
     db.session.expire_all()
     assert db.session.get(Shipment, shipment.id).entry_id is not None
