@@ -21,6 +21,7 @@ BENCHES = [
     ("bench/federation.py", ["--smoke"]),
     ("bench/border.py", ["--shipments", "5", "--smoke"]),
     ("bench/cylinders.py", ["--smoke"]),
+    ("bench/composite_fk.py", ["--smoke"]),
 ]
 
 

@@ -14,7 +14,7 @@ hook certreg has does nothing: each says so with :func:`lean_noop` and why; the 
 for it (the transaction mode) still run, and a hook added unmarked turns the lean dispatch off for the
 pages it covers. So such a request is dispatched straight to its view, and a ``str`` the view returns is
 sent as the bytes of a ``text/html`` page with no ``Response`` object built and no session saved (nothing
-read or changed it): about 60 µs of a scan's ~600 in-process (docs/benchmarks.md, "Session 5"). Anything
+read or changed it): 85–100 µs of a `/c/` scan's ~600 in-process (docs/benchmarks.md, "Session 5"). Anything
 else (an exception, a redirect, a session touched, an ``after_this_request``) goes the whole way through
 :meth:`flask.Flask.finalize_request`. ``LEAN_PUBLIC_PAGES = False`` turns it off (tests compare both ways).
 """
@@ -118,7 +118,7 @@ class Certreg(Flask):
     def _lean_plan(self) -> tuple | None:
         """``(view, the before_request hooks to run)`` when this request may be dispatched lean, else ``None``."""
         rule = request.url_rule
-        if rule is None or request.routing_exception is not None or not self.config.get("LEAN_PUBLIC_PAGES", True):
+        if rule is None or request.routing_exception is not None or not self.config["LEAN_PUBLIC_PAGES"]:
             return None
         environ = request.environ
         if (environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING") or environ.get("CONTENT_TYPE")

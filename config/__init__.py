@@ -146,6 +146,9 @@ class Config:
     # (certreg/certificates/scanlog.py); 0 writes them, and the rate-limit count, in each request's
     # own transaction.
     VERIFY_LOG_FLUSH_SECONDS = float(os.environ.get("VERIFY_LOG_FLUSH_SECONDS", "0.5"))
+    # An anonymous GET of a public scan page runs only the request hooks that act on it and is sent without
+    # a Response object (certreg/application.py, "lean dispatch"); False: every request the whole way.
+    LEAN_PUBLIC_PAGES = True
     # Rendered verdict pages kept per worker (certreg/certificates/pagecache.py); the status is
     # still read live on every request. Size 0 turns the cache off.
     VERIFY_PAGE_CACHE_SIZE = _env_int("VERIFY_PAGE_CACHE_SIZE", 4096)
