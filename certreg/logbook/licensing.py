@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 #: The key, in a CSV import's cache, of what its checked lines record under each licence (not written yet).
 PENDING = "licence-pending"
+#: ``(USED, licence id)`` in the cache: what is recorded under the licence, per substance, read by the caller
+#: already (the border check reads it with the rest of its facts, in the same transaction).
+USED = "licence-used"
 
 
 def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
@@ -42,7 +45,8 @@ def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
 
     def used(held: Licence) -> dict[str, Decimal]:
         """What is recorded under the licence, and the earlier lines of the same file (not written yet)."""
-        recorded = licence_used(held)
+        known = (prepared.cache or {}).get((USED, held.id))
+        recorded = dict(known) if known is not None else licence_used(held)
         for code, kg in pending.get(held.id, {}).items():
             recorded[code] = recorded.get(code, Decimal(0)) + kg
         return recorded

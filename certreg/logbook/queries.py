@@ -140,13 +140,13 @@ def _used_query(direction: LicenceDirection) -> sa.Select:
 
 
 #: Built once (the border check and every import under a licence ask it): per direction, bound per licence.
-_USED = {direction: _used_query(direction) for direction in LicenceDirection}
+USED = {direction: _used_query(direction) for direction in LicenceDirection}
 
 
 def licence_used(licence: Licence) -> dict[str, Decimal]:
     """Kilograms recorded against the licence, per substance: the holder's counted imports (or exports) naming
     its number (one grouped sum; :mod:`certreg.licences.caps` weighs them in ODP and CO2-eq tonnes)."""
-    rows = db.session.execute(_USED[licence.direction], {"company_id": licence.company_id, "number": licence.number})
+    rows = db.session.execute(USED[licence.direction], {"company_id": licence.company_id, "number": licence.number})
     return {code: Decimal(total or 0).quantize(Decimal("0.001")) for code, total in rows}
 
 

@@ -124,6 +124,8 @@ def export_receiver(data: EntryData, draft: rules.Draft, *, cache: dict[Any, Any
 
 
 #: A company's registered activities (built once: every entry of a company asks; no Company object to load).
+#: A caller that read them already puts them in ``cache`` under ``(ACTIVITIES, company id)`` (a frozenset of values).
+ACTIVITIES = "activities"
 _ACTIVITIES = sa.select(CompanyActivity.activity).where(CompanyActivity.company_id == sa.bindparam("company"))
 
 
@@ -143,10 +145,8 @@ def handler_facts(who: Holder, draft: rules.Draft, ctx: rules.Context, *,
     if cache is not None and key in cache:
         return cache[key]
     if who.kind is HolderKind.COMPANY:
-        company = db.session.identity_map.get(db.session.identity_key(Company, who.id))
-        if company is not None and "activities" not in sa.inspect(company).unloaded:  # read with it (the border)
-            activities = frozenset(a.activity.value for a in company.activities)
-        else:
+        activities = cache.get((ACTIVITIES, who.id)) if cache is not None else None  # the border's facts hold them
+        if activities is None:
             activities = frozenset(a.value for a in db.session.scalars(_ACTIVITIES, {"company": who.id}))
         problem = None
         if ctx.company_certificate_required and kind in rules.CERTIFICATE_KINDS:

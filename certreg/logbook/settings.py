@@ -5,6 +5,7 @@ dates and the country's logbook settings, read in one statement). The settings t
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -42,6 +43,14 @@ def rule_context(country_code: str, today: date | None = None) -> rules.Context:
     rows = db.session.execute(_RULE_CONTEXT, {"country": country_code}).all()
     row = rows[0] if rows and rows[0].settings_country is not None else None
     national = {r.control_group: r.ban_date for r in rows if r.control_group is not None}
+    return context_of(country_code, row, national, today)
+
+
+def context_of(country_code: str, row: Any, national: dict[str, date], today: date | None = None) -> rules.Context:
+    """The rule context from what :func:`rule_context` reads: the country's settings ``row`` (its columns
+    ``used_ods_sales``, ``late_entry_days``, ``approval_days``, ``company_certificate_required`` and
+    ``licences_required``; None: none set) and its national ban dates per control group (the border check
+    reads them with the rest of its facts: :mod:`certreg.shipments.facts`)."""
     config = current_app.config
     late, approval = (row.late_entry_days, row.approval_days) if row is not None else (None, None)
     return rules.Context(

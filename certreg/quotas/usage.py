@@ -68,14 +68,14 @@ def uses_of(company_id: int, on: date, substance_code: str, kg: Decimal) -> list
 
 
 #: Built once (every import asks, and the border check): bound per country and year.
-_ALLOCATED_GROUPS = sa.select(LINES.c.control_group).distinct().where(
+ALLOCATED_GROUPS = sa.select(LINES.c.control_group).distinct().where(
     LINES.c.country_code == sa.bindparam("country"), LINES.c.year == sa.bindparam("year"),
     LINES.c.kind == QuotaLineKind.ALLOCATION.value)
 
 
 def allocated_groups(country_code: str, year: int) -> set[str]:
     """The groups the ozone unit allocated quotas of for the year (where imports are checked)."""
-    return set(db.session.scalars(_ALLOCATED_GROUPS, {"country": country_code, "year": year}))
+    return set(db.session.scalars(ALLOCATED_GROUPS, {"country": country_code, "year": year}))
 
 
 def remaining(country_code: str, company_id: int, year: int, group: str) -> Decimal:
@@ -99,6 +99,16 @@ class QuotaBook:
         if year not in self._groups:
             self._groups[year] = allocated_groups(self.country_code, year)
         return bool(self._groups[year]) if group is None else group in self._groups[year]
+
+    def knowing(self, year: int, groups: set[str], company_id: int,
+                remaining_by_group: dict[str, Decimal]) -> QuotaBook:
+        """This book, told what a caller read already in the same transaction: the groups allocated for the
+        year and the company's remaining quota in each (a group it has no line in: nothing remains). The
+        border check reads them with the rest of its facts (:mod:`certreg.shipments.facts`)."""
+        self._groups[year] = set(groups)
+        for group in groups:
+            self._remaining[(company_id, year, group)] = Decimal(remaining_by_group.get(group, 0)).quantize(EXACT)
+        return self
 
     def check(self, company_id: int, on: date, substance_code: str, kg: Decimal, condition: str,
               exempted_use: str | None) -> list[Use]:

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -38,10 +39,12 @@ from certreg.logbook import ledger
 from certreg.logbook import quotas as logbook_quotas
 from certreg.logbook.drafts import EntryData
 from certreg.logbook.holders import Holder, holder, logbook_for
+from certreg.logbook.licensing import USED
 from certreg.logbook.models import Channel, Condition
-from certreg.logbook.recording import append_entry, check_entry, prepare_entry
-from certreg.logbook.settings import rule_context
-from certreg.shipments import hscodes, ipic
+from certreg.logbook.recording import ACTIVITIES, append_entry, check_entry, prepare_entry
+from certreg.logbook.settings import context_of, rule_context
+from certreg.quotas import usage
+from certreg.shipments import facts, hscodes, ipic
 from certreg.shipments.expected import can_decide, can_read
 from certreg.shipments.models import Goods, Receipt, Shipment, ShipmentStatus
 from certreg.vocabulary import HolderKind
@@ -73,7 +76,7 @@ class RuleResult:
 
 @dataclass(frozen=True)
 class BorderCheck:
-    shipment: Shipment
+    shipment: Any  # the shipment's columns, as read with its facts (:mod:`certreg.shipments.facts`)
     on: date
     results: tuple[RuleResult, ...]
     confirmation: ipic.Confirmation | None
@@ -113,14 +116,15 @@ def _rule_of(code: str) -> Rule:
     return Rule.IMPORT_RULES
 
 
-def _logbook_rules(shipment: Shipment, on: date, cache: dict) -> ValidationFailed | None:
-    """The would-be import entry through prepare_entry and check_entry, without writing anything; ``cache``
-    as :func:`prepare_entry` takes it (the licence the border check read already)."""
-    who = holder(HolderKind.COMPANY, shipment.importer_id)
+def _logbook_rules(found: facts.BorderFacts, on: date, cache: dict) -> ValidationFailed | None:
+    """The would-be import entry through prepare_entry and check_entry, without writing anything, on the facts
+    read already (``cache`` as :func:`prepare_entry` takes it, the quota book told the year's quotas)."""
+    shipment, who = found.shipment, found.importer
     try:
-        ctx = rule_context(shipment.country_code)
+        ctx = context_of(shipment.country_code, found.settings, found.national_bans)
         prepared = prepare_entry(who, import_entry(shipment, on), ctx, cache=cache)
-        check_entry(prepared, ctx, _stock_when_asked(who))
+        quota = usage.book(shipment.country_code).knowing(on.year, found.allocated_groups, who.id, found.remaining)
+        check_entry(prepared, ctx, _stock_when_asked(who), quota=quota)
     except ValidationFailed as exc:
         return exc
     return None
@@ -144,26 +148,32 @@ def _ok(rule: Rule) -> RuleResult:
     return RuleResult(rule, True, "ok", "")
 
 
-def border_check(actor: Actor, shipment: Shipment, on: date | None = None) -> BorderCheck:
-    """Every rule of the border, each with its outcome (nothing is written)."""
-    actor.require(can_read(actor, shipment))
+def border_check(actor: Actor, shipment_id: int, on: date | None = None) -> BorderCheck:
+    """Every rule of the border for shipment ``shipment_id``, each with its outcome (nothing is written): its
+    facts read in two statements (:mod:`certreg.shipments.facts`), judged by the logbook's rules.
+
+    :raise NotFound: no such shipment, or the actor may not see it.
+    """
     on = on or today()
+    found = facts.read(shipment_id, on.year)
+    if found is None or not can_read(actor, found.shipment):
+        raise NotFound()
+    shipment = found.shipment
     results: dict[Rule, RuleResult] = {}
-    # Held for the whole check (expected.get reads it with the shipment): the session keeps unchanged objects
-    # weakly, so unheld the importer was read again by each rule asking for it (holder, activities, iPIC answer).
-    importer = shipment.importer
-    cache: dict = {}  # what the logbook's rules would read again (prepare_entry's cache)
-    substance = shipment.substance  # read with the shipment (expected.get)
+    # what the logbook's rules would read again (prepare_entry's cache): read with the shipment
+    cache: dict = {(ACTIVITIES, shipment.importer_id): found.activities}
     try:
         hscodes.check(shipment.hs_code, product=shipment.goods is not Goods.SUBSTANCE,
-                      is_blend=substance.is_blend, catalogue_code=substance.hs_code)
+                      is_blend=found.substance_is_blend, catalogue_code=found.substance_hs_code)
         results[Rule.HS_CODE] = _ok(Rule.HS_CODE)
     except ValidationFailed as exc:
         results[Rule.HS_CODE] = RuleResult(Rule.HS_CODE, False, exc.code, exc.message)
     try:
-        # read with the shipment (expected.get); not in the register: licences.get's own refusal
-        licence = shipment.licence or licences.get(actor, shipment.country_code, shipment.import_licence)
+        # read with the shipment; not in the register: licences.get's own refusal
+        licence = found.licence or licences.get(actor, shipment.country_code, shipment.import_licence)
         cache[("licence", shipment.country_code, licence.number)] = licence  # check_licence's read, done once
+        if found.licence is not None:
+            cache[(USED, licence.id)] = found.licence_used
     except NotFound as exc:
         results[Rule.LICENCE] = RuleResult(Rule.LICENCE, False, "licence_unknown", exc.message)
     else:
@@ -171,7 +181,7 @@ def border_check(actor: Actor, shipment: Shipment, on: date | None = None) -> Bo
         if listed and results[Rule.HS_CODE].ok and hscodes.digits(shipment.hs_code)[:6] not in listed:
             results[Rule.HS_CODE] = RuleResult(Rule.HS_CODE, False, "hs_code_not_licensed", _(
                 "The licence covers the HS codes %(codes)s only.", codes=", ".join(licence.hs_codes)))
-    refused = _logbook_rules(shipment, on, cache)
+    refused = _logbook_rules(found, on, cache)
     if refused is not None:
         message = "; ".join(str(error) for errors in refused.fields.values() for error in errors) or refused.message
         refusal = RuleResult(_rule_of(refused.code), False, refused.code, message)
@@ -184,9 +194,7 @@ def border_check(actor: Actor, shipment: Shipment, on: date | None = None) -> Bo
             results.setdefault(rule, refusal)
         else:
             results.setdefault(rule, RuleResult(rule, None, "not_reached", _("Not checked: an earlier rule refused.")))
-    confirmed = ipic.confirmation(shipment.exporting_country, shipment.country_code,
-                                  importer.registration_number, shipment.substance_code, shipment.kg,
-                                  on.year)
+    confirmed = found.confirmation
     results[Rule.IPIC] = _ok(Rule.IPIC) if confirmed is not None else RuleResult(
         Rule.IPIC, False, "ipic_not_confirmed",
         _("%(country)s has not confirmed through iPIC that this importer is licensed for this quantity.",
@@ -233,7 +241,7 @@ def decide(actor: Actor, shipment: Shipment, decision: str, reason: str | None =
         raise ValidationFailed.for_field("reason", _("Give the reason."), "reason_required")
     on = today()
     if status is ShipmentStatus.RELEASED:
-        check = border_check(actor, shipment, on)
+        check = border_check(actor, shipment.id, on)
         if not check.passed:
             first = check.failures[0]
             raise ValidationFailed(_("The border check refuses the release: %(message)s", message=first.message),

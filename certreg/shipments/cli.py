@@ -76,7 +76,7 @@ def list_shipments(country: str) -> None:
 @click.argument("shipment_id", type=int)
 def check(shipment_id: int) -> None:
     """The border check, rule by rule (exit status 1 when a rule refuses)."""
-    result = border.border_check(SYSTEM, _get(shipment_id))
+    result = border.border_check(SYSTEM, _get(shipment_id).id)
     for rule in result.results:
         mark = {True: "ok", False: "REFUSED", None: "-"}[rule.ok]
         click.echo(f"{rule.rule.value}\t{mark}\t{rule.code}\t{rule.message}")

@@ -56,7 +56,7 @@ def _detail(shipment_id: int, status: int = 200, **forms):
     me = actor()
     shipment = expected.get(me, shipment_id)
     can_decide = expected.can_decide(me, shipment) and shipment.status in OPEN
-    check = border.border_check(me, shipment) if shipment.status in OPEN else None
+    check = border.border_check(me, shipment.id) if shipment.status in OPEN else None
     decision_form = forms.get("decision_form") or DecisionForm()
     if check is not None and not decision_form.decision.data:
         decision_form.decision.data = check.suggestion.value

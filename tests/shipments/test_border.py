@@ -27,7 +27,7 @@ def _confirm_by_cn(company, kg="100"):
 
 
 def _outcome(shipment) -> dict[Rule, tuple[bool | None, str]]:
-    return {r.rule: (r.ok, r.code) for r in border.border_check(SYSTEM, shipment).results}
+    return {r.rule: (r.ok, r.code) for r in border.border_check(SYSTEM, shipment.id).results}
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def company():
 
 def test_a_shipment_that_passes_every_rule_is_suggested_for_release(company):
     _confirm_by_cn(company)
-    check = border.border_check(SYSTEM, expect(company))
+    check = border.border_check(SYSTEM, expect(company).id)
     assert check.passed and check.suggestion is ShipmentStatus.RELEASED
     assert check.confirmation is not None and check.confirmation.answer.value == "yes"
     assert {rule for rule, _ in [(r.rule, r.ok) for r in check.results]} == set(Rule)
@@ -50,7 +50,7 @@ def test_hs_code_rule(company):
     shipment.hs_code = "3827.31"  # declared as a mixture: data as it stood when the table changed
     outcome = _outcome(shipment)
     assert outcome[Rule.HS_CODE] == (False, "hs_code_mismatch")
-    assert border.border_check(SYSTEM, shipment).suggestion is ShipmentStatus.REFUSED
+    assert border.border_check(SYSTEM, shipment.id).suggestion is ShipmentStatus.REFUSED
 
 
 def test_hs_code_rule_follows_the_codes_the_licence_lists():
@@ -114,7 +114,7 @@ def test_quota_rule_comes_from_the_logbook_rule_path(company, monkeypatch):
     shipment = expect(company)
     assert _outcome(shipment)[Rule.QUOTA] == (True, "ok")
 
-    def over_quota(prepared, ctx, stock):
+    def over_quota(prepared, ctx, stock, **_):
         raise ValidationFailed.for_field("quantity", "The importer has 10 kg of quota left.", "quota_exceeded")
 
     monkeypatch.setattr(border, "check_entry", over_quota)
@@ -123,10 +123,39 @@ def test_quota_rule_comes_from_the_logbook_rule_path(company, monkeypatch):
     assert outcome[Rule.LICENCE] == (True, "ok") and outcome[Rule.IMPORT_RULES] == (True, "ok")
 
 
+def test_quota_rule_reads_the_importers_quota_of_the_year(company):
+    """The quota row from the quota ledger itself (read with the check's facts), not a stand-in: not enforced
+    before any allocation of the year, then the importer's remaining quota in the shipment's group decides."""
+    from certreg.quotas import services as quotas
+
+    _confirm_by_cn(company)
+    shipment = expect(company)  # 40 kg of HCFC-22: 0.0022 ODP tonnes of group C/I
+    assert _outcome(shipment)[Rule.QUOTA] == (True, "ok")  # no quota allocated in KZ this year
+    quotas.set_baseline(SYSTEM, "KZ", "C/I", "80", "test")
+    other = factories.make_company(country_code="KZ", activities=["importer"])
+    quotas.allocate(SYSTEM, "KZ", TODAY.year, "C/I", other.registration_number, "0.01", "test")
+    assert _outcome(shipment)[Rule.QUOTA] == (False, "quota_exceeded")  # enforced now; this importer has none
+    quotas.allocate(SYSTEM, "KZ", TODAY.year, "C/I", company.registration_number, "0.002199", "test")
+    assert _outcome(shipment)[Rule.QUOTA] == (False, "quota_exceeded")
+    quotas.allocate(SYSTEM, "KZ", TODAY.year, "C/I", company.registration_number, "0.000001", "test")
+    assert _outcome(shipment)[Rule.QUOTA] == (True, "ok")  # exactly what it needs
+    assert border.border_check(SYSTEM, shipment.id).passed
+
+
+def test_licence_rule_counts_what_was_released_under_the_licence(company):
+    """The licence's cap less what earlier releases recorded under it (read with the check's facts)."""
+    _confirm_by_cn(company, kg="100")
+    for number in ("DT-USED-1", "DT-USED-2"):
+        border.decide(SYSTEM, expect(company, declaration_number=number), "released")
+    assert _outcome(expect(company, declaration_number="DT-USED-3", kg="20"))[Rule.LICENCE] == (True, "ok")
+    assert _outcome(expect(company, declaration_number="DT-USED-4", kg="20.001"))[Rule.LICENCE] == (
+        False, "licence_cap_exceeded")
+
+
 def test_ipic_rule(company):
     shipment = expect(company)
     assert _outcome(shipment)[Rule.IPIC] == (False, "ipic_not_confirmed")
-    assert border.border_check(SYSTEM, shipment).suggestion is ShipmentStatus.HELD
+    assert border.border_check(SYSTEM, shipment.id).suggestion is ShipmentStatus.HELD
     _confirm_by_cn(company, kg="10")  # confirmed, but for less than the shipment
     assert _outcome(shipment)[Rule.IPIC] == (False, "ipic_not_confirmed")
     ipic.ask(SYSTEM, "KG", "KZ", company.registration_number, "HCFC-22", "100")  # another exporting country
@@ -217,7 +246,7 @@ def test_equipment_is_released_without_a_logbook_entry(company):
     _confirm_by_cn(company)
     shipment = expect(company, goods="equipment", hs_code="8415.10", product_description="Split air conditioners",
                       units="40", kg="38", cylinder_count=0, cylinder_serials=[])
-    assert border.border_check(SYSTEM, shipment).passed
+    assert border.border_check(SYSTEM, shipment.id).passed
     border.decide(SYSTEM, shipment, "released")
     assert shipment.entry_id is None and shipment.receipt is Receipt.PENDING
 

@@ -25,7 +25,7 @@ def test_demo_shipments_load_once():
     assert answers == {("CN", IpicAnswer.YES), ("KZ", IpicAnswer.NO)}
     waiting = db.session.scalar(sa.select(Shipment).where(Shipment.country_code == "KZ",
                                                          Shipment.status == ShipmentStatus.EXPECTED))
-    check = border.border_check(Actor.system("tests"), waiting)
+    check = border.border_check(Actor.system("tests"), waiting.id)
     assert waiting.declaration_number == "50508/051226/0034410" and check.passed, check.failures
     seized = db.session.scalar(sa.select(Shipment).where(Shipment.declaration_number
                                                          == demo_shipments.KHORGOS_DECLARATION))
