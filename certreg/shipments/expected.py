@@ -191,16 +191,15 @@ def record(actor: Actor, country_code_: str, data: ShipmentData) -> Shipment:
     return shipment
 
 
-#: The shipment with what its border check reads of it (the importer and its activities, the substance, the
-#: licence), in one statement built once (its cache key is not computed per request).
-_WITH_IMPORTER = sa.select(Shipment).options(
-    joinedload(Shipment.importer).joinedload(Company.activities), joinedload(Shipment.substance),
-    joinedload(Shipment.licence)).where(Shipment.id == sa.bindparam("shipment_id"))
+#: The shipment with its importer (what the pages and the API show of it), in one statement built once (its
+#: cache key is not computed per request). The border check reads its own facts (:mod:`.facts`).
+_WITH_IMPORTER = sa.select(Shipment).options(joinedload(Shipment.importer)).where(
+    Shipment.id == sa.bindparam("shipment_id"))
 
 
 def get(actor: Actor, shipment_id: int) -> Shipment:
     """:raise NotFound: no such shipment, or the actor may not see it."""
-    shipment = db.session.execute(_WITH_IMPORTER, {"shipment_id": shipment_id}).unique().scalar_one_or_none()
+    shipment = db.session.execute(_WITH_IMPORTER, {"shipment_id": shipment_id}).scalar_one_or_none()
     if shipment is None or not can_read(actor, shipment):
         raise NotFound()
     return shipment

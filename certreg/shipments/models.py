@@ -11,9 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certreg.db import KILOGRAMS, Base, created_at, enum_type, intpk, str2, str32, str64, str120, str255, timestamp
-from certreg.licences.models import Licence
 from certreg.registry.models import Company
-from certreg.substances.models import Substance
 
 BIGINT = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
@@ -106,11 +104,6 @@ class Shipment(Base):
     updated_at: Mapped[timestamp | None]
 
     importer: Mapped[Company] = relationship()
-    substance: Mapped[Substance] = relationship(viewonly=True)  # the border check's HS code rule reads it
-    #: The licence the declaration names, when the register has it (the border check's licence rule).
-    licence: Mapped[Licence | None] = relationship(
-        primaryjoin="and_(foreign(Shipment.country_code) == Licence.country_code, "
-                    "foreign(Shipment.import_licence) == Licence.number)", viewonly=True)
 
     __table_args__ = (
         sa.UniqueConstraint("country_code", "declaration_number", name="uq_shipments_country_declaration"),

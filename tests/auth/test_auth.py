@@ -154,6 +154,30 @@ def test_api_token_created_in_the_ui_is_shown_once_and_stored_hashed(client, api
     assert api.get("/me", token=plain).status_code == 401
 
 
+def test_api_token_use_is_noted_at_most_every_five_minutes(api):
+    """``last_used_at`` is written by the request that uses the token, and not again within five minutes."""
+    from datetime import timedelta
+
+    from tests.factories import make_token, token_id
+
+    plain = make_token(make_user(Role.AUDITOR))
+    stored = db.session.get(ApiToken, token_id(plain))
+    assert stored.last_used_at is None
+    assert api.get("/me", token=plain).status_code == 200
+    db.session.expire_all()
+    first = db.session.get(ApiToken, token_id(plain)).last_used_at
+    assert first is not None
+    assert api.get("/me", token=plain).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token_id(plain)).last_used_at == first  # within five minutes: unchanged
+    stored = db.session.get(ApiToken, token_id(plain))
+    stored.last_used_at = first - timedelta(minutes=6)
+    db.session.commit()
+    assert api.get("/me", token=plain).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token_id(plain)).last_used_at > first - timedelta(minutes=6)
+
+
 def test_admin_creates_and_edits_users_of_own_country_only(client):
     admin = make_user(Role.ADMIN)
     login(client, admin)
