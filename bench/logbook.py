@@ -328,18 +328,19 @@ def baseline_real_tables(postgres: bool) -> float:
         return took
     dumps = {}
     raw = db.session.connection().connection.driver_connection
-    for table, _, query in queries:
+    for table, names, query in queries:
         buffer = io.BytesIO()
         with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT") as copy:
             for chunk in copy:
                 buffer.write(chunk)
-        dumps[table] = buffer.getvalue()
+        dumps[table] = (names, buffer.getvalue())
     db.session.commit()
     raw = db.session.connection().connection.driver_connection
     begin = time.perf_counter()
     with raw.cursor() as cursor:
-        for table, data in dumps.items():
-            with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+        for table, (names, data) in dumps.items():
+            # the columns named as the dump has them (the table's own order may differ: columns added later)
+            with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
                 copy.write(data)
     took = time.perf_counter() - begin
     db.session.rollback()
