@@ -76,7 +76,7 @@ class RuleResult:
 
 @dataclass(frozen=True)
 class BorderCheck:
-    shipment: Any  # the shipment's columns, as read with its facts (:mod:`certreg.shipments.facts`)
+    shipment: Any  # the shipment's columns the check reads, as read with its facts (:mod:`.facts`)
     on: date
     results: tuple[RuleResult, ...]
     confirmation: ipic.Confirmation | None

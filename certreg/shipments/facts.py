@@ -45,8 +45,13 @@ from certreg.vocabulary import HolderKind
 _S, _C, _SUB = Shipment.__table__, Company.__table__, Substance.__table__
 _L, _SET, _Q = Licence.__table__.alias("l"), CountrySettings.__table__, IpicQuestion.__table__
 _IPIC = _Q.alias("q")
-#: The licence's columns as the rules read them (not its signed token: the border does not show it).
-_LICENCE_COLUMNS = tuple(c.name for c in Licence.__table__.c if c.name not in ("token", "kid"))
+#: The shipment's columns the check reads (its rules, the import entry it would record, who may see it).
+_SHIPMENT_COLUMNS = ("id", "country_code", "declaration_number", "importer_id", "goods", "hs_code", "substance_code",
+                     "kg", "cylinder_serials", "import_licence", "exporter_name", "exporting_country", "origin_country",
+                     "status")
+#: The licence's columns as the rules read them (:func:`certreg.licences.services.check`, its caps).
+_LICENCE_COLUMNS = ("id", "country_code", "number", "company_id", "direction", "scope", "hs_codes",
+                    "partner_countries", "cap_kg", "cap_odp_t", "cap_co2e_t", "valid_from", "valid_until", "status")
 #: The country's settings as :func:`certreg.logbook.settings.context_of` reads them.
 _SETTINGS_COLUMNS = ("used_ods_sales", "late_entry_days", "approval_days", "company_certificate_required",
                      "licences_required")
@@ -61,7 +66,7 @@ _CONFIRMING = (sa.select(_Q.c.id)
                .order_by(_Q.c.id.desc()).limit(1).correlate(_S, _C).scalar_subquery())
 
 _SHIPMENT = (
-    sa.select(*_S.c, _C.c.registration_number.label("importer_registration"),
+    sa.select(*(_S.c[name] for name in _SHIPMENT_COLUMNS), _C.c.registration_number.label("importer_registration"),
               _C.c.legal_name.label("importer_name"), _C.c.country_code.label("importer_country"),
               _SUB.c.is_blend.label("substance_is_blend"), _SUB.c.hs_code.label("substance_hs_code"),
               *(_L.c[name].label(f"licence_{name}") for name in _LICENCE_COLUMNS),
@@ -105,7 +110,7 @@ _GRAM = Decimal("0.001")
 class BorderFacts:
     """What the border check judges (see the module docstring); ``shipment`` has the shipment's columns."""
 
-    shipment: Any
+    shipment: Any  # the columns named in _SHIPMENT_COLUMNS
     importer: Holder
     importer_registration: str
     activities: frozenset[str]
