@@ -24,6 +24,8 @@ PENDING = "licence-pending"
 #: ``(USED, licence id)`` in the cache: what is recorded under the licence, per substance, read by the caller
 #: already (the border check reads it with the rest of its facts, in the same transaction).
 USED = "licence-used"
+#: ``(NUMBERS, country)`` in the cache: the numbers of the country's licences (:func:`_licence`).
+NUMBERS = "licence-numbers"
 
 
 def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
@@ -35,10 +37,11 @@ def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
     importing = draft.kind is EntryKind.IMPORT
     number = ((draft.import_licence if importing else draft.export_licence) or "").strip()
     cache, key = prepared.cache if prepared.cache is not None else {}, ("licence", ctx.country_code, number)
-    licence = cache.get(key) if number else None  # read once per cache (the border check reads it first)
-    if licence is None and number:
-        licence = cache[key] = db.session.scalar(sa.select(Licence).where(Licence.country_code == ctx.country_code,
-                                                                         Licence.number == number))
+    licence = None
+    if number and key in cache:  # read once per cache, found or not (the border check reads it first)
+        licence = cache[key]
+    elif number:
+        licence = cache[key] = _licence(ctx.country_code, number, prepared.cache)
     if licence is None and not ctx.licences_required:
         return
     pending = (prepared.cache or {}).get(PENDING, {})
@@ -58,6 +61,26 @@ def check_licence(prepared: Prepared, ctx: rules.Context) -> None:
                    partner_country=draft.origin_country if importing else draft.destination_country,
                    kg=kg, used=used)
     prepared.licence_use = (licence.id, draft.substance.code, kg)
+
+
+#: Built once (every import or export naming a licence asks): bound per country and number.
+_BY_NUMBER = sa.select(Licence).where(Licence.country_code == sa.bindparam("country"),
+                                      Licence.number == sa.bindparam("number"))
+_NUMBERS = sa.select(Licence.__table__.c.number).where(Licence.__table__.c.country_code == sa.bindparam("country"))
+
+
+def _licence(country_code: str, number: str, cache: dict | None) -> Licence | None:
+    """The register's licence of that number, or None. With a ``cache`` kept across entries (a CSV import), the
+    country's licence numbers are read once first, so a number the register does not have costs no statement
+    (a file of many lines naming numbers of no licence read each of them, one statement a line)."""
+    if cache is not None:
+        numbers = cache.get((NUMBERS, country_code))
+        if numbers is None:
+            numbers = cache[(NUMBERS, country_code)] = frozenset(db.session.scalars(_NUMBERS,
+                                                                                   {"country": country_code}))
+        if number not in numbers:
+            return None
+    return db.session.scalar(_BY_NUMBER, {"country": country_code, "number": number})
 
 
 def count_in_file(prepared: Prepared) -> None:

@@ -148,6 +148,8 @@ def handler_facts(who: Holder, draft: rules.Draft, ctx: rules.Context, *,
         activities = cache.get((ACTIVITIES, who.id)) if cache is not None else None  # the border's facts hold them
         if activities is None:
             activities = frozenset(a.value for a in db.session.scalars(_ACTIVITIES, {"company": who.id}))
+            if cache is not None:  # once per file, whatever the lines' dates and substances
+                cache[(ACTIVITIES, who.id)] = activities
         problem = None
         if ctx.company_certificate_required and kind in rules.CERTIFICATE_KINDS:
             problem = _certificate_problem(who, draft, None)

@@ -193,3 +193,28 @@ def test_killing_the_import_half_way_leaves_nothing(tmp_path):
         with app.app_context():
             db.engine.dispose()
         dbutil.drop_database(url)
+
+
+def test_lines_naming_licences_the_register_lacks_cost_no_statement_each(app, tmp_path, people):
+    """The register's licence numbers are read once per file: 200 lines naming 200 numbers it does not have
+    (licences not required in the country) read the ``licences`` table a fixed number of times, not per line
+    (they read it once a line, and a line's licence again when it was not found: a 1,000,000-line file took
+    ~20x its floor)."""
+    from sqlalchemy import event
+
+    lines = [f"{TODAY},import,HCFC-22,1,virgin,,LIC-{i},DECL-{i},CN,Example Chemical Co.,,,INV-{i}" for i in range(200)]
+    lines += [f"{TODAY},export,HCFC-22,0.5,virgin,,,,,,KZ-EXP-{i},UZ,INV-E{i}" for i in range(20)]
+    reads: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if "FROM licences" in statement:
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        result = run_import(app, tmp_path, people, HEADER + "\n".join(lines) + "\n")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert result.exit_code == 0, result.output
+    assert "imported 220 entries" in result.output
+    assert 1 <= len(reads) <= 2, reads
