@@ -114,3 +114,22 @@ class Base(DeclarativeBase):
             dict[str, Any]: sa.JSON(),
         },
     )
+
+
+def copy_rows(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """``rows`` into ``table`` by PostgreSQL's COPY (psycopg's ``cursor.copy``), in ``connection``'s transaction;
+    each value goes through its column type's bind processing first (enums, time zones), as an INSERT's would.
+    Every row names the same columns. A refusal is raised as SQLAlchemy raises an INSERT's (``IntegrityError``,
+    ``OperationalError``, ...). The write-behind scan records and the import's unregistered cylinders use it."""
+    names = list(dict.fromkeys(name for row in rows for name in row))
+    processors = [table.c[name].type._cached_bind_processor(connection.dialect) for name in names]
+    quote = connection.dialect.identifier_preparer
+    sql = f"COPY {quote.format_table(table)} ({', '.join(quote.quote(name) for name in names)}) FROM STDIN"
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    try:
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row([value if process is None else process(value)
+                                for value, process in zip((row.get(name) for name in names), processors)])
+    except dbapi_error as exc:
+        raise sa.exc.DBAPIError.instance(sql, None, exc, dbapi_error) from exc

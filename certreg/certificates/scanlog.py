@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from certreg.certificates.models import CertificateScan
+from certreg.db import copy_rows
 from certreg.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ class ScanLog:
         try:
             with self.app.app_context(), db.engine.begin() as connection:
                 if connection.dialect.driver == "psycopg":
-                    _copy(connection, self.table, scans)
+                    copy_rows(connection, self.table, scans)
                 else:
                     connection.execute(sa.insert(self.table), scans)
         except Exception:
@@ -86,23 +87,6 @@ class ScanLog:
                 self.scans[:0] = scans
             raise
         return len(scans)
-
-
-def _copy(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """``rows`` into ``table`` by PostgreSQL's COPY, in ``connection``'s transaction; each value goes through
-    its column type's bind processing first (enums, time zones), as an INSERT's would."""
-    names = list(dict.fromkeys(name for row in rows for name in row))  # every row names the same columns
-    processors = [table.c[name].type._cached_bind_processor(connection.dialect) for name in names]
-    quote = connection.dialect.identifier_preparer
-    sql = f"COPY {quote.format_table(table)} ({', '.join(quote.quote(name) for name in names)}) FROM STDIN"
-    dbapi_error = connection.dialect.loaded_dbapi.Error
-    try:
-        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row([value if process is None else process(value)
-                                for value, process in zip((row.get(name) for name in names), processors)])
-    except dbapi_error as exc:  # as SQLAlchemy raises an INSERT's (IntegrityError, OperationalError, ...)
-        raise sa.exc.DBAPIError.instance(sql, None, exc, dbapi_error) from exc
 
 
 def scan_log(table: sa.Table | None = None) -> ScanLog:

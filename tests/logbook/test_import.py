@@ -218,3 +218,21 @@ def test_lines_naming_licences_the_register_lacks_cost_no_statement_each(app, tm
     assert result.exit_code == 0, result.output
     assert "imported 220 entries" in result.output
     assert 1 <= len(reads) <= 2, reads
+
+
+def test_serials_no_cylinder_has_become_unregistered_cylinders_of_the_importer(app, tmp_path, people):
+    """The import flags the serials it meets that no cylinder of the country has, all at once after its entries
+    (by COPY on PostgreSQL): one unregistered cylinder each, held by the importing company, empty."""
+    from certreg.cylinders.models import Cylinder, CylinderStatus
+
+    result = run_import(app, tmp_path, people, HEADER + csv_lines(30))
+    assert result.exit_code == 0, result.output
+    flagged = db.session.scalars(sa.select(Cylinder).where(Cylinder.needs_registration)
+                                 .order_by(Cylinder.stamp_number)).all()
+    assert [c.stamp_number for c in flagged] == sorted(f"CYL-{i}-{side}" for i in (0, 7, 14, 21, 28)
+                                                       for side in "AB")
+    company = people.dealer_company
+    assert {(c.country_code, c.custodian_company_id, c.custodian_technician_id, c.status, c.net_kg, c.fills,
+             c.mixed, c.serial) for c in flagged} == {
+        (company.country_code, company.id, None, CylinderStatus.IN_STOCK, Decimal("0.000"), 0, False, None)}
+    assert all(c.created_at is not None and c.created_at.tzinfo is not None for c in flagged)
