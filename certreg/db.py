@@ -10,7 +10,9 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, mapped_column, registry
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -133,3 +135,23 @@ def copy_rows(connection: sa.Connection, table: sa.Table, rows: list[dict[str, A
                                 for value, process in zip((row.get(name) for name in names), processors)])
     except dbapi_error as exc:
         raise sa.exc.DBAPIError.instance(sql, None, exc, dbapi_error) from exc
+
+
+class json_rows(FunctionElement):  # noqa: N801  (an SQL aggregate)
+    """The aggregated rows' columns as one JSON text, ``[[a, b, ...], ...]`` (NULL: no rows), so that a
+    single-row statement can carry a list beside its columns. Numbers keep their digits in the text (read them
+    with ``json.loads(parse_float=Decimal)``); dates are ISO strings."""
+
+    type = sa.Text()
+    inherit_cache = True
+    name = "json_rows"
+
+
+@compiles(json_rows, "sqlite")
+def _json_rows_sqlite(element, compiler, **kw):
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(json_rows, "postgresql")
+def _json_rows_postgresql(element, compiler, **kw):
+    return f"CAST(json_agg(json_build_array({compiler.process(element.clauses, **kw)})) AS TEXT)"

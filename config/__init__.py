@@ -146,6 +146,10 @@ class Config:
     # (certreg/certificates/scanlog.py); 0 writes them, and the rate-limit count, in each request's
     # own transaction.
     VERIFY_LOG_FLUSH_SECONDS = float(os.environ.get("VERIFY_LOG_FLUSH_SECONDS", "0.5"))
+    # Reads that need no transaction (the API token's user, a border check's facts) run on connections kept
+    # for them in autocommit (certreg/autocommit_query.py): the latest committed data, no BEGIN or COMMIT.
+    # False: in the request's transaction (the tests' rolled-back one, which no other connection sees).
+    AUTOCOMMIT_READS = _env_bool("AUTOCOMMIT_READS", True)
     # An anonymous GET of a public scan page runs only the request hooks that act on it and is sent without
     # a Response object (certreg/application.py, "lean dispatch"); False: every request the whole way.
     LEAN_PUBLIC_PAGES = True
@@ -211,6 +215,7 @@ class TestingConfig(Config):
     TRUST_LIST_CACHE_SECONDS = 0
     STATUS_LIST_CACHE_SECONDS = 0
     VERIFY_LOG_FLUSH_SECONDS = float(os.environ.get("VERIFY_LOG_FLUSH_SECONDS", "0"))
+    AUTOCOMMIT_READS = False  # tests that commit for real turn it on (tests/test_autocommit_reads.py)
     VERIFY_PAGE_CACHE_SIZE = 0
     LOGBOOK_MAC_KEY = "testing-only-logbook-mac-key"  # the same in every test process
     # the same in every test process too: a live server started by a test opens the secrets the test sealed

@@ -72,7 +72,7 @@ def get_shipment(shipment_id: int):
 
 @bp.get("/shipments/<int:shipment_id>/check")
 def check_shipment(shipment_id: int):
-    return done(check_json(border.border_check(api_actor(), shipment_id)))
+    return done(check_json(border.border_check(api_actor(), shipment_id, autocommit=True)))  # reads only
 
 
 @bp.post("/shipments/<int:shipment_id>/decision")

@@ -54,7 +54,6 @@ class User(Base):
     # signing out revokes it on the server (see certreg.auth.session).
     session_token = None  # set per request, not stored
     session_row = None  # the UserSession of this request, set with session_token
-    token_read_only = False  # set per API request from the bearer token
 
     @property
     def is_authenticated(self) -> bool:

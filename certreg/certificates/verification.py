@@ -20,8 +20,8 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from certreg.actors import Actor
+from certreg.autocommit_query import AutocommitQuery
 from certreg.certificates import ratelimit, scanlog, trust
-from certreg.certificates.autocommit_query import AutocommitQuery
 from certreg.certificates.checking import Assessment, Verdict, assess_token
 from certreg.certificates.models import Certificate, CertificateScan
 from certreg.certificates.queries import find_by_number, unknown_number
@@ -116,7 +116,7 @@ _status_read = AutocommitQuery(STATUS_QUERY)
 def _read_status(number: str) -> Any:
     """One indexed row. When scans are written behind, the public page touches the database with
     this one autocommitted SELECT and nothing else, on a connection kept for it
-    (:class:`certreg.certificates.autocommit_query.AutocommitQuery`); otherwise inside the request's transaction."""
+    (:class:`certreg.autocommit_query.AutocommitQuery`); otherwise inside the request's transaction."""
     if not scanlog.buffered():
         return db.session.connection().execute(STATUS_QUERY, {"number": number}).first()
     return _status_read.first(db.engine, number=number)

@@ -18,8 +18,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from certreg.actors import Actor
+from certreg.autocommit_query import AutocommitQuery
 from certreg.certificates import scanlog, trust
-from certreg.certificates.autocommit_query import AutocommitQuery
 from certreg.certificates.verification import count_verification
 from certreg.cylinders import labelling
 from certreg.cylinders.models import Cylinder, CylinderKind, CylinderScan, CylinderStatus

@@ -18,8 +18,8 @@ from typing import Any, Final
 import sqlalchemy as sa
 from flask import current_app
 
+from certreg.autocommit_query import AutocommitQuery
 from certreg.certificates import scanlog, trust
-from certreg.certificates.autocommit_query import AutocommitQuery
 from certreg.certificates.states import today
 from certreg.certificates.verification import count_verification
 from certreg.extensions import db

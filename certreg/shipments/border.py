@@ -148,14 +148,17 @@ def _ok(rule: Rule) -> RuleResult:
     return RuleResult(rule, True, "ok", "")
 
 
-def border_check(actor: Actor, shipment_id: int, on: date | None = None) -> BorderCheck:
+def border_check(actor: Actor, shipment_id: int, on: date | None = None, *, autocommit: bool = False) -> BorderCheck:
     """Every rule of the border for shipment ``shipment_id``, each with its outcome (nothing is written): its
-    facts read in two statements (:mod:`certreg.shipments.facts`), judged by the logbook's rules.
+    facts read in one statement (:mod:`certreg.shipments.facts`), judged by the logbook's rules.
+
+    ``autocommit``: read the latest committed facts outside the request's transaction (a request that only
+    checks); by default in it (a release judges what its own transaction sees).
 
     :raise NotFound: no such shipment, or the actor may not see it.
     """
     on = on or today()
-    found = facts.read(shipment_id, on.year)
+    found = facts.read(shipment_id, on.year, autocommit=autocommit)
     if found is None or not can_read(actor, found.shipment):
         raise NotFound()
     shipment = found.shipment

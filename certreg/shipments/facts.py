@@ -1,4 +1,4 @@
-"""What one border check reads, in two statements.
+"""What one border check reads, in one statement.
 
 The border check (:func:`certreg.shipments.border.border_check`) asks of one shipment: the shipment, its
 importer (registration, name, registered activities), the substance's catalogue HS code, the licence the
@@ -6,13 +6,17 @@ declaration names, what was recorded under that licence, the country's logbook s
 dates, the quota groups allocated for the year and the importer's remaining quota in each, and the exporting
 country's iPIC answer. Read one by one through the ORM these were six statements and most of the check's time.
 
-Here they are two Core statements, each built once:
+Here they are one Core statement, built once (:data:`_FACTS`):
 
-1. :data:`_SHIPMENT`: one row; the shipment with what there is one of (importer, substance, licence, the
-   country's settings, the latest iPIC "yes" for this import: joined by id through a correlated subquery);
-2. :data:`_LISTS`: what there are several of, as ``(part, name, day, amount)`` rows of one ``UNION ALL``
-   (the importer's activities, the national ban dates, the kilograms used under the licence per substance,
-   the groups allocated for the year, the importer's remaining quota per group).
+- the shipment's row with what there is one of (importer, substance, licence, the country's settings, the
+  latest iPIC "yes" for this import: joined by id through a correlated subquery);
+- and, as one JSON text column (:class:`certreg.db.json_rows`), what there are several of: the
+  ``(part, name, day, amount)`` rows of one ``UNION ALL`` (:data:`_LISTS`: the importer's activities, the
+  national ban dates, the kilograms used under the licence per substance, the groups allocated for the year,
+  the importer's remaining quota per group).
+
+One statement is one snapshot, so a check that writes nothing can read it outside any transaction, on
+connections kept for it (:class:`certreg.autocommit_query.AutocommitQuery`): no BEGIN, no COMMIT, no pool.
 
 Nothing is cached across requests: a licence suspended, a quota transferred or an iPIC answer given shows on
 the next check. The rules that judge these facts are the logbook's own: the border passes them to
@@ -22,6 +26,7 @@ the keys those already read from their ``cache`` (and :meth:`certreg.quotas.usag
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -29,12 +34,16 @@ from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.visitors import replacement_traverse
 
+from certreg.autocommit_query import AutocommitQuery
 from certreg.countries.models import CountryBanDate, CountrySettings
+from certreg.db import json_rows
 from certreg.extensions import db
 from certreg.licences.models import Licence, LicenceDirection
 from certreg.logbook.holders import Holder
 from certreg.logbook.queries import USED
+from certreg.quotas.models import TONNES
 from certreg.quotas.usage import ALLOCATED_GROUPS, LINES
 from certreg.registry.models import Company, CompanyActivity
 from certreg.shipments.ipic import Confirmation
@@ -81,11 +90,11 @@ _SHIPMENT = (
 
 
 def _part(name: str, label: Any = None, day: Any = None, amount: Any = None) -> list[sa.ColumnElement]:
-    """The four columns of a :data:`_LISTS` row: which list, then a name, a day and an amount (or NULL)."""
-    return [sa.literal(name, sa.String()).label("part"),
+    """The four columns of a list row: which list, then a name, a day and an amount (or NULL)."""
+    return [sa.literal_column(f"'{name}'", sa.String()).label("part"),
             sa.cast(label, sa.String()).label("name") if label is not None else sa.null().cast(sa.String()),
-            day if day is not None else sa.null().cast(sa.Date()),
-            sa.cast(amount, sa.Numeric()) if amount is not None else sa.null().cast(sa.Numeric())]
+            (day if day is not None else sa.null().cast(sa.Date())).label("day"),
+            (sa.cast(amount, sa.Numeric()) if amount is not None else sa.null().cast(sa.Numeric())).label("amount")]
 
 
 _ACTIVITIES, _BANS = CompanyActivity.__table__, CountryBanDate.__table__
@@ -102,8 +111,28 @@ _LISTS = sa.union_all(
            LINES.c.company_id == sa.bindparam("company_id"))
     .group_by(LINES.c.control_group),
 )
+#: The lists' parameters that are the shipment's own columns: read by id inside the statement (an alias, so
+#: that nothing correlates with the outer shipment), which makes the whole check one statement.
+_OWN = _S.alias("own")
+_OF_SHIPMENT = {"company_id": _OWN.c.importer_id, "country": _OWN.c.country_code, "number": _OWN.c.import_licence}
+
+
+def _of_shipment(element: Any) -> Any:
+    if isinstance(element, sa.BindParameter) and element.key in _OF_SHIPMENT:
+        return sa.select(_OF_SHIPMENT[element.key]).where(_OWN.c.id == sa.bindparam("shipment_id")).scalar_subquery()
+    return None
+
+
+_ROWS = replacement_traverse(_LISTS, {}, _of_shipment).subquery("lists")
+#: The shipment's row with the lists as one JSON text column (``lists``).
+_FACTS = _SHIPMENT.add_columns(
+    sa.select(json_rows(_ROWS.c.part, _ROWS.c.name, _ROWS.c.day, _ROWS.c.amount)).scalar_subquery().label("lists"))
+#: The same statement on connections of its own, outside any transaction (:func:`read`'s ``autocommit``).
+_FACTS_COMMITTED = AutocommitQuery(_FACTS)
 
 _GRAM = Decimal("0.001")
+#: The quota lines' places (``TONNES``): a sum read to them, without SQLite's float noise.
+_TONNES = Decimal(1).scaleb(-TONNES.scale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,26 +154,33 @@ class BorderFacts:
     confirmation: Confirmation | None
 
 
-def read(shipment_id: int, year: int) -> BorderFacts | None:
-    """The facts of shipment ``shipment_id`` for a check in ``year`` (None: no such shipment)."""
-    db.session.flush()  # Core statements do not flush the session: what this request changed counts too
-    row = db.session.execute(_SHIPMENT, {"shipment_id": shipment_id, "year": year}).first()
+def read(shipment_id: int, year: int, *, autocommit: bool = False) -> BorderFacts | None:
+    """The facts of shipment ``shipment_id`` for a check in ``year`` (None: no such shipment), in one statement.
+
+    ``autocommit``: read the latest committed state outside the request's transaction (a check that writes
+    nothing and reads nothing else, as the API's GET); otherwise in the session's transaction, with what this
+    request changed (flushed first: Core statements do not flush the session).
+    """
+    params = {"shipment_id": shipment_id, "year": year}
+    if autocommit:
+        row = _FACTS_COMMITTED.read(**params)  # in the session's all the same when AUTOCOMMIT_READS is off
+    else:
+        db.session.flush()
+        row = db.session.execute(_FACTS, params).first()
     if row is None:
         return None
-    lists = db.session.execute(_LISTS, {"company_id": row.importer_id, "country": row.country_code, "year": year,
-                                        "number": row.import_licence}).all()
     activities, bans, used, allocated, remaining = set(), {}, {}, set(), {}
-    for part, name, day, amount in lists:
+    for part, name, day, amount in json.loads(row.lists or "[]", parse_float=Decimal):
         if part == "activity":
             activities.add(name)
         elif part == "ban":
-            bans[name] = day
+            bans[name] = date.fromisoformat(day)
         elif part == "used":
             used[name] = Decimal(amount or 0).quantize(_GRAM)
         elif part == "allocated":
             allocated.add(name)
         else:
-            remaining[name] = Decimal(amount or 0)
+            remaining[name] = Decimal(amount or 0).quantize(_TONNES)
     licence = (SimpleNamespace(**{name: getattr(row, f"licence_{name}") for name in _LICENCE_COLUMNS})
                if row.licence_id is not None else None)
     return BorderFacts(

@@ -1,8 +1,7 @@
-"""One small SELECT run again and again in autocommit, on connections of its own: the status read.
+"""Small SELECTs run again and again in autocommit, on connections of their own.
 
-The public verification page (:mod:`certreg.certificates.verification`) reads one indexed row on
-every scan; this is what makes that read cheap. Nothing here is specific to certificates, but
-the status read is its one user.
+The public scan pages' status reads (certificates, cylinder labels, licences), the API token look-up and the
+border check's facts: each is one statement whose answer needs no transaction around it.
 """
 
 from __future__ import annotations
@@ -15,12 +14,28 @@ import weakref
 from collections import namedtuple
 from typing import Any
 
+from flask import current_app
 from psycopg import errors as psycopg_errors
 from psycopg.adapt import PyFormat, Transformer
 from psycopg.pq import ExecStatus
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import types as sa_types
 from sqlalchemy.engine import Engine
+
+from certreg.extensions import db
+
+#: PostgreSQL's type OIDs of ``numeric`` and ``float8``: SQLAlchemy's numeric result processors on PostgreSQL
+#: ask which one the driver returned (a cursor's description says; a statement prepared here is not described).
+_NUMERIC_OID, _FLOAT8_OID = 1700, 701
+
+
+def _type_oid(type_: Any, dialect: Any) -> int | None:
+    """The type OID a column of ``type_`` comes back as, where a result processor asks for it (numbers)."""
+    impl = getattr(type_, "impl", type_)  # a TypeDecorator's underlying type
+    if dialect.name != "postgresql" or not isinstance(impl, sa_types.Numeric):
+        return None
+    return _FLOAT8_OID if isinstance(impl, sa_types.Float) else _NUMERIC_OID
 
 
 class AutocommitQuery:
@@ -76,6 +91,14 @@ class AutocommitQuery:
             return row_type(*(value if process is None else process(value) for value, process in zip(row, processors)))
         raise AssertionError("unreachable")
 
+    def read(self, **params: Any) -> Any:
+        """The first row (as :meth:`first`), outside any transaction when the app's ``AUTOCOMMIT_READS`` is on;
+        otherwise in the session's transaction (flushed first), as any other read of the request."""
+        if current_app.config["AUTOCOMMIT_READS"]:
+            return self.first(db.engine, **params)
+        db.session.flush()
+        return db.session.execute(self.statement, params).first()
+
     def idle_connections(self, engine: Engine) -> int:
         """Connections kept for ``engine`` in this process, not in use."""
         with self._lock:
@@ -96,7 +119,8 @@ class AutocommitQuery:
             return tuple(values[name] for name in names) if names is not None else values
 
         columns = list(self.statement.selected_columns)
-        processors = [column.type._cached_result_processor(dialect, None) for column in columns]
+        processors = [column.type._cached_result_processor(dialect, _type_oid(column.type, dialect))
+                      for column in columns]
         row_type = namedtuple("Row", [column.key for column in columns])  # type: ignore[misc]
         sql = _Prepared(compiled.string) if libpq else compiled.string
         prepared = (sql, bind, processors, row_type)

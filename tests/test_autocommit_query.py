@@ -7,8 +7,8 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from certreg.autocommit_query import AutocommitQuery
 from certreg.certificates import verification
-from certreg.certificates.autocommit_query import AutocommitQuery
 from certreg.certificates.models import Certificate, CertificateStatus
 from certreg.db import utcnow
 from certreg.extensions import db
