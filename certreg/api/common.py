@@ -53,8 +53,10 @@ def json_body() -> dict[str, Any]:
 
 
 def done(payload: Any, status: int = 200, headers: dict[str, str] | None = None):
-    """Commit the request's transaction once and answer with JSON."""
-    db.session.commit()
+    """Commit the request's transaction once, if it began one, and answer with JSON. (A request whose reads all
+    ran outside it, as a border check's, never touched the session: nothing to commit, no session to make.)"""
+    if db.session.registry.has() and db.session().get_transaction() is not None:
+        db.session.commit()
     response = jsonify(payload)
     response.status_code = status
     for key, value in (headers or {}).items():

@@ -131,6 +131,8 @@ _FACTS = _SHIPMENT.add_columns(
 _FACTS_COMMITTED = AutocommitQuery(_FACTS)
 
 _GRAM = Decimal("0.001")
+#: The lists' JSON text, its numbers as Decimal (never float).
+_DECODE = json.JSONDecoder(parse_float=Decimal).decode
 #: The quota lines' places (``TONNES``): a sum read to them, without SQLite's float noise.
 _TONNES = Decimal(1).scaleb(-TONNES.scale)
 
@@ -170,7 +172,7 @@ def read(shipment_id: int, year: int, *, autocommit: bool = False) -> BorderFact
     if row is None:
         return None
     activities, bans, used, allocated, remaining = set(), {}, {}, set(), {}
-    for part, name, day, amount in json.loads(row.lists or "[]", parse_float=Decimal):
+    for part, name, day, amount in _DECODE(row.lists or "[]"):
         if part == "activity":
             activities.add(name)
         elif part == "ban":
