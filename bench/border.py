@@ -11,6 +11,14 @@ exporting country's iPIC answer. Nothing is written. Two cases:
 * ``different_shipment``: each request another of ``--shipments`` shipments;
 * ``same_shipment``: one shipment checked again and again.
 
+And where its floor is (bench/_apps.py), each a different shipment on every request:
+
+* ``certreg_hello``: the whole certreg app answering the hello's JSON (its request cycle alone);
+* ``token_read``: that, after reading the API token's user (every API request does);
+* ``facts_read``: that, after reading the check's facts (one statement, :mod:`certreg.shipments.facts`);
+* ``reads``: both reads, as a check makes them, with no rule judged and no JSON of the verdict. The check
+  cannot beat this ratio while it reads live.
+
 The officer's bearer token is added to every request by a WSGI wrapper (:func:`app`), so the Lua script
 stays the shared one. Goal (issue 13): >= 0.4x the hello's requests/s.
 
@@ -129,6 +137,11 @@ def main(argv: list[str] | None = None) -> dict:
             wrk.Case("different_shipment", "bench.border:app()", [f"/api/v1/shipments/{i}/check" for i in ids],
                      {}, passed),
             wrk.Case("same_shipment", "bench.border:app()", [f"/api/v1/shipments/{ids[0]}/check"], {}, passed),
+            # the floor: certreg's request cycle, then what a check reads, alone (bench/_apps.py)
+            wrk.Case("certreg_hello", "bench._apps:certreg_hello()", ["/bench-hello/x"]),
+            wrk.Case("token_read", "bench._apps:certreg_reads()", ["/bench-token/x"]),
+            wrk.Case("facts_read", "bench._apps:certreg_reads()", [f"/bench-facts/{i}" for i in ids]),
+            wrk.Case("reads", "bench._apps:certreg_reads()", [f"/bench-reads/{i}" for i in ids]),
         ]
         if args.smoke and wrk.ensure_wrk(install=False) is None:
             wrk.smoke(cases, env, workers=args.workers, worker_class=args.worker_class)

@@ -18,7 +18,9 @@ Two reference cases show where the floor is (bench/_apps.py), beside the hello:
 
 * ``same_bytes``: a bare Flask app sending the same-card page's own bytes (what the page's size costs);
 * ``certreg_hello``: the whole certreg app (extensions, hooks, session, security headers) answering the
-  hello's JSON from one more route: what certreg's request cycle costs before a scan does anything.
+  hello's JSON from one more route: what certreg's request cycle costs before a scan does anything;
+* ``status_read``: that, after reading a card's live status (a different card on every request, the same
+  statement on the same connections as ``/v/``): no scan that reads the status live can beat it.
 
 Prints, per case, the requests/s of every round, the p50/p99 latency (median of rounds), the
 ratio to the hello of the same round (median of rounds, with the range) and the p99 as a
@@ -94,6 +96,17 @@ def prepare(database_url: str, keys_dir: str, count: int = 1) -> list[str]:
     return tokens
 
 
+def numbers(database_url: str) -> list[str]:
+    """The certificates' numbers, in the order :func:`prepare` issued them."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    with engine.connect() as conn:
+        found = list(conn.execute(sa.text("SELECT number FROM certificates ORDER BY id")).scalars())
+    engine.dispose()
+    return found
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=5.0, help="wrk duration per case and round")
@@ -131,6 +144,8 @@ def main(argv: list[str] | None = None) -> dict:
             wrk.Case("same_card", "bench._apps:certreg()", [f"/v/{tokens[0]}"], {}, valid),
             wrk.same_bytes_case(env, f"/v/{tokens[0]}", tmp),
             wrk.Case("certreg_hello", "bench._apps:certreg_hello()", ["/bench-hello/x"]),
+            wrk.Case("status_read", "bench._apps:certreg_reads()",
+                     [f"/bench-status/{n}" for n in numbers(database_url)]),
         ]
         if args.compare_with:
             cases += [wrk.Case(f"{case.name}_other", case.app_spec, case.paths, case.env, case.check,

@@ -9,8 +9,6 @@ certificate's status live from the database, and record the scan (written behind
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -30,6 +28,7 @@ from certreg.certificates.token import CertificateClaims, token_from_scan
 from certreg.db import utcnow
 from certreg.errors import RateLimited
 from certreg.extensions import db
+from certreg.memo import SignatureMemo
 from certreg.tokens.keys import TrustList
 from certreg.vocabulary import Role
 
@@ -82,32 +81,13 @@ _STATUS_COLUMNS = (
 
 
 STATUS_QUERY = sa.select(*_STATUS_COLUMNS).where(Certificate.number == sa.bindparam("number"))
-_assessments: OrderedDict[tuple[str, date], tuple[TrustList, Assessment]] = OrderedDict()
-_assessments_lock = threading.Lock()
+_assessments: SignatureMemo[Assessment] = SignatureMemo()
 
 
 def _assess(token: str, trusted: TrustList, day: date) -> Assessment:
-    """:func:`assess_token` against the trust list, remembered per token, day and trust list.
-
-    The signature check of a given token under a given trust list never changes, and the same
-    card is scanned again and again; the status is not part of this (it is read live).
-    ``VERIFY_PAGE_CACHE_SIZE`` entries at most (0: no memory).
-    """
-    size = current_app.config["VERIFY_PAGE_CACHE_SIZE"]
-    if size <= 0:
-        return assess_token(token, trusted, None, day)
-    key = (token.upper(), day)
-    with _assessments_lock:
-        hit = _assessments.get(key)
-        if hit is not None and hit[0] is trusted:
-            _assessments.move_to_end(key)
-            return hit[1]
-    assessment = assess_token(token, trusted, None, day)
-    with _assessments_lock:
-        _assessments[key] = (trusted, assessment)
-        while len(_assessments) > size:
-            _assessments.popitem(last=False)
-    return assessment
+    """:func:`assess_token` against the trust list, remembered per token, day and trust list
+    (:class:`certreg.memo.SignatureMemo`; the status is not part of this: it is read live)."""
+    return _assessments.get((token.upper(), day), trusted, lambda: assess_token(token, trusted, None, day))
 
 
 _status_read = AutocommitQuery(STATUS_QUERY)

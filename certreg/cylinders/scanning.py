@@ -27,6 +27,7 @@ from certreg.cylinders.token import LABEL_TOKEN, LabelClaims
 from certreg.db import utcnow
 from certreg.extensions import db
 from certreg.i18n import country_name
+from certreg.memo import SignatureMemo
 from certreg.registry.models import Company, Technician
 from certreg.tokens import format as tokens
 from certreg.tokens import status_list as statuslist
@@ -44,7 +45,7 @@ _PEER_VERDICTS = {statuslist.STATUS_VALID: GENUINE, statuslist.STATUS_INVALID: D
 class Scan:
     verdict: str
     claims: LabelClaims | None = None
-    cylinder: Cylinder | Any | None = None  # the ORM object, or for the page a row of _PAGE_ROW's columns
+    cylinder: Cylinder | Any | None = None  # the ORM object, or for the page a row of PAGE_ROW's columns
     warnings: list[str] = field(default_factory=list)
 
 
@@ -63,7 +64,7 @@ _owner, _custodian_company = Company.__table__.alias("owner"), Company.__table__
 _custodian_technician = Technician.__table__.alias("custodian_technician")
 #: What the public page shows of the cylinder, read live in one indexed row (the names are the holders'
 #: ``display_name``: a company's legal name, a technician's full name).
-_PAGE_ROW = (sa.select(Cylinder.id, Cylinder.serial, Cylinder.kind, Cylinder.status, Cylinder.suspect,
+PAGE_ROW = (sa.select(Cylinder.id, Cylinder.serial, Cylinder.kind, Cylinder.status, Cylinder.suspect,
                        Cylinder.substance_code, sa.type_coerce(Cylinder.net_kg, _Kilograms).label("net_kg"),
                        Cylinder.condition,
                        _owner.c.legal_name.label("owner_name"),
@@ -73,7 +74,7 @@ _PAGE_ROW = (sa.select(Cylinder.id, Cylinder.serial, Cylinder.kind, Cylinder.sta
              .outerjoin(_custodian_company, _custodian_company.c.id == Cylinder.custodian_company_id)
              .outerjoin(_custodian_technician, _custodian_technician.c.id == Cylinder.custodian_technician_id)
              .where(Cylinder.serial == sa.bindparam("serial")))
-_page_read = AutocommitQuery(_PAGE_ROW)
+_page_read = AutocommitQuery(PAGE_ROW)
 
 
 def _orm_cylinder(serial: str) -> Cylinder | None:
@@ -87,14 +88,20 @@ def _page_cylinder(serial: str) -> Any:
     (as the certificate check's status read); otherwise inside the request's transaction."""
     if scanlog.buffered():
         return _page_read.first(db.engine, serial=serial)
-    return db.session.connection().execute(_PAGE_ROW, {"serial": serial}).first()
+    return db.session.connection().execute(PAGE_ROW, {"serial": serial}).first()
+
+
+#: A label's signature checked once per trust list (the same cylinder is scanned again and again at a counter);
+#: the cylinder itself is read live on every scan.
+_labels: SignatureMemo[LabelClaims] = SignatureMemo()
 
 
 def assess(token: str, *, page: bool = False) -> Scan:
     """The verdict for ``token`` (no rate limit, no log). ``page``: the cylinder as the public page's row
-    (:data:`_PAGE_ROW`), not the ORM object; the same live read, the same warnings."""
+    (:data:`PAGE_ROW`), not the ORM object; the same live read, the same warnings."""
     try:
-        claims = tokens.verify(LABEL_TOKEN, token.upper(), trust.trust_list())
+        trusted, text = trust.trust_list(), token.upper()
+        claims = _labels.get(text, trusted, lambda: tokens.verify(LABEL_TOKEN, text, trusted))
     except (UnsupportedVersion, UnknownKey):
         return Scan(UNKNOWN)
     except (MalformedToken, BadSignature):

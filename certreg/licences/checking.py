@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 import sqlalchemy as sa
-from flask import current_app
 
 from certreg.autocommit_query import AutocommitQuery
 from certreg.certificates import scanlog, trust
@@ -26,6 +23,7 @@ from certreg.extensions import db
 from certreg.licences import documents
 from certreg.licences.models import Licence, LicenceStatus
 from certreg.licences.token import LICENCE_TOKEN, STATUS_VALID, STATUS_VERDICTS, LicenceClaims
+from certreg.memo import SignatureMemo
 from certreg.registry.models import Company
 from certreg.tokens import format as tokens
 from certreg.tokens.encoding import BadSignature, MalformedToken, UnknownKey, UnsupportedVersion, WrongIssuer
@@ -64,40 +62,25 @@ class LicenceCheck:
 
 
 #: One indexed row per check: the live status and what the page shows beside the claims.
-_REGISTER_QUERY = (sa.select(Licence.id, Licence.status, Licence.token, Licence.hs_codes, Licence.updated_at,
+REGISTER_QUERY = (sa.select(Licence.id, Licence.status, Licence.token, Licence.hs_codes, Licence.updated_at,
                              Company.name_latin)
                    .join(Company, Company.id == Licence.company_id)
                    .where(Licence.country_code == sa.bindparam("country"), Licence.number == sa.bindparam("number")))
-_register_read = AutocommitQuery(_REGISTER_QUERY)
-_verified: OrderedDict[str, tuple[TrustList, LicenceCheck | LicenceClaims]] = OrderedDict()
-_verified_lock = threading.Lock()
+_register_read = AutocommitQuery(REGISTER_QUERY)
+_verified: SignatureMemo[LicenceCheck | LicenceClaims] = SignatureMemo()
 
 
 def _verified_signature(text: str, trusted: TrustList) -> LicenceCheck | LicenceClaims:
     """:func:`_signature` under the trust list, remembered per token (the same licence is checked again and
-    again at a border post); ``VERIFY_PAGE_CACHE_SIZE`` entries at most, as for certificates."""
-    size = current_app.config["VERIFY_PAGE_CACHE_SIZE"]
-    if size <= 0:
-        return _signature(text, trusted)
-    key = text.upper()
-    with _verified_lock:
-        hit = _verified.get(key)
-        if hit is not None and hit[0] is trusted:
-            _verified.move_to_end(key)
-            return hit[1]
-    outcome = _signature(text, trusted)
-    with _verified_lock:
-        _verified[key] = (trusted, outcome)
-        while len(_verified) > size:
-            _verified.popitem(last=False)
-    return outcome
+    again at a border post: :class:`certreg.memo.SignatureMemo`)."""
+    return _verified.get(text.upper(), trusted, lambda: _signature(text, trusted))
 
 
 def _read_register(country: str, number: str) -> Any:
     """The register's row, read live. When scans are written behind, one autocommitted SELECT on a connection
     kept for it (as the certificate check's status read); otherwise inside the request's transaction."""
     if not scanlog.buffered():
-        return db.session.execute(_REGISTER_QUERY, {"country": country, "number": number}).first()
+        return db.session.execute(REGISTER_QUERY, {"country": country, "number": number}).first()
     return _register_read.first(db.engine, country=country, number=number)
 
 
