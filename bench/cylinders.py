@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import wrk  # noqa: E402
-from bench.verify import fresh_database  # noqa: E402
+from bench.verify import column, fresh_database  # noqa: E402
 
 SCAN_GOAL, SAME_GOAL, P99_GOAL, HISTORY_GOAL = 0.4, 0.7, 3.0, 1.2
 EVENTS_PER_CYLINDER = 10
@@ -95,7 +95,8 @@ def scan_part(args, database_url: str, keys_dir: str, tmp: str) -> dict:
         wrk.Case("same_cylinder", "bench._apps:certreg()", [f"/c/{tokens[0]}"], {}, genuine),
         wrk.same_bytes_case(env, f"/c/{tokens[0]}", tmp),
         wrk.Case("certreg_hello", "bench._apps:certreg_hello()", ["/bench-hello/x"]),
-        wrk.Case("page_read", "bench._apps:certreg_reads()", [f"/bench-cylinder/{s}" for s in serials(database_url)]),
+        wrk.Case("page_read", "bench._apps:certreg_reads()", [
+            f"/bench-cylinder/{s}" for s in column(database_url, "SELECT serial FROM cylinders ORDER BY id")]),
     ]
     if args.smoke and wrk.ensure_wrk(install=False) is None:
         wrk.smoke(cases, env, workers=args.workers, worker_class=args.worker_class)
@@ -110,17 +111,6 @@ def scan_part(args, database_url: str, keys_dir: str, tmp: str) -> dict:
             met = figures["ratio"] >= goal and figures["p99_ratio"] <= P99_GOAL
             print(f"goal {name}: ratio >= {goal} and p99 <= {P99_GOAL:g}x hello's: {'met' if met else 'NOT met'}")
     return summary
-
-
-def serials(database_url: str) -> list[str]:
-    """The cylinders' national serials, in the order :func:`prepare` registered them."""
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(database_url)
-    with engine.connect() as conn:
-        found = list(conn.execute(sa.text("SELECT serial FROM cylinders ORDER BY id")).scalars())
-    engine.dispose()
-    return found
 
 
 def _grow(events_wanted: int, start: int, owner_id: int) -> int:

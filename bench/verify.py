@@ -96,13 +96,13 @@ def prepare(database_url: str, keys_dir: str, count: int = 1) -> list[str]:
     return tokens
 
 
-def numbers(database_url: str) -> list[str]:
-    """The certificates' numbers, in the order :func:`prepare` issued them."""
+def column(database_url: str, sql: str) -> list:
+    """The first column of ``sql``'s rows (e.g. the items :func:`prepare` made, for a floor case's paths)."""
     import sqlalchemy as sa
 
     engine = sa.create_engine(database_url)
     with engine.connect() as conn:
-        found = list(conn.execute(sa.text("SELECT number FROM certificates ORDER BY id")).scalars())
+        found = list(conn.execute(sa.text(sql)).scalars())
     engine.dispose()
     return found
 
@@ -144,8 +144,8 @@ def main(argv: list[str] | None = None) -> dict:
             wrk.Case("same_card", "bench._apps:certreg()", [f"/v/{tokens[0]}"], {}, valid),
             wrk.same_bytes_case(env, f"/v/{tokens[0]}", tmp),
             wrk.Case("certreg_hello", "bench._apps:certreg_hello()", ["/bench-hello/x"]),
-            wrk.Case("status_read", "bench._apps:certreg_reads()",
-                     [f"/bench-status/{n}" for n in numbers(database_url)]),
+            wrk.Case("status_read", "bench._apps:certreg_reads()", [
+                f"/bench-status/{n}" for n in column(database_url, "SELECT number FROM certificates ORDER BY id")]),
         ]
         if args.compare_with:
             cases += [wrk.Case(f"{case.name}_other", case.app_spec, case.paths, case.env, case.check,
