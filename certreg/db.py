@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -118,23 +119,106 @@ class Base(DeclarativeBase):
     )
 
 
-def copy_rows(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """``rows`` into ``table`` by PostgreSQL's COPY (psycopg's ``cursor.copy``), in ``connection``'s transaction;
-    each value goes through its column type's bind processing first (enums, time zones), as an INSERT's would.
-    Every row names the same columns. A refusal is raised as SQLAlchemy raises an INSERT's (``IntegrityError``,
-    ``OperationalError``, ...). The write-behind scan records and the import's unregistered cylinders use it."""
-    names = list(dict.fromkeys(name for row in rows for name in row))
-    processors = [table.c[name].type._cached_bind_processor(connection.dialect) for name in names]
-    quote = connection.dialect.identifier_preparer
-    sql = f"COPY {quote.format_table(table)} ({', '.join(quote.quote(name) for name in names)}) FROM STDIN"
-    dbapi_error = connection.dialect.loaded_dbapi.Error
-    try:
-        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row([value if process is None else process(value)
-                                for value, process in zip((row.get(name) for name in names), processors)])
-    except dbapi_error as exc:
-        raise sa.exc.DBAPIError.instance(sql, None, exc, dbapi_error) from exc
+# PostgreSQL COPY's text format: tab-separated, \N for NULL, backslash escapes.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]").search
+
+
+def copy_text(text: str) -> str:
+    """``text`` as a field of COPY's text format (escaped only where it must be)."""
+    return text if _COPY_SPECIAL(text) is None else text.translate(_COPY_ESCAPES)
+
+
+def copy_value(value: Any) -> str:
+    """A bound value (after its column type's bind processing) as a field of COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "\\\\x" + bytes(value).hex()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (date, datetime)):
+        if isinstance(value, datetime) and value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        return value.isoformat()
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return copy_text(value)
+    raise TypeError(f"cannot write {type(value).__name__} with COPY")
+
+
+class BulkRows:
+    """Rows of one table, each made ready for a bulk write when it is given, written later in one go.
+
+    On PostgreSQL a row becomes its line of ``COPY ... FROM STDIN`` text, and :meth:`write` sends them all as
+    one ``COPY`` (psycopg's ``cursor.copy``). On SQLite a row becomes its parameters, and :meth:`write` is one
+    ``executemany`` of an ``INSERT``: the driver's loop, in C. Each value goes through its column type's bind
+    processing first (enums, time zones), as an INSERT's would; no Python-side column default is applied, so
+    a row names every column it needs (exactly ``names``). A refusal is raised as SQLAlchemy raises an
+    INSERT's (``IntegrityError``, ``OperationalError``, ...).
+
+    Why not SQLAlchemy's ``insert()`` with a list: the write-behind scan records are written by a thread
+    beside the worker's requests, and every µs of Python it runs holds the GIL from them. Formatting each
+    scan in its own request (a few µs) leaves the flush almost nothing but the driver's C: a flush of 0.5 s
+    of scans no longer stalls the requests it overlaps (the scan pages' p99, docs/benchmarks.md "Session 9").
+    """
+
+    def __init__(self, dialect: sa.Dialect, table: sa.Table, names: list[str]) -> None:
+        self.table, self.names = table, tuple(names)
+        self._keys = frozenset(names)
+        self._processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
+        self._copy = dialect.driver == "psycopg"
+        if not self._copy and dialect.paramstyle != "qmark":
+            raise ValueError(f"no bulk write for the {dialect.driver} driver")
+
+    def row(self, values: dict[str, Any]) -> str | tuple[Any, ...]:
+        """``values`` (exactly :attr:`names`) made ready for :meth:`write`."""
+        if values.keys() != self._keys:
+            raise ValueError(f"a row of {self.table.name} must name exactly {sorted(self._keys)}")
+        bound = [value if process is None else process(value)
+                 for value, process in zip(map(values.__getitem__, self.names), self._processors)]
+        if self._copy:
+            return "\t".join(map(copy_value, bound)) + "\n"
+        return tuple(bound)
+
+    def write(self, connection: sa.Connection, rows: list[Any]) -> None:
+        """Write ``rows`` (made by :meth:`row`) in ``connection``'s transaction."""
+        if not rows:
+            return
+        quote = connection.dialect.identifier_preparer
+        columns = ", ".join(quote.quote(name) for name in self.names)
+        dbapi_error = connection.dialect.loaded_dbapi.Error
+        raw = connection.connection.driver_connection
+        table = quote.format_table(self.table)
+        if self._copy:
+            sql = f"COPY {table} ({columns}) FROM STDIN"
+        else:  # the names are the table's own columns
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(self.names))})"  # noqa: S608
+        cursor = raw.cursor()
+        try:
+            if self._copy:
+                with cursor.copy(sql) as copy:
+                    copy.write("".join(rows))
+            else:
+                cursor.executemany(sql, rows)
+        except dbapi_error as exc:
+            raise sa.exc.DBAPIError.instance(sql, None, exc, dbapi_error) from exc
+        finally:
+            cursor.close()
+
+
+def write_rows(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """``rows`` (dicts naming the same columns) into ``table`` in ``connection``'s transaction, by
+    :class:`BulkRows`: one ``COPY`` on PostgreSQL, one ``executemany`` on SQLite. The import's unregistered
+    cylinders use it."""
+    if rows:
+        bulk = BulkRows(connection.dialect, table, list(rows[0]))
+        bulk.write(connection, [bulk.row(row) for row in rows])
 
 
 class json_rows(FunctionElement):  # noqa: N801  (an SQL aggregate)

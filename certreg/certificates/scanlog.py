@@ -6,9 +6,10 @@ SQLite every worker queues for the one write lock, on PostgreSQL each commit wai
 flush.
 
 So each process buffers them, and a background thread writes the buffer every
-``VERIFY_LOG_FLUSH_SECONDS`` in one transaction: one multi-row INSERT on SQLite, a ``COPY`` on
-PostgreSQL (psycopg's ``cursor.copy``: ~4 µs of the worker's CPU and ~8 µs of the server's per row,
-against ~17 and ~18 for the INSERT; the flush runs in the worker, beside its requests). The price,
+``VERIFY_LOG_FLUSH_SECONDS`` in one transaction (:class:`certreg.db.BulkRows`): the driver's ``executemany``
+on SQLite, a ``COPY`` on PostgreSQL. The flush runs in the worker, beside its requests, and holds the GIL while
+its Python runs; so each scan's row is made ready (bound, and on PostgreSQL put in COPY's text) in its own
+request, a few µs, and the flush is little more than the driver's C (docs/benchmarks.md, "Session 9"). The price,
 documented in docs/certificates.md: a crash loses at most one interval of scan records. (The
 rate limit is not written behind: see :mod:`certreg.certificates.ratelimit`.)
 
@@ -28,7 +29,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from certreg.certificates.models import CertificateScan
-from certreg.db import copy_rows
+from certreg.db import BulkRows
 from certreg.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -41,13 +42,20 @@ class ScanLog:
         self.app = app
         self.table = CertificateScan.__table__ if table is None else table
         self.lock = threading.Lock()
-        self.scans: list[dict[str, Any]] = []
+        self.scans: list[Any] = []  # each made ready for the flush by :attr:`rows` as it is recorded
+        self.rows: BulkRows | None = None
         self.thread: threading.Thread | None = None
         self.pid: int | None = None
 
     def record(self, row: dict[str, Any]) -> None:
+        """Buffer one scan (in the request's app context): its row is made ready for the database here, so
+        that the flush runs the driver's C and little Python (:class:`certreg.db.BulkRows`)."""
+        rows = self.rows
+        if rows is None:
+            rows = self.rows = BulkRows(db.engine.dialect, self.table, list(row))
+        ready = rows.row(row)
         with self.lock:
-            self.scans.append(row)
+            self.scans.append(ready)
         self._ensure_thread()
 
     def _ensure_thread(self) -> None:
@@ -78,10 +86,7 @@ class ScanLog:
             return 0
         try:
             with self.app.app_context(), db.engine.begin() as connection:
-                if connection.dialect.driver == "psycopg":
-                    copy_rows(connection, self.table, scans)
-                else:
-                    connection.execute(sa.insert(self.table), scans)
+                self.rows.write(connection, scans)
         except Exception:
             with self.lock:  # put them back, in order, for the next attempt
                 self.scans[:0] = scans

@@ -153,7 +153,7 @@ def warnings(claims: LabelClaims, cylinder: Cylinder | Any) -> list[str]:
 def scan(token: str, *, client: str, inspector: Actor | None, page: bool = False) -> Scan:
     """Assess ``token`` and log the scan (with the inspector if one is signed in); ``page`` as in :func:`assess`.
 
-    The scan record is written behind the request like the certificates' (one multi-row insert every
+    The scan record is written behind the request like the certificates' (one batch every
     ``VERIFY_LOG_FLUSH_SECONDS``, :mod:`certreg.certificates.scanlog`), or in the request's own
     transaction when that setting is 0 (then the caller commits).
 

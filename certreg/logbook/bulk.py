@@ -4,17 +4,16 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from enum import Enum
 from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
 
+from certreg.db import copy_text, copy_value
 from certreg.extensions import db
 from certreg.logbook import canonical, ledger
 from certreg.logbook.models import Transfer
@@ -107,7 +106,7 @@ class BulkAppender:
 
     def _add_cylinders(self, entry_id: int, cylinders: Sequence[str]) -> None:
         if self._postgres:
-            self._cylinders.extend(f"{entry_id}\t{i}\t{_copy_text(str(s))}\n" for i, s in enumerate(cylinders))
+            self._cylinders.extend(f"{entry_id}\t{i}\t{copy_text(str(s))}\n" for i, s in enumerate(cylinders))
         else:
             self._cylinders.extend((entry_id, i, s) for i, s in enumerate(cylinders))
 
@@ -211,38 +210,6 @@ class _CopyWriter:
             raise error
 
 
-# COPY's text format: tab-separated, \N for NULL, backslash escapes.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_COPY_SPECIAL = re.compile(r"[\\\t\n\r]").search
-
-
-def _copy_text(text: str) -> str:
-    return text if _COPY_SPECIAL(text) is None else text.translate(_COPY_ESCAPES)
-
-
-def _copy_value(value: Any) -> str:
-    """A value in COPY's text format (the general path; rows use the generated function below)."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, Enum):
-        value = value.value
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return "\\\\x" + bytes(value).hex()
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, (date, datetime)):
-        if isinstance(value, datetime) and value.tzinfo is None:
-            raise ValueError("naive datetime given for a UTC column")
-        return value.isoformat()
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return _copy_text(value)
-    raise TypeError(f"cannot write {type(value).__name__} with COPY")
-
-
 def _copy_row_function(fixed: dict[str, Any]) -> Callable[..., str]:
     """``row(parts, full, leaf, mac)``: an entry's line for ``COPY ... FROM STDIN`` (columns in table order).
 
@@ -250,7 +217,7 @@ def _copy_row_function(fixed: dict[str, Any]) -> Callable[..., str]:
     their JSON texts from :meth:`canonical.Template.render_parts`. The database gets the
     very text that was hashed: a JSON number as it is, a JSON string without its quotes
     when it holds no escape (no quote, backslash or control character; then it needs no
-    escaping in COPY's format either), anything else through ``_copy_value``. Generated
+    escaping in COPY's format either), anything else through ``copy_value``. Generated
     once per import, like the template.
     """
     position = {column: i for i, column in enumerate(("id", "seq", *BULK_VARIABLE))}
@@ -258,7 +225,7 @@ def _copy_row_function(fixed: dict[str, Any]) -> Callable[..., str]:
     for column in ledger.ENTRIES.columns:
         name = column.name
         if name in fixed:
-            parts.append(_copy_value(fixed[name]).replace("%", "%%"))
+            parts.append(copy_value(fixed[name]).replace("%", "%%"))
         elif name in ("leaf_hash", "mac"):
             parts.append("\\\\x%s")
             arguments.append(f"{name}.hex()")
@@ -267,16 +234,16 @@ def _copy_row_function(fixed: dict[str, Any]) -> Callable[..., str]:
             j = f"j{position[name]}"
             if column.type.python_type is int:  # a JSON number is its own COPY text
                 arguments.append(f"'\\\\N' if {j} == 'null' else {j} if {j}[0] != '\"' "
-                                 f"else _copy_value(full[{position[name]}])")
+                                 f"else copy_value(full[{position[name]}])")
             else:
                 arguments.append(f"'\\\\N' if {j} == 'null' else {j}[1:-1] if {j}[0] == '\"' "
                                  f"and '\\\\' not in {j} else {j} if {j}[0] != '\"' "
-                                 f"else _copy_value(full[{position[name]}])")
+                                 f"else copy_value(full[{position[name]}])")
     names = "".join(f"j{i}, " for i in range(len(position)))
     source = (f"def row(parts, full, leaf_hash, mac):\n"
               f"    {names} = parts\n"
               f"    return _FORMAT % ({''.join(a + ', ' for a in arguments)})\n")
-    namespace = {"_FORMAT": "\t".join(parts) + "\n", "_copy_value": _copy_value}
+    namespace = {"_FORMAT": "\t".join(parts) + "\n", "copy_value": copy_value}
     exec(compile(source, "<ledger COPY row>", "exec"), namespace)  # noqa: S102
     return namespace["row"]
 

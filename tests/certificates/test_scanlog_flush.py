@@ -1,4 +1,4 @@
-"""The write-behind flush (a multi-row INSERT on SQLite, COPY on PostgreSQL) stores what the ORM would."""
+"""The write-behind flush (one executemany on SQLite, one COPY on PostgreSQL) stores what the ORM would."""
 
 from __future__ import annotations
 
@@ -86,4 +86,21 @@ def test_a_flush_that_fails_writes_nothing_and_keeps_the_scans_for_the_next(site
             log.flush()
         assert _stored(CertificateScan) == [] and len(log.scans) == 2
         log.scans.pop()
+        assert log.flush() == 1 and len(_stored(CertificateScan)) == 1
+
+
+def test_a_scan_row_naming_other_columns_is_refused_when_recorded_not_in_the_flush(site):
+    """Each scan is made ready for the database in its own request (certreg.db.BulkRows): a row that does not
+    name exactly the first one's columns is refused there, and never spoils the batch the others are in."""
+    app, certificate_id = site
+    good = {"at": utcnow(), "certificate_id": certificate_id, "number": "KG-T-2026-000001-1",
+            "verdict": Verdict.VALID, "channel": "page", "inspector_user_id": None}
+    with app.app_context():
+        log = ScanLog(app)
+        log.record(good)
+        with pytest.raises(ValueError, match="must name exactly"):
+            log.record({key: value for key, value in good.items() if key != "channel"})
+        with pytest.raises(ValueError, match="must name exactly"):
+            log.record({**good, "extra": 1})
+        assert len(log.scans) == 1
         assert log.flush() == 1 and len(_stored(CertificateScan)) == 1
