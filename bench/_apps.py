@@ -39,9 +39,7 @@ def certreg_hello():
     answering the same JSON hello as :func:`hello`, at ``/<anything>``. A scan costs at least this."""
     from flask import jsonify
 
-    from certreg import create_app
-
-    app = create_app()
+    app = certreg()
 
     @app.get("/bench-hello/<path:path>")
     def bench_hello(path: str):
@@ -51,9 +49,10 @@ def certreg_hello():
 
 
 def certreg():
-    from certreg import create_app
+    """The app as gunicorn serves it: ``app:app`` (app.py, with what it does once the app is made)."""
+    from app import app
 
-    return create_app()
+    return app
 
 
 def certreg_reads():
@@ -73,7 +72,6 @@ def certreg_reads():
 
     from flask import jsonify
 
-    from certreg import create_app
     from certreg.auth.services import user_for_api_token
     from certreg.autocommit_query import AutocommitQuery
     from certreg.certificates.verification import STATUS_QUERY
@@ -83,7 +81,7 @@ def certreg_reads():
     from certreg.licences.checking import REGISTER_QUERY
     from certreg.shipments import facts
 
-    app = create_app()
+    app = certreg()
     status, register, cylinder = (AutocommitQuery(STATUS_QUERY), AutocommitQuery(REGISTER_QUERY),
                                   AutocommitQuery(PAGE_ROW))
     token = os.environ.get("BENCH_AUTHORIZATION", "Bearer -").partition(" ")[2]

@@ -85,3 +85,22 @@ def test_csrf_still_refuses_a_post_without_token_and_get_is_not_checked(app, cli
     response = client.post("/login", data={"email": user.email, "password": "x"})
     assert response.status_code == 400
     assert "The form expired" in response.get_data(as_text=True)
+
+
+def test_the_served_app_is_frozen_out_of_the_garbage_collectors_passes(tmp_path):
+    """app.py (what gunicorn and flask load) freezes what exists once the app is made, so that a worker's
+    full collections do not walk it (~150 ms each before, docs/benchmarks.md "Session 9")."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    script = ("import gc; before = gc.get_freeze_count(); import app; "
+              "print(before, gc.get_freeze_count(), any(o is app.app for o in gc.get_objects()))")
+    env = {"PATH": "/usr/bin:/bin", "CERTREG_CONFIG": "testing", "CERTREG_INSTANCE_PATH": str(tmp_path),
+           "DATABASE_URL": f"sqlite:///{tmp_path}/unused.sqlite3", "SIGNING_KEYS_DIR": str(tmp_path / "keys")}
+    out = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    before, after, app_still_walked = int(out[0]), int(out[1]), out[2] == "True"
+    assert before == 0 and after > 10_000  # the modules, the app, its routes, the metadata
+    assert not app_still_walked  # the app itself is among the frozen objects
