@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import border, cylinders, licences  # noqa: E402
-from bench.profile_verify import _call, per_request, statements  # noqa: E402
+from bench.profile_verify import _call, per_request, statements, write_behind  # noqa: E402
 from bench.verify import fresh_database  # noqa: E402
 
 
@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> None:
             page_us = per_request(app, paths, args.requests, batches=args.batches)
         print(f"page={args.page} case={'every item different' if args.cold else 'same item'} "
               f"page={page_us:.0f}us hello={hello_us:.0f}us ratio={hello_us / page_us:.2f}")
+        write_behind(app)
 
 
 if __name__ == "__main__":

@@ -80,6 +80,15 @@ def per_request(app, paths: list[str], n: int, batches: int = 1) -> float:
     return best * 1e6
 
 
+def write_behind(app) -> None:
+    """Write the scans still buffered while the database still exists (a worker writes them when it stops;
+    here the temporary database would be gone by then)."""
+    with app.app_context():
+        for key, log in list(app.extensions.items()):
+            if key.startswith("certreg_scanlog"):
+                log.flush()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cold", action="store_true", help="a different card every request, caches off")
@@ -134,6 +143,7 @@ def main(argv: list[str] | None = None) -> None:
             verify_us = per_request(app, paths, args.requests, batches=10)
         print(f"case={'every card different' if args.cold else 'same card'} verify={verify_us:.0f}us "
               f"hello={hello_us:.0f}us ratio={hello_us / verify_us:.2f}")
+        write_behind(app)
 
 
 if __name__ == "__main__":
