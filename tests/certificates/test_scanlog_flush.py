@@ -74,10 +74,14 @@ def test_flushed_scans_are_the_rows_the_orm_stores(site):
             assert _stored(model) == by_orm and len(by_orm) == len(rows)
 
 
+def _good_scan(certificate_id: int) -> dict:
+    return {"at": utcnow(), "certificate_id": certificate_id, "number": "KG-T-2026-000001-1",
+            "verdict": Verdict.VALID, "channel": "page", "inspector_user_id": None}
+
+
 def test_a_flush_that_fails_writes_nothing_and_keeps_the_scans_for_the_next(site):
     app, certificate_id = site
-    good = {"at": utcnow(), "certificate_id": certificate_id, "number": "KG-T-2026-000001-1",
-            "verdict": Verdict.VALID, "channel": "page", "inspector_user_id": None}
+    good = _good_scan(certificate_id)
     with app.app_context():
         log = ScanLog(app)
         log.record(good)
@@ -93,8 +97,7 @@ def test_a_scan_row_naming_other_columns_is_refused_when_recorded_not_in_the_flu
     """Each scan is made ready for the database in its own request (certreg.db.BulkRows): a row that does not
     name exactly the first one's columns is refused there, and never spoils the batch the others are in."""
     app, certificate_id = site
-    good = {"at": utcnow(), "certificate_id": certificate_id, "number": "KG-T-2026-000001-1",
-            "verdict": Verdict.VALID, "channel": "page", "inspector_user_id": None}
+    good = _good_scan(certificate_id)
     with app.app_context():
         log = ScanLog(app)
         log.record(good)
