@@ -152,6 +152,11 @@ def copy_value(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} with COPY")
 
 
+#: Values whose text never changes while the object lives (an object of another type is formatted every time).
+_IMMUTABLE = frozenset({str, int, bool, type(None), Decimal, date, datetime, bytes})
+_NOTHING = object()
+
+
 class BulkRows:
     """Rows of one table, each made ready for a bulk write when it is given, written later in one go.
 
@@ -175,6 +180,9 @@ class BulkRows:
         self._copy = dialect.driver == "psycopg"
         if not self._copy and dialect.paramstyle != "qmark":
             raise ValueError(f"no bulk write for the {dialect.driver} driver")
+        # Per column, the last value :meth:`row` formatted and its text: rows given one by one often share their
+        # values' very objects (a batch's time, its holder, an enum member), which are then formatted once.
+        self._last: list[tuple[Any, str]] = [(_NOTHING, "")] * len(self.names)
 
     def bind(self, values: dict[str, Any]) -> tuple[Any, ...]:
         """``values`` (exactly :attr:`names`) through their columns' bind processing, in :attr:`names`' order."""
@@ -186,10 +194,30 @@ class BulkRows:
     def row(self, values: dict[str, Any]) -> str | tuple[Any, ...]:
         """``values`` (exactly :attr:`names`) made ready for :meth:`write`: on PostgreSQL its line of COPY text,
         on SQLite its parameters (:meth:`bind`)."""
-        bound = self.bind(values)
+        if not self._copy:
+            return self.bind(values)
+        if values.keys() != self._keys:
+            raise ValueError(f"a row of {self.table.name} must name exactly {sorted(self._keys)}")
+        last, texts = self._last, []
+        for i, (value, process) in enumerate(zip(map(values.__getitem__, self.names), self._processors)):
+            seen, text = last[i]
+            if value is not seen:
+                text = copy_value(value if process is None else process(value))
+                last[i] = (value if value.__class__ in _IMMUTABLE or isinstance(value, enum.Enum) else _NOTHING, text)
+            texts.append(text)
+        return "\t".join(texts) + "\n"
+
+    def statement(self, dialect: sa.Dialect) -> str:
+        """The statement :meth:`write` runs: ``COPY ... FROM STDIN`` on PostgreSQL (for psycopg's ``cursor.copy``,
+        which the CSV import's writing thread runs with the rows' joined text), an ``INSERT`` for
+        ``executemany`` on SQLite."""
+        quote = dialect.identifier_preparer
+        columns = ", ".join(quote.quote(name) for name in self.names)
+        table = quote.format_table(self.table)
         if self._copy:
-            return "\t".join(map(copy_value, bound)) + "\n"
-        return bound
+            return f"COPY {table} ({columns}) FROM STDIN"
+        # the names are the table's own columns
+        return f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(self.names))})"  # noqa: S608
 
     def write(self, connection: sa.Connection, rows: list[Any]) -> None:
         """Write ``rows`` in ``connection``'s transaction: each made by :meth:`row`, or all by :meth:`bind` (on
@@ -197,15 +225,9 @@ class BulkRows:
         than :meth:`row`'s Python, but a call per row in the writing thread)."""
         if not rows:
             return
-        quote = connection.dialect.identifier_preparer
-        columns = ", ".join(quote.quote(name) for name in self.names)
         dbapi_error = connection.dialect.loaded_dbapi.Error
         raw = connection.connection.driver_connection
-        table = quote.format_table(self.table)
-        if self._copy:
-            sql = f"COPY {table} ({columns}) FROM STDIN"
-        else:  # the names are the table's own columns
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(self.names))})"  # noqa: S608
+        sql = self.statement(connection.dialect)
         cursor = raw.cursor()
         try:
             if self._copy:

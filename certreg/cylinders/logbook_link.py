@@ -58,6 +58,7 @@ from certreg.registry.models import Company, Technician
 from certreg.vocabulary import HolderKind
 
 GRAMS = Decimal("0.001")
+_EMPTY = Decimal(0)  # an unregistered cylinder's contents (one object: its COPY text is made once)
 ACTIONS = {
     EntryKind.IMPORT: EventKind.FILL, EntryKind.PURCHASE: EventKind.TRANSFER, EntryKind.SALE: None,
     EntryKind.EXPORT: None, EntryKind.CHARGE: EventKind.CHARGE, EntryKind.RECOVERY: EventKind.RECOVERY,
@@ -277,32 +278,38 @@ class CylinderLink:
 
     def record_many(self, actor: Actor, head: Head, items: Sequence[tuple[Plan, Mapping[str, Any]]],
                     now: datetime) -> None:
-        """The events of entries just appended, in order (the CSV import gives all its lines at once)."""
-        unknown: dict[tuple[str, str], Holder] = {}
-        for plan, _entry in items:
-            for serial in plan.unknown:
-                unknown.setdefault((plan.who.country_code, serial), plan.who)
-        if unknown:
-            _flag_unregistered(unknown, now)
+        """The events of entries just appended, in order (the CSV import gives all its lines at once), after
+        the unregistered cylinders their plans still name (the import has taken them already: rows_ahead)."""
+        table, rows = self.rows_ahead([plan for plan, _entry in items], now, set())
+        write_rows(db.session.connection(), table, rows)  # a large import meets thousands: not ~30 µs a row
         for plan, entry in items:
             for step in plan.steps:
                 _apply(actor, head, plan, step, entry["id"])
 
-    def verify_rows(self, rows: Sequence[Mapping[str, Any]]) -> Iterator[tuple[int, bytes, bytes, bytes, str]]:
-        return custody_log.verify_rows(rows)
-
-
-def _flag_unregistered(serials: dict[tuple[str, str], Holder], now: datetime) -> None:
-    """Unregistered cylinder records for serials no cylinder of the country has (one statement)."""
-    table = Cylinder.__table__
-    rows = [{"country_code": country, "stamp_number": serial[:64], "needs_registration": True,
+    def rows_ahead(self, plans: Sequence[Plan], now: datetime, seen: set[Any]) -> tuple[sa.Table, list[dict]]:
+        """The unregistered cylinders of the serials ``plans`` name that no cylinder of the country has: rows
+        that refer to no entry, so the CSV import writes them beside its entries' chunks instead of alone after
+        the last (docs/benchmarks.md "Session 10"). Taken out of the plans;
+        ``seen``: the serials given already (each is flagged once, held by the first holder naming it)."""
+        serials: dict[tuple[str, str], Holder] = {}
+        for plan in plans:
+            for serial in plan.unknown:
+                key = (plan.who.country_code, serial)
+                if key not in seen:
+                    seen.add(key)
+                    serials[key] = plan.who
+            plan.unknown = []
+        return Cylinder.__table__, [
+            {"country_code": country, "stamp_number": serial[:64], "needs_registration": True,
              "custodian_company_id": who.id if who.kind is HolderKind.COMPANY else None,
              "custodian_technician_id": who.id if who.kind is HolderKind.TECHNICIAN else None,
              "status": (CylinderStatus.IN_STOCK if who.kind is HolderKind.COMPANY
                         else CylinderStatus.WITH_TECHNICIAN).value,
-             "net_kg": Decimal(0), "fills": 0, "mixed": False, "created_at": now, "updated_at": now}
+             "net_kg": _EMPTY, "fills": 0, "mixed": False, "created_at": now, "updated_at": now}
             for (country, serial), who in serials.items()]
-    write_rows(db.session.connection(), table, rows)  # a large import meets thousands: not ~30 µs a row
+
+    def verify_rows(self, rows: Sequence[Mapping[str, Any]]) -> Iterator[tuple[int, bytes, bytes, bytes, str]]:
+        return custody_log.verify_rows(rows)
 
 
 def custody_before(move: CylinderEvent) -> Company | Technician | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from certreg.db import copy_text, copy_value
+from certreg.db import BulkRows, copy_text, copy_value
 from certreg.extensions import db
 from certreg.logbook import canonical, ledger
 from certreg.logbook.models import Transfer
@@ -59,6 +59,7 @@ class BulkAppender:
         self.count = 0
         self._expected = expected
         self._postgres = ledger.dialect() == "postgresql"
+        self._dialect = db.session.get_bind().dialect
         self._template = canonical.Template(fixed, ("id", "seq", *BULK_VARIABLE))
         self._mac = canonical.MacKey(ledger.mac_key(), head.country_code)
         self._limit = min(self.chunk, FIRST_CHUNK) if self._postgres else self.chunk  # rows in this chunk
@@ -67,6 +68,7 @@ class BulkAppender:
         self._rows: list[Any] = []
         self._cylinders: list[Any] = []
         self._transfers: list[tuple[Any, ...]] = []
+        self._other_rows: dict[sa.Table, tuple[BulkRows, list[Any]]] = {}  # add_rows, this chunk (BulkRows.row)
         self._get_fixed = itemgetter(*BULK_FIXED)
         self._fixed_values = self._get_fixed(fixed)
         self._get_variable = itemgetter(*BULK_VARIABLE)
@@ -104,6 +106,16 @@ class BulkAppender:
         self._transfers.append((kind.value, origin_entry_id, from_logbook_id, to_logbook_id, status.value,
                                 created_at))
 
+    def add_rows(self, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+        """Rows of another table that refer to none of the entries (:func:`links.rows_ahead`), written with the
+        current chunk: on PostgreSQL in its background ``COPY``s, so that they cost no time after the last
+        entry. Every row of one table names the same columns."""
+        for values in rows:
+            pending = self._other_rows.get(table)
+            if pending is None:
+                pending = self._other_rows[table] = (BulkRows(self._dialect, table, list(values)), [])
+            pending[1].append(pending[0].row(values))
+
     def _add_cylinders(self, entry_id: int, cylinders: Sequence[str]) -> None:
         if self._postgres:
             self._cylinders.extend(f"{entry_id}\t{i}\t{copy_text(str(s))}\n" for i, s in enumerate(cylinders))
@@ -132,14 +144,16 @@ class BulkAppender:
 
     def flush(self) -> None:
         """Write the pending rows (on PostgreSQL: start writing them; :meth:`finish` waits)."""
-        rows, cylinders, transfers = self._rows, self._cylinders, self._transfers
-        self._rows, self._cylinders, self._transfers = [], [], []
-        if not rows and not cylinders and not transfers:
+        rows, cylinders, transfers, others = self._rows, self._cylinders, self._transfers, self._other_rows
+        self._rows, self._cylinders, self._transfers, self._other_rows = [], [], [], {}
+        if not rows and not cylinders and not transfers and not others:
             return
         if self._writer is None:
             _sqlite_insert(ledger.ENTRIES, rows)
             _sqlite_insert(ledger.CYLINDERS, cylinders)
             _sqlite_insert(TRANSFERS, transfers, TRANSFER_COLUMNS)
+            for writer, made in others.values():
+                writer.write(db.session.connection(), made)
             return
         self._limit = self._next_limit()
         if not self._ids and self.count < self._expected:
@@ -149,6 +163,7 @@ class BulkAppender:
             (f"COPY {ledger.ENTRIES.name} ({', '.join(ledger.ENTRY_COLUMNS)}) FROM STDIN", "".join(rows)),
             (f"COPY {ledger.CYLINDERS.name} (entry_id, position, serial) FROM STDIN", "".join(cylinders)),
             (f"COPY {TRANSFERS.name} ({', '.join(TRANSFER_COLUMNS)}) FROM STDIN", transfers),
+            *((writer.statement(self._dialect), "".join(made)) for writer, made in others.values()),
         ])
 
     def _wait(self) -> None:

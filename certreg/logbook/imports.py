@@ -305,6 +305,7 @@ class _Writer:
         self.logbook_ids: dict[Holder, int] = {}  # each counterparty's logbook, looked up once
         self.quota_uses: list[dict[str, Any]] = []  # the quota ledger's use lines, written after the entries
         self.linked: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (plans, entry) of lines naming cylinders
+        self.ahead: dict[str, set[Any]] = {}  # what the links gave the appender already (links.rows_ahead)
 
     def __call__(self, prepared: Prepared) -> None:
         counterparty = prepared.counterparty
@@ -315,7 +316,7 @@ class _Writer:
                 self.quota_uses += logbook_quotas.use_rows(prepared.quota_uses, entry_id, self.logbook.country_code,
                                                            self.now, self.actor)
             if prepared.plans:
-                self.linked.append((prepared.plans, {"id": entry_id}))
+                self._link(prepared.plans, entry_id)
             return
         to_logbook_id = self.logbook_ids.get(counterparty)
         if to_logbook_id is None:
@@ -326,7 +327,14 @@ class _Writer:
         self.appender.add_transfer(prepared.transfer_kind, entry_id, self.logbook.id, to_logbook_id,
                                    TransferStatus.PENDING, self.now)
         if prepared.plans:
-            self.linked.append((prepared.plans, {"id": entry_id}))
+            self._link(prepared.plans, entry_id)
+
+    def _link(self, plans: dict[str, Any], entry_id: int) -> None:
+        """Keep the entry's plans for :func:`links.record` after the last entry; what they write that refers to
+        no entry goes with the entries' chunks now."""
+        for table, rows in links.rows_ahead(plans, self.now, self.ahead):
+            self.appender.add_rows(table, rows)
+        self.linked.append((plans, {"id": entry_id}))
 
 
 def _save_stock(stock: ledger.Stock, now: datetime) -> None:

@@ -11,6 +11,8 @@ The logbook does not import those features (they stand on it); each installs its
 * ``check_reversal(who, entry_id)``: the same for a reversal of the entry ``entry_id``;
 * ``record_many(actor, head, [(plan, entry), ...], now)`` runs after the entries are appended
   (same transaction, same locked head) and appends the feature's own leaves;
+* ``rows_ahead(plans, now, seen)`` takes out of the plans what ``record_many`` would write that refers to
+  no entry, as ``(table, rows)``: the CSV import writes those beside its entries' chunks;
 * ``table``: the feature's leaf table (``country_code``, ``seq``, ``leaf_hash``, ``mac``);
   ``verify_rows(rows)`` yields ``(seq, recomputed leaf, stored leaf, mac, label)`` for
   :mod:`.verify`.
@@ -35,6 +37,8 @@ class Link(Protocol):
 
     def record_many(self, actor: Any, head: Any, items: Sequence[tuple[Any, Mapping[str, Any]]],
                     now: datetime) -> None: ...
+
+    def rows_ahead(self, plans: Sequence[Any], now: datetime, seen: set[Any]) -> tuple[sa.Table, list[dict]]: ...
 
     def verify_rows(self, rows: Sequence[Mapping[str, Any]]) -> Iterator[tuple[int, bytes, bytes, bytes, str]]: ...
 
@@ -79,3 +83,14 @@ def record(actor: Any, head: Any, items: Sequence[tuple[dict[str, Any], Mapping[
         mine = [(plans[name], entry) for plans, entry in items if name in plans]
         if mine:
             link.record_many(actor, head, mine, now)
+
+
+def rows_ahead(plans: dict[str, Any], now: datetime,
+               seen: dict[str, set[Any]]) -> Iterator[tuple[sa.Table, list[dict]]]:
+    """What one entry's ``plans`` would have :func:`record` write that refers to no entry (so it may be written
+    before the entry is), taken out of the plans: ``(table, rows)`` per link with rows. ``seen``: per link, what
+    it gave already in this batch (each row is given once)."""
+    for name, plan in plans.items():
+        table, rows = LINKS[name].rows_ahead([plan], now, seen.setdefault(name, set()))
+        if rows:
+            yield table, rows

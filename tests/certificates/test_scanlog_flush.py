@@ -107,3 +107,29 @@ def test_a_scan_row_naming_other_columns_is_refused_when_recorded_not_in_the_flu
             log.record({**good, "extra": 1})
         assert len(log.scans) == 1
         assert log.flush() == 1 and len(_stored(CertificateScan)) == 1
+
+
+def test_a_copy_row_reuses_the_text_of_a_value_only_when_it_is_the_same_object():
+    """``BulkRows.row`` formats a value again unless it is the very object of the row before (an import's time,
+    its holder, an enum member): each row's COPY text is what a fresh ``BulkRows`` gives for it alone."""
+    from datetime import UTC, datetime, timezone
+    from decimal import Decimal
+
+    from sqlalchemy.dialects import postgresql
+
+    from certreg.cylinders.models import Cylinder
+    from certreg.db import BulkRows
+
+    now = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    base = {"country_code": "KZ", "stamp_number": "CYL-1", "needs_registration": True, "custodian_company_id": 5,
+            "custodian_technician_id": None, "status": "in_stock", "net_kg": Decimal(0), "fills": 0,
+            "mixed": False, "created_at": now, "updated_at": now}
+    rows = [base, dict(base, stamp_number="CYL-2"),
+            dict(base, created_at=now.astimezone(timezone(timedelta(hours=5)))),  # the same instant, another object
+            dict(base, net_kg=Decimal("0.000"), custodian_company_id=6), base]
+    dialect = postgresql.psycopg.dialect()
+    shared = BulkRows(dialect, Cylinder.__table__, list(base))
+    texts = [shared.row(row) for row in rows]
+    assert texts == [BulkRows(dialect, Cylinder.__table__, list(base)).row(row) for row in rows]
+    assert texts[2] == texts[0]  # the same instant, written in UTC
+    assert "\t0.000\t" in texts[3] and "\t6\t" in texts[3]  # 0.000 equals the 0 before it: another object

@@ -253,3 +253,44 @@ def test_an_import_in_several_chunks_draws_fresh_ids_and_keeps_the_log_in_order(
     assert [e.seq for e in entries] == list(range(73))
     assert [e.id for e in entries] == sorted(e.id for e in entries) and len({e.id for e in entries}) == 73
     assert all(r.ok for r in verify_all())
+
+
+def test_unregistered_cylinders_are_written_with_the_chunks_once_each(app, people, monkeypatch):
+    """The serials no cylinder of the country has are written beside the entries' chunks (``links.rows_ahead``),
+    not after the last entry: nothing is left for the cylinders' ``record_many`` to write. A serial met again in a
+    later chunk is flagged once, held by the holder of the first line naming it."""
+    from certreg.cylinders import logbook_link
+    from certreg.cylinders.models import Cylinder
+    from tests.logbook.builders import HEADER as SIMPLE
+    from tests.logbook.builders import csv_lines
+
+    monkeypatch.setattr(bulk, "CHUNK", 5)
+    monkeypatch.setattr(bulk, "FIRST_CHUNK", 2)
+    after_the_entries: list[dict] = []
+    monkeypatch.setattr(logbook_link, "write_rows", lambda connection, table, rows: after_the_entries.extend(rows))
+    again = f"{TODAY},import,HCFC-22,1.000,virgin,CYL-0-A;CYL-LAST,LIC-0,DECL-AGAIN,CN,Example Chemical Co.,,,INV-A\n"
+    result = imports.import_csv(Actor.system("tests"), people.dealer, (SIMPLE + csv_lines(30) + again).encode(),
+                                "a.csv")
+    assert result.ok and result.entries == 31
+    assert after_the_entries == []
+    flagged = db.session.scalars(sa.select(Cylinder).where(Cylinder.needs_registration)).all()
+    assert sorted(c.stamp_number for c in flagged) == sorted(
+        [f"CYL-{i}-{side}" for i in (0, 7, 14, 21, 28) for side in "AB"] + ["CYL-LAST"])
+    assert {c.custodian_company_id for c in flagged} == {people.dealer_company.id}
+
+
+def test_a_refused_file_leaves_no_unregistered_cylinder_though_its_first_chunks_were_written(app, people,
+                                                                                           monkeypatch):
+    from certreg.cylinders.models import Cylinder
+    from tests.logbook.builders import HEADER as SIMPLE
+    from tests.logbook.builders import csv_lines
+
+    monkeypatch.setattr(bulk, "CHUNK", 5)
+    monkeypatch.setattr(bulk, "FIRST_CHUNK", 2)
+    bad = f"{TODAY},import,HCFC-22,-1,virgin,CYL-BAD,LIC-0,DECL-BAD,CN,Example Chemical Co.,,,INV-B\n"
+    result = imports.import_csv(Actor.system("tests"), people.dealer, (SIMPLE + csv_lines(30) + bad).encode(),
+                                "a.csv")
+    assert not result.ok and [e.line for e in result.errors] == [32]
+    db.session.rollback()  # as every caller does on a refused file
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Cylinder)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Entry)) == 0

@@ -221,8 +221,8 @@ def test_lines_naming_licences_the_register_lacks_cost_no_statement_each(app, tm
 
 
 def test_serials_no_cylinder_has_become_unregistered_cylinders_of_the_importer(app, tmp_path, people):
-    """The import flags the serials it meets that no cylinder of the country has, all at once after its entries
-    (by COPY on PostgreSQL): one unregistered cylinder each, held by the importing company, empty."""
+    """The import flags the serials it meets that no cylinder of the country has, with its entries' chunks (by
+    COPY on PostgreSQL): one unregistered cylinder each, held by the importing company, empty."""
     from certreg.cylinders.models import Cylinder, CylinderStatus
 
     result = run_import(app, tmp_path, people, HEADER + csv_lines(30))
