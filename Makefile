@@ -70,11 +70,23 @@ wrk:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 
-## The public scan under wrk beside a bare Flask hello, on SQLite and on PostgreSQL (docs/benchmarks.md).
+## Issue 11's figures in one run, on SQLite and then on PostgreSQL (docs/benchmarks.md): each public scan
+## page under wrk beside a bare Flask hello (verify /v/, licence check /l/, cylinder label /c/, the border
+## check) and the CSV import against its floor. About 25 minutes with the defaults; for instance
+## `make bench BENCH_ARGS="--rounds 3 --seconds 2"` for a quicker look, `BENCH_PAGES=verify` for one page.
 BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/certreg_bench
+BENCH_PAGES ?= verify licences cylinders border
+BENCH_ARGS ?= --rounds 5 --seconds 3
+BENCH_LOGBOOK_ARGS ?= --appends 200 --small 1000 --large 100000 --lines 100000
 bench: install-dev wrk
-	$(BIN)/python bench/verify.py
-	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/verify.py
+	@for url in "" "$(BENCH_DATABASE_URL)"; do \
+	  for page in $(BENCH_PAGES); do \
+	    echo "== bench/$$page.py on $${url:-SQLite}"; \
+	    BENCH_DATABASE_URL=$$url $(BIN)/python -u bench/$$page.py $(BENCH_ARGS) || exit 1; \
+	  done; \
+	  echo "== bench/logbook.py on $${url:-SQLite}"; \
+	  BENCH_DATABASE_URL=$$url $(BIN)/python -u bench/logbook.py $(BENCH_LOGBOOK_ARGS) || exit 1; \
+	done
 
 bench-smoke: install-dev
 	$(BIN)/python bench/smoke.py

@@ -22,6 +22,7 @@ BENCHES = [
     ("bench/border.py", ["--shipments", "5", "--smoke"]),
     ("bench/cylinders.py", ["--smoke"]),
     ("bench/composite_fk.py", ["--smoke"]),
+    ("bench/sqlite_gil.py", ["--rows", "2000"]),
 ]
 
 
