@@ -78,15 +78,18 @@ BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/certreg_bench
 BENCH_PAGES ?= verify licences cylinders border
 BENCH_ARGS ?= --rounds 5 --seconds 3
 BENCH_LOGBOOK_ARGS ?= --appends 200 --small 1000 --large 100000 --lines 100000
+BENCH_LOG ?= bench-results.txt
 bench: install-dev wrk
-	@for url in "" "$(BENCH_DATABASE_URL)"; do \
+	@set -o pipefail; : > $(BENCH_LOG); \
+	for url in "" "$(BENCH_DATABASE_URL)"; do \
 	  for page in $(BENCH_PAGES); do \
-	    echo "== bench/$$page.py on $${url:-SQLite}"; \
-	    BENCH_DATABASE_URL=$$url $(BIN)/python -u bench/$$page.py $(BENCH_ARGS) || exit 1; \
+	    echo "== bench/$$page.py on $${url:-SQLite}" | tee -a $(BENCH_LOG); \
+	    BENCH_DATABASE_URL=$$url $(BIN)/python -u bench/$$page.py $(BENCH_ARGS) | tee -a $(BENCH_LOG) || exit 1; \
 	  done; \
-	  echo "== bench/logbook.py on $${url:-SQLite}"; \
-	  BENCH_DATABASE_URL=$$url $(BIN)/python -u bench/logbook.py $(BENCH_LOGBOOK_ARGS) || exit 1; \
-	done
+	  echo "== bench/logbook.py on $${url:-SQLite}" | tee -a $(BENCH_LOG); \
+	  BENCH_DATABASE_URL=$$url $(BIN)/python -u bench/logbook.py $(BENCH_LOGBOOK_ARGS) | tee -a $(BENCH_LOG) || exit 1; \
+	done; \
+	echo; echo "Summary (all of it in $(BENCH_LOG)):"; grep -E "^==|ratio|goal" $(BENCH_LOG)
 
 bench-smoke: install-dev
 	$(BIN)/python bench/smoke.py
